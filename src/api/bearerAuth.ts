@@ -1,0 +1,37 @@
+// The node token on every route but /health: `Authorization: Bearer <token>`, or Basic with the
+// token as password so a browser can open /docs. Compared in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SigmaError } from '../errors/sigmaErrors.js';
+
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+export function bearerAuth(nodeToken: string) {
+  const expected = digest(nodeToken);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) return;
+    const sent = tokenFrom(request.headers.authorization);
+    if (sent !== null && timingSafeEqual(digest(sent), expected)) return;
+    const browserPage = path === '/docs' || path.startsWith('/docs/');
+    reply.header('WWW-Authenticate', browserPage ? 'Basic realm="sigma", charset="UTF-8"' : 'Bearer realm="sigma"');
+    throw sent === null
+      ? new SigmaError('SIGMA_ERR_AUTH_MISSING', 'send the node token: Authorization: Bearer <token>')
+      : new SigmaError('SIGMA_ERR_AUTH_INVALID', 'the token sent is not the node token');
+  };
+}
+
+function tokenFrom(header: string | undefined): string | null {
+  if (!header) return null;
+  const [scheme, value] = header.split(' ', 2);
+  if (!value) return null;
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? null : decoded.slice(colon + 1);
+  }
+  return null;
+}

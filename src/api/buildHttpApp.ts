@@ -1,0 +1,63 @@
+// Assembles the HTTP(S) server: validation, authentication, errors, OpenAPI, routes.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { bearerAuth } from './bearerAuth.js';
+import { installErrorReplies } from './errorReplies.js';
+import { processRoutes } from './processRoutes.js';
+import { requestValidatorCompiler } from './requestValidators.js';
+import { systemRoutes } from './systemRoutes.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface HttpAppOptions {
+  readonly tls: { readonly key: string; readonly cert: string } | null;
+  readonly token: string;
+  readonly supervisor: Supervisor;
+  readonly resolveProgram: (name: string) => string;
+  readonly clock: () => number;
+  readonly logger: FastifyBaseLogger;
+  readonly version: string;
+}
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Per-request lines would dominate the log and the cost of a read; state changes are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(requestValidatorCompiler());
+  installErrorReplies(app);
+  app.addHook('onRequest', bearerAuth(options.token));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'SIGMA Process Manager API',
+        version: options.version,
+        description: `Manage processes on the node. Every route but /health needs the node token (Authorization: Bearer <token>). Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token.' } } },
+      security: [{ bearerAuth: [] }],
+      tags: [
+        { name: 'processes', description: 'Processes on the node and operations on them.' },
+        { name: 'system', description: 'The daemon itself.' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(systemRoutes);
+  await app.register(processRoutes, {
+    supervisor: options.supervisor,
+    resolveProgram: options.resolveProgram,
+    clock: options.clock,
+  });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,53 @@
+// Every error leaves as {statusCode, code, error, message}, whatever raised it.
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HTTP_STATUS_OF, SigmaError, type ErrorCode } from '../errors/sigmaErrors.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  error: string;
+  message: string;
+}
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  const statusCode = HTTP_STATUS_OF[code];
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+/** Fastify's own errors, by their code, as sigma's. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'SIGMA_ERR_REQUEST_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'SIGMA_ERR_REQUEST_CONTENT_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'SIGMA_ERR_REQUEST_INVALID',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'SIGMA_ERR_REQUEST_INVALID',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'SIGMA_ERR_REQUEST_INVALID',
+};
+
+export function toErrorBody(error: FastifyError | SigmaError | Error): ErrorBody {
+  if (error instanceof SigmaError) return errorBody(error.code, error.message);
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return errorBody('SIGMA_ERR_REQUEST_INVALID', fastifyError.message);
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped === 'SIGMA_ERR_REQUEST_CONTENT_TYPE') {
+    return errorBody(mapped, 'send the body as JSON with the header Content-Type: application/json');
+  }
+  if (mapped) return errorBody(mapped, fastifyError.message);
+  if (error instanceof SyntaxError) return errorBody('SIGMA_ERR_REQUEST_INVALID', `the body is not valid JSON: ${error.message}`);
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return errorBody('SIGMA_ERR_REQUEST_INVALID', fastifyError.message);
+  }
+  return errorBody('SIGMA_ERR_INTERNAL', 'internal error; the daemon log has the details');
+}
+
+export function installErrorReplies(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = toErrorBody(error);
+    if (body.code === 'SIGMA_ERR_INTERNAL') request.log.error({ err: error }, 'request failed');
+    return reply.code(body.statusCode).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body = errorBody('SIGMA_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`);
+    return reply.code(body.statusCode).send(body);
+  });
+}

@@ -1,0 +1,170 @@
+// The contract's routes on /processes: thin handlers over the supervisor.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ProcessType } from '../core/processModel.js';
+import { ProcessInvalidError, ProcessNotFoundError } from '../errors/sigmaErrors.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { processView } from './processView.js';
+import { errorResponses } from './schemas/errorResponses.js';
+import {
+  CreateProcessBody,
+  LIMITS,
+  ListQuery,
+  OperationBody,
+  OperationResultList,
+  ProcessIdParams,
+  ProcessList,
+} from './schemas/processSchemas.js';
+
+export interface ProcessRoutesOptions {
+  readonly supervisor: Supervisor;
+  /** Resolves a name in the programs directory (throws ProgramNotFoundError). */
+  readonly resolveProgram: (name: string) => string;
+  readonly clock: () => number;
+}
+
+const TAGS = ['processes'];
+
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, resolveProgram, clock }) => {
+  app.get(
+    '/processes',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'List processes',
+        description:
+          'Every process on the node, by id. With `process_name`, the process of that name (404 if there is none). `state` and `type` filter the list.',
+        querystring: ListQuery,
+        response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { process_name: name, state, type } = request.query;
+      let readings = supervisor.list();
+      if (name !== undefined) {
+        const found = supervisor.findByName(name);
+        if (!found) throw new ProcessNotFoundError(`name "${name}"`);
+        readings = [found];
+      }
+      let views = readings.map(processView);
+      const wanted = state === 'SUSPENDED' ? 'SUSPENDEND' : state;
+      if (wanted) views = views.filter((view) => view.state === wanted);
+      if (type) views = views.filter((view) => view.type === type);
+      return { processes: views };
+    },
+  );
+
+  app.post(
+    '/processes',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Create a process',
+        description:
+          'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached). Answers 201 with a Location header.',
+        body: CreateProcessBody,
+        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 409, 413, 503) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const type: ProcessType = body.type ?? 'ONE_SHOT';
+      const startNow = initialStart(body.state);
+      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
+      const command = body.command ?? [resolveProgram(body.name)];
+      const created = await supervisor.create(
+        {
+          name: body.name,
+          spec,
+          command,
+          program: body.command ? null : body.name,
+          cwd: body.cwd ?? null,
+          env: body.env ?? {},
+          createdAtMs: clock(),
+        },
+        startNow,
+      );
+      const reading = 'outcome' in created ? created.process : created;
+      reply.code(201).header('Location', `/processes/${reading.definition.id}`);
+      return { processes: [processView(reading)] };
+    },
+  );
+
+  app.get(
+    '/processes/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Get a process',
+        description: 'The process with this id.',
+        params: ProcessIdParams,
+        response: { 200: { ...ProcessList, description: 'The process, alone in the array.' }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => ({ processes: [processView(supervisor.get(request.params.id))] }),
+  );
+
+  app.put(
+    '/processes/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Perform an operation on a process',
+        description:
+          'START, SUSPEND, RESUME or STOP. Idempotent: the result is OK when the process is in the operation\'s target condition afterwards, whether or not anything had to change, and FAILED (state unchanged, with a reason) otherwise. STOP answers once the job\'s whole process group is gone.',
+        params: ProcessIdParams,
+        body: OperationBody,
+        response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 503) },
+      },
+    },
+    async (request) => {
+      const operation = request.body.operation ?? request.body.type;
+      if (!operation) throw new ProcessInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
+      const { process, outcome } = await supervisor.operate(request.params.id, operation);
+      const view = processView(process);
+      return {
+        processes: [
+          { id: view.id, name: view.name, state: view.state, result: outcome.result, ...(outcome.reason ? { reason: outcome.reason } : {}) },
+        ],
+      };
+    },
+  );
+
+  app.delete(
+    '/processes/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Delete a process',
+        description: 'Ends a live job first (as STOP), then removes the process, its run history and its logs. 204 with an empty body.',
+        params: ProcessIdParams,
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      await supervisor.delete(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+function initialStart(state: CreateProcessBody['state']): boolean {
+  switch (state) {
+    case undefined:
+    case 'DORMANT':
+      return false;
+    case 'READY':
+    case 'RUNNING':
+      return true;
+    default:
+      throw new ProcessInvalidError(`a process is created DORMANT, or READY/RUNNING to start it at once; not ${state}`);
+  }
+}
+
+function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number) {
+  if (type === 'PERIODIC') {
+    if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
+    return { type, periodMs, stopTimeoutMs } as const;
+  }
+  if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
+  return { type, periodMs: null, stopTimeoutMs } as const;
+}

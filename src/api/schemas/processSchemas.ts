@@ -1,0 +1,191 @@
+// The API's schemas: they validate requests, type the handlers and make the OpenAPI document.
+import { Type, type Static } from 'typebox';
+import { OPERATIONS, PROCESS_TYPES, WIRE_STATES } from '../../core/processModel.js';
+import { ERROR_CODES } from '../../errors/sigmaErrors.js';
+import { StringEnum } from './stringEnum.js';
+
+export const LIMITS = {
+  nameLength: 64,
+  argvEntries: 256,
+  argLength: 4096,
+  pathLength: 4096,
+  envEntries: 256,
+  envValueLength: 32768,
+  maxPeriodMs: 2_147_483_647,
+  maxStopTimeoutMs: 3_600_000,
+  defaultStopTimeoutMs: 5000,
+} as const;
+
+/** `SUSPENDED` is accepted wherever a client sends a state, for the contract's `SUSPENDEND`. */
+export const STATES_ACCEPTED = [...WIRE_STATES, 'SUSPENDED'] as const;
+
+const NO_NUL = '^[^\\u0000]*$';
+
+export const ProcessName = Type.String({
+  pattern: `^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`,
+  description: `Unique on the node: 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."; not "." or "..".`,
+  examples: ['motors_checkup'],
+});
+
+const ProcessTypeSchema = StringEnum(PROCESS_TYPES, {
+  description: 'ONE_SHOT runs once per START; PERIODIC is released every `period` milliseconds.',
+});
+
+const Command = Type.Array(Type.String({ maxLength: LIMITS.argLength, pattern: NO_NUL }), {
+  minItems: 1,
+  maxItems: LIMITS.argvEntries,
+  description: 'The argv to execute, without a shell. argv[0] is looked up in PATH unless it holds a "/".',
+  examples: [['sleep', '30']],
+});
+
+const Env = Type.Record(
+  Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+  Type.String({ maxLength: LIMITS.envValueLength, pattern: NO_NUL }),
+  { maxProperties: LIMITS.envEntries, description: "Variables added to the daemon's environment for this process's jobs." },
+);
+
+const Cwd = Type.String({
+  pattern: `^/[^\\u0000]{0,${LIMITS.pathLength - 1}}$`,
+  description: "Absolute working directory of the jobs (default: the daemon's).",
+});
+
+const Period = Type.Integer({
+  minimum: 1,
+  maximum: LIMITS.maxPeriodMs,
+  description: 'Period duration in milliseconds (PERIODIC only, required for it).',
+});
+
+const StopTimeoutMs = Type.Integer({
+  minimum: 0,
+  maximum: LIMITS.maxStopTimeoutMs,
+  description: `Grace in milliseconds between SIGTERM and SIGKILL when a job is stopped (default ${LIMITS.defaultStopTimeoutMs}).`,
+});
+
+export const CreateProcessBody = Type.Object(
+  {
+    name: ProcessName,
+    type: Type.Optional(ProcessTypeSchema),
+    period: Type.Optional(Period),
+    state: Type.Optional(
+      StringEnum(STATES_ACCEPTED, {
+        description: 'DORMANT (default) creates the process; READY or RUNNING creates and starts it at once. Other states are refused.',
+      }),
+    ),
+    command: Type.Optional(Command),
+    cwd: Type.Optional(Cwd),
+    env: Type.Optional(Env),
+    stopTimeoutMs: Type.Optional(StopTimeoutMs),
+  },
+  {
+    additionalProperties: false,
+    description: 'A new process. Without `command`, the executable named `name` in the programs directory is run.',
+  },
+);
+export type CreateProcessBody = Static<typeof CreateProcessBody>;
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description: string) =>
+  Type.Union([schema, Type.Null()], { description });
+
+const IsoTime = (description: string) => Nullable(Type.String({ format: 'date-time' }), description);
+
+const LastExit = Type.Object(
+  {
+    code: Nullable(Type.Integer(), 'Exit code, or null when the job ended by a signal or never started.'),
+    signal: Nullable(Type.String(), 'The signal that ended the job (e.g. SIGTERM), or null.'),
+    at: Type.String({ format: 'date-time', description: 'When the job ended (or the spawn failed), ISO 8601 UTC.' }),
+    durationMs: Type.Number({ description: 'How long the job ran, in milliseconds.' }),
+    error: Nullable(Type.String(), 'Why the job could not be started, or null.'),
+  },
+  { description: 'How the last job ended, or why it could not start.' },
+);
+
+export const ProcessSchema = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1, description: 'Given by the node; never reused, also across restarts.' }),
+    name: Type.String({ description: 'Unique on the node.' }),
+    state: StringEnum(WIRE_STATES, { description: 'The state, as the contract spells it (SUSPENDEND for suspended).' }),
+    type: ProcessTypeSchema,
+    period: Nullable(Type.Integer(), 'Period duration in milliseconds; null for ONE_SHOT.'),
+    command: Type.Array(Type.String(), { description: 'The argv executed for each job.' }),
+    cwd: Nullable(Type.String(), 'Working directory of the jobs; null for the daemon\'s.'),
+    env: Type.Record(Type.String(), Type.String(), { description: "Variables added to the daemon's environment." }),
+    stopTimeoutMs: Type.Integer({ description: 'Grace between SIGTERM and SIGKILL, in milliseconds.' }),
+    pid: Nullable(Type.Integer(), 'Process id of the live job (leader of its process group), else null.'),
+    startedAt: IsoTime('When the live job started, else null.'),
+    nextReleaseAt: IsoTime('PERIODIC: the next release point while started and not suspended, else null.'),
+    lastExit: Nullable(LastExit, 'How the last job ended, or null if none has.'),
+    runs: Type.Integer({ description: 'Jobs started.' }),
+    overruns: Type.Integer({ description: 'Release points that found the previous job still READY or RUNNING (skipped).' }),
+    skipped: Type.Integer({ description: 'Release points that did not run for another reason: suspended, stopped while queued, or missed by a late timer.' }),
+    failures: Type.Integer({ description: 'Spawn failures, and jobs that ended on their own with a non-zero code or a signal.' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When the process was created, ISO 8601 UTC.' }),
+  },
+  { description: 'A process and what the node knows of it now.' },
+);
+export type ProcessJson = Static<typeof ProcessSchema>;
+
+export const ProcessList = Type.Object(
+  { processes: Type.Array(ProcessSchema, { description: 'The processes, by id.' }) },
+  { description: 'Processes, under the plural resource root.' },
+);
+
+export const OperationBody = Type.Object(
+  {
+    operation: Type.Optional(StringEnum(OPERATIONS, { description: 'The operation to perform.' })),
+    type: Type.Optional(StringEnum(OPERATIONS, { description: 'Accepted in place of `operation` (the contract names the enum RequestOperationType).' })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description: 'Exactly one of `operation` or `type`.',
+  },
+);
+export type OperationBody = Static<typeof OperationBody>;
+
+export const OperationResultSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'The process id.' }),
+    name: Type.String({ description: 'The process name.' }),
+    state: StringEnum(WIRE_STATES, { description: 'The state actually reached when the answer was sent.' }),
+    result: StringEnum(['OK', 'FAILED'] as const, {
+      description: "OK when the process is in the operation's target condition afterwards (whether or not anything had to change); FAILED otherwise, with the state unchanged.",
+    }),
+    reason: Type.Optional(Type.String({ description: 'Why the operation FAILED.' })),
+  },
+  { description: 'The result of an operation (RequestOperationResult).' },
+);
+
+export const OperationResultList = Type.Object(
+  { processes: Type.Array(OperationResultSchema, { description: 'One result, for the process operated on.' }) },
+  { description: 'The operation result, under the plural resource root.' },
+);
+
+export const ProcessIdParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The process id.' }),
+});
+
+export const ListQuery = Type.Object(
+  {
+    process_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Return only the process of this name; 404 if there is none.' })),
+    state: Type.Optional(StringEnum(STATES_ACCEPTED, { description: 'Return only processes in this state (SUSPENDED is accepted for SUSPENDEND).' })),
+    type: Type.Optional(StringEnum(PROCESS_TYPES, { description: 'Return only processes of this type.' })),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const ErrorSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ description: 'The HTTP status, repeated.' }),
+    code: StringEnum(ERROR_CODES, { description: 'A stable code for this kind of error.' }),
+    error: Type.String({ description: 'The HTTP reason phrase.' }),
+    message: Type.String({ description: 'What went wrong and, where it helps, what to do.' }),
+  },
+  { description: 'Every error has this shape.' },
+);
+
+export const HealthSchema = Type.Object(
+  { status: Type.Literal('ok', { description: 'Always "ok" while the daemon serves.' }) },
+  { description: 'The daemon is up.' },
+);

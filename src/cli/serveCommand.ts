@@ -1,0 +1,50 @@
+// `sigma serve`: runs the daemon in the foreground until SIGTERM or SIGINT.
+import { Command, Option } from 'commander';
+import { buildServeConfig, ConfigError, SERVE_DEFAULTS, type RawServeOptions } from '../config/serveConfig.js';
+import { runDaemon } from '../daemon/runDaemon.js';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Run the sigma daemon in the foreground: the SIGMA Process Manager API over HTTPS.')
+    .option('--host <host>', 'address to listen on', SERVE_DEFAULTS.host)
+    .option('--port <port>', 'port to listen on (0: any free port)', String(SERVE_DEFAULTS.port))
+    .option('--data-dir <dir>', `store, token, certificate and logs (env SIGMA_DATA_DIR; default ${SERVE_DEFAULTS.dataDir})`)
+    .option('--no-tls', 'serve plain HTTP (behind a TLS proxy, or in tests)')
+    .option('--tls-cert <file>', 'PEM certificate to serve (with --tls-key) instead of the generated one')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .addOption(new Option('--token <token>', 'the node token (prefer env SIGMA_TOKEN: flags show in ps); default: <data-dir>/token, generated at first start'))
+    .option('--programs-dir <dir>', 'where a process created without "command" finds the executable named after it (default <data-dir>/programs)')
+    .option('--max-running <n>', 'most jobs running at once on the node; a released job without a slot waits in READY (default: no limit)')
+    .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
+    .option('--log-level <level>', `daemon log level on stderr: fatal, error, warn, info, debug, trace, silent (env SIGMA_LOG_LEVEL; default ${SERVE_DEFAULTS.logLevel})`)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sigma serve                                  HTTPS on 127.0.0.1:8443, data in ./sigma-data
+  sigma serve --port 9443 --data-dir /var/lib/sigma --max-running 4
+  SIGMA_TOKEN=$(cat token) sigma serve --no-tls --host 127.0.0.1 --port 8080`,
+    )
+    .action(async (options: RawServeOptions) => {
+      let config;
+      try {
+        config = buildServeConfig(options, process.env, process.cwd());
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`sigma serve: ${error.message}\n`);
+        process.exit(2);
+      }
+      const daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
+      const onSignal = (): void => {
+        daemon.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`sigma: shutdown failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    });
+}

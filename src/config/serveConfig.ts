@@ -1,0 +1,91 @@
+// The daemon's configuration, read once from the command line's options and the environment,
+// validated, and frozen. No other module reads process.env.
+import { isAbsolute, resolve } from 'node:path';
+
+export interface ServeConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly tls: boolean;
+  readonly tlsCertPath: string | null;
+  readonly tlsKeyPath: string | null;
+  /** The node token given by the operator; null to use (or generate) <data-dir>/token. */
+  readonly token: string | null;
+  readonly programsDir: string;
+  readonly maxRunning: number | null;
+  readonly logMaxBytes: number;
+  readonly logLevel: string;
+  /** The environment jobs start from: the daemon's, less its own secrets. */
+  readonly childBaseEnv: Readonly<Record<string, string>>;
+}
+
+/** The options as the command line hands them over (strings, or false for --no-tls). */
+export interface RawServeOptions {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  token?: string;
+  programsDir?: string;
+  maxRunning?: string;
+  logMaxBytes?: string;
+  logLevel?: string;
+}
+
+export class ConfigError extends Error {}
+
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8443,
+  dataDir: './sigma-data',
+  programsDirName: 'programs',
+  logMaxBytes: 10 * 1024 * 1024,
+  logLevel: 'info',
+} as const;
+
+const SECRET_VARIABLES = ['SIGMA_TOKEN'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
+  const dataDir = resolve(cwd, options.dataDir ?? env.SIGMA_DATA_DIR ?? SERVE_DEFAULTS.dataDir);
+  const tls = options.tls !== false;
+  const tlsCertPath = options.tlsCert ? resolve(cwd, options.tlsCert) : null;
+  const tlsKeyPath = options.tlsKey ? resolve(cwd, options.tlsKey) : null;
+  if ((tlsCertPath === null) !== (tlsKeyPath === null)) throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  if (!tls && tlsCertPath) throw new ConfigError('--no-tls cannot be combined with --tls-cert/--tls-key');
+  const token = options.token ?? env.SIGMA_TOKEN ?? null;
+  if (token !== null && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError('the token must be at least 16 characters, without spaces');
+  }
+  const programsDir = options.programsDir ? resolve(cwd, options.programsDir) : resolve(dataDir, SERVE_DEFAULTS.programsDirName);
+  const logLevel = options.logLevel ?? env.SIGMA_LOG_LEVEL ?? SERVE_DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const childBaseEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !SECRET_VARIABLES.includes(key)) childBaseEnv[key] = value;
+  }
+  return Object.freeze({
+    host: options.host ?? SERVE_DEFAULTS.host,
+    port: integerOption('--port', options.port, SERVE_DEFAULTS.port, 0, 65535),
+    dataDir,
+    tls,
+    tlsCertPath,
+    tlsKeyPath,
+    token,
+    programsDir: isAbsolute(programsDir) ? programsDir : resolve(programsDir),
+    maxRunning: options.maxRunning === undefined ? null : integerOption('--max-running', options.maxRunning, 0, 1, 1_000_000),
+    logMaxBytes: integerOption('--log-max-bytes', options.logMaxBytes, SERVE_DEFAULTS.logMaxBytes, 64 * 1024, Number.MAX_SAFE_INTEGER),
+    logLevel,
+    childBaseEnv: Object.freeze(childBaseEnv),
+  });
+}
+
+function integerOption(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${flag} must be an integer, not "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${flag} must be between ${min} and ${max}`);
+  return value;
+}

@@ -1,0 +1,350 @@
+// The state machine: one pure function over every (phase, input) pair, following
+// docs/state-model.md. A forbidden move is a FAILED outcome, never an exception.
+import type { Decision, Effect, Input, Outcome } from './decision.js';
+import {
+  jobOf,
+  type Counters,
+  type Intent,
+  type Job,
+  type ProcessSnapshot,
+  type ReleaseGrid,
+  type Runtime,
+} from './processModel.js';
+import { advancePast, lastPointAtOrBefore, pointsDueBy, startGrid } from './releaseGrid.js';
+
+export const REASONS = {
+  notStarted: 'not started: START it first',
+  suspended: 'suspended: RESUME it first',
+  busy: 'a job of this process is being launched or stopped; try again',
+} as const;
+
+const OK: Outcome = { result: 'OK' };
+const failed = (reason: string): Outcome => ({ result: 'FAILED', reason });
+
+export function decide(process: ProcessSnapshot, input: Input, nowMs: number): Decision {
+  switch (input.kind) {
+    case 'START':
+      return start(process, input.slotFree, nowMs);
+    case 'STOP':
+      return stop(process, nowMs);
+    case 'SUSPEND':
+      return suspend(process);
+    case 'RESUME':
+      return resume(process, input.slotFree, nowMs);
+    case 'RELEASE':
+      return release(process, input.slotFree, nowMs);
+    case 'SLOT_GRANTED':
+      return slotGranted(process);
+    case 'JOB_SPAWNED':
+      return jobSpawned(process, input.pid, nowMs);
+    case 'SPAWN_FAILED':
+      return spawnFailed(process, input.error, nowMs);
+    case 'JOB_ENDED':
+      return jobEnded(process, input, nowMs);
+    case 'SHUTDOWN':
+      return shutdown(process);
+  }
+}
+
+interface Change {
+  runtime?: Runtime;
+  intent?: Intent;
+  counters?: Partial<Counters>;
+  effects?: Effect[];
+  outcome?: Outcome;
+}
+
+function change(p: ProcessSnapshot, c: Change, extra: Pick<Decision, 'run'> & { lastExit?: ProcessSnapshot['lastExit'] } = {}): Decision {
+  const counters = c.counters ? addCounters(p.counters, c.counters) : p.counters;
+  const next: ProcessSnapshot = {
+    spec: p.spec,
+    intent: c.intent ?? p.intent,
+    runtime: c.runtime ?? p.runtime,
+    counters,
+    lastExit: extra.lastExit === undefined ? p.lastExit : extra.lastExit,
+  };
+  const decision: Decision = { next, effects: c.effects ?? [] };
+  return {
+    ...decision,
+    ...(c.outcome ? { outcome: c.outcome } : {}),
+    ...(extra.run ? { run: extra.run } : {}),
+  };
+}
+
+function addCounters(a: Counters, d: Partial<Counters>): Counters {
+  return {
+    runs: a.runs + (d.runs ?? 0),
+    overruns: a.overruns + (d.overruns ?? 0),
+    skipped: a.skipped + (d.skipped ?? 0),
+    failures: a.failures + (d.failures ?? 0),
+  };
+}
+
+const unchanged = (p: ProcessSnapshot, outcome?: Outcome): Decision => change(p, outcome ? { outcome } : {});
+
+function launchOrQueue(
+  slotFree: boolean,
+  grid: ReleaseGrid | null,
+  releaseAtMs: number | null,
+  byOperation: boolean,
+): { runtime: Runtime; effects: Effect[]; outcome?: Outcome } {
+  if (slotFree) {
+    return { runtime: { phase: 'LAUNCHING', grid, releaseAtMs, byOperation }, effects: [{ kind: 'SPAWN_JOB' }] };
+  }
+  return { runtime: { phase: 'READY', grid, releaseAtMs, heldJob: null }, effects: [], outcome: OK };
+}
+
+function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+  const r = p.runtime;
+  switch (r.phase) {
+    case 'DORMANT': {
+      if (p.spec.type === 'ONE_SHOT') {
+        const next = launchOrQueue(slotFree, null, null, true);
+        return change(p, { ...next, intent: 'STARTED' });
+      }
+      const grid = startGrid(nowMs, p.spec.periodMs);
+      const next = launchOrQueue(slotFree, grid, nowMs, true);
+      const arm: Effect = { kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs };
+      return change(p, { ...next, effects: [arm, ...next.effects], intent: 'STARTED' });
+    }
+    case 'WAITING':
+    case 'READY':
+    case 'LAUNCHING':
+    case 'RUNNING':
+      return unchanged(p, OK);
+    case 'STOPPING':
+      return unchanged(p, failed(REASONS.busy));
+    case 'SUSPENDED':
+      return unchanged(p, failed(REASONS.suspended));
+  }
+}
+
+/** Releases that fell inside a suspension are skipped, never run late. */
+function skipSuspendedReleases(grid: ReleaseGrid | null, nowMs: number): { grid: ReleaseGrid | null; skipped: number } {
+  if (!grid) return { grid: null, skipped: 0 };
+  return { grid: advancePast(grid, nowMs), skipped: pointsDueBy(grid, nowMs) };
+}
+
+function stop(p: ProcessSnapshot, nowMs: number): Decision {
+  const r = p.runtime;
+  const cancel: Effect = { kind: 'CANCEL_RELEASE' };
+  switch (r.phase) {
+    case 'DORMANT':
+      return unchanged(p, OK);
+    case 'WAITING':
+      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', effects: [cancel], outcome: OK });
+    case 'READY':
+      if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', {});
+      return change(p, {
+        runtime: { phase: 'DORMANT' },
+        intent: 'STOPPED',
+        counters: { skipped: r.releaseAtMs === null ? 0 : 1 },
+        effects: [cancel],
+        outcome: OK,
+      });
+    case 'RUNNING':
+      return endJob(p, r.job, 'STOPPED', {});
+    case 'SUSPENDED': {
+      const { skipped } = skipSuspendedReleases(r.grid, nowMs);
+      if (r.job) return endJob(p, r.job, 'STOPPED', { skipped });
+      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters: { skipped }, effects: [cancel], outcome: OK });
+    }
+    case 'LAUNCHING':
+    case 'STOPPING':
+      return unchanged(p, failed(REASONS.busy));
+  }
+}
+
+/** SIGTERM (after SIGCONT if stopped), SIGKILL after the grace period; settled by JOB_ENDED. */
+function endJob(p: ProcessSnapshot, job: Job, intent: Intent, counters: Partial<Counters>): Decision {
+  return change(p, {
+    runtime: { phase: 'STOPPING', job },
+    intent,
+    counters,
+    effects: [{ kind: 'CANCEL_RELEASE' }, { kind: 'END_GROUP', pid: job.pid, graceMs: p.spec.stopTimeoutMs }],
+  });
+}
+
+function suspend(p: ProcessSnapshot): Decision {
+  const r = p.runtime;
+  const cancel: Effect = { kind: 'CANCEL_RELEASE' };
+  switch (r.phase) {
+    case 'DORMANT':
+      return unchanged(p, failed(REASONS.notStarted));
+    case 'WAITING':
+      return change(p, { runtime: { phase: 'SUSPENDED', grid: r.grid, job: null }, intent: 'SUSPENDED', effects: [cancel], outcome: OK });
+    case 'READY':
+      // A held job is still stopped, so it needs no signal; a queued release is dropped.
+      return change(p, {
+        runtime: { phase: 'SUSPENDED', grid: r.grid, job: r.heldJob },
+        intent: 'SUSPENDED',
+        counters: { skipped: r.releaseAtMs === null ? 0 : 1 },
+        effects: [cancel],
+        outcome: OK,
+      });
+    case 'RUNNING':
+      return change(p, {
+        runtime: { phase: 'SUSPENDED', grid: r.grid, job: r.job },
+        intent: 'SUSPENDED',
+        effects: [cancel, { kind: 'SIGNAL_GROUP', pid: r.job.pid, signal: 'SIGSTOP' }],
+        outcome: OK,
+      });
+    case 'SUSPENDED':
+      return unchanged(p, OK);
+    case 'LAUNCHING':
+    case 'STOPPING':
+      return unchanged(p, failed(REASONS.busy));
+  }
+}
+
+function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+  const r = p.runtime;
+  switch (r.phase) {
+    case 'DORMANT':
+      return unchanged(p, failed(REASONS.notStarted));
+    case 'WAITING':
+    case 'READY':
+    case 'LAUNCHING':
+    case 'RUNNING':
+      return unchanged(p, OK);
+    case 'STOPPING':
+      return unchanged(p, failed(REASONS.busy));
+    case 'SUSPENDED': {
+      const { grid, skipped } = skipSuspendedReleases(r.grid, nowMs);
+      const arm: Effect[] = grid ? [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }] : [];
+      const common = { intent: 'STARTED' as const, counters: { skipped } };
+      if (r.job) {
+        if (slotFree) {
+          return change(p, {
+            ...common,
+            runtime: { phase: 'RUNNING', grid, job: r.job },
+            effects: [...arm, { kind: 'SIGNAL_GROUP', pid: r.job.pid, signal: 'SIGCONT' }],
+            outcome: OK,
+          });
+        }
+        return change(p, { ...common, runtime: { phase: 'READY', grid, releaseAtMs: null, heldJob: r.job }, effects: arm, outcome: OK });
+      }
+      if (grid) return change(p, { ...common, runtime: { phase: 'WAITING', grid }, effects: arm, outcome: OK });
+      // A suspended READY process goes back to READY; the slot queue launches it from there.
+      return change(p, { ...common, runtime: { phase: 'READY', grid: null, releaseAtMs: null, heldJob: null }, outcome: OK });
+    }
+  }
+}
+
+function release(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+  const r = p.runtime;
+  if (r.phase === 'DORMANT' || r.phase === 'STOPPING' || !r.grid) return unchanged(p);
+  const grid = r.grid;
+  if (nowMs < grid.nextReleaseAtMs) {
+    // Early wake-up: wait on for the same release point.
+    return change(p, { effects: r.phase === 'SUSPENDED' ? [] : [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }] });
+  }
+  const due = pointsDueBy(grid, nowMs);
+  const nextGrid = advancePast(grid, nowMs);
+  const arm: Effect = { kind: 'ARM_RELEASE', atMs: nextGrid.nextReleaseAtMs };
+  switch (r.phase) {
+    case 'WAITING': {
+      // Points missed by a late timer are skipped; only the latest one is released.
+      const next = launchOrQueue(slotFree, nextGrid, lastPointAtOrBefore(grid, nowMs), false);
+      return change(p, { runtime: next.runtime, effects: [arm, ...next.effects], counters: { skipped: due - 1 } });
+    }
+    case 'READY':
+    case 'LAUNCHING':
+    case 'RUNNING':
+      // Two jobs of one process never run at once: the release is skipped as an overrun.
+      return change(p, { runtime: { ...r, grid: nextGrid }, effects: [arm], counters: { overruns: due } });
+    case 'SUSPENDED':
+      return change(p, { runtime: { ...r, grid: nextGrid }, counters: { skipped: due } });
+  }
+}
+
+function slotGranted(p: ProcessSnapshot): Decision {
+  const r = p.runtime;
+  if (r.phase !== 'READY') return unchanged(p);
+  if (r.heldJob) {
+    return change(p, {
+      runtime: { phase: 'RUNNING', grid: r.grid, job: r.heldJob },
+      effects: [{ kind: 'SIGNAL_GROUP', pid: r.heldJob.pid, signal: 'SIGCONT' }],
+    });
+  }
+  return change(p, launchOrQueue(true, r.grid, r.releaseAtMs, false));
+}
+
+function jobSpawned(p: ProcessSnapshot, pid: number, nowMs: number): Decision {
+  const r = p.runtime;
+  if (r.phase !== 'LAUNCHING') return unchanged(p);
+  const job: Job = { pid, startedAtMs: nowMs, releaseAtMs: r.releaseAtMs };
+  return change(p, {
+    runtime: { phase: 'RUNNING', grid: r.grid, job },
+    counters: { runs: 1 },
+    ...(r.byOperation ? { outcome: OK } : {}),
+  });
+}
+
+function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision {
+  const r = p.runtime;
+  if (r.phase !== 'LAUNCHING') return unchanged(p);
+  const lastExit = { code: null, signal: null, atMs: nowMs, durationMs: 0, error };
+  const run = {
+    pid: null,
+    startedAtMs: nowMs,
+    endedAtMs: nowMs,
+    exitCode: null,
+    signal: null,
+    releaseAtMs: r.releaseAtMs,
+    error,
+    endedBySigma: false,
+  };
+  // A failed release of a started PERIODIC process waits for the next one; anything else is not started.
+  if (r.grid && !r.byOperation) {
+    return change(p, { runtime: { phase: 'WAITING', grid: r.grid }, counters: { failures: 1 } }, { run, lastExit });
+  }
+  return change(
+    p,
+    {
+      runtime: { phase: 'DORMANT' },
+      intent: 'STOPPED',
+      counters: { failures: 1 },
+      effects: r.grid ? [{ kind: 'CANCEL_RELEASE' }] : [],
+      ...(r.byOperation ? { outcome: failed(`spawn failed: ${error}`) } : {}),
+    },
+    { run, lastExit },
+  );
+}
+
+function jobEnded(
+  p: ProcessSnapshot,
+  ended: { pid: number; exitCode: number | null; signal: string | null },
+  nowMs: number,
+): Decision {
+  const r = p.runtime;
+  const job = jobOf(r);
+  if (!job || job.pid !== ended.pid) return unchanged(p);
+  const endedBySigma = r.phase === 'STOPPING';
+  const failedOnItsOwn = !endedBySigma && (ended.signal !== null || ended.exitCode !== 0);
+  const run = {
+    pid: job.pid,
+    startedAtMs: job.startedAtMs,
+    endedAtMs: nowMs,
+    exitCode: ended.exitCode,
+    signal: ended.signal,
+    releaseAtMs: job.releaseAtMs,
+    error: null,
+    endedBySigma,
+  };
+  const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: null };
+  const counters = { failures: failedOnItsOwn ? 1 : 0 };
+  const record = { run, lastExit };
+  if (r.phase === 'STOPPING') return change(p, { runtime: { phase: 'DORMANT' }, counters, outcome: OK }, record);
+  const grid = r.phase === 'RUNNING' || r.phase === 'READY' || r.phase === 'SUSPENDED' ? r.grid : null;
+  if (!grid) return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters }, record);
+  if (r.phase === 'SUSPENDED') return change(p, { runtime: { phase: 'SUSPENDED', grid, job: null }, counters }, record);
+  return change(p, { runtime: { phase: 'WAITING', grid }, counters }, record);
+}
+
+function shutdown(p: ProcessSnapshot): Decision {
+  const job = jobOf(p.runtime);
+  if (job) return endJob(p, job, p.intent, {});
+  if (p.runtime.phase === 'DORMANT') return unchanged(p);
+  return change(p, { runtime: { phase: 'DORMANT' }, effects: [{ kind: 'CANCEL_RELEASE' }] });
+}

@@ -1,0 +1,49 @@
+// What goes into the state machine (inputs) and what comes out of it (a decision).
+import type { Operation, ProcessSnapshot, RunRecord } from './processModel.js';
+
+/** Inputs: the operator's operations and the events the node reports back. */
+export type Input =
+  | { readonly kind: 'START'; readonly slotFree: boolean }
+  | { readonly kind: 'STOP' }
+  | { readonly kind: 'SUSPEND' }
+  | { readonly kind: 'RESUME'; readonly slotFree: boolean }
+  /** The release timer fired (PERIODIC). */
+  | { readonly kind: 'RELEASE'; readonly slotFree: boolean }
+  /** A running slot was handed to this READY process. */
+  | { readonly kind: 'SLOT_GRANTED' }
+  | { readonly kind: 'JOB_SPAWNED'; readonly pid: number }
+  | { readonly kind: 'SPAWN_FAILED'; readonly error: string }
+  /** The job's leader has exited and nothing of its process group is left. */
+  | { readonly kind: 'JOB_ENDED'; readonly pid: number; readonly exitCode: number | null; readonly signal: string | null }
+  /** The daemon is shutting down: end the job but keep the operator's intent for the next boot. */
+  | { readonly kind: 'SHUTDOWN' };
+
+export type InputKind = Input['kind'];
+
+export function isOperation(kind: InputKind): kind is Operation {
+  return kind === 'START' || kind === 'STOP' || kind === 'SUSPEND' || kind === 'RESUME';
+}
+
+/** Effects the supervisor performs, in order, after persisting the decision. */
+export type Effect =
+  /** Spawn a job; its outcome comes back as JOB_SPAWNED or SPAWN_FAILED. */
+  | { readonly kind: 'SPAWN_JOB' }
+  | { readonly kind: 'SIGNAL_GROUP'; readonly pid: number; readonly signal: 'SIGSTOP' | 'SIGCONT' }
+  /** SIGTERM (and SIGCONT) to the group, SIGKILL after graceMs; JOB_ENDED follows once it is gone. */
+  | { readonly kind: 'END_GROUP'; readonly pid: number; readonly graceMs: number }
+  | { readonly kind: 'ARM_RELEASE'; readonly atMs: number }
+  | { readonly kind: 'CANCEL_RELEASE' };
+
+export interface Outcome {
+  readonly result: 'OK' | 'FAILED';
+  readonly reason?: string;
+}
+
+export interface Decision {
+  readonly next: ProcessSnapshot;
+  readonly effects: readonly Effect[];
+  /** Set when this step settles an operation; absent while a spawn or a termination is pending. */
+  readonly outcome?: Outcome;
+  /** A run (or failed attempt) to append to the history. */
+  readonly run?: RunRecord;
+}

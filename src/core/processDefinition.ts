@@ -1,0 +1,18 @@
+// A process as the operator defined it: everything but its run-time state.
+import type { ProcessSpec } from './processModel.js';
+
+export interface ProcessDefinition {
+  readonly id: number;
+  readonly name: string;
+  readonly spec: ProcessSpec;
+  /** argv, executed without a shell. */
+  readonly command: readonly string[];
+  /** Set when the command is the executable of this name in the programs directory. */
+  readonly program: string | null;
+  readonly cwd: string | null;
+  /** Added to the daemon's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly createdAtMs: number;
+}
+
+export type NewProcessDefinition = Omit<ProcessDefinition, 'id'>;

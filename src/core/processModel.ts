@@ -1,0 +1,149 @@
+// The process model of the pure core: what a process is at an instant, as data.
+// Every time here is a reading of the monotonic clock in epoch milliseconds (see runtime/clock.ts).
+
+export const PROCESS_TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
+export type ProcessType = (typeof PROCESS_TYPES)[number];
+
+/** The states as the contract sends them; it spells the suspended state `SUSPENDEND`. */
+export const WIRE_STATES = ['DORMANT', 'WAITING', 'READY', 'RUNNING', 'SUSPENDEND'] as const;
+export type WireState = (typeof WIRE_STATES)[number];
+
+export const OPERATIONS = ['START', 'SUSPEND', 'RESUME', 'STOP'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** What the operator asked for last; it survives a restart of the daemon. */
+export type Intent = 'STOPPED' | 'STARTED' | 'SUSPENDED';
+
+/** One execution of a process's command: one OS process group led by `pid`. */
+export interface Job {
+  readonly pid: number;
+  readonly startedAtMs: number;
+  /** The release point this job belongs to (PERIODIC), else null. */
+  readonly releaseAtMs: number | null;
+}
+
+/** The drift-free release grid of a started PERIODIC process: releases at t0Ms + k * periodMs. */
+export interface ReleaseGrid {
+  readonly t0Ms: number;
+  readonly periodMs: number;
+  /** The first release point not yet handled (run, overrun or skipped). */
+  readonly nextReleaseAtMs: number;
+}
+
+/**
+ * Where a process is, with only the data each phase can have. LAUNCHING and STOPPING are the
+ * short-lived phases while a spawn or a group termination is under way; the wire shows them
+ * as READY and RUNNING.
+ */
+export type Runtime =
+  | { readonly phase: 'DORMANT' }
+  | { readonly phase: 'WAITING'; readonly grid: ReleaseGrid }
+  | {
+      readonly phase: 'READY';
+      readonly grid: ReleaseGrid | null;
+      /** The release waiting for a slot (PERIODIC), else null. */
+      readonly releaseAtMs: number | null;
+      /** A job resumed while no slot was free: still stopped, continued when a slot frees. */
+      readonly heldJob: Job | null;
+    }
+  | {
+      readonly phase: 'LAUNCHING';
+      readonly grid: ReleaseGrid | null;
+      readonly releaseAtMs: number | null;
+      /** True when an operator's request caused this launch, so its failure fails that request. */
+      readonly byOperation: boolean;
+    }
+  | { readonly phase: 'RUNNING'; readonly grid: ReleaseGrid | null; readonly job: Job }
+  | { readonly phase: 'STOPPING'; readonly job: Job }
+  | { readonly phase: 'SUSPENDED'; readonly grid: ReleaseGrid | null; readonly job: Job | null };
+
+export type Phase = Runtime['phase'];
+
+export interface Counters {
+  /** Jobs started. */
+  readonly runs: number;
+  /** Release points that found the previous release still READY or RUNNING. */
+  readonly overruns: number;
+  /** Release points that never ran: inside a suspension, dropped from the queue, or missed by a late timer. */
+  readonly skipped: number;
+  /** Spawn failures, and jobs that ended on their own with a non-zero code or a signal. */
+  readonly failures: number;
+}
+
+export const ZERO_COUNTERS: Counters = { runs: 0, overruns: 0, skipped: 0, failures: 0 };
+
+/** How the last job ended, or why it could not start. */
+export interface LastExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly atMs: number;
+  readonly durationMs: number;
+  readonly error: string | null;
+}
+
+/** A finished run (or a failed attempt), as recorded in the run history. */
+export interface RunRecord {
+  readonly pid: number | null;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly releaseAtMs: number | null;
+  readonly error: string | null;
+  /** True when sigma ended the job (STOP, DELETE, shutdown). */
+  readonly endedBySigma: boolean;
+}
+
+/** The fixed part of a definition that the state machine needs. */
+export type ProcessSpec =
+  | { readonly type: 'ONE_SHOT'; readonly periodMs: null; readonly stopTimeoutMs: number }
+  | { readonly type: 'PERIODIC'; readonly periodMs: number; readonly stopTimeoutMs: number };
+
+export interface ProcessSnapshot {
+  readonly spec: ProcessSpec;
+  readonly intent: Intent;
+  readonly runtime: Runtime;
+  readonly counters: Counters;
+  readonly lastExit: LastExit | null;
+}
+
+export function wireStateOf(runtime: Runtime): WireState {
+  switch (runtime.phase) {
+    case 'DORMANT':
+      return 'DORMANT';
+    case 'WAITING':
+      return 'WAITING';
+    case 'READY':
+    case 'LAUNCHING':
+      return 'READY';
+    case 'RUNNING':
+    case 'STOPPING':
+      return 'RUNNING';
+    case 'SUSPENDED':
+      return 'SUSPENDEND';
+  }
+}
+
+/** The live job of a process, if any (a held or suspended job included). */
+export function jobOf(runtime: Runtime): Job | null {
+  switch (runtime.phase) {
+    case 'RUNNING':
+    case 'STOPPING':
+      return runtime.job;
+    case 'SUSPENDED':
+      return runtime.job;
+    case 'READY':
+      return runtime.heldJob;
+    default:
+      return null;
+  }
+}
+
+/** Whether this process holds one of the node's running slots. */
+export function holdsSlot(runtime: Runtime): boolean {
+  return runtime.phase === 'RUNNING' || runtime.phase === 'LAUNCHING' || runtime.phase === 'STOPPING';
+}
+
+export function dormantSnapshot(spec: ProcessSpec): ProcessSnapshot {
+  return { spec, intent: 'STOPPED', runtime: { phase: 'DORMANT' }, counters: ZERO_COUNTERS, lastExit: null };
+}

@@ -1,0 +1,91 @@
+// Starts the daemon from a config: data dir, token, TLS, store, supervisor, HTTP; and stops it
+// cleanly on SIGTERM or SIGINT.
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildHttpApp } from '../api/buildHttpApp.js';
+import type { ServeConfig } from '../config/serveConfig.js';
+import { monotonicNowMs } from '../runtime/clock.js';
+import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
+import { ProcessLogs } from '../runtime/processLogs.js';
+import { resolveProgram } from '../runtime/programsDir.js';
+import { SqliteStore } from '../runtime/sqliteStore.js';
+import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
+import { loadNodeToken } from '../runtime/tokenFile.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+
+/** Grace for processes a job's leader leaves in its group when it exits on its own. */
+const STRAGGLER_GRACE_MS = 2000;
+
+export interface RunningDaemon {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function runDaemon(config: ServeConfig, print: (line: string) => void): Promise<RunningDaemon> {
+  const logger = pino({ level: config.logLevel }, pino.destination(2));
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
+
+  const token = loadNodeToken(config.dataDir, config.token);
+  const tls = config.tls
+    ? await loadTlsMaterial({ dataDir: config.dataDir, host: config.host, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath })
+    : null;
+  const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
+    logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
+  );
+  const programResolver = (name: string): string => resolveProgram(config.programsDir, name);
+  const supervisor = new Supervisor({
+    store,
+    launcher: new ProcessGroupLauncher(),
+    logs,
+    clock: monotonicNowMs,
+    logger,
+    maxRunning: config.maxRunning,
+    baseEnv: config.childBaseEnv,
+    resolveProgram: programResolver,
+    stragglerGraceMs: STRAGGLER_GRACE_MS,
+  });
+  await supervisor.boot();
+
+  const app = await buildHttpApp({
+    tls,
+    token: token.token,
+    supervisor,
+    resolveProgram: programResolver,
+    clock: monotonicNowMs,
+    logger,
+    version: packageVersion(),
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const { port } = app.server.address() as AddressInfo;
+  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
+
+  print(`sigma serving ${url}`);
+  print(`data dir: ${config.dataDir}`);
+  if (tls?.generated) print(`generated a self-signed certificate: ${tls.certPath}`);
+  if (token.generatedPath) print(`generated the node token (saved in ${token.generatedPath}): ${token.token}`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no more requests, ending every job');
+      await app.close();
+      await supervisor.shutdown();
+      store.close();
+      logger.info('stopped');
+      logger.flush();
+    })();
+    return stopping;
+  };
+  return { url, stop };
+}
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}

@@ -1,0 +1,99 @@
+// Every error sigma answers with: a stable code, a class, and (in one table) its HTTP status.
+
+export const ERROR_CODES = [
+  'SIGMA_ERR_REQUEST_INVALID',
+  'SIGMA_ERR_REQUEST_CONTENT_TYPE',
+  'SIGMA_ERR_REQUEST_TOO_LARGE',
+  'SIGMA_ERR_AUTH_MISSING',
+  'SIGMA_ERR_AUTH_INVALID',
+  'SIGMA_ERR_ROUTE_NOT_FOUND',
+  'SIGMA_ERR_PROCESS_NOT_FOUND',
+  'SIGMA_ERR_PROCESS_NAME_TAKEN',
+  'SIGMA_ERR_PROCESS_INVALID',
+  'SIGMA_ERR_PROGRAM_NOT_FOUND',
+  'SIGMA_ERR_SHUTTING_DOWN',
+  'SIGMA_ERR_INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one place codes meet HTTP: the compiler rejects a code without a status. */
+export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  SIGMA_ERR_REQUEST_INVALID: 400,
+  SIGMA_ERR_REQUEST_CONTENT_TYPE: 400,
+  SIGMA_ERR_REQUEST_TOO_LARGE: 413,
+  SIGMA_ERR_AUTH_MISSING: 401,
+  SIGMA_ERR_AUTH_INVALID: 401,
+  SIGMA_ERR_ROUTE_NOT_FOUND: 404,
+  SIGMA_ERR_PROCESS_NOT_FOUND: 404,
+  SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
+  SIGMA_ERR_PROCESS_INVALID: 400,
+  SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
+  SIGMA_ERR_SHUTTING_DOWN: 503,
+  SIGMA_ERR_INTERNAL: 500,
+};
+
+/** What each code means, for the OpenAPI document and the README. */
+export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
+  SIGMA_ERR_REQUEST_INVALID: 'The request is malformed: bad JSON, a missing or unknown field, a wrong type or an out-of-range value.',
+  SIGMA_ERR_REQUEST_CONTENT_TYPE: 'The body is not sent as application/json.',
+  SIGMA_ERR_REQUEST_TOO_LARGE: 'The body is larger than 64 KiB.',
+  SIGMA_ERR_AUTH_MISSING: 'No bearer token was sent.',
+  SIGMA_ERR_AUTH_INVALID: 'The token sent is not the node token.',
+  SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
+  SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
+  SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
+  SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
+  SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
+  SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
+  SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
+};
+
+export class SigmaError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS_OF[this.code];
+  }
+}
+
+export class RequestInvalidError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_REQUEST_INVALID', message);
+  }
+}
+
+export class ProcessNotFoundError extends SigmaError {
+  constructor(what: string) {
+    super('SIGMA_ERR_PROCESS_NOT_FOUND', `no process with ${what}`);
+  }
+}
+
+export class ProcessNameTakenError extends SigmaError {
+  constructor(name: string) {
+    super('SIGMA_ERR_PROCESS_NAME_TAKEN', `a process named "${name}" already exists`);
+  }
+}
+
+export class ProcessInvalidError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_PROCESS_INVALID', message);
+  }
+}
+
+export class ProgramNotFoundError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_PROGRAM_NOT_FOUND', message);
+  }
+}
+
+export class ShuttingDownError extends SigmaError {
+  constructor() {
+    super('SIGMA_ERR_SHUTTING_DOWN', 'the daemon is shutting down');
+  }
+}

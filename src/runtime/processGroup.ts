@@ -1,0 +1,78 @@
+// Signals to whole process groups, and the truth about them read from /proc.
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type GroupSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
+
+/** Signals every process in the group; a group that is already gone counts as done. */
+export function signalGroup(pgid: number, signal: GroupSignal): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+export interface ProcStat {
+  readonly pid: number;
+  /** One letter: R running, S sleeping, T stopped, Z zombie, ... */
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  /** Start time in clock ticks since boot: with the pid, it names a process uniquely. */
+  readonly startTicks: number;
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    startTicks: Number(fields[19]),
+  };
+}
+
+/** Every process currently in the group, zombies included. */
+export function groupMembers(pgid: number): ProcStat[] {
+  const members: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (stat && stat.pgrp === pgid) members.push(stat);
+  }
+  return members;
+}
+
+/**
+ * Whether anything of the group is still alive. A zombie is dead: on hosts whose init does
+ * not reap orphans, killed grandchildren stay as zombies that no signal can remove.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return groupMembers(pgid).some((member) => member.state !== 'Z' && member.state !== 'X');
+}
+
+/** Waits (bounded) until the process is stopped (`T`) or running again, or gone. */
+export async function waitForStopState(pid: number, stopped: boolean, timeoutMs: number): Promise<void> {
+  const deadlineMs = Date.now() + timeoutMs;
+  for (;;) {
+    const stat = readProcStat(pid);
+    if (!stat || stat.state === 'Z' || (stat.state === 'T') === stopped) return;
+    if (Date.now() >= deadlineMs) return;
+    await sleep(1);
+  }
+}

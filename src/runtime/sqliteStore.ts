@@ -1,0 +1,219 @@
+// The node's data in one SQLite file (WAL): definitions, intent, counters, last exit, run history.
+import Database from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
+import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
+import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
+import { ProcessNameTakenError } from '../errors/sigmaErrors.js';
+import { STORE_MIGRATIONS } from './storeMigrations.js';
+
+export const RUNS_KEPT_PER_PROCESS = 100;
+
+export interface PersistedState {
+  readonly intent: Intent;
+  readonly counters: Counters;
+  readonly lastExit: LastExit | null;
+  readonly job: { readonly pid: number; readonly startedAtMs: number } | null;
+}
+
+export interface StoredProcess extends PersistedState {
+  readonly definition: ProcessDefinition;
+}
+
+export interface StoredRun extends RunRecord {
+  readonly id: number;
+}
+
+/**
+ * `acknowledged`: an operator's request waits on it, so it is synced to disk before the answer.
+ * `background`: an event (a job's exit, a release); a power cut may lose the last ones, a crash of
+ * the daemon loses none, and the next acknowledged write syncs them too.
+ */
+export type Durability = 'acknowledged' | 'background';
+
+export interface ProcessStore {
+  loadAll(): StoredProcess[];
+  insert(definition: NewProcessDefinition): number;
+  saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
+  remove(processId: number): void;
+  listRuns(processId: number, limit: number): StoredRun[];
+  close(): void;
+}
+
+interface ProcessRow {
+  id: number;
+  name: string;
+  type: 'ONE_SHOT' | 'PERIODIC';
+  period_ms: number | null;
+  stop_timeout_ms: number;
+  command_json: string;
+  program: string | null;
+  cwd: string | null;
+  env_json: string;
+  created_at_ms: number;
+  intent: Intent;
+  runs: number;
+  overruns: number;
+  skipped: number;
+  failures: number;
+  last_exit_json: string | null;
+  job_pid: number | null;
+  job_started_at_ms: number | null;
+}
+
+interface RunRow {
+  id: number;
+  pid: number | null;
+  started_at_ms: number;
+  ended_at_ms: number;
+  exit_code: number | null;
+  signal: string | null;
+  release_at_ms: number | null;
+  error: string | null;
+  ended_by_sigma: number;
+}
+
+export class SqliteStore implements ProcessStore {
+  private readonly db: Database.Database;
+  private durability: Durability | null = null;
+  private readonly statements;
+
+  constructor(path: string) {
+    // Created owner-only before SQLite opens it; the WAL and shm files take the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.statements = {
+      insert: this.db.prepare(
+        `INSERT INTO processes (name, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, created_at_ms)
+         VALUES (@name, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @createdAtMs)`,
+      ),
+      saveState: this.db.prepare(
+        `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
+           failures = @failures, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs
+         WHERE id = @id`,
+      ),
+      insertRun: this.db.prepare(
+        `INSERT INTO runs (process_id, pid, started_at_ms, ended_at_ms, exit_code, signal, release_at_ms, error, ended_by_sigma)
+         VALUES (@processId, @pid, @startedAtMs, @endedAtMs, @exitCode, @signal, @releaseAtMs, @error, @endedBySigma)`,
+      ),
+      trimRuns: this.db.prepare(
+        `DELETE FROM runs WHERE process_id = @processId AND id <= (
+           SELECT id FROM runs WHERE process_id = @processId ORDER BY id DESC LIMIT 1 OFFSET ${RUNS_KEPT_PER_PROCESS})`,
+      ),
+      remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
+      loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
+      listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
+    };
+  }
+
+  loadAll(): StoredProcess[] {
+    return (this.statements.loadAll.all() as ProcessRow[]).map(rowToStored);
+  }
+
+  insert(definition: NewProcessDefinition): number {
+    this.setDurability('acknowledged');
+    try {
+      const result = this.statements.insert.run({
+        name: definition.name,
+        type: definition.spec.type,
+        periodMs: definition.spec.periodMs,
+        stopTimeoutMs: definition.spec.stopTimeoutMs,
+        command: JSON.stringify(definition.command),
+        program: definition.program,
+        cwd: definition.cwd,
+        env: JSON.stringify(definition.env),
+        createdAtMs: definition.createdAtMs,
+      });
+      return Number(result.lastInsertRowid);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);
+      throw error;
+    }
+  }
+
+  saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void {
+    this.setDurability(durability);
+    this.db.transaction(() => {
+      this.statements.saveState.run({
+        id: processId,
+        intent: state.intent,
+        ...state.counters,
+        lastExit: state.lastExit ? JSON.stringify(state.lastExit) : null,
+        jobPid: state.job?.pid ?? null,
+        jobStartedAtMs: state.job?.startedAtMs ?? null,
+      });
+      if (run) {
+        this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0 });
+        this.statements.trimRuns.run({ processId });
+      }
+    })();
+  }
+
+  remove(processId: number): void {
+    this.setDurability('acknowledged');
+    this.statements.remove.run(processId);
+  }
+
+  listRuns(processId: number, limit: number): StoredRun[] {
+    return (this.statements.listRuns.all(processId, limit) as RunRow[]).map((row) => ({
+      id: row.id,
+      pid: row.pid,
+      startedAtMs: row.started_at_ms,
+      endedAtMs: row.ended_at_ms,
+      exitCode: row.exit_code,
+      signal: row.signal,
+      releaseAtMs: row.release_at_ms,
+      error: row.error,
+      endedBySigma: row.ended_by_sigma === 1,
+    }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(): void {
+    const applied = this.db.pragma('user_version', { simple: true }) as number;
+    if (applied > STORE_MIGRATIONS.length) {
+      throw new Error(`the store was written by a newer sigma (schema ${applied}, this one knows ${STORE_MIGRATIONS.length})`);
+    }
+    STORE_MIGRATIONS.slice(applied).forEach((sql, index) => {
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${applied + index + 1}`);
+      })();
+    });
+  }
+
+  private setDurability(durability: Durability): void {
+    if (durability === this.durability) return;
+    this.db.pragma(`synchronous = ${durability === 'acknowledged' ? 'FULL' : 'NORMAL'}`);
+    this.durability = durability;
+  }
+}
+
+function rowToStored(row: ProcessRow): StoredProcess {
+  const spec: ProcessSpec =
+    row.type === 'PERIODIC'
+      ? { type: 'PERIODIC', periodMs: row.period_ms ?? 1, stopTimeoutMs: row.stop_timeout_ms }
+      : { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: row.stop_timeout_ms };
+  return {
+    definition: {
+      id: row.id,
+      name: row.name,
+      spec,
+      command: JSON.parse(row.command_json) as string[],
+      program: row.program,
+      cwd: row.cwd,
+      env: JSON.parse(row.env_json) as Record<string, string>,
+      createdAtMs: row.created_at_ms,
+    },
+    intent: row.intent,
+    counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures },
+    lastExit: row.last_exit_json ? (JSON.parse(row.last_exit_json) as LastExit) : null,
+    job: row.job_pid === null || row.job_started_at_ms === null ? null : { pid: row.job_pid, startedAtMs: row.job_started_at_ms },
+  };
+}

@@ -1,0 +1,38 @@
+// The store's schema, as an append-only list of migrations (PRAGMA user_version counts them).
+export const STORE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE processes (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    name             TEXT    NOT NULL UNIQUE,
+    type             TEXT    NOT NULL CHECK (type IN ('ONE_SHOT', 'PERIODIC')),
+    period_ms        INTEGER CHECK ((type = 'PERIODIC') = (period_ms IS NOT NULL)),
+    stop_timeout_ms  INTEGER NOT NULL,
+    command_json     TEXT    NOT NULL,
+    program          TEXT,
+    cwd              TEXT,
+    env_json         TEXT    NOT NULL,
+    created_at_ms    REAL    NOT NULL,
+    intent           TEXT    NOT NULL DEFAULT 'STOPPED' CHECK (intent IN ('STOPPED', 'STARTED', 'SUSPENDED')),
+    runs             INTEGER NOT NULL DEFAULT 0,
+    overruns         INTEGER NOT NULL DEFAULT 0,
+    skipped          INTEGER NOT NULL DEFAULT 0,
+    failures         INTEGER NOT NULL DEFAULT 0,
+    last_exit_json   TEXT,
+    job_pid          INTEGER,
+    job_started_at_ms REAL
+  );
+  CREATE TABLE runs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    process_id     INTEGER NOT NULL REFERENCES processes (id) ON DELETE CASCADE,
+    pid            INTEGER,
+    started_at_ms  REAL    NOT NULL,
+    ended_at_ms    REAL    NOT NULL,
+    exit_code      INTEGER,
+    signal         TEXT,
+    release_at_ms  REAL,
+    error          TEXT,
+    ended_by_sigma INTEGER NOT NULL
+  );
+  CREATE INDEX runs_by_process ON runs (process_id, id);
+  `,
+];

@@ -1,0 +1,65 @@
+// The TLS key and certificate: the operator's files, or a self-signed pair generated once
+// into the data dir (for localhost, 127.0.0.1, ::1 and the listening host).
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+
+export interface TlsMaterial {
+  readonly key: string;
+  readonly cert: string;
+  readonly certPath: string;
+  readonly generated: boolean;
+}
+
+export function generatedCertPaths(dataDir: string): { certPath: string; keyPath: string } {
+  return { certPath: join(dataDir, 'tls', 'cert.pem'), keyPath: join(dataDir, 'tls', 'key.pem') };
+}
+
+export async function loadTlsMaterial(options: {
+  dataDir: string;
+  host: string;
+  certPath: string | null;
+  keyPath: string | null;
+}): Promise<TlsMaterial> {
+  if (options.certPath && options.keyPath) {
+    return {
+      key: readFileSync(options.keyPath, 'utf8'),
+      cert: readFileSync(options.certPath, 'utf8'),
+      certPath: options.certPath,
+      generated: false,
+    };
+  }
+  const { certPath, keyPath } = generatedCertPaths(options.dataDir);
+  if (existsSync(certPath) && existsSync(keyPath)) {
+    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), certPath, generated: false };
+  }
+  const pems = await generateSelfSigned(options.host);
+  mkdirSync(join(options.dataDir, 'tls'), { recursive: true, mode: 0o700 });
+  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  writeFileSync(certPath, pems.cert, { mode: 0o644 });
+  return { key: pems.private, cert: pems.cert, certPath, generated: true };
+}
+
+async function generateSelfSigned(host: string): Promise<{ private: string; cert: string }> {
+  const names = new Set(['localhost', '127.0.0.1', '::1', host]);
+  const altNames = [...names]
+    .filter((name) => name !== '0.0.0.0' && name !== '::')
+    .map((name) => (isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name }));
+  const notBeforeDate = new Date();
+  const notAfterDate = new Date(notBeforeDate);
+  notAfterDate.setFullYear(notAfterDate.getFullYear() + 5);
+  return generate([{ name: 'commonName', value: 'localhost' }, { name: 'organizationName', value: 'sigma' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  });
+}

@@ -1,0 +1,26 @@
+// The node token: given by the operator, or generated once into <data-dir>/token (mode 0600).
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface NodeToken {
+  readonly token: string;
+  /** Set when this start generated the token file. */
+  readonly generatedPath: string | null;
+}
+
+export function tokenPath(dataDir: string): string {
+  return join(dataDir, 'token');
+}
+
+export function loadNodeToken(dataDir: string, given: string | null): NodeToken {
+  if (given) return { token: given, generatedPath: null };
+  const path = tokenPath(dataDir);
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (token.length > 0) return { token, generatedPath: null };
+  }
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return { token, generatedPath: path };
+}

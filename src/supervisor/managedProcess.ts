@@ -1,0 +1,22 @@
+// What the supervisor keeps for each process: its definition, its snapshot, the handle of its
+// live job, and the chain that serialises everything done to it.
+import type { ProcessDefinition } from '../core/processDefinition.js';
+import type { ProcessSnapshot, WireState } from '../core/processModel.js';
+import type { RunningJob } from '../runtime/jobLauncher.js';
+
+export interface ManagedProcess {
+  readonly definition: ProcessDefinition;
+  snapshot: ProcessSnapshot;
+  job: RunningJob | null;
+  /** Tail of this process's queue of steps: operations and events run one at a time, in order. */
+  chain: Promise<unknown>;
+  deleted: boolean;
+  /** The state last reported outside (log): transient phases inside one step are not reported. */
+  reportedState: WireState;
+}
+
+/** A read-only view for the API: the definition and the snapshot at one instant. */
+export interface ProcessReading {
+  readonly definition: ProcessDefinition;
+  readonly snapshot: ProcessSnapshot;
+}

@@ -1,0 +1,362 @@
+// The one writer: every change of a process goes decide (core) -> persist (store) -> act (OS),
+// one step at a time per process. OS events come back in as inputs to the same loop.
+import { decide } from '../core/decide.js';
+import { isOperation, type Effect, type Input, type Outcome } from '../core/decision.js';
+import type { NewProcessDefinition } from '../core/processDefinition.js';
+import {
+  dormantSnapshot,
+  holdsSlot,
+  jobOf,
+  wireStateOf,
+  type Operation,
+  type ProcessSnapshot,
+  type RunRecord,
+} from '../core/processModel.js';
+import { startGrid } from '../core/releaseGrid.js';
+import { ProcessNameTakenError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
+import type { Clock } from '../runtime/clock.js';
+import type { JobLauncher } from '../runtime/jobLauncher.js';
+import type { ProcessLogs } from '../runtime/processLogs.js';
+import { ReleaseTimers } from '../runtime/releaseTimers.js';
+import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
+import type { ManagedProcess, ProcessReading } from './managedProcess.js';
+import { SlotQueue } from './slotQueue.js';
+import { targetReached } from '../core/targetCondition.js';
+
+export interface SupervisorLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface SupervisorOptions {
+  readonly store: ProcessStore;
+  readonly launcher: JobLauncher;
+  readonly logs: ProcessLogs;
+  readonly clock: Clock;
+  readonly logger: SupervisorLogger;
+  readonly maxRunning: number | null;
+  /** The environment every job starts from, before its own `env`. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Resolves a program name to its executable, checked again at every spawn. */
+  readonly resolveProgram: (name: string) => string;
+  /** Grace for processes a job's leader leaves behind when it exits on its own. */
+  readonly stragglerGraceMs: number;
+}
+
+export interface OperationAnswer {
+  readonly process: ProcessReading;
+  readonly outcome: Outcome;
+}
+
+export class Supervisor {
+  private readonly processes = new Map<number, ManagedProcess>();
+  private readonly idsByName = new Map<string, number>();
+  private readonly slots: SlotQueue;
+  private readonly timers: ReleaseTimers;
+  private shuttingDown = false;
+  private closed = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.slots = new SlotQueue(options.maxRunning);
+    this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id));
+  }
+
+  /** Loads every stored process and starts again those the operator had started. */
+  async boot(): Promise<void> {
+    const stored = this.options.store.loadAll();
+    for (const entry of stored) this.register(entry, this.restoredSnapshot(entry));
+    const restarts = stored
+      .filter((entry) => entry.intent === 'STARTED')
+      .map((entry) => {
+        const managed = this.processes.get(entry.definition.id) as ManagedProcess;
+        return this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background'));
+      });
+    await Promise.all(restarts);
+  }
+
+  list(): ProcessReading[] {
+    return [...this.processes.values()].map(readingOf);
+  }
+
+  get(processId: number): ProcessReading {
+    return readingOf(this.managed(processId));
+  }
+
+  findByName(name: string): ProcessReading | null {
+    const id = this.idsByName.get(name);
+    return id === undefined ? null : this.get(id);
+  }
+
+  listRuns(processId: number, limit: number): StoredRun[] {
+    this.managed(processId);
+    return this.options.store.listRuns(processId, limit);
+  }
+
+  async create(definition: NewProcessDefinition, startNow: boolean): Promise<OperationAnswer | ProcessReading> {
+    this.refuseWhenShuttingDown();
+    if (this.idsByName.has(definition.name)) throw new ProcessNameTakenError(definition.name);
+    const id = this.options.store.insert(definition);
+    const managed = this.register(
+      { definition: { ...definition, id } },
+      dormantSnapshot(definition.spec),
+    );
+    this.options.logger.info({ processId: id, name: definition.name }, 'process created');
+    if (!startNow) return readingOf(managed);
+    return this.enqueue(managed, () => this.operateNow(managed, 'START'));
+  }
+
+  operate(processId: number, operation: Operation): Promise<OperationAnswer> {
+    this.refuseWhenShuttingDown();
+    const managed = this.managed(processId);
+    return this.enqueue(managed, () => this.operateNow(managed, operation));
+  }
+
+  /** Ends a live job first (as STOP), then removes the process, its history and its logs. */
+  delete(processId: number): Promise<void> {
+    this.refuseWhenShuttingDown();
+    const managed = this.managed(processId);
+    return this.enqueue(managed, async () => {
+      if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
+      if (managed.snapshot.runtime.phase !== 'DORMANT') await this.applyOperation(managed, 'STOP', 'acknowledged');
+      this.options.store.remove(processId);
+      managed.deleted = true;
+      this.timers.cancel(processId);
+      this.slots.forget(processId);
+      this.processes.delete(processId);
+      this.idsByName.delete(managed.definition.name);
+      this.options.logs.remove(processId);
+      this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
+    });
+  }
+
+  /** Ends every job (grace, then kill) and records it, keeping each intent for the next boot. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    const halts = [...this.processes.values()].map((managed) =>
+      this.enqueue(managed, () => this.apply(managed, { kind: 'SHUTDOWN' }, 'background')),
+    );
+    await Promise.allSettled(halts);
+    this.closed = true;
+    this.timers.cancelAll();
+    this.options.logs.closeAll();
+  }
+
+  private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
+    if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
+    const outcome = await this.applyOperation(managed, operation, 'acknowledged');
+    return { process: readingOf(managed), outcome };
+  }
+
+  private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
+    const input = this.operationInput(managed, operation);
+    const outcome = await this.apply(managed, input, durability);
+    // Every path through decide settles an operation; this only guards the answer's shape.
+    return outcome ?? (targetReached(operation, wireStateOf(managed.snapshot.runtime)) ? { result: 'OK' } : { result: 'FAILED', reason: 'not reached' });
+  }
+
+  private operationInput(managed: ManagedProcess, operation: Operation): Input {
+    const slotFree = this.slots.isFreeFor(managed.definition.id);
+    switch (operation) {
+      case 'START':
+      case 'RESUME':
+        return { kind: operation, slotFree };
+      case 'STOP':
+      case 'SUSPEND':
+        return { kind: operation };
+    }
+  }
+
+  /** decide -> persist -> act, following up on spawns and terminations until the step settles. */
+  private async apply(managed: ManagedProcess, first: Input, durability: Durability): Promise<Outcome | undefined> {
+    let outcome: Outcome | undefined;
+    let input: Input | null = first;
+    // The follow-ups of an operation (spawned, failed, ended) are part of its answer.
+    const stepDurability = isOperation(first.kind) ? durability : 'background';
+    while (input && !this.closed) {
+      const before = managed.snapshot;
+      const decision = decide(before, input, this.options.clock());
+      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability);
+      managed.snapshot = decision.next;
+      this.trackSlots(managed, before, decision.next);
+      if (jobOf(decision.next.runtime) === null) managed.job = null;
+      if (decision.outcome) outcome = decision.outcome;
+      input = null;
+      for (const effect of decision.effects) input = (await this.act(managed, effect)) ?? input;
+    }
+    this.reportStateChange(managed, first);
+    this.grantFreeSlots();
+    return outcome;
+  }
+
+  /**
+   * An operation's step fails whole if it cannot be stored (the request gets an error and
+   * nothing changes); an event has already happened on the node, so it is kept in memory and
+   * the write failure is logged.
+   */
+  private persist(managed: ManagedProcess, before: ProcessSnapshot, after: ProcessSnapshot, run: RunRecord | null, durability: Durability): void {
+    const jobBefore = jobOf(before.runtime);
+    const jobAfter = jobOf(after.runtime);
+    const changed =
+      run !== null ||
+      before.intent !== after.intent ||
+      before.counters !== after.counters ||
+      before.lastExit !== after.lastExit ||
+      jobBefore?.pid !== jobAfter?.pid;
+    if (!changed) return;
+    const state = {
+      intent: after.intent,
+      counters: after.counters,
+      lastExit: after.lastExit,
+      job: jobAfter ? { pid: jobAfter.pid, startedAtMs: jobAfter.startedAtMs } : null,
+    };
+    try {
+      this.options.store.saveState(managed.definition.id, state, run, durability);
+    } catch (error) {
+      if (durability === 'acknowledged') throw error;
+      this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store an event');
+    }
+  }
+
+  private async act(managed: ManagedProcess, effect: Effect): Promise<Input | null> {
+    const id = managed.definition.id;
+    switch (effect.kind) {
+      case 'SPAWN_JOB':
+        return this.spawnJob(managed);
+      case 'SIGNAL_GROUP':
+        await managed.job?.signal(effect.signal);
+        return null;
+      case 'END_GROUP': {
+        const job = managed.job;
+        if (!job) return { kind: 'JOB_ENDED', pid: effect.pid, exitCode: null, signal: null };
+        job.terminate(effect.graceMs);
+        const end = await job.ended;
+        return { kind: 'JOB_ENDED', pid: job.pid, ...end };
+      }
+      case 'ARM_RELEASE':
+        this.timers.arm(id, effect.atMs);
+        return null;
+      case 'CANCEL_RELEASE':
+        this.timers.cancel(id);
+        return null;
+    }
+  }
+
+  private async spawnJob(managed: ManagedProcess): Promise<Input> {
+    const { definition } = managed;
+    let command = definition.command;
+    if (definition.program !== null) {
+      try {
+        command = [this.options.resolveProgram(definition.program), ...definition.command.slice(1)];
+      } catch (error) {
+        return { kind: 'SPAWN_FAILED', error: (error as Error).message };
+      }
+    }
+    const logs = this.options.logs.pairFor(definition.id);
+    const launched = await this.options.launcher.launch({
+      command,
+      cwd: definition.cwd,
+      env: { ...this.options.baseEnv, ...definition.env },
+      stdout: logs.stdout,
+      stderr: logs.stderr,
+      stragglerGraceMs: this.options.stragglerGraceMs,
+    });
+    if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
+    const job = launched.job;
+    managed.job = job;
+    void job.ended.then((end) => {
+      if (managed.deleted || this.closed) return;
+      void this.enqueue(managed, () => this.apply(managed, { kind: 'JOB_ENDED', pid: job.pid, ...end }, 'background'));
+    });
+    return { kind: 'JOB_SPAWNED', pid: job.pid };
+  }
+
+  private onReleaseTimer(processId: number): void {
+    const managed = this.processes.get(processId);
+    if (!managed || this.closed) return;
+    void this.enqueue(managed, () =>
+      this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
+    );
+  }
+
+  private trackSlots(managed: ManagedProcess, before: ProcessSnapshot, after: ProcessSnapshot): void {
+    this.slots.track(
+      managed.definition.id,
+      holdsSlot(before.runtime),
+      holdsSlot(after.runtime),
+      before.runtime.phase === 'READY',
+      after.runtime.phase === 'READY',
+    );
+  }
+
+  private grantFreeSlots(): void {
+    for (const processId of this.slots.takeGrants()) {
+      const managed = this.processes.get(processId);
+      if (!managed) {
+        this.slots.granted(processId);
+        continue;
+      }
+      void this.enqueue(managed, () => {
+        this.slots.granted(processId);
+        return this.apply(managed, { kind: 'SLOT_GRANTED' }, 'background');
+      });
+    }
+  }
+
+  /** Runs task after everything already queued for this process; a failure does not block the queue. */
+  private enqueue<T>(managed: ManagedProcess, task: () => Promise<T>): Promise<T> {
+    const result = managed.chain.then(task);
+    managed.chain = result.catch((error: unknown) => {
+      if (!(error instanceof ProcessNotFoundError)) {
+        this.options.logger.error({ err: error, processId: managed.definition.id }, 'step failed');
+      }
+    });
+    return result;
+  }
+
+  private register(entry: Pick<StoredProcess, 'definition'>, snapshot: ProcessSnapshot): ManagedProcess {
+    const managed: ManagedProcess = {
+      definition: entry.definition,
+      snapshot,
+      job: null,
+      chain: Promise.resolve(),
+      deleted: false,
+      reportedState: wireStateOf(snapshot.runtime),
+    };
+    this.processes.set(entry.definition.id, managed);
+    this.idsByName.set(entry.definition.name, entry.definition.id);
+    return managed;
+  }
+
+  private restoredSnapshot(entry: StoredProcess): ProcessSnapshot {
+    const base = { ...dormantSnapshot(entry.definition.spec), counters: entry.counters, lastExit: entry.lastExit };
+    if (entry.intent !== 'SUSPENDED') return { ...base, intent: entry.intent };
+    const spec = entry.definition.spec;
+    // A suspended process comes back suspended, without a job; a PERIODIC one on a fresh grid.
+    const grid = spec.type === 'PERIODIC' ? startGrid(this.options.clock(), spec.periodMs) : null;
+    return { ...base, intent: 'SUSPENDED', runtime: { phase: 'SUSPENDED', grid, job: null } };
+  }
+
+  private managed(processId: number): ManagedProcess {
+    const managed = this.processes.get(processId);
+    if (!managed || managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
+    return managed;
+  }
+
+  private refuseWhenShuttingDown(): void {
+    if (this.shuttingDown) throw new ShuttingDownError();
+  }
+
+  private reportStateChange(managed: ManagedProcess, cause: Input): void {
+    const from = managed.reportedState;
+    const to = wireStateOf(managed.snapshot.runtime);
+    if (from === to) return;
+    managed.reportedState = to;
+    const { id, name } = managed.definition;
+    this.options.logger.info({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
+  }
+}
+
+function readingOf(managed: ManagedProcess): ProcessReading {
+  return { definition: managed.definition, snapshot: managed.snapshot };
+}
