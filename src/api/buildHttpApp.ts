@@ -10,6 +10,7 @@ import { installErrorReplies } from './errorReplies.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { systemRoutes } from './systemRoutes.js';
+import { validationMessage } from './validationMessage.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -17,7 +18,6 @@ export interface HttpAppOptions {
   readonly tls: { readonly key: string; readonly cert: string } | null;
   readonly token: string;
   readonly supervisor: Supervisor;
-  readonly resolveProgram: (name: string) => string;
   readonly clock: () => number;
   readonly logger: FastifyBaseLogger;
   readonly version: string;
@@ -29,6 +29,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Per-request lines would dominate the log and the cost of a read; state changes are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -56,7 +57,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(systemRoutes);
   await app.register(processRoutes, {
     supervisor: options.supervisor,
-    resolveProgram: options.resolveProgram,
     clock: options.clock,
   });
   return app as unknown as FastifyInstance;

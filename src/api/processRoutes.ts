@@ -17,14 +17,12 @@ import {
 
 export interface ProcessRoutesOptions {
   readonly supervisor: Supervisor;
-  /** Resolves a name in the programs directory (throws ProgramNotFoundError). */
-  readonly resolveProgram: (name: string) => string;
   readonly clock: () => number;
 }
 
 const TAGS = ['processes'];
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, resolveProgram, clock }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, clock }) => {
   app.get(
     '/processes',
     {
@@ -70,13 +68,11 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
-      const command = body.command ?? [resolveProgram(body.name)];
       const created = await supervisor.create(
         {
           name: body.name,
           spec,
-          command,
-          program: body.command ? null : body.name,
+          command: body.command ?? null,
           cwd: body.cwd ?? null,
           env: body.env ?? {},
           createdAtMs: clock(),

@@ -5,7 +5,8 @@ import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
 function makeAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: false, strict: true, removeAdditional: false, useDefaults: false, ...options });
+  // verbose: errors carry their schema, so a broken pattern is explained by the field's description.
+  const ajv = new Ajv({ allErrors: false, strict: true, removeAdditional: false, useDefaults: false, verbose: true, ...options });
   addFormats.default(ajv);
   return ajv;
 }

@@ -37,7 +37,6 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
-  const programResolver = (name: string): string => resolveProgram(config.programsDir, name);
   const supervisor = new Supervisor({
     store,
     launcher: new ProcessGroupLauncher(),
@@ -46,7 +45,7 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     logger,
     maxRunning: config.maxRunning,
     baseEnv: config.childBaseEnv,
-    resolveProgram: programResolver,
+    resolveProgram: (name) => resolveProgram(config.programsDir, name),
     stragglerGraceMs: STRAGGLER_GRACE_MS,
   });
   await supervisor.boot();
@@ -55,7 +54,6 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     tls,
     token: token.token,
     supervisor,
-    resolveProgram: programResolver,
     clock: monotonicNowMs,
     logger,
     version: packageVersion(),

@@ -44,6 +44,9 @@ export interface SupervisorOptions {
   readonly stragglerGraceMs: number;
 }
 
+/** A definition as a client sends it: without a command, the programs directory supplies one. */
+export type NewProcessRequest = Omit<NewProcessDefinition, 'command' | 'program'> & { readonly command: readonly string[] | null };
+
 export interface OperationAnswer {
   readonly process: ProcessReading;
   readonly outcome: Outcome;
@@ -93,9 +96,18 @@ export class Supervisor {
     return this.options.store.listRuns(processId, limit);
   }
 
-  async create(definition: NewProcessDefinition, startNow: boolean): Promise<OperationAnswer | ProcessReading> {
+  /**
+   * Stores a new process (DORMANT) and, with startNow, starts it. A definition without a command
+   * runs the program of its name from the programs directory.
+   */
+  async create(request: NewProcessRequest, startNow: boolean): Promise<OperationAnswer | ProcessReading> {
     this.refuseWhenShuttingDown();
-    if (this.idsByName.has(definition.name)) throw new ProcessNameTakenError(definition.name);
+    if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
+    const definition: NewProcessDefinition = {
+      ...request,
+      command: request.command ?? [this.options.resolveProgram(request.name)],
+      program: request.command ? null : request.name,
+    };
     const id = this.options.store.insert(definition);
     const managed = this.register(
       { definition: { ...definition, id } },

@@ -31,7 +31,7 @@ const ProcessTypeSchema = StringEnum(PROCESS_TYPES, {
   description: 'ONE_SHOT runs once per START; PERIODIC is released every `period` milliseconds.',
 });
 
-const Command = Type.Array(Type.String({ maxLength: LIMITS.argLength, pattern: NO_NUL }), {
+const Command = Type.Array(Type.String({ maxLength: LIMITS.argLength, pattern: NO_NUL, description: 'One argument: any text without NUL bytes.' }), {
   minItems: 1,
   maxItems: LIMITS.argvEntries,
   description: 'The argv to execute, without a shell. argv[0] is looked up in PATH unless it holds a "/".',
@@ -40,8 +40,12 @@ const Command = Type.Array(Type.String({ maxLength: LIMITS.argLength, pattern: N
 
 const Env = Type.Record(
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
-  Type.String({ maxLength: LIMITS.envValueLength, pattern: NO_NUL }),
-  { maxProperties: LIMITS.envEntries, description: "Variables added to the daemon's environment for this process's jobs." },
+  Type.String({ maxLength: LIMITS.envValueLength, pattern: NO_NUL, description: 'A value: any text without NUL bytes.' }),
+  {
+    maxProperties: LIMITS.envEntries,
+    additionalProperties: false,
+    description: "Variables added to the daemon's environment for this process's jobs; names are letters, digits and _, not starting with a digit.",
+  },
 );
 
 const Cwd = Type.String({

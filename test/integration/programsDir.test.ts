@@ -1,0 +1,65 @@
+// A process created without a command runs the executable of its name in the programs
+// directory, and nothing outside it.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
+
+afterEach(cleanUpDaemons);
+
+function programsDirWith(programs: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sigma-programs-'));
+  for (const [name, script] of Object.entries(programs)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+describe('the programs directory', () => {
+  it('runs the executable named after the process when no command is sent, as a contract-only client would', async () => {
+    const programs = programsDirWith({ fibonacci: 'echo "fib ran"' });
+    const daemon = await SigmaDaemon.start({ args: ['--programs-dir', programs] });
+    const created = await daemon.create({ name: 'fibonacci', type: 'ONE_SHOT', state: 'RUNNING' });
+    expect(created.status).toBe(201);
+    const process = created.body.processes[0];
+    expect(process.command).toEqual([join(programs, 'fibonacci')]);
+    await waitFor('fibonacci to finish', () => daemon.process(process.id), (p) => p.state === 'DORMANT');
+    expect(await daemon.process(process.id)).toMatchObject({ runs: 1, lastExit: { code: 0 } });
+    rmSync(programs, { recursive: true, force: true });
+  });
+
+  it('refuses, and creates nothing, when there is no such program or it points outside', async () => {
+    const programs = programsDirWith({ 'not-executable': 'true' });
+    chmodSync(join(programs, 'not-executable'), 0o644);
+    symlinkSync('/bin/true', join(programs, 'escape'));
+    mkdirSync(join(programs, 'a-directory'));
+    const daemon = await SigmaDaemon.start({ args: ['--programs-dir', programs] });
+    for (const name of ['missing', 'escape', 'not-executable', 'a-directory']) {
+      const reply = await daemon.create({ name });
+      expect(reply.status, name).toBe(400);
+      expect(reply.body.code, name).toBe('SIGMA_ERR_PROGRAM_NOT_FOUND');
+    }
+    for (const name of ['..', '.', '../../bin/true', 'a/b']) {
+      const reply = await daemon.create({ name });
+      expect(reply.status, name).toBe(400);
+    }
+    expect((await daemon.request('GET', '/processes')).body.processes).toEqual([]);
+    rmSync(programs, { recursive: true, force: true });
+  });
+
+  it('checks again at every start: a program replaced by a link to the outside is not run', async () => {
+    const programs = programsDirWith({ swapped: 'true' });
+    const daemon = await SigmaDaemon.start({ args: ['--programs-dir', programs] });
+    const id = (await daemon.create({ name: 'swapped' })).body.processes[0].id;
+    rmSync(join(programs, 'swapped'));
+    symlinkSync('/bin/true', join(programs, 'swapped'));
+    const reply = await daemon.operate(id, 'START');
+    expect(reply.body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'FAILED' });
+    expect(reply.body.processes[0].reason).toMatch(/outside/);
+    expect(await daemon.process(id)).toMatchObject({ runs: 0, failures: 1 });
+    rmSync(programs, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,74 @@
+// Definitions, ids, counters and intent survive a restart; a clean shutdown ends every job.
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, liveGroupMembers } from '../support/osProcesses.js';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
+
+afterEach(cleanUpDaemons);
+
+describe('across a restart with the same data dir', () => {
+  it('keeps every definition, id and counter, restarts what was started, keeps suspended ones suspended', async () => {
+    const first = await SigmaDaemon.start();
+    const idOf = async (definition: Record<string, unknown>): Promise<number> => {
+      const reply = await first.create(definition);
+      expect(reply.status).toBe(201);
+      return reply.body.processes[0].id;
+    };
+    const running = await idOf({ name: 'running', command: ['sleep', '300'], env: { GREETING: 'hi' }, cwd: '/tmp', stopTimeoutMs: 1000 });
+    const periodic = await idOf({ name: 'periodic', type: 'PERIODIC', period: 200, command: ['true'] });
+    const dormant = await idOf({ name: 'dormant', command: ['true'] });
+    const suspended = await idOf({ name: 'suspended', command: ['sleep', '300'] });
+    const deleted = await idOf({ name: 'deleted', command: ['true'] });
+    await first.operate(running, 'START');
+    await first.operate(periodic, 'START');
+    await first.operate(suspended, 'START');
+    await first.operate(suspended, 'SUSPEND');
+    expect((await first.request('DELETE', `/processes/${deleted}`)).status).toBe(204);
+    await waitFor('the periodic process to have run twice', () => first.process(periodic), (p) => p.runs >= 2);
+
+    const before = (await first.request('GET', '/processes')).body.processes;
+    const jobPids = before.map((p: { pid: number | null }) => p.pid).filter((pid: number | null): pid is number => pid !== null);
+    expect(await first.stop()).toBe(0);
+    for (const pid of jobPids) expect(liveGroupMembers(pid), `job group ${pid} after shutdown`).toEqual([]);
+
+    const second = await SigmaDaemon.start({ dataDir: first.dataDir });
+    const after = (await second.request('GET', '/processes')).body.processes;
+    const byName = Object.fromEntries(after.map((p: { name: string }) => [p.name, p]));
+    expect(after.map((p: { id: number }) => p.id)).toEqual([running, periodic, dormant, suspended]);
+    for (const p of before) {
+      expect(byName[p.name], p.name).toMatchObject({
+        id: p.id,
+        type: p.type,
+        period: p.period,
+        command: p.command,
+        cwd: p.cwd,
+        env: p.env,
+        stopTimeoutMs: p.stopTimeoutMs,
+        createdAt: p.createdAt,
+      });
+      expect(byName[p.name].failures, `${p.name} failures`).toBe(p.failures);
+    }
+    expect(byName.running.state).toBe('RUNNING');
+    expect(byName.running.runs).toBe(2);
+    expect(byName.running.pid).not.toBe(before.find((p: { name: string }) => p.name === 'running').pid);
+    expect(isAlive(byName.running.pid)).toBe(true);
+    expect(['RUNNING', 'WAITING', 'READY']).toContain(byName.periodic.state);
+    expect(byName.periodic.runs).toBeGreaterThan(before.find((p: { name: string }) => p.name === 'periodic').runs);
+    expect(byName.dormant.state).toBe('DORMANT');
+    expect(byName.suspended).toMatchObject({ state: 'SUSPENDEND', pid: null, runs: 1 });
+
+    const newer = await second.create({ name: 'newer', command: ['true'] });
+    expect(newer.body.processes[0].id, 'ids are never reused, even of a deleted process').toBe(deleted + 1);
+    expect(await second.stop()).toBe(0);
+    expect(liveGroupMembers(byName.running.pid)).toEqual([]);
+  });
+
+  it('a ONE_SHOT job that finished is not run again at the next boot', async () => {
+    const first = await SigmaDaemon.start();
+    const id = (await first.create({ name: 'once', command: ['true'], state: 'RUNNING' })).body.processes[0].id;
+    await waitFor('the job to finish', () => first.process(id), (p) => p.state === 'DORMANT');
+    expect(await first.stop()).toBe(0);
+    const second = await SigmaDaemon.start({ dataDir: first.dataDir });
+    expect(await second.process(id)).toMatchObject({ state: 'DORMANT', runs: 1, lastExit: { code: 0, signal: null } });
+  });
+});
