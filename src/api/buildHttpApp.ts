@@ -36,6 +36,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.setValidatorCompiler(requestValidatorCompiler());
   installErrorReplies(app);
   app.addHook('onRequest', bearerAuth(options.token));
+  // JSON answers end with a newline, so that one curl after another reads line by line.
+  app.addHook('onSend', async (_request, reply, payload) =>
+    typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json') ? `${payload}\n` : payload,
+  );
 
   await app.register(swagger, {
     openapi: {

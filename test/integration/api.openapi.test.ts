@@ -1,0 +1,131 @@
+// The self-description: GET /openapi.json is a complete OpenAPI 3.1 document, /docs a page.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanUpDaemons, SigmaDaemon, type Reply } from '../support/sigmaDaemon.js';
+
+afterEach(cleanUpDaemons);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+/** Follows `#/...` references inside the document. */
+function resolve(document: Json, schema: Json): Json {
+  let current = schema;
+  for (let hops = 0; current && typeof current.$ref === 'string' && hops < 20; hops++) {
+    if (!current.$ref.startsWith('#/')) throw new Error(`external $ref ${current.$ref}`);
+    current = current.$ref
+      .slice(2)
+      .split('/')
+      .map((part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce((node: Json, part: string) => node?.[part], document);
+  }
+  return current;
+}
+
+/** Every property (at any depth) of a schema that has no description, as a path. */
+function propertiesWithoutDescription(document: Json, schema: Json, where: string, seen = new Set<Json>()): string[] {
+  const node = resolve(document, schema);
+  if (!node || typeof node !== 'object' || seen.has(node)) return [];
+  seen.add(node);
+  const missing: string[] = [];
+  for (const [name, property] of Object.entries<Json>(node.properties ?? {})) {
+    if (!property?.description && !resolve(document, property)?.description) missing.push(`${where}.${name}`);
+    missing.push(...propertiesWithoutDescription(document, property, `${where}.${name}`, seen));
+  }
+  const nested: Array<[string, Json]> = [
+    ...['items', 'additionalProperties', 'not'].map((key): [string, Json] => [`${where}[${key}]`, node[key]]),
+    ...['anyOf', 'oneOf', 'allOf'].flatMap((key) => (node[key] ?? []).map((s: Json, i: number): [string, Json] => [`${where}[${key}${i}]`, s])),
+    ...Object.entries<Json>(node.patternProperties ?? {}).map(([p, s]): [string, Json] => [`${where}[${p}]`, s]),
+  ];
+  for (const [path, sub] of nested) if (sub && typeof sub === 'object') missing.push(...propertiesWithoutDescription(document, sub, path, seen));
+  return missing;
+}
+
+function operations(document: Json): Array<{ path: string; method: string; operation: Json }> {
+  return Object.entries<Json>(document.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] })),
+  );
+}
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document with the routes, the bearer scheme, and /health open', async () => {
+    const daemon = await SigmaDaemon.start();
+    const reply = await daemon.request('GET', '/openapi.json');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    const document = reply.body;
+    expect(document.openapi).toMatch(/^3\.1/);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/processes', '/processes/{id}', '/health', '/openapi.json']));
+    expect(Object.keys(document.paths['/processes'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(document.paths['/processes/{id}'])).toEqual(expect.arrayContaining(['get', 'put', 'delete']));
+
+    const schemes = Object.values<Json>(document.components?.securitySchemes ?? {});
+    expect(schemes).toContainEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    expect(document.paths['/health'].get.security).toEqual([]);
+  });
+
+  it('describes every operation and every response', async () => {
+    const daemon = await SigmaDaemon.start();
+    const document = (await daemon.request('GET', '/openapi.json')).body;
+    const all = operations(document);
+    expect(all.length).toBeGreaterThanOrEqual(7);
+    const missing: string[] = [];
+    for (const { path, method, operation } of all) {
+      if (!operation.description) missing.push(`${method.toUpperCase()} ${path}`);
+      const responses = Object.entries<Json>(operation.responses ?? {});
+      if (responses.length === 0) missing.push(`${method.toUpperCase()} ${path}: no responses`);
+      for (const [status, response] of responses) {
+        if (!resolve(document, response)?.description) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('describes every property of the request and response bodies of the /processes routes', async () => {
+    const daemon = await SigmaDaemon.start();
+    const document = (await daemon.request('GET', '/openapi.json')).body;
+    const missing: string[] = [];
+    let schemasWalked = 0;
+    for (const { path, method, operation } of operations(document).filter(({ path }) => path.startsWith('/processes'))) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const bodies: Array<[string, Json]> = [
+        ...Object.entries<Json>(resolve(document, operation.requestBody)?.content ?? {}).map(([type, media]): [string, Json] => [
+          `${name} request ${type}`,
+          media.schema,
+        ]),
+        ...Object.entries<Json>(operation.responses ?? {}).flatMap(([status, response]) =>
+          Object.entries<Json>(resolve(document, response)?.content ?? {}).map(([type, media]): [string, Json] => [
+            `${name} ${status} ${type}`,
+            media.schema,
+          ]),
+        ),
+      ];
+      for (const [where, schema] of bodies) {
+        schemasWalked++;
+        missing.push(...propertiesWithoutDescription(document, schema, where));
+      }
+    }
+    // POST and PUT bodies, and at least the 200/201 and error bodies of the five operations.
+    expect(schemasWalked).toBeGreaterThanOrEqual(12);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('GET /docs', () => {
+  it('serves an HTML page to Basic auth with the token as password', async () => {
+    const daemon = await SigmaDaemon.start();
+    const authorization = `Basic ${Buffer.from(`operator:${daemon.token}`).toString('base64')}`;
+    let path = '/docs';
+    let reply: Reply = await daemon.request('GET', path, undefined, { authorization });
+    for (let redirects = 0; reply.status >= 300 && reply.status < 400 && redirects < 5; redirects++) {
+      expect(reply.headers.location, 'a redirect names its target').toBeTypeOf('string');
+      const target = new URL(reply.headers.location as string, new URL(path, daemon.url));
+      path = target.pathname + target.search;
+      reply = await daemon.request('GET', path, undefined, { authorization });
+    }
+    expect(reply.status, reply.text.slice(0, 200)).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(reply.text).toMatch(/<html/i);
+  });
+});

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ZERO_COUNTERS } from '../../src/core/processModel.js';
+import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
+import { RUNS_KEPT_PER_PROCESS, SqliteStore } from '../../src/runtime/sqliteStore.js';
+import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function storePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sigma-store-'));
+  dirs.push(dir);
+  return join(dir, 'sigma.db');
+}
+
+const definition = (name: string) => ({
+  name,
+  spec: { type: 'PERIODIC', periodMs: 100, stopTimeoutMs: 5000 } as const,
+  command: ['true'],
+  program: null,
+  cwd: '/tmp',
+  env: { A: '1' },
+  createdAtMs: 1_000,
+});
+
+describe('SqliteStore', () => {
+  it('creates an owner-only WAL database at the latest schema version', () => {
+    const path = storePath();
+    new SqliteStore(path).close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(STORE_MIGRATIONS.length);
+    db.close();
+  });
+
+  it('gives ids that are never reused, keeps definitions and state, and refuses a taken name', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const first = store.insert(definition('a'));
+    const second = store.insert(definition('b'));
+    expect(() => store.insert(definition('a'))).toThrow(ProcessNameTakenError);
+    store.remove(second);
+    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5 } }, null, 'acknowledged');
+    store.close();
+
+    const reopened = new SqliteStore(path);
+    expect(reopened.insert(definition('c'))).toBe(second + 1);
+    const loaded = reopened.loadAll();
+    expect(loaded.map((p) => p.definition.name)).toEqual(['a', 'c']);
+    expect(loaded[0]).toMatchObject({
+      definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' } },
+      intent: 'STARTED',
+      counters: { runs: 3 },
+      job: { pid: 42, startedAtMs: 5 },
+    });
+    reopened.close();
+  });
+
+  it(`keeps the last ${RUNS_KEPT_PER_PROCESS} runs of a process, newest first`, () => {
+    const store = new SqliteStore(storePath());
+    const id = store.insert(definition('a'));
+    for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
+      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false };
+      store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null }, run, 'background');
+    }
+    const runs = store.listRuns(id, 1000);
+    expect(runs).toHaveLength(RUNS_KEPT_PER_PROCESS);
+    expect(runs[0]?.pid).toBe(RUNS_KEPT_PER_PROCESS + 19);
+    expect(runs.at(-1)?.pid).toBe(20);
+    store.close();
+  });
+});
