@@ -29,6 +29,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Per-request lines would dominate the log and the cost of a read; state changes are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // While closing, requests reach the routes, which refuse changes with sigma's own 503.
+    return503OnClosing: false,
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();

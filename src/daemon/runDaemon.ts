@@ -15,9 +15,6 @@ import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 
-/** Grace for processes a job's leader leaves in its group when it exits on its own. */
-const STRAGGLER_GRACE_MS = 2000;
-
 export interface RunningDaemon {
   readonly url: string;
   stop(): Promise<void>;
@@ -46,7 +43,6 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     maxRunning: config.maxRunning,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
-    stragglerGraceMs: STRAGGLER_GRACE_MS,
   });
   await supervisor.boot();
 
@@ -71,7 +67,9 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('shutting down: no more requests, ending every job');
+      logger.info('shutting down: no more changes, ending every job');
+      // Reads are still answered while in-flight requests finish; changes get a 503.
+      supervisor.refuseChanges();
       await app.close();
       await supervisor.shutdown();
       store.close();

@@ -17,19 +17,41 @@ export class RotatingLogFile extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // When the chunk does not fit, the lines that do fit end the current file, so that a
+    // rotation falls between two lines wherever the output has them.
+    const room = this.maxBytes - this.currentSize();
+    const cut = chunk.length <= room ? chunk.length : room > 0 ? chunk.lastIndexOf(0x0a, room - 1) + 1 : 0;
+    if (cut <= 0 || cut >= chunk.length) {
+      this.append(chunk, callback);
+      return;
+    }
+    this.append(chunk.subarray(0, cut), () => this.append(chunk.subarray(cut), callback));
+  }
+
+  /** Writes one piece, rotating first if it would take the file past its cap. */
+  private append(piece: Buffer, callback: () => void): void {
     try {
-      this.rotateIfFull(chunk.length);
+      this.rotateIfFull(piece.length);
       const fd = this.open();
-      write(fd, chunk, 0, chunk.length, null, (error) => {
+      write(fd, piece, 0, piece.length, null, (error) => {
         if (error) this.report(error);
-        else this.sizeBytes += chunk.length;
-        // A failed write drops the chunk: the job keeps running and its pipe keeps draining.
+        else this.sizeBytes += piece.length;
+        // A failed write drops the piece: the job keeps running and its pipe keeps draining.
         callback();
       });
     } catch (error) {
       this.report(error as NodeJS.ErrnoException);
       callback();
     }
+  }
+
+  private currentSize(): number {
+    try {
+      this.open();
+    } catch {
+      return 0;
+    }
+    return this.sizeBytes;
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -40,8 +40,6 @@ export interface SupervisorOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Resolves a program name to its executable, checked again at every spawn. */
   readonly resolveProgram: (name: string) => string;
-  /** Grace for processes a job's leader leaves behind when it exits on its own. */
-  readonly stragglerGraceMs: number;
 }
 
 /** A definition as a client sends it: without a command, the programs directory supplies one. */
@@ -140,6 +138,11 @@ export class Supervisor {
       this.options.logs.remove(processId);
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
     });
+  }
+
+  /** From now on, requests that would change something are refused (503). */
+  refuseChanges(): void {
+    this.shuttingDown = true;
   }
 
   /** Ends every job (grace, then kill) and records it, keeping each intent for the next boot. */
@@ -271,7 +274,7 @@ export class Supervisor {
       env: { ...this.options.baseEnv, ...definition.env },
       stdout: logs.stdout,
       stderr: logs.stderr,
-      stragglerGraceMs: this.options.stragglerGraceMs,
+      stragglerGraceMs: definition.spec.stopTimeoutMs,
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;

@@ -40,6 +40,8 @@ const semanticError = (label: string, body: unknown): Refusal => ({ label, body,
 const REFUSALS: Refusal[] = [
   schemaError('invalid JSON', '{"name": "fresh", "command": ["sleep"'),
   schemaError('an empty body', ''),
+  schemaError('no body at all', undefined),
+  schemaError('a __proto__ key', '{"name": "fresh", "command": ["sleep", "300"], "__proto__": {"admin": true}}'),
   schemaError('a JSON array', '[]'),
   schemaError('no name', { command: SLEEP }),
   schemaError('an unknown field', { name: 'fresh', command: SLEEP, colour: 'red' }),
@@ -116,7 +118,7 @@ describe('POST /processes', () => {
     expect(fetched.body).toEqual({ processes: [created] });
   });
 
-  it('keeps every field it is given, and accepts the edges of the name rule', async () => {
+  it('keeps every field it is given; accepts the edges of the name rule and a charset on the JSON type', async () => {
     const daemon = await SigmaDaemon.start();
     const definition = {
       name: 'n'.repeat(64), type: 'PERIODIC', period: 60_000, command: ['sh', '-c', 'echo "$GREETING"'],
@@ -128,6 +130,10 @@ describe('POST /processes', () => {
     for (const name of ['a', 'Motors_checkup-2.v1', '...', '.hidden']) {
       expect((await daemon.create({ name, command: SLEEP })).status, name).toBe(201);
     }
+    const withCharset = await daemon.request('POST', '/processes', { name: 'charset', command: SLEEP }, {
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(withCharset.status, withCharset.text).toBe(201);
   });
 
   it.each(['RUNNING', 'READY'])('with state %s creates and starts at once: 201 RUNNING with a live job', async (state) => {

@@ -1,0 +1,52 @@
+// A job's stdout and stderr land in its process's log files, capped by rotation.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
+
+afterEach(cleanUpDaemons);
+
+describe('job logs', () => {
+  it('writes stdout and stderr to <data-dir>/logs/<id>.{stdout,stderr}.log, with env and cwd applied', async () => {
+    const daemon = await SigmaDaemon.start();
+    const created = await daemon.create({
+      name: 'talker',
+      command: ['sh', '-c', 'echo "out $GREETING from $(pwd)"; echo "err line" >&2'],
+      env: { GREETING: 'hello' },
+      cwd: '/tmp',
+      state: 'RUNNING',
+    });
+    const id = created.body.processes[0].id;
+    await waitFor('talker to finish', () => daemon.process(id), (p) => p.state === 'DORMANT');
+    const logs = join(daemon.dataDir, 'logs');
+    await waitFor('both log lines', () => readFileSync(join(logs, `${id}.stderr.log`), 'utf8'), (text) => text === 'err line\n');
+    expect(readFileSync(join(logs, `${id}.stdout.log`), 'utf8')).toBe('out hello from /tmp\n');
+  });
+
+  it('keeps a chatty job within --log-max-bytes per file, the newest output last', async () => {
+    const daemon = await SigmaDaemon.start({ args: ['--log-max-bytes', '65536'] });
+    // About 390 KB of numbered lines.
+    const created = await daemon.create({ name: 'chatty', command: ['seq', '1', '60000'], state: 'RUNNING' });
+    const id = created.body.processes[0].id;
+    await waitFor('chatty to finish', () => daemon.process(id), (p) => p.state === 'DORMANT');
+    const path = join(daemon.dataDir, 'logs', `${id}.stdout.log`);
+    await waitFor('the last line in the log', () => (existsSync(path) ? readFileSync(path, 'utf8') : ''), (text) => text.endsWith('\n60000\n'));
+    expect(statSync(path).size).toBeLessThanOrEqual(65536);
+    expect(statSync(`${path}.1`).size).toBeLessThanOrEqual(65536);
+    const rotated = readFileSync(`${path}.1`, 'utf8');
+    const current = readFileSync(path, 'utf8');
+    expect(rotated.endsWith('\n'), 'a rotation falls between two lines').toBe(true);
+    const lines = `${rotated}${current}`.trimEnd().split('\n').map(Number);
+    expect(lines.every((n, i) => i === 0 || n === (lines[i - 1] as number) + 1), 'the two files hold one unbroken run of lines').toBe(true);
+  });
+
+  it('removes the log files with the process', async () => {
+    const daemon = await SigmaDaemon.start();
+    const id = (await daemon.create({ name: 'brief', command: ['echo', 'x'], state: 'RUNNING' })).body.processes[0].id;
+    const path = join(daemon.dataDir, 'logs', `${id}.stdout.log`);
+    await waitFor('the log line', () => (existsSync(path) ? readFileSync(path, 'utf8') : ''), (text) => text === 'x\n');
+    expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
+    expect(existsSync(path)).toBe(false);
+  });
+});

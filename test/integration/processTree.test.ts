@@ -1,0 +1,102 @@
+// A job is its whole process group: STOP, DELETE and the daemon's shutdown end every member of
+// it, grandchildren included, and a job that ignores SIGTERM is killed after its grace.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, liveGroupMembers, procState } from '../support/osProcesses.js';
+import { cleanUpDaemons, FIXTURES_DIR } from '../support/sigmaDaemon.js';
+import { Bench, procTable } from '../support/stateBench.js';
+import { waitFor } from '../support/waitFor.js';
+
+afterEach(cleanUpDaemons);
+
+const TREE = { command: [join(FIXTURES_DIR, 'tree.sh')] };
+const IGNORE_TERM = { command: [join(FIXTURES_DIR, 'ignore-term.sh')], stopTimeoutMs: 300 };
+
+/** Starts a process and waits until its group has `size` live members; returns their pids. */
+async function startGroup(bench: Bench, id: number, size: number): Promise<{ pid: number; members: number[] }> {
+  const pid = await bench.startRunning(id);
+  const live = await waitFor(`job ${pid} of process ${id} to have ${size} live processes in its group`, () => liveGroupMembers(pid), (found) => found.length === size);
+  const members = live.map((member) => member.pid);
+  expect(members).toContain(pid);
+  return { pid, members };
+}
+
+function expectAllGone(pids: number[]): void {
+  for (const pid of pids) expect(isAlive(pid), `pid ${pid} (state ${procState(pid)})`).toBe(false);
+}
+
+describe('process tree', () => {
+  it.each(['RUNNING', 'SUSPENDEND'])('STOP of tree.sh from %s kills the grandchildren too, before the answer', async (from) => {
+    const bench = await Bench.start();
+    const id = await bench.create(TREE);
+    const { pid, members } = await startGroup(bench, id, 3);
+    if (from === 'SUSPENDEND') {
+      expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+      for (const member of members) expect(procState(member), `member ${member} stopped`).toBe('T');
+    }
+    expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
+    expect(liveGroupMembers(pid)).toEqual([]);
+    expectAllGone(members);
+    const process = await bench.get(id);
+    expect(process).toMatchObject({ state: 'DORMANT', pid: null, failures: 0 });
+    expect(process.lastExit.signal).toBe('SIGTERM');
+    await bench.finish();
+  });
+
+  it.each(['RUNNING', 'SUSPENDEND'])('STOP of ignore-term.sh (stopTimeoutMs 300) from %s: SIGKILLed after its grace, group gone at the answer', async (from) => {
+    const bench = await Bench.start();
+    const id = await bench.create(IGNORE_TERM);
+    const { pid, members } = await startGroup(bench, id, 2);
+    if (from === 'SUSPENDEND') expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
+    expect(liveGroupMembers(pid)).toEqual([]);
+    expectAllGone(members);
+    const process = await bench.get(id);
+    expect(process).toMatchObject({ state: 'DORMANT', pid: null, failures: 0 });
+    expect(process.lastExit).toMatchObject({ code: null, signal: 'SIGKILL', error: null });
+    await bench.finish();
+  });
+
+  it.each(['RUNNING', 'SUSPENDEND'])('DELETE of a live process (%s) → 204, and its whole group is gone at the answer', async (from) => {
+    const bench = await Bench.start();
+    const id = await bench.create(TREE);
+    const { pid, members } = await startGroup(bench, id, 3);
+    if (from === 'SUSPENDEND') expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    const deleted = await bench.daemon.request('DELETE', `/processes/${id}`);
+    expect(deleted.status, deleted.text).toBe(204);
+    expect(deleted.text).toBe('');
+    expect(liveGroupMembers(pid)).toEqual([]);
+    expectAllGone(members);
+    expect((await bench.daemon.request('GET', `/processes/${id}`)).status).toBe(404);
+    await bench.finish();
+  });
+
+  it('SIGTERM to the daemon: it exits 0 and every job of every process is gone', async () => {
+    const before = new Set(procTable().map((entry) => entry.pid));
+    const bench = await Bench.start();
+    const tree = await bench.create(TREE);
+    const stubborn = await bench.create(IGNORE_TERM);
+    const suspended = await bench.create({ command: ['sleep', '300'] });
+    const periodicLong = await bench.create({ type: 'PERIODIC', period: 100, command: ['sleep', '300'] });
+    const periodicShort = await bench.create({ type: 'PERIODIC', period: 50, command: ['true'] });
+    const groups: number[] = [];
+    const members: number[] = [];
+    for (const [id, size] of [[tree, 3], [stubborn, 2], [suspended, 1], [periodicLong, 1]] as const) {
+      const started = await startGroup(bench, id, size);
+      groups.push(started.pid);
+      members.push(...started.members);
+    }
+    expect(await bench.op(suspended, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    expect((await bench.op(periodicShort, 'START')).result).toBe('OK');
+    await bench.waitFor(periodicShort, 'to have run twice', (p) => p.runs >= 2);
+
+    expect(await bench.daemon.stop()).toBe(0);
+    for (const pgid of groups) expect(liveGroupMembers(pgid), `group ${pgid}`).toEqual([]);
+    expectAllGone(members);
+    // Nothing new outlived the daemon either (a job released during the shutdown included).
+    const leftovers = procTable().filter(
+      (entry) => !before.has(entry.pid) && entry.state !== 'Z' && entry.state !== 'X' && ['sleep', 'sh', 'true', 'tree.sh', 'ignore-term.sh'].includes(entry.comm),
+    );
+    expect(leftovers).toEqual([]);
+  });
+});
