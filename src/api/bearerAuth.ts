@@ -23,15 +23,16 @@ export function bearerAuth(nodeToken: string) {
   };
 }
 
+/** The credential of `<scheme> <credential>`; anything else (extra words included) is no credential. */
 function tokenFrom(header: string | undefined): string | null {
-  if (!header) return null;
-  const [scheme, value] = header.split(' ', 2);
-  if (!value) return null;
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  const match = header ? /^(\S+) +(\S+) *$/.exec(header) : null;
+  if (!match) return header ? '' : null;
+  const [, scheme, value = ''] = match;
+  if (scheme?.toLowerCase() === 'bearer') return value;
   if (scheme?.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return colon === -1 ? null : decoded.slice(colon + 1);
+    return colon === -1 ? '' : decoded.slice(colon + 1);
   }
-  return null;
+  return '';
 }

@@ -36,6 +36,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(requestValidatorCompiler());
+  // Bodies are JSON only: without its text parser, Fastify refuses text/plain like any other type.
+  app.removeContentTypeParser('text/plain');
   installErrorReplies(app);
   app.addHook('onRequest', bearerAuth(options.token));
   // JSON answers end with a newline, so that one curl after another reads line by line.

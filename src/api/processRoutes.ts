@@ -1,7 +1,7 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ProcessType } from '../core/processModel.js';
-import { ProcessInvalidError, ProcessNotFoundError } from '../errors/sigmaErrors.js';
+import { ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { processView } from './processView.js';
 import { errorResponses } from './schemas/errorResponses.js';
@@ -22,7 +22,14 @@ export interface ProcessRoutesOptions {
 
 const TAGS = ['processes'];
 
+/** Ids are written in plain decimal: `01`, `+1`, `1e0` or `0x1` would also convert to 1. */
+const PLAIN_ID = /^[1-9][0-9]{0,15}$/;
+
 export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, clock }) => {
+  app.addHook('preValidation', async (request) => {
+    const id = (request.params as { id?: string } | undefined)?.id;
+    if (id !== undefined && !PLAIN_ID.test(id)) throw new RequestInvalidError(`params.id must be a positive integer in plain decimal, not "${id}"`);
+  });
   app.get(
     '/processes',
     {

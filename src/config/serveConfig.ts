@@ -55,7 +55,8 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
   const tlsKeyPath = options.tlsKey ? resolve(cwd, options.tlsKey) : null;
   if ((tlsCertPath === null) !== (tlsKeyPath === null)) throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
   if (!tls && tlsCertPath) throw new ConfigError('--no-tls cannot be combined with --tls-cert/--tls-key');
-  const token = options.token ?? env.SIGMA_TOKEN ?? null;
+  // An empty SIGMA_TOKEN counts as unset; an empty --token is refused below.
+  const token = options.token ?? (env.SIGMA_TOKEN || null);
   if (token !== null && (token.length < 16 || /\s/.test(token))) {
     throw new ConfigError('the token must be at least 16 characters, without spaces');
   }

@@ -2,7 +2,7 @@
 // (unknown routes, /openapi.json and /docs included), Basic auth on /docs, 404 for unknown routes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorMismatch, expectError, processesText } from '../support/apiChecks.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { cleanUpDaemons, SigmaDaemon, TEST_TOKEN } from '../support/sigmaDaemon.js';
 
 afterEach(cleanUpDaemons);
 
@@ -27,6 +27,8 @@ const BAD_CREDENTIALS: ReadonlyArray<{ label: string; authorization: string; cod
   { label: 'no token', authorization: '', code: 'SIGMA_ERR_AUTH_MISSING' },
   { label: 'a wrong bearer token', authorization: 'Bearer not-the-node-token-0000', code: 'SIGMA_ERR_AUTH_INVALID' },
   { label: 'a wrong Basic password', authorization: basic('admin', 'not-the-node-token-0000'), code: 'SIGMA_ERR_AUTH_INVALID' },
+  { label: 'the right token followed by junk', authorization: `Bearer ${TEST_TOKEN} junk`, code: 'SIGMA_ERR_AUTH_INVALID' },
+  { label: 'the right token under an unknown scheme', authorization: `Token ${TEST_TOKEN}`, code: 'SIGMA_ERR_AUTH_INVALID' },
 ];
 
 describe('authentication', () => {

@@ -7,6 +7,8 @@ afterEach(cleanUpDaemons);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+let propertiesChecked = 0;
+
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
 /** Follows `#/...` references inside the document. */
@@ -23,13 +25,14 @@ function resolve(document: Json, schema: Json): Json {
   return current;
 }
 
-/** Every property (at any depth) of a schema that has no description, as a path. */
+/** Every property (at any depth) of a schema that has no description, as a path; counts those seen. */
 function propertiesWithoutDescription(document: Json, schema: Json, where: string, seen = new Set<Json>()): string[] {
   const node = resolve(document, schema);
   if (!node || typeof node !== 'object' || seen.has(node)) return [];
   seen.add(node);
   const missing: string[] = [];
   for (const [name, property] of Object.entries<Json>(node.properties ?? {})) {
+    propertiesChecked++;
     if (!property?.description && !resolve(document, property)?.description) missing.push(`${where}.${name}`);
     missing.push(...propertiesWithoutDescription(document, property, `${where}.${name}`, seen));
   }
@@ -87,6 +90,7 @@ describe('GET /openapi.json', () => {
     const document = (await daemon.request('GET', '/openapi.json')).body;
     const missing: string[] = [];
     let schemasWalked = 0;
+    propertiesChecked = 0;
     for (const { path, method, operation } of operations(document).filter(({ path }) => path.startsWith('/processes'))) {
       const name = `${method.toUpperCase()} ${path}`;
       const bodies: Array<[string, Json]> = [
@@ -108,6 +112,8 @@ describe('GET /openapi.json', () => {
     }
     // POST and PUT bodies, and at least the 200/201 and error bodies of the five operations.
     expect(schemasWalked).toBeGreaterThanOrEqual(12);
+    // The 18 fields of a process, in each of the three process bodies, at the least.
+    expect(propertiesChecked).toBeGreaterThanOrEqual(3 * 18);
     expect(missing).toEqual([]);
   });
 });

@@ -114,11 +114,12 @@ describe('GET /processes/{id}', () => {
     }
   });
 
-  it('answers 400 SIGMA_ERR_REQUEST_INVALID for an id that is not a positive integer', async () => {
+  it('answers 400 SIGMA_ERR_REQUEST_INVALID for an id that is not a positive integer in plain decimal', async () => {
     const daemon = await SigmaDaemon.start();
     await createOk(daemon, { name: 'only', command: SLEEP });
     const before = await processesText(daemon);
-    for (const id of ['abc', '0', '-1', '1.5']) {
+    // Process 1 exists: an id that merely converts to 1 must still be refused.
+    for (const id of ['abc', '0', '-1', '1.5', '01', '+1', '1e0', '0x1', '%201', '99999999999999999']) {
       expectError(await daemon.request('GET', `/processes/${id}`), 400, 'SIGMA_ERR_REQUEST_INVALID');
     }
     expect(await processesText(daemon)).toBe(before);

@@ -43,6 +43,19 @@ describe('process tree', () => {
     await bench.finish();
   });
 
+  it('SUSPEND of tree.sh stops every member of the group (T), RESUME continues every one', async () => {
+    const bench = await Bench.start();
+    const id = await bench.create(TREE);
+    const { members } = await startGroup(bench, id, 3);
+    expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    // The answer waits for the leader only; the rest of the group follows the same group signal.
+    await waitFor('every member to be stopped', () => members.map(procState), (states) => states.every((state) => state === 'T'), 2000);
+    expect(await bench.op(id, 'RESUME')).toMatchObject({ result: 'OK', state: 'RUNNING' });
+    await waitFor('every member to be continued', () => members.map(procState), (states) => states.every((state) => state !== 'T' && state !== null), 2000);
+    await bench.finish();
+    expectAllGone(members);
+  });
+
   it.each(['RUNNING', 'SUSPENDEND'])('STOP of ignore-term.sh (stopTimeoutMs 300) from %s: SIGKILLed after its grace, group gone at the answer', async (from) => {
     const bench = await Bench.start();
     const id = await bench.create(IGNORE_TERM);
@@ -98,5 +111,34 @@ describe('process tree', () => {
       (entry) => !before.has(entry.pid) && entry.state !== 'Z' && entry.state !== 'X' && ['sleep', 'sh', 'true', 'tree.sh', 'ignore-term.sh'].includes(entry.comm),
     );
     expect(leftovers).toEqual([]);
+  });
+
+  it('SIGTERM to the daemon with --max-running: a held READY job (stopped), a queued READY process and a suspended job are all ended too', async () => {
+    const bench = await Bench.start(['--max-running', '2']);
+    const suspended = await bench.create({ command: ['sleep', '300'] });
+    const held = await bench.create(TREE);
+    const filler = await bench.create(TREE);
+    const stubborn = await bench.create(IGNORE_TERM);
+    const queued = await bench.create({ type: 'PERIODIC', period: 50, command: ['true'] });
+    const groups: number[] = [];
+    const members: number[] = [];
+    for (const [id, size] of [[suspended, 1], [held, 3]] as const) {
+      const started = await startGroup(bench, id, size);
+      groups.push(started.pid);
+      members.push(...started.members);
+      expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    }
+    for (const [id, size] of [[filler, 3], [stubborn, 2]] as const) {
+      const started = await startGroup(bench, id, size);
+      groups.push(started.pid);
+      members.push(...started.members);
+    }
+    expect(await bench.op(held, 'RESUME')).toMatchObject({ result: 'OK', state: 'READY' });
+    expect(procState(groups[1] as number)).toBe('T');
+    expect(await bench.op(queued, 'START')).toMatchObject({ result: 'OK', state: 'READY' });
+
+    expect(await bench.daemon.stop()).toBe(0);
+    for (const pgid of groups) expect(liveGroupMembers(pgid), `group ${pgid}`).toEqual([]);
+    expectAllGone(members);
   });
 });

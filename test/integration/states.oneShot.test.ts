@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, liveGroupMembers, procState } from '../support/osProcesses.js';
 import { cleanUpDaemons } from '../support/sigmaDaemon.js';
-import { Bench, groupOf } from '../support/stateBench.js';
+import { Bench, expectCellsChangeNothing, groupOf, type NoChangeCell } from '../support/stateBench.js';
 
 afterEach(cleanUpDaemons);
 
@@ -39,6 +39,67 @@ async function expectSlotFreeAndQueueEmpty(bench: Bench): Promise<void> {
   const probe = await bench.create(LONG);
   expect(await bench.op(probe, 'START'), 'a fresh START with the slot free and nobody queued').toMatchObject({ result: 'OK', state: 'RUNNING' });
 }
+
+/**
+ * The cells that leave the process as it was, one column (starting state) per test: each answer
+ * carries the expected result and the same state, and nothing changes over HTTP or in /proc.
+ */
+const NO_CHANGE: Array<{ title: string; reach: () => Promise<{ bench: Bench; id: number }>; cells: NoChangeCell[] }> = [
+  {
+    title: 'DORMANT: STOP → OK, no change; SUSPEND → FAILED (not started); RESUME → FAILED (not started)',
+    reach: async () => {
+      const bench = await Bench.start();
+      return { bench, id: await bench.create(LONG) };
+    },
+    cells: [
+      { operation: 'STOP', result: 'OK' },
+      { operation: 'SUSPEND', result: 'FAILED', reason: /not started/ },
+      { operation: 'RESUME', result: 'FAILED', reason: /not started/ },
+    ],
+  },
+  {
+    title: 'READY: START → OK, no change; RESUME → OK, no change (still queued, no job)',
+    reach: async () => {
+      const { bench, queued } = await holderAndQueued();
+      return { bench, id: queued };
+    },
+    cells: [
+      { operation: 'START', result: 'OK' },
+      { operation: 'RESUME', result: 'OK' },
+    ],
+  },
+  {
+    title: 'RUNNING: START → OK, no change; RESUME → OK, no change (same job, no second one, not stopped)',
+    reach: async () => {
+      const bench = await Bench.start();
+      const id = await bench.create(LONG);
+      await bench.startRunning(id);
+      return { bench, id };
+    },
+    cells: [
+      { operation: 'START', result: 'OK' },
+      { operation: 'RESUME', result: 'OK' },
+    ],
+  },
+  {
+    title: 'SUSPENDEND: START → FAILED (suspended: RESUME it); SUSPEND → OK, no change (the job stays stopped)',
+    reach: () => suspendedJob(),
+    cells: [
+      { operation: 'START', result: 'FAILED', reason: /RESUME/ },
+      { operation: 'SUSPEND', result: 'OK' },
+    ],
+  },
+];
+
+describe('ONE_SHOT / cells that change nothing', () => {
+  for (const { title, reach, cells } of NO_CHANGE) {
+    it(title, async () => {
+      const { bench, id } = await reach();
+      await expectCellsChangeNothing(bench, id, cells);
+      await bench.finish();
+    });
+  }
+});
 
 describe('ONE_SHOT / START', () => {
   it('DORMANT: spawns a job → RUNNING; the job leads its own process group', async () => {
@@ -106,44 +167,9 @@ describe('ONE_SHOT / START', () => {
     }
   });
 
-  it('READY: OK, no change (still queued, no job)', async () => {
-    const { bench, queued } = await holderAndQueued();
-    expect(await bench.op(queued, 'START')).toMatchObject({ result: 'OK', state: 'READY' });
-    expect(await bench.get(queued)).toMatchObject({ state: 'READY', pid: null, runs: 0 });
-    expect(bench.liveJobs()).toHaveLength(1);
-    await bench.finish();
-  });
-
-  it('RUNNING: OK, no change (same job, no second one)', async () => {
-    const bench = await Bench.start();
-    const id = await bench.create(LONG);
-    const pid = await bench.startRunning(id);
-    expect(await bench.op(id, 'START')).toMatchObject({ result: 'OK', state: 'RUNNING' });
-    expect(await bench.get(id)).toMatchObject({ state: 'RUNNING', pid, runs: 1 });
-    expect(bench.liveJobs().map((job) => job.pid)).toEqual([pid]);
-    await bench.finish();
-  });
-
-  it('SUSPENDEND: FAILED (suspended: RESUME it), the job stays stopped', async () => {
-    const { bench, id, pid } = await suspendedJob();
-    const answer = await bench.op(id, 'START');
-    expect(answer).toMatchObject({ result: 'FAILED', state: 'SUSPENDEND' });
-    expect(answer.reason).toMatch(/RESUME/);
-    expect(procState(pid)).toBe('T');
-    expect(await bench.get(id)).toMatchObject({ state: 'SUSPENDEND', pid, runs: 1 });
-    await bench.finish();
-  });
 });
 
 describe('ONE_SHOT / STOP', () => {
-  it('DORMANT: OK, no change', async () => {
-    const bench = await Bench.start();
-    const id = await bench.create(LONG);
-    expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
-    expect(await bench.get(id)).toMatchObject({ state: 'DORMANT', pid: null, runs: 0, failures: 0, lastExit: null });
-    await bench.finish();
-  });
-
   it('READY: → DORMANT and leaves the queue (never launched when the slot frees)', async () => {
     const { bench, holder, queued } = await holderAndQueued();
     expect(await bench.op(queued, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
@@ -178,16 +204,6 @@ describe('ONE_SHOT / STOP', () => {
 });
 
 describe('ONE_SHOT / SUSPEND', () => {
-  it('DORMANT: FAILED (not started), stays DORMANT', async () => {
-    const bench = await Bench.start();
-    const id = await bench.create(LONG);
-    const answer = await bench.op(id, 'SUSPEND');
-    expect(answer).toMatchObject({ result: 'FAILED', state: 'DORMANT' });
-    expect(answer.reason).toMatch(/not started/);
-    expect(await bench.get(id)).toMatchObject({ state: 'DORMANT', pid: null, runs: 0 });
-    await bench.finish();
-  });
-
   it('READY: → SUSPENDEND and leaves the queue (not launched when the slot frees)', async () => {
     const { bench, holder, queued } = await holderAndQueued();
     expect(await bench.op(queued, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
@@ -210,42 +226,9 @@ describe('ONE_SHOT / SUSPEND', () => {
     await bench.finish();
   });
 
-  it('SUSPENDEND: OK, no change (still stopped)', async () => {
-    const { bench, id, pid } = await suspendedJob();
-    expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
-    expect(procState(pid)).toBe('T');
-    expect(await bench.get(id)).toMatchObject({ state: 'SUSPENDEND', pid, runs: 1 });
-    await bench.finish();
-  });
 });
 
 describe('ONE_SHOT / RESUME', () => {
-  it('DORMANT: FAILED (not started), stays DORMANT', async () => {
-    const bench = await Bench.start();
-    const id = await bench.create(LONG);
-    const answer = await bench.op(id, 'RESUME');
-    expect(answer).toMatchObject({ result: 'FAILED', state: 'DORMANT' });
-    expect(answer.reason).toMatch(/not started/);
-    await bench.finish();
-  });
-
-  it('READY: OK, no change', async () => {
-    const { bench, queued } = await holderAndQueued();
-    expect(await bench.op(queued, 'RESUME')).toMatchObject({ result: 'OK', state: 'READY' });
-    expect(await bench.get(queued)).toMatchObject({ state: 'READY', pid: null, runs: 0 });
-    await bench.finish();
-  });
-
-  it('RUNNING: OK, no change (same job, not stopped)', async () => {
-    const bench = await Bench.start();
-    const id = await bench.create(LONG);
-    const pid = await bench.startRunning(id);
-    expect(await bench.op(id, 'RESUME')).toMatchObject({ result: 'OK', state: 'RUNNING' });
-    expect(procState(pid)).not.toBe('T');
-    expect(await bench.get(id)).toMatchObject({ state: 'RUNNING', pid, runs: 1 });
-    await bench.finish();
-  });
-
   it('SUSPENDEND: SIGCONT → RUNNING (same job, no longer T)', async () => {
     const { bench, id, pid } = await suspendedJob();
     expect(await bench.op(id, 'RESUME')).toMatchObject({ result: 'OK', state: 'RUNNING' });
@@ -302,7 +285,8 @@ describe('ONE_SHOT / job exits', () => {
     { how: 'exit 3', command: ['sh', '-c', 'sleep 0.2; exit 3'], code: 3, signal: null, failures: 1 },
     { how: 'killed by a signal of its own', command: ['sh', '-c', 'sleep 0.2; kill -KILL $$'], code: null, signal: 'SIGKILL', failures: 1 },
   ];
-  it.each(endings)('RUNNING, $how: → DORMANT; code/signal, time and duration recorded; failures $failures', async ({ command, code, signal, failures }) => {
+  for (const { how, command, code, signal, failures } of endings) {
+  it(`RUNNING, ${how}: → DORMANT; code/signal, time and duration recorded; failures ${failures}`, async () => {
     const bench = await Bench.start();
     const id = await bench.create({ command });
     const before = Date.now();
@@ -318,6 +302,7 @@ describe('ONE_SHOT / job exits', () => {
     expect(liveGroupMembers(pid)).toEqual([]);
     await bench.finish();
   });
+  }
 
   it('SUSPENDEND, killed from outside (SIGKILL): → DORMANT; lastExit.signal SIGKILL, failures 1', async () => {
     const { bench, id, pid } = await suspendedJob();

@@ -176,10 +176,10 @@ describe('PERIODIC / STOP', () => {
     await bench.finish();
   });
 
-  it('READY: → DORMANT and leaves the queue (never launched when the slot frees)', async () => {
+  it('READY: → DORMANT and leaves the queue (never launched when the slot frees); the queued release counts as skipped', async () => {
     const { bench, holder, periodic } = await holderAndQueuedPeriodic();
     expect(await bench.op(periodic, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
-    expect(await bench.get(periodic)).toMatchObject({ state: 'DORMANT', pid: null, nextReleaseAt: null, runs: 0 });
+    expect(await bench.get(periodic)).toMatchObject({ state: 'DORMANT', pid: null, nextReleaseAt: null, runs: 0, skipped: 1 });
     expect(await bench.op(holder, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
     await expectSlotFreeAndQueueEmpty(bench);
     expect(await bench.get(periodic)).toMatchObject({ state: 'DORMANT', runs: 0 });

@@ -155,3 +155,45 @@ export class Bench {
     expect(this.liveJobs(), 'live children of the daemon').toEqual([]);
   }
 }
+
+/** One cell of a state table that leaves the process as it was: the operation and its answer. */
+export interface NoChangeCell {
+  operation: 'START' | 'STOP' | 'SUSPEND' | 'RESUME';
+  result: 'OK' | 'FAILED';
+  /** What the reason of a FAILED answer must say. */
+  reason?: RegExp;
+}
+
+/** The fields of a process that a no-change cell must leave as they were. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function unchangedFields(process: any) {
+  const { state, pid, startedAt, nextReleaseAt, lastExit, runs, overruns, failures } = process;
+  return { state, pid, startedAt, nextReleaseAt, lastExit, runs, overruns, failures };
+}
+
+/**
+ * Walks cells that must change nothing on process `id`: each answer carries the expected result
+ * and the unchanged state, and afterwards the process (HTTP) and its job (/proc) are as before.
+ */
+export async function expectCellsChangeNothing(bench: Bench, id: number, cells: readonly NoChangeCell[]): Promise<void> {
+  const before = await bench.get(id);
+  const jobsBefore = bench.liveJobs().map((job) => job.pid).sort();
+  for (const cell of cells) {
+    const label = `${before.state} / ${cell.operation}`;
+    const answer = await bench.op(id, cell.operation);
+    expect(answer, label).toMatchObject({ id, result: cell.result, state: before.state });
+    if (cell.reason) expect(answer.reason, `${label}: reason`).toMatch(cell.reason);
+    else expect(answer.reason, `${label}: no reason on OK`).toBeUndefined();
+    expect(unchangedFields(await bench.get(id)), `${label}: the process afterwards`).toEqual(unchangedFields(before));
+    if (before.pid !== null) {
+      const state = procStateOf(before.pid as number);
+      if (before.state === 'SUSPENDEND') expect(state, `${label}: job ${before.pid} still stopped`).toBe('T');
+      else expect(state, `${label}: job ${before.pid} still running`).not.toBe('T');
+    }
+    expect(bench.liveJobs().map((job) => job.pid).sort(), `${label}: the daemon's live jobs`).toEqual(jobsBefore);
+  }
+}
+
+function procStateOf(pid: number): string | null {
+  return procTable().find((entry) => entry.pid === pid)?.state ?? null;
+}
