@@ -1,5 +1,7 @@
 // A job is its whole process group: STOP, DELETE and the daemon's shutdown end every member of
 // it, grandchildren included, and a job that ignores SIGTERM is killed after its grace.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, liveGroupMembers, procState } from '../support/osProcesses.js';
@@ -40,6 +42,40 @@ describe('process tree', () => {
     const process = await bench.get(id);
     expect(process).toMatchObject({ state: 'DORMANT', pid: null, failures: 0 });
     expect(process.lastExit.signal).toBe('SIGTERM');
+    await bench.finish();
+  });
+
+  it('STOP waits for a grandchild that outlives the leader: the answer comes only once the whole group is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigma-slow-child-'));
+    try {
+      // The leader dies of SIGTERM at once; its child traps SIGTERM and needs 0.4 s more to finish.
+      const child = join(dir, 'child.sh');
+      writeFileSync(child, "#!/bin/sh\ntrap 'sleep 0.4; exit 0' TERM\nsleep 300 &\nwait\n", { mode: 0o755 });
+      const leader = join(dir, 'leader.sh');
+      writeFileSync(leader, `#!/bin/sh\n${child} &\nwait\n`, { mode: 0o755 });
+      const bench = await Bench.start();
+      const id = await bench.create({ command: [leader] });
+      const { pid, members } = await startGroup(bench, id, 3);
+      expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
+      expect(liveGroupMembers(pid)).toEqual([]);
+      expectAllGone(members);
+      expect((await bench.get(id)).lastExit.signal).toBe('SIGTERM');
+      await bench.finish();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('job exits on its own leaving a grandchild that ignores SIGTERM (stopTimeoutMs 300): the grandchild is killed too, then → DORMANT with the leader\'s exit', async () => {
+    const bench = await Bench.start();
+    const id = await bench.create({ command: ['sh', '-c', "trap '' TERM; sleep 300 & sleep 0.5; exit 3"], stopTimeoutMs: 300 });
+    // sh, the background sleep 300 and the foreground sleep 0.5.
+    const { pid, members } = await startGroup(bench, id, 3);
+    const ended = await bench.waitState(id, 'DORMANT');
+    expect(liveGroupMembers(pid)).toEqual([]);
+    expectAllGone(members);
+    expect(ended).toMatchObject({ pid: null, runs: 1, failures: 1 });
+    expect(ended.lastExit).toMatchObject({ code: 3, signal: null, error: null });
     await bench.finish();
   });
 

@@ -286,22 +286,22 @@ describe('ONE_SHOT / job exits', () => {
     { how: 'killed by a signal of its own', command: ['sh', '-c', 'sleep 0.2; kill -KILL $$'], code: null, signal: 'SIGKILL', failures: 1 },
   ];
   for (const { how, command, code, signal, failures } of endings) {
-  it(`RUNNING, ${how}: → DORMANT; code/signal, time and duration recorded; failures ${failures}`, async () => {
-    const bench = await Bench.start();
-    const id = await bench.create({ command });
-    const before = Date.now();
-    const pid = await bench.startRunning(id);
-    const ended = await bench.waitState(id, 'DORMANT');
-    expect(ended).toMatchObject({ pid: null, runs: 1, failures });
-    expect(ended.lastExit).toMatchObject({ code, signal, error: null });
-    // The job slept 0.2 s before ending: a lower bound on the recorded duration, not a timing.
-    expect(ended.lastExit.durationMs).toBeGreaterThanOrEqual(150);
-    const at = Date.parse(ended.lastExit.at);
-    expect(at).toBeGreaterThanOrEqual(before - 5000);
-    expect(at).toBeLessThanOrEqual(Date.now() + 5000);
-    expect(liveGroupMembers(pid)).toEqual([]);
-    await bench.finish();
-  });
+    it(`RUNNING, ${how}: → DORMANT; code/signal, time and duration recorded; failures ${failures}`, async () => {
+      const bench = await Bench.start();
+      const id = await bench.create({ command });
+      const before = Date.now();
+      const pid = await bench.startRunning(id);
+      const ended = await bench.waitState(id, 'DORMANT');
+      expect(ended).toMatchObject({ pid: null, runs: 1, failures });
+      expect(ended.lastExit).toMatchObject({ code, signal, error: null });
+      // The job slept 0.2 s before ending: a lower bound on the recorded duration, not a timing.
+      expect(ended.lastExit.durationMs).toBeGreaterThanOrEqual(150);
+      const at = Date.parse(ended.lastExit.at);
+      expect(at).toBeGreaterThanOrEqual(before - 5000);
+      expect(at).toBeLessThanOrEqual(Date.now() + 5000);
+      expect(liveGroupMembers(pid)).toEqual([]);
+      await bench.finish();
+    });
   }
 
   it('SUSPENDEND, killed from outside (SIGKILL): → DORMANT; lastExit.signal SIGKILL, failures 1', async () => {
@@ -313,6 +313,9 @@ describe('ONE_SHOT / job exits', () => {
     expect(liveGroupMembers(pid)).toEqual([]);
     // Not started any more: RESUME fails, START runs a new job.
     expect(await bench.op(id, 'RESUME')).toMatchObject({ result: 'FAILED', state: 'DORMANT' });
+    const again = await bench.startRunning(id);
+    expect(again).not.toBe(pid);
+    expect(await bench.get(id)).toMatchObject({ state: 'RUNNING', runs: 2, failures: 1 });
     await bench.finish();
   });
 });
