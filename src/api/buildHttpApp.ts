@@ -2,11 +2,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { bearerAuth } from './bearerAuth.js';
-import { installErrorReplies } from './errorReplies.js';
+import { errorBody, installErrorReplies } from './errorReplies.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { systemRoutes } from './systemRoutes.js';
@@ -31,6 +31,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bodyLimit: BODY_LIMIT_BYTES,
     // While closing, requests reach the routes, which refuse changes with sigma's own 503.
     return503OnClosing: false,
+    // Errors Fastify meets before routing (a malformed URL, an overlong path parameter) get
+    // sigma's shape too.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: (error, _request, reply) => {
+      const body = errorBody('SIGMA_ERR_REQUEST_INVALID', error.message);
+      void (reply as FastifyReply).code(body.statusCode).type('application/json').send(`${JSON.stringify(body)}\n`);
+    },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -75,6 +75,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
+      if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       const created = await supervisor.create(
         {
           name: body.name,
@@ -120,8 +121,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       },
     },
     async (request) => {
+      // The schema lets exactly one of the two through.
       const operation = request.body.operation ?? request.body.type;
-      if (!operation) throw new ProcessInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
+      if (!operation) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
       const { process, outcome } = await supervisor.operate(request.params.id, operation);
       const view = processView(process);
       return {

@@ -1,7 +1,7 @@
 // `sigma serve`: runs the daemon in the foreground until SIGTERM or SIGINT.
 import { Command, Option } from 'commander';
 import { buildServeConfig, ConfigError, SERVE_DEFAULTS, type RawServeOptions } from '../config/serveConfig.js';
-import { runDaemon } from '../daemon/runDaemon.js';
+import { runDaemon, type RunningDaemon } from '../daemon/runDaemon.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -31,20 +31,36 @@ Examples:
         config = buildServeConfig(options, process.env, process.cwd());
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        process.stderr.write(`sigma serve: ${error.message}\n`);
-        process.exit(2);
+        fail(error.message, 2);
       }
-      const daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
-      const onSignal = (): void => {
-        daemon.stop().then(
+      // Handlers first: a signal during the start is honoured once the daemon is up.
+      let daemon: RunningDaemon | null = null;
+      let stopRequested = false;
+      const stop = (running: RunningDaemon): void => {
+        running.stop().then(
           () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`sigma: shutdown failed: ${String(error)}\n`);
-            process.exit(1);
-          },
+          (error: unknown) => fail(`shutdown failed: ${String(error)}`, 1),
         );
       };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stopRequested) {
+          process.stderr.write(`sigma: ${signal} received; already stopping, ending the jobs first\n`);
+          return;
+        }
+        stopRequested = true;
+        if (daemon) stop(daemon);
+      };
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onSignal);
+      try {
+        daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
+      } catch (error) {
+        fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`, 1);
+      }
+      if (stopRequested) stop(daemon);
     });
+}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`sigma serve: ${message}\n`);
+  process.exit(exitCode);
 }

@@ -1,6 +1,6 @@
 // The daemon's configuration, read once from the command line's options and the environment,
 // validated, and frozen. No other module reads process.env.
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 export interface ServeConfig {
   readonly host: string;
@@ -75,7 +75,7 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     tlsCertPath,
     tlsKeyPath,
     token,
-    programsDir: isAbsolute(programsDir) ? programsDir : resolve(programsDir),
+    programsDir,
     maxRunning: options.maxRunning === undefined ? null : integerOption('--max-running', options.maxRunning, 0, 1, 1_000_000),
     logMaxBytes: integerOption('--log-max-bytes', options.logMaxBytes, SERVE_DEFAULTS.logMaxBytes, 64 * 1024, Number.MAX_SAFE_INTEGER),
     logLevel,

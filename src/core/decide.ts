@@ -314,7 +314,7 @@ function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision
 
 function jobEnded(
   p: ProcessSnapshot,
-  ended: { pid: number; exitCode: number | null; signal: string | null },
+  ended: { pid: number; exitCode: number | null; signal: string | null; error?: string | null },
   nowMs: number,
 ): Decision {
   const r = p.runtime;
@@ -329,10 +329,10 @@ function jobEnded(
     exitCode: ended.exitCode,
     signal: ended.signal,
     releaseAtMs: job.releaseAtMs,
-    error: null,
+    error: ended.error ?? null,
     endedBySigma,
   };
-  const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: null };
+  const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: ended.error ?? null };
   const counters = { failures: failedOnItsOwn ? 1 : 0 };
   const record = { run, lastExit };
   if (r.phase === 'STOPPING') return change(p, { runtime: { phase: 'DORMANT' }, counters, outcome: OK }, record);

@@ -13,8 +13,17 @@ export type Input =
   | { readonly kind: 'SLOT_GRANTED' }
   | { readonly kind: 'JOB_SPAWNED'; readonly pid: number }
   | { readonly kind: 'SPAWN_FAILED'; readonly error: string }
-  /** The job's leader has exited and nothing of its process group is left. */
-  | { readonly kind: 'JOB_ENDED'; readonly pid: number; readonly exitCode: number | null; readonly signal: string | null }
+  /**
+   * The job's leader has exited and nothing of its process group is left, or sigma gave up on
+   * what it could not end (`error` says what was left).
+   */
+  | {
+      readonly kind: 'JOB_ENDED';
+      readonly pid: number;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly error?: string | null;
+    }
   /** The daemon is shutting down: end the job but keep the operator's intent for the next boot. */
   | { readonly kind: 'SHUTDOWN' };
 

@@ -1,5 +1,5 @@
-// Starts the daemon from a config: data dir, token, TLS, store, supervisor, HTTP; and stops it
-// cleanly on SIGTERM or SIGINT.
+// Starts the daemon from a config: data dir, store (locked), token, TLS, supervisor, HTTP; and
+// stops it cleanly.
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,20 +17,30 @@ import { Supervisor } from '../supervisor/supervisor.js';
 
 export interface RunningDaemon {
   readonly url: string;
+  /** Stops taking changes, ends every job (grace, then kill), records it, closes the store. */
   stop(): Promise<void>;
 }
 
 export async function runDaemon(config: ServeConfig, print: (line: string) => void): Promise<RunningDaemon> {
   const logger = pino({ level: config.logLevel }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // First, so that a second daemon on this data dir is refused before it touches anything.
+  const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  try {
+    return await serve(config, store, logger, print);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logger, print: (line: string) => void): Promise<RunningDaemon> {
   mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
-
   const token = loadNodeToken(config.dataDir, config.token);
   const tls = config.tls
     ? await loadTlsMaterial({ dataDir: config.dataDir, host: config.host, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath })
     : null;
-  const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
@@ -44,40 +54,34 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });
-  await supervisor.boot();
+  supervisor.load();
 
-  const app = await buildHttpApp({
-    tls,
-    token: token.token,
-    supervisor,
-    clock: monotonicNowMs,
-    logger,
-    version: packageVersion(),
-  });
+  const app = await buildHttpApp({ tls, token: token.token, supervisor, clock: monotonicNowMs, logger, version: packageVersion() });
+  // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
   const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
 
-  print(`sigma serving ${url}`);
-  print(`data dir: ${config.dataDir}`);
-  if (tls?.generated) print(`generated a self-signed certificate: ${tls.certPath}`);
-  if (token.generatedPath) print(`generated the node token (saved in ${token.generatedPath}): ${token.token}`);
-
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('shutting down: no more changes, ending every job');
-      // Reads are still answered while in-flight requests finish; changes get a 503.
+      // Jobs are ended at once, while requests in flight finish (reads are still answered).
       supervisor.refuseChanges();
-      await app.close();
-      await supervisor.shutdown();
+      await Promise.all([app.close(), supervisor.shutdown()]);
       store.close();
       logger.info('stopped');
       logger.flush();
     })();
     return stopping;
   };
+
+  await supervisor.restartStarted();
+  print(`sigma serving ${url}`);
+  print(`data dir: ${config.dataDir}`);
+  if (tls?.generated) print(`generated a self-signed certificate: ${tls.certPath}`);
+  if (token.generatedPath) print(`generated the node token (saved in ${token.generatedPath}): ${token.token}`);
   return { url, stop };
 }
 

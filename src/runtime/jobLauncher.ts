@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { groupAlive, signalGroup, waitForStopState } from './processGroup.js';
+import { groupAlive, groupMembers, signalGroup, waitForStopState } from './processGroup.js';
 
 export interface LaunchSpec {
   readonly command: readonly string[];
@@ -18,6 +18,8 @@ export interface LaunchSpec {
 export interface JobEnd {
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** Set when sigma gave up on processes of the group it could not end. */
+  readonly error: string | null;
 }
 
 export interface RunningJob {
@@ -36,37 +38,48 @@ export interface JobLauncher {
   launch(spec: LaunchSpec): Promise<LaunchResult>;
 }
 
-const GROUP_POLL_MS = 10;
+/** The group is checked again after 5 ms, then at doubling intervals up to 200 ms. */
+const FIRST_POLL_MS = 5;
+const LONGEST_POLL_MS = 200;
+/** After SIGKILL, how long a group may take to go before sigma gives up on it. */
+const GIVE_UP_AFTER_KILL_MS = 5000;
 /** Upper bound on waiting for a SIGSTOP or SIGCONT to show in /proc. */
 const SIGNAL_SETTLE_MS = 1000;
 
 export class ProcessGroupLauncher implements JobLauncher {
   async launch(spec: LaunchSpec): Promise<LaunchResult> {
     const [file, ...args] = spec.command;
-    if (file === undefined) return { ok: false, error: 'empty command' };
+    if (file === undefined || file === '') {
+      closeWriters(spec);
+      return { ok: false, error: 'empty command' };
+    }
     if (spec.cwd !== null && !isDirectory(spec.cwd)) {
+      closeWriters(spec);
       return { ok: false, error: `working directory ${spec.cwd} does not exist or is not a directory` };
     }
     let child: ChildProcess;
     try {
       child = spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
+      closeWriters(spec);
       return { ok: false, error: describeSpawnError(error, file) };
     }
     if (child.pid === undefined) {
       // Node reports this kind of spawn failure on the next tick.
       const error = await new Promise<unknown>((resolve) => child.once('error', resolve));
+      closeWriters(spec);
       return { ok: false, error: describeSpawnError(error, file) };
     }
-    child.stdout?.pipe(spec.stdout, { end: false });
-    child.stderr?.pipe(spec.stderr, { end: false });
+    // Each writer closes its file once its pipe has ended and every write is done.
+    child.stdout?.pipe(spec.stdout);
+    child.stderr?.pipe(spec.stderr);
     return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs) };
   }
 }
 
 class GroupJob implements RunningJob {
   readonly ended: Promise<JobEnd>;
-  private leaderExit: JobEnd | null = null;
+  private leaderExit: { exitCode: number | null; signal: string | null } | null = null;
   private finished = false;
   private terminating = false;
   private killTimer: NodeJS.Timeout | null = null;
@@ -81,9 +94,9 @@ class GroupJob implements RunningJob {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     child.once('exit', (code, signal) => {
       this.leaderExit = { exitCode: code, signal };
+      if (this.checkGone()) return;
       // Whatever the leader left behind in its group is ended too: nothing outlives its job.
-      if (groupAlive(this.pid)) this.terminate(this.stragglerGraceMs);
-      this.checkGone();
+      this.terminate(this.stragglerGraceMs);
     });
     child.on('error', () => {
       // Signals go to the group by pid, not through this handle; nothing to do.
@@ -102,18 +115,49 @@ class GroupJob implements RunningJob {
     signalGroup(this.pid, 'SIGTERM');
     // A stopped process only acts on SIGTERM once continued.
     signalGroup(this.pid, 'SIGCONT');
-    this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), graceMs);
-    this.pollTimer = setInterval(() => this.checkGone(), GROUP_POLL_MS);
+    this.killTimer = setTimeout(() => this.kill(), graceMs);
+    this.poll(FIRST_POLL_MS);
   }
 
-  private checkGone(): void {
-    if (this.finished || this.leaderExit === null || groupAlive(this.pid)) return;
-    this.finished = true;
-    // Cleared before the pgid can be reused by a stranger.
-    if (this.killTimer) clearTimeout(this.killTimer);
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.resolveEnded(this.leaderExit);
+  private kill(): void {
+    // Checked first: once the group is gone its pgid may belong to a stranger.
+    if (this.checkGone()) return;
+    signalGroup(this.pid, 'SIGKILL');
+    this.killTimer = setTimeout(() => this.giveUp(), GIVE_UP_AFTER_KILL_MS);
   }
+
+  /** SIGKILL did not end the group (a member changed its user, or is stuck in the kernel). */
+  private giveUp(): void {
+    if (this.finished) return;
+    const left = (groupMembers(this.pid) ?? []).filter((member) => member.state !== 'Z').map((member) => member.pid);
+    this.finish(`processes of the job could not be ended and were left running: ${left.join(', ') || 'unknown'}`);
+  }
+
+  private poll(delayMs: number): void {
+    this.pollTimer = setTimeout(() => {
+      if (!this.checkGone()) this.poll(Math.min(delayMs * 2, LONGEST_POLL_MS));
+    }, delayMs);
+  }
+
+  /** Finishes the job once its leader has exited and nothing of its group is alive. */
+  private checkGone(): boolean {
+    if (this.finished) return true;
+    if (this.leaderExit === null || groupAlive(this.pid)) return false;
+    this.finish(null);
+    return true;
+  }
+
+  private finish(error: string | null): void {
+    this.finished = true;
+    if (this.killTimer) clearTimeout(this.killTimer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.resolveEnded({ exitCode: this.leaderExit?.exitCode ?? null, signal: this.leaderExit?.signal ?? null, error });
+  }
+}
+
+function closeWriters(spec: LaunchSpec): void {
+  spec.stdout.end();
+  spec.stderr.end();
 }
 
 function isDirectory(path: string): boolean {

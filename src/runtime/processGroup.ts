@@ -4,12 +4,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export type GroupSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
 
-/** Signals every process in the group; a group that is already gone counts as done. */
-export function signalGroup(pgid: number, signal: GroupSignal): void {
+export type SignalResult = 'sent' | 'gone' | 'refused';
+
+/**
+ * Signals every process in the group. Never throws: a group that is already gone is `gone`,
+ * and one holding a process sigma may not signal (EPERM: it changed its user) is `refused`.
+ */
+export function signalGroup(pgid: number, signal: GroupSignal | 0): SignalResult {
   try {
     process.kill(-pgid, signal);
+    return 'sent';
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'refused';
   }
 }
 
@@ -41,10 +47,16 @@ export function readProcStat(pid: number): ProcStat | null {
   };
 }
 
-/** Every process currently in the group, zombies included. */
-export function groupMembers(pgid: number): ProcStat[] {
+/** Every process currently in the group, zombies included; null if /proc cannot be read. */
+export function groupMembers(pgid: number): ProcStat[] | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
   const members: ProcStat[] = [];
-  for (const entry of readdirSync('/proc')) {
+  for (const entry of entries) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     const stat = readProcStat(pid);
@@ -55,15 +67,13 @@ export function groupMembers(pgid: number): ProcStat[] {
 
 /**
  * Whether anything of the group is still alive. A zombie is dead: on hosts whose init does
- * not reap orphans, killed grandchildren stay as zombies that no signal can remove.
+ * not reap orphans, killed grandchildren stay as zombies that no signal can remove. The cheap
+ * kill(0) answers most calls; /proc is read only when it says someone is there.
  */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return groupMembers(pgid).some((member) => member.state !== 'Z' && member.state !== 'X');
+  if (signalGroup(pgid, 0) === 'gone') return false;
+  const members = groupMembers(pgid);
+  return members === null || members.some((member) => member.state !== 'Z' && member.state !== 'X');
 }
 
 /** Waits (bounded) until the process is stopped (`T`) or running again, or gone. */

@@ -1,4 +1,6 @@
 // One pair of log files per process (by id, since ids are never reused), under <data-dir>/logs.
+// Each job writes through its own pair of writers, closed when its pipes end, so a process that
+// is not running holds no file open.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RotatingLogFile } from './rotatingLogFile.js';
@@ -9,8 +11,6 @@ export interface LogPair {
 }
 
 export class ProcessLogs {
-  private readonly pairs = new Map<number, LogPair>();
-
   constructor(
     private readonly logsDir: string,
     private readonly maxBytes: number,
@@ -21,35 +21,18 @@ export class ProcessLogs {
     return join(this.logsDir, `${processId}.${stream}.log`);
   }
 
-  pairFor(processId: number): LogPair {
-    let pair = this.pairs.get(processId);
-    if (!pair) {
-      pair = { stdout: this.file(processId, 'stdout'), stderr: this.file(processId, 'stderr') };
-      this.pairs.set(processId, pair);
-    }
-    return pair;
+  /** Writers for one job's output, appending to the process's files. */
+  openPair(processId: number): LogPair {
+    return { stdout: this.file(processId, 'stdout'), stderr: this.file(processId, 'stderr') };
   }
 
-  /** Closes the files of a deleted process and removes them with their rotated copies. */
+  /** Removes the files of a deleted process with their rotated copies. */
   remove(processId: number): void {
-    this.close(processId);
     for (const stream of ['stdout', 'stderr'] as const) {
       const path = this.pathOf(processId, stream);
       rmSync(path, { force: true });
       rmSync(`${path}.1`, { force: true });
     }
-  }
-
-  closeAll(): void {
-    for (const processId of [...this.pairs.keys()]) this.close(processId);
-  }
-
-  private close(processId: number): void {
-    const pair = this.pairs.get(processId);
-    if (!pair) return;
-    this.pairs.delete(processId);
-    pair.stdout.destroy();
-    pair.stderr.destroy();
   }
 
   private file(processId: number, stream: 'stdout' | 'stderr'): RotatingLogFile {

@@ -34,8 +34,12 @@ export class RotatingLogFile extends Writable {
       this.rotateIfFull(piece.length);
       const fd = this.open();
       write(fd, piece, 0, piece.length, null, (error) => {
-        if (error) this.report(error);
-        else this.sizeBytes += piece.length;
+        if (error) {
+          this.report(error);
+        } else {
+          this.sizeBytes += piece.length;
+          this.lastErrorCode = null;
+        }
         // A failed write drops the piece: the job keeps running and its pipe keeps draining.
         callback();
       });

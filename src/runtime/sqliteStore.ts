@@ -8,6 +8,12 @@ import { STORE_MIGRATIONS } from './storeMigrations.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
 
+export class StoreLockedError extends Error {
+  constructor(path: string) {
+    super(`another sigma daemon is using this data dir (${path} is locked): stop it first, or give another --data-dir`);
+  }
+}
+
 export interface PersistedState {
   readonly intent: Intent;
   readonly counters: Counters;
@@ -81,9 +87,19 @@ export class SqliteStore implements ProcessStore {
     // Created owner-only before SQLite opens it; the WAL and shm files take the same mode.
     closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      // One daemon per store: the first takes an exclusive lock and holds it until it closes
+      // (the kernel drops it if the daemon dies); a second fails at once instead of waiting.
+      this.db.pragma('busy_timeout = 0');
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    } catch (error) {
+      this.db.close();
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StoreLockedError(path);
+      throw error;
+    }
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.statements = {
       insert: this.db.prepare(

@@ -18,12 +18,12 @@ import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
-import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
+import type { Durability, ProcessStore, StoredProcess } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import { SlotQueue } from './slotQueue.js';
-import { targetReached } from '../core/targetCondition.js';
 
 export interface SupervisorLogger {
+  debug(object: object, message: string): void;
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
   error(object: object, message: string): void;
@@ -63,16 +63,16 @@ export class Supervisor {
     this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id));
   }
 
-  /** Loads every stored process and starts again those the operator had started. */
-  async boot(): Promise<void> {
-    const stored = this.options.store.loadAll();
-    for (const entry of stored) this.register(entry, this.restoredSnapshot(entry));
-    const restarts = stored
-      .filter((entry) => entry.intent === 'STARTED')
-      .map((entry) => {
-        const managed = this.processes.get(entry.definition.id) as ManagedProcess;
-        return this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background'));
-      });
+  /** Loads every stored process, each DORMANT or SUSPENDEND and without a job. */
+  load(): void {
+    for (const entry of this.options.store.loadAll()) this.register(entry, this.restoredSnapshot(entry));
+  }
+
+  /** Starts again the processes the operator had started (the daemon then serves already). */
+  async restartStarted(): Promise<void> {
+    const restarts = [...this.processes.values()]
+      .filter((managed) => managed.snapshot.intent === 'STARTED')
+      .map((managed) => this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background')));
     await Promise.all(restarts);
   }
 
@@ -87,11 +87,6 @@ export class Supervisor {
   findByName(name: string): ProcessReading | null {
     const id = this.idsByName.get(name);
     return id === undefined ? null : this.get(id);
-  }
-
-  listRuns(processId: number, limit: number): StoredRun[] {
-    this.managed(processId);
-    return this.options.store.listRuns(processId, limit);
   }
 
   /**
@@ -154,7 +149,6 @@ export class Supervisor {
     await Promise.allSettled(halts);
     this.closed = true;
     this.timers.cancelAll();
-    this.options.logs.closeAll();
   }
 
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
@@ -166,8 +160,9 @@ export class Supervisor {
   private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
     const input = this.operationInput(managed, operation);
     const outcome = await this.apply(managed, input, durability);
-    // Every path through decide settles an operation; this only guards the answer's shape.
-    return outcome ?? (targetReached(operation, wireStateOf(managed.snapshot.runtime)) ? { result: 'OK' } : { result: 'FAILED', reason: 'not reached' });
+    // decide settles every operation (test/unit/decide.*.test.ts checks each phase and input).
+    if (!outcome) throw new Error(`${operation} of process ${managed.definition.id} was left unsettled`);
+    return outcome;
   }
 
   private operationInput(managed: ManagedProcess, operation: Operation): Input {
@@ -191,7 +186,8 @@ export class Supervisor {
     while (input && !this.closed) {
       const before = managed.snapshot;
       const decision = decide(before, input, this.options.clock());
-      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability);
+      // Only the first write of a step may fail it: after that, something has happened on the node.
+      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability, input === first && isOperation(first.kind));
       managed.snapshot = decision.next;
       this.trackSlots(managed, before, decision.next);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
@@ -205,11 +201,18 @@ export class Supervisor {
   }
 
   /**
-   * An operation's step fails whole if it cannot be stored (the request gets an error and
-   * nothing changes); an event has already happened on the node, so it is kept in memory and
-   * the write failure is logged.
+   * An operation fails whole if its decision cannot be stored (the request gets an error and
+   * nothing changes). What follows it, and every event, has already happened on the node: it is
+   * kept in memory and the write failure is logged.
    */
-  private persist(managed: ManagedProcess, before: ProcessSnapshot, after: ProcessSnapshot, run: RunRecord | null, durability: Durability): void {
+  private persist(
+    managed: ManagedProcess,
+    before: ProcessSnapshot,
+    after: ProcessSnapshot,
+    run: RunRecord | null,
+    durability: Durability,
+    failRequest: boolean,
+  ): void {
     const jobBefore = jobOf(before.runtime);
     const jobAfter = jobOf(after.runtime);
     const changed =
@@ -228,8 +231,8 @@ export class Supervisor {
     try {
       this.options.store.saveState(managed.definition.id, state, run, durability);
     } catch (error) {
-      if (durability === 'acknowledged') throw error;
-      this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store an event');
+      if (failRequest) throw error;
+      this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
     }
   }
 
@@ -261,13 +264,14 @@ export class Supervisor {
     const { definition } = managed;
     let command = definition.command;
     if (definition.program !== null) {
+      // Resolved again at every spawn: the programs directory may have changed since.
       try {
-        command = [this.options.resolveProgram(definition.program), ...definition.command.slice(1)];
+        command = [this.options.resolveProgram(definition.program)];
       } catch (error) {
         return { kind: 'SPAWN_FAILED', error: (error as Error).message };
       }
     }
-    const logs = this.options.logs.pairFor(definition.id);
+    const logs = this.options.logs.openPair(definition.id);
     const launched = await this.options.launcher.launch({
       command,
       cwd: definition.cwd,
@@ -288,7 +292,7 @@ export class Supervisor {
 
   private onReleaseTimer(processId: number): void {
     const managed = this.processes.get(processId);
-    if (!managed || this.closed) return;
+    if (!managed || this.shuttingDown) return;
     void this.enqueue(managed, () =>
       this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
     );
@@ -368,7 +372,9 @@ export class Supervisor {
     if (from === to) return;
     managed.reportedState = to;
     const { id, name } = managed.definition;
-    this.options.logger.info({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
+    // Operations are logged at info; the steady beat of releases and exits only at debug.
+    const level = isOperation(cause.kind) || cause.kind === 'SHUTDOWN' ? 'info' : 'debug';
+    this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
   }
 }
 

@@ -1,5 +1,5 @@
 // A job's stdout and stderr land in its process's log files, capped by rotation.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
@@ -39,6 +39,25 @@ describe('job logs', () => {
     expect(rotated.endsWith('\n'), 'a rotation falls between two lines').toBe(true);
     const lines = `${rotated}${current}`.trimEnd().split('\n').map(Number);
     expect(lines.every((n, i) => i === 0 || n === (lines[i - 1] as number) + 1), 'the two files hold one unbroken run of lines').toBe(true);
+  });
+
+  it('holds no log file open once the jobs are over', async () => {
+    const daemon = await SigmaDaemon.start();
+    for (const name of ['one', 'two', 'three']) {
+      const id = (await daemon.create({ name, command: ['echo', name], state: 'RUNNING' })).body.processes[0].id;
+      await waitFor(`${name} to finish`, () => daemon.process(id), (p) => p.state === 'DORMANT');
+    }
+    const openLogs = (): string[] =>
+      readdirSync(`/proc/${daemon.pid}/fd`)
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/${daemon.pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((target) => target.endsWith('.log'));
+    await waitFor('the daemon to close every log file', openLogs, (open) => open.length === 0);
   });
 
   it('removes the log files with the process', async () => {

@@ -71,4 +71,13 @@ describe('across a restart with the same data dir', () => {
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
     expect(await second.process(id)).toMatchObject({ state: 'DORMANT', runs: 1, lastExit: { code: 0, signal: null } });
   });
+
+  it('refuses a second daemon on the same data dir, before it starts anything', async () => {
+    const first = await SigmaDaemon.start();
+    const id = (await first.create({ name: 'only-once', command: ['sleep', '300'], state: 'RUNNING' })).body.processes[0].id;
+    await expect(SigmaDaemon.start({ dataDir: first.dataDir })).rejects.toThrow(/another sigma daemon is using this data dir/);
+    const process = await first.process(id);
+    expect(liveGroupMembers(process.pid).length, 'one job, not a second one from the refused daemon').toBe(1);
+    expect((await first.request('GET', '/processes')).body.processes).toHaveLength(1);
+  });
 });
