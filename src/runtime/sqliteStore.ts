@@ -92,7 +92,8 @@ export class SqliteStore implements ProcessStore {
       // (the kernel drops it if the daemon dies); a second fails at once instead of waiting.
       this.db.pragma('busy_timeout = 0');
       this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
+      const journalMode = this.db.pragma('journal_mode = WAL', { simple: true });
+      if (journalMode !== 'wal') throw new Error(`the store at ${path} cannot use WAL (journal mode ${String(journalMode)})`);
       this.db.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (error) {
       this.db.close();

@@ -1,6 +1,6 @@
 // The node token: given by the operator, or generated once into <data-dir>/token (mode 0600).
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface NodeToken {
@@ -17,6 +17,8 @@ export function loadNodeToken(dataDir: string, given: string | null): NodeToken 
   if (given) return { token: given, generatedPath: null };
   const path = tokenPath(dataDir);
   if (existsSync(path)) {
+    // A token file others can read is made owner-only again.
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
     const token = readFileSync(path, 'utf8').trim();
     if (token.length > 0) return { token, generatedPath: null };
   }
