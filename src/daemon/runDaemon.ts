@@ -38,9 +38,12 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
   const token = loadNodeToken(config.dataDir, config.token);
+  // Said at once, so that a start that fails later still shows what it generated.
+  if (token.generatedPath) print(`generated the node token (saved in ${token.generatedPath}): ${token.token}`);
   const tls = config.tls
     ? await loadTlsMaterial({ dataDir: config.dataDir, host: config.host, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath })
     : null;
+  if (tls?.generated) print(`generated a self-signed certificate for ${config.host}: ${tls.certPath}`);
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
@@ -66,8 +69,9 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('shutting down: no more changes, ending every job');
-      // Jobs are ended at once, while requests in flight finish (reads are still answered).
+      logger.info('shutting down: no more requests, ending every job');
+      // The listener closes and jobs are ended at once; requests under way finish (a change
+      // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
       await Promise.all([app.close(), supervisor.shutdown()]);
       store.close();
@@ -80,8 +84,6 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   await supervisor.restartStarted();
   print(`sigma serving ${url}`);
   print(`data dir: ${config.dataDir}`);
-  if (tls?.generated) print(`generated a self-signed certificate: ${tls.certPath}`);
-  if (token.generatedPath) print(`generated the node token (saved in ${token.generatedPath}): ${token.token}`);
   return { url, stop };
 }
 

@@ -1,5 +1,6 @@
 // The TLS key and certificate: the operator's files, or a self-signed pair generated once
 // into the data dir (for localhost, 127.0.0.1, ::1 and the listening host).
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -32,13 +33,21 @@ export async function loadTlsMaterial(options: {
   }
   const { certPath, keyPath } = generatedCertPaths(options.dataDir);
   if (existsSync(certPath) && existsSync(keyPath)) {
-    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), certPath, generated: false };
+    const cert = readFileSync(certPath, 'utf8');
+    // A generated certificate follows --host: one made for another host is made again.
+    if (covers(cert, options.host)) return { key: readFileSync(keyPath, 'utf8'), cert, certPath, generated: false };
   }
   const pems = await generateSelfSigned(options.host);
   mkdirSync(join(options.dataDir, 'tls'), { recursive: true, mode: 0o700 });
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
   writeFileSync(certPath, pems.cert, { mode: 0o644 });
   return { key: pems.private, cert: pems.cert, certPath, generated: true };
+}
+
+function covers(certPem: string, host: string): boolean {
+  if (host === '0.0.0.0' || host === '::') return true;
+  const cert = new X509Certificate(certPem);
+  return isIP(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
 }
 
 async function generateSelfSigned(host: string): Promise<{ private: string; cert: string }> {

@@ -240,7 +240,8 @@ export class Supervisor {
     const id = managed.definition.id;
     switch (effect.kind) {
       case 'SPAWN_JOB':
-        return this.spawnJob(managed);
+        // Whatever goes wrong on the way to a job is a failed spawn, never a step left LAUNCHING.
+        return this.spawnJob(managed).catch((error: unknown) => ({ kind: 'SPAWN_FAILED', error: String(error) }) as const);
       case 'SIGNAL_GROUP':
         await managed.job?.signal(effect.signal);
         return null;
