@@ -1,6 +1,6 @@
 // HTTPS: the generated certificate is what a client must trust, the generated token is saved
 // 0600 and printed once, and both survive a restart on the same data dir.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -76,5 +76,18 @@ describe('HTTPS', () => {
 
     const printed = await stopAndReadStdout(second);
     expect(printed.filter((line) => line.includes(token)), printed.join('\n')).toEqual([]);
+  });
+
+  it('generates the certificate again when --host changes to an address it does not cover', async () => {
+    const first = await SigmaDaemon.start({ tls: true });
+    const firstCert = readFileSync(join(first.dataDir, 'tls', 'cert.pem'), 'utf8');
+    expect(await first.stop()).toBe(0);
+
+    const second = await SigmaDaemon.start({ tls: true, dataDir: first.dataDir, args: ['--host', '127.0.0.2'] });
+    expect(second.url).toMatch(/^https:\/\/127\.0\.0\.2:/);
+    expect(readFileSync(join(first.dataDir, 'tls', 'cert.pem'), 'utf8')).not.toBe(firstCert);
+    expect(second.stdoutLines.some((line) => line.startsWith('generated a self-signed certificate for 127.0.0.2'))).toBe(true);
+    // The harness trusts exactly <data-dir>/tls/cert.pem: the request verifies the new certificate.
+    expect((await second.request('GET', '/health')).status).toBe(200);
   });
 });
