@@ -47,6 +47,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.removeContentTypeParser('text/plain');
   installErrorReplies(app);
   app.addHook('onRequest', bearerAuth(options.token));
+  // A client that sends `Content-Type: application/json` on every request, bodiless GET and
+  // DELETE included, is not refused for an empty body.
+  app.addHook('onRequest', async (request) => {
+    const bodiless = request.method === 'GET' || request.method === 'DELETE' || request.method === 'HEAD';
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (bodiless && !hasBody) delete request.headers['content-type'];
+  });
   // JSON answers end with a newline, so that one curl after another reads line by line.
   app.addHook('onSend', async (_request, reply, payload) =>
     typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json') ? `${payload}\n` : payload,

@@ -44,13 +44,24 @@ Examples:
       };
       const onSignal = (signal: NodeJS.Signals): void => {
         if (stopRequested) {
-          process.stderr.write(`sigma: ${signal} received; already stopping, ending the jobs first\n`);
+          // A second signal: the operator will not wait for the jobs' grace periods.
+          process.stderr.write(`sigma: ${signal} again: SIGKILL to every job\n`);
+          daemon?.killAllJobs();
           return;
         }
         stopRequested = true;
         if (daemon) stop(daemon);
       };
       for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onSignal);
+      // A closed stdout (`sigma serve | head`) must not take the daemon, and its jobs, down.
+      process.stdout.on('error', () => {});
+      process.on('uncaughtException', (error) => {
+        process.stderr.write(`sigma: unexpected failure, stopping: ${error.stack ?? String(error)}\n`);
+        if (!daemon) process.exit(1);
+        stopRequested = true;
+        daemon.killAllJobs();
+        daemon.stop().finally(() => process.exit(1));
+      });
       try {
         daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
       } catch (error) {

@@ -343,8 +343,11 @@ function jobEnded(
 }
 
 function shutdown(p: ProcessSnapshot): Decision {
-  const job = jobOf(p.runtime);
+  const r = p.runtime;
+  const job = jobOf(r);
   if (job) return endJob(p, job, p.intent, {});
-  if (p.runtime.phase === 'DORMANT') return unchanged(p);
-  return change(p, { runtime: { phase: 'DORMANT' }, effects: [{ kind: 'CANCEL_RELEASE' }] });
+  if (r.phase === 'DORMANT') return unchanged(p);
+  // A release still queued never runs: it is skipped, like any other.
+  const skipped = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
+  return change(p, { runtime: { phase: 'DORMANT' }, counters: { skipped }, effects: [{ kind: 'CANCEL_RELEASE' }] });
 }

@@ -19,6 +19,8 @@ export interface RunningDaemon {
   readonly url: string;
   /** Stops taking changes, ends every job (grace, then kill), records it, closes the store. */
   stop(): Promise<void>;
+  /** SIGKILL to every job now (a stop under way then completes at once). */
+  killAllJobs(): void;
 }
 
 export async function runDaemon(config: ServeConfig, print: (line: string) => void): Promise<RunningDaemon> {
@@ -84,7 +86,7 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   await supervisor.restartStarted();
   print(`sigma serving ${url}`);
   print(`data dir: ${config.dataDir}`);
-  return { url, stop };
+  return { url, stop, killAllJobs: () => supervisor.killAllJobs() };
 }
 
 function packageVersion(): string {

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_PROCESS_INVALID',
   'SIGMA_ERR_PROGRAM_NOT_FOUND',
   'SIGMA_ERR_SHUTTING_DOWN',
+  'SIGMA_ERR_STORE_UNAVAILABLE',
   'SIGMA_ERR_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -29,6 +30,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_PROCESS_INVALID: 400,
   SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
   SIGMA_ERR_SHUTTING_DOWN: 503,
+  SIGMA_ERR_STORE_UNAVAILABLE: 503,
   SIGMA_ERR_INTERNAL: 500,
 };
 
@@ -45,6 +47,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
+  SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?), so a change that would start work is refused; STOP and SUSPEND still act.',
   SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
 };
 
@@ -89,6 +92,12 @@ export class ProcessInvalidError extends SigmaError {
 export class ProgramNotFoundError extends SigmaError {
   constructor(message: string) {
     super('SIGMA_ERR_PROGRAM_NOT_FOUND', message);
+  }
+}
+
+export class StoreUnavailableError extends SigmaError {
+  constructor(cause: string) {
+    super('SIGMA_ERR_STORE_UNAVAILABLE', `the store cannot be written (${cause}); nothing was changed`);
   }
 }
 

@@ -1,7 +1,7 @@
 // Spawns a job as its own process group and follows it until nothing of the group is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { JobOutput } from './processLogs.js';
 import { groupAlive, groupMembers, signalGroup, waitForStopState } from './processGroup.js';
 
 export interface LaunchSpec {
@@ -9,8 +9,8 @@ export interface LaunchSpec {
   readonly cwd: string | null;
   /** The complete environment of the job. */
   readonly env: Readonly<Record<string, string>>;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
+  /** Where stdout and stderr go; released once both pipes have ended (or nothing was spawned). */
+  readonly output: JobOutput;
   /** Grace given to processes left in the group after its leader exits on its own. */
   readonly stragglerGraceMs: number;
 }
@@ -30,6 +30,8 @@ export interface RunningJob {
   signal(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void>;
   /** SIGTERM and SIGCONT to the group, SIGKILL after graceMs if anything of it is still alive. */
   terminate(graceMs: number): void;
+  /** SIGKILL to the group now; the job then ends as after a terminate. */
+  kill(): void;
 }
 
 export type LaunchResult = { readonly ok: true; readonly job: RunningJob } | { readonly ok: false; readonly error: string };
@@ -70,9 +72,7 @@ export class ProcessGroupLauncher implements JobLauncher {
       closeWriters(spec);
       return { ok: false, error: describeSpawnError(error, file) };
     }
-    // Each writer closes its file once its pipe has ended and every write is done.
-    child.stdout?.pipe(spec.stdout);
-    child.stderr?.pipe(spec.stderr);
+    pipeOutput(child, spec.output);
     return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs) };
   }
 }
@@ -119,11 +119,13 @@ class GroupJob implements RunningJob {
     this.poll(FIRST_POLL_MS);
   }
 
-  private kill(): void {
+  kill(): void {
     // Checked first: once the group is gone its pgid may belong to a stranger.
     if (this.checkGone()) return;
+    if (this.killTimer) clearTimeout(this.killTimer);
     signalGroup(this.pid, 'SIGKILL');
     this.killTimer = setTimeout(() => this.giveUp(), GIVE_UP_AFTER_KILL_MS);
+    if (!this.pollTimer) this.poll(FIRST_POLL_MS);
   }
 
   /** SIGKILL did not end the group (a member changed its user, or is stuck in the kernel). */
@@ -156,8 +158,27 @@ class GroupJob implements RunningJob {
 }
 
 function closeWriters(spec: LaunchSpec): void {
-  spec.stdout.end();
-  spec.stderr.end();
+  spec.output.release();
+}
+
+/** The writers are shared by the process's jobs: they are not ended, only released. */
+function pipeOutput(child: ChildProcess, output: JobOutput): void {
+  let open = 2;
+  const ended = (): void => {
+    open -= 1;
+    if (open === 0) output.release();
+  };
+  for (const [source, sink] of [
+    [child.stdout, output.stdout],
+    [child.stderr, output.stderr],
+  ] as const) {
+    if (!source) {
+      ended();
+      continue;
+    }
+    source.pipe(sink, { end: false });
+    source.once('close', ended);
+  }
 }
 
 function isDirectory(path: string): boolean {

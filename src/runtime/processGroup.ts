@@ -1,5 +1,6 @@
 // Signals to whole process groups, and the truth about them read from /proc.
 import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type GroupSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
@@ -78,11 +79,11 @@ export function groupAlive(pgid: number): boolean {
 
 /** Waits (bounded) until the process is stopped (`T`) or running again, or gone. */
 export async function waitForStopState(pid: number, stopped: boolean, timeoutMs: number): Promise<void> {
-  const deadlineMs = Date.now() + timeoutMs;
+  const deadlineMs = performance.now() + timeoutMs;
   for (;;) {
     const stat = readProcStat(pid);
     if (!stat || stat.state === 'Z' || (stat.state === 'T') === stopped) return;
-    if (Date.now() >= deadlineMs) return;
+    if (performance.now() >= deadlineMs) return;
     await sleep(1);
   }
 }

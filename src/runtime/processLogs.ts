@@ -1,16 +1,27 @@
-// One pair of log files per process (by id, since ids are never reused), under <data-dir>/logs.
-// Each job writes through its own pair of writers, closed when its pipes end, so a process that
-// is not running holds no file open.
+// One pair of log files per process (by id, since ids are never reused), under <data-dir>/logs,
+// each written by one long-lived writer that every job of the process pipes into.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { RotatingLogFile } from './rotatingLogFile.js';
 
-export interface LogPair {
+/** Where one job's output goes; `release` once both of its pipes have ended. */
+export interface JobOutput {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  release(): void;
+}
+
+interface Writers {
   readonly stdout: RotatingLogFile;
   readonly stderr: RotatingLogFile;
+  /** Jobs whose pipes have not ended yet. */
+  users: number;
 }
 
 export class ProcessLogs {
+  private readonly writers = new Map<number, Writers>();
+
   constructor(
     private readonly logsDir: string,
     private readonly maxBytes: number,
@@ -21,13 +32,38 @@ export class ProcessLogs {
     return join(this.logsDir, `${processId}.${stream}.log`);
   }
 
-  /** Writers for one job's output, appending to the process's files. */
-  openPair(processId: number): LogPair {
-    return { stdout: this.file(processId, 'stdout'), stderr: this.file(processId, 'stderr') };
+  /** The writers a new job pipes into (with `end: false`); the files stay open until released. */
+  acquire(processId: number): JobOutput {
+    let writers = this.writers.get(processId);
+    if (!writers) {
+      writers = { stdout: this.file(processId, 'stdout'), stderr: this.file(processId, 'stderr'), users: 0 };
+      this.writers.set(processId, writers);
+    }
+    const held = writers;
+    held.users += 1;
+    held.stdout.hold();
+    held.stderr.hold();
+    let released = false;
+    return {
+      stdout: held.stdout,
+      stderr: held.stderr,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.users -= 1;
+        if (held.users > 0) return;
+        held.stdout.release();
+        held.stderr.release();
+      },
+    };
   }
 
-  /** Removes the files of a deleted process with their rotated copies. */
+  /** Removes the files of a deleted process with their rotated copies; late output is dropped. */
   remove(processId: number): void {
+    const writers = this.writers.get(processId);
+    this.writers.delete(processId);
+    writers?.stdout.discard();
+    writers?.stderr.discard();
     for (const stream of ['stdout', 'stderr'] as const) {
       const path = this.pathOf(processId, stream);
       rmSync(path, { force: true });

@@ -1,11 +1,16 @@
-// A size-capped log file: past maxBytes the file becomes `<path>.1` and a new one begins.
-// Memory stays bounded because the pipe from the job waits on each write.
+// A size-capped log file: past maxBytes the file becomes `<path>.1` and a new one begins, between
+// two lines wherever the output has them. One writer per file, so sizes and renames never race;
+// its descriptor is closed while no job writes, and memory stays bounded because the pipe from
+// the job waits on each write.
 import { closeSync, fstatSync, openSync, renameSync, write } from 'node:fs';
 import { Writable } from 'node:stream';
 
 export class RotatingLogFile extends Writable {
   private fd: number | null = null;
   private sizeBytes = 0;
+  private writing = false;
+  private closeWhenIdle = true;
+  private discarded = false;
   private lastErrorCode: string | null = null;
 
   constructor(
@@ -16,34 +21,71 @@ export class RotatingLogFile extends Writable {
     super({ highWaterMark: 64 * 1024 });
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // When the chunk does not fit, the lines that do fit end the current file, so that a
-    // rotation falls between two lines wherever the output has them.
-    const room = this.maxBytes - this.currentSize();
-    const cut = chunk.length <= room ? chunk.length : room > 0 ? chunk.lastIndexOf(0x0a, room - 1) + 1 : 0;
-    if (cut <= 0 || cut >= chunk.length) {
-      this.append(chunk, callback);
-      return;
-    }
-    this.append(chunk.subarray(0, cut), () => this.append(chunk.subarray(cut), callback));
+  /** A job is about to write: keep the file open between writes. */
+  hold(): void {
+    this.closeWhenIdle = false;
   }
 
-  /** Writes one piece, rotating first if it would take the file past its cap. */
+  /** No job writes any more: close the file once what is queued is written. */
+  release(): void {
+    this.closeWhenIdle = true;
+    this.closeIfIdle();
+  }
+
+  /** The process is gone: drop whatever still arrives and never reopen the file. */
+  discard(): void {
+    this.discarded = true;
+    this.release();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.discarded) {
+      callback();
+      return;
+    }
+    const room = this.maxBytes - this.currentSize();
+    const cut = chunk.length <= room ? chunk.length : room > 0 ? chunk.lastIndexOf(0x0a, room - 1) + 1 : 0;
+    const done = (): void => {
+      callback();
+      // After the stream has taken the next queued chunk, if any.
+      process.nextTick(() => this.closeIfIdle());
+    };
+    if (cut <= 0 || cut >= chunk.length) this.append(chunk, done);
+    else this.append(chunk.subarray(0, cut), () => this.append(chunk.subarray(cut), done));
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.closeFd();
+    callback();
+  }
+
+  /** Writes one piece whole (a short write continues), rotating first if it would not fit. */
   private append(piece: Buffer, callback: () => void): void {
     try {
       this.rotateIfFull(piece.length);
       const fd = this.open();
-      write(fd, piece, 0, piece.length, null, (error) => {
-        if (error) {
-          this.report(error);
-        } else {
-          this.sizeBytes += piece.length;
-          this.lastErrorCode = null;
-        }
-        // A failed write drops the piece: the job keeps running and its pipe keeps draining.
-        callback();
-      });
+      this.writing = true;
+      const writeFrom = (offset: number): void => {
+        write(fd, piece, offset, piece.length - offset, null, (error, written) => {
+          if (!error && offset + written < piece.length) {
+            this.sizeBytes += written;
+            writeFrom(offset + written);
+            return;
+          }
+          this.writing = false;
+          if (error) {
+            this.report(error);
+          } else {
+            this.sizeBytes += written;
+            this.lastErrorCode = null;
+          }
+          // A failed write drops the piece: the job keeps running and its pipe keeps draining.
+          callback();
+        });
+      };
+      writeFrom(0);
     } catch (error) {
+      this.writing = false;
       this.report(error as NodeJS.ErrnoException);
       callback();
     }
@@ -56,16 +98,6 @@ export class RotatingLogFile extends Writable {
       return 0;
     }
     return this.sizeBytes;
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.closeFd();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.closeFd();
-    callback(error);
   }
 
   private open(): number {
@@ -81,6 +113,11 @@ export class RotatingLogFile extends Writable {
     if (this.sizeBytes === 0 || this.sizeBytes + incomingBytes <= this.maxBytes) return;
     this.closeFd();
     renameSync(this.path, `${this.path}.1`);
+  }
+
+  /** Never while a write is under way: its descriptor number could be reused by another file. */
+  private closeIfIdle(): void {
+    if (this.closeWhenIdle && !this.writing && this.writableLength === 0) this.closeFd();
   }
 
   private closeFd(): void {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
 import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
-import { ProcessNameTakenError } from '../errors/sigmaErrors.js';
+import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
 import { STORE_MIGRATIONS } from './storeMigrations.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
@@ -147,12 +147,20 @@ export class SqliteStore implements ProcessStore {
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);
-      throw error;
+      throw asStoreError(error);
     }
   }
 
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void {
     this.setDurability(durability);
+    try {
+      this.writeState(processId, state, run);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  private writeState(processId: number, state: PersistedState, run: RunRecord | null): void {
     this.db.transaction(() => {
       this.statements.saveState.run({
         id: processId,
@@ -171,7 +179,11 @@ export class SqliteStore implements ProcessStore {
 
   remove(processId: number): void {
     this.setDurability('acknowledged');
-    this.statements.remove.run(processId);
+    try {
+      this.statements.remove.run(processId);
+    } catch (error) {
+      throw asStoreError(error);
+    }
   }
 
   listRuns(processId: number, limit: number): StoredRun[] {
@@ -210,6 +222,12 @@ export class SqliteStore implements ProcessStore {
     this.db.pragma(`synchronous = ${durability === 'acknowledged' ? 'FULL' : 'NORMAL'}`);
     this.durability = durability;
   }
+}
+
+/** A write the disk refused is the operator's to fix, not an internal error. */
+function asStoreError(error: unknown): unknown {
+  const code = (error as { code?: string }).code ?? '';
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY)/.test(code) ? new StoreUnavailableError(code) : error;
 }
 
 function rowToStored(row: ProcessRow): StoredProcess {

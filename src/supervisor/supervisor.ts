@@ -140,6 +140,11 @@ export class Supervisor {
     this.shuttingDown = true;
   }
 
+  /** SIGKILL to every live job's group at once, for an operator who will not wait for the grace. */
+  killAllJobs(): void {
+    for (const managed of this.processes.values()) managed.job?.kill();
+  }
+
   /** Ends every job (grace, then kill) and records it, keeping each intent for the next boot. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
@@ -186,8 +191,10 @@ export class Supervisor {
     while (input && !this.closed) {
       const before = managed.snapshot;
       const decision = decide(before, input, this.options.clock());
-      // Only the first write of a step may fail it: after that, something has happened on the node.
-      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability, input === first && isOperation(first.kind));
+      // Only the first write of a step may fail it (after that, something has happened on the
+      // node), and never a STOP or SUSPEND: with the disk full, a job must still be stoppable.
+      const failRequest = input === first && (first.kind === 'START' || first.kind === 'RESUME');
+      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability, failRequest);
       managed.snapshot = decision.next;
       this.trackSlots(managed, before, decision.next);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
@@ -272,13 +279,11 @@ export class Supervisor {
         return { kind: 'SPAWN_FAILED', error: (error as Error).message };
       }
     }
-    const logs = this.options.logs.openPair(definition.id);
     const launched = await this.options.launcher.launch({
       command,
       cwd: definition.cwd,
       env: { ...this.options.baseEnv, ...definition.env },
-      stdout: logs.stdout,
-      stderr: logs.stderr,
+      output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
@@ -292,11 +297,15 @@ export class Supervisor {
   }
 
   private onReleaseTimer(processId: number): void {
-    const managed = this.processes.get(processId);
-    if (!managed || this.shuttingDown) return;
-    void this.enqueue(managed, () =>
-      this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
-    );
+    // After the I/O of this turn of the event loop: a job that exited while the loop was busy
+    // is seen to have ended before the release is decided, not taken for an overrun.
+    setImmediate(() => {
+      const managed = this.processes.get(processId);
+      if (!managed || this.shuttingDown) return;
+      void this.enqueue(managed, () =>
+        this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
+      );
+    });
   }
 
   private trackSlots(managed: ManagedProcess, before: ProcessSnapshot, after: ProcessSnapshot): void {

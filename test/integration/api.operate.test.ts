@@ -136,6 +136,16 @@ describe('DELETE /processes/{id}', () => {
     expectError(await daemon.request('GET', `/processes/${id}`), 404, 'SIGMA_ERR_PROCESS_NOT_FOUND');
   });
 
+  it('accepts a client that sends Content-Type: application/json with no body on GET and DELETE', async () => {
+    const daemon = await SigmaDaemon.start();
+    const id = (await daemon.create({ name: 'typed', command: ['true'] })).body.processes[0].id;
+    const json = { 'content-type': 'application/json' };
+    expect((await daemon.request('GET', `/processes/${id}`, undefined, json)).status).toBe(200);
+    const deleted = await daemon.request('DELETE', `/processes/${id}`, undefined, json);
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+  });
+
   it('answers 404 for an unknown id and 400 for a malformed one, and changes nothing', async () => {
     const daemon = await SigmaDaemon.start();
     await createOk(daemon, { name: 'kept', command: SLEEP });

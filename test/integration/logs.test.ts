@@ -41,6 +41,24 @@ describe('job logs', () => {
     expect(lines.every((n, i) => i === 0 || n === (lines[i - 1] as number) + 1), 'the two files hold one unbroken run of lines').toBe(true);
   });
 
+  it('keeps the cap and the order of the output when the jobs of a periodic process follow each other closely', async () => {
+    const daemon = await SigmaDaemon.start({ args: ['--log-max-bytes', '65536'] });
+    // Each job writes about 15 KB of lines stamped with the time, every 20 ms.
+    const script = 'for i in $(seq 1 150); do echo "$(date +%s%N) line $i of a periodic job, padded to about a hundred bytes ......"; done';
+    const created = await daemon.create({ name: 'beat', type: 'PERIODIC', period: 20, command: ['sh', '-c', script], state: 'RUNNING' });
+    const id = created.body.processes[0].id;
+    await waitFor('a dozen jobs', () => daemon.process(id), (p) => p.runs >= 12, 20_000);
+    expect((await daemon.operate(id, 'STOP')).body.processes[0].result).toBe('OK');
+    const path = join(daemon.dataDir, 'logs', `${id}.stdout.log`);
+    await waitFor('the rotated file', () => existsSync(`${path}.1`), (exists) => exists);
+    const stampsOf = (file: string): number[] => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => Number(line.split(' ')[0]));
+    expect(statSync(path).size).toBeLessThanOrEqual(65536);
+    expect(statSync(`${path}.1`).size).toBeLessThanOrEqual(65536);
+    const older = stampsOf(`${path}.1`);
+    const newer = stampsOf(path);
+    expect(Math.max(...older), 'the rotated file holds the older output').toBeLessThanOrEqual(Math.min(...newer));
+  });
+
   it('holds no log file open once the jobs are over', async () => {
     const daemon = await SigmaDaemon.start();
     for (const name of ['one', 'two', 'three']) {

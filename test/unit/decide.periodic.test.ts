@@ -178,6 +178,7 @@ const TABLE: Cell[] = [
   { name: 'SHUTDOWN x WAITING: -> DORMANT, intent stays STARTED', from: 'WAITING', steps: [{ input: SHUTDOWN, wire: 'DORMANT', effects: [CANCEL] }] },
   { name: 'SHUTDOWN x RUNNING: the job is ended, intent stays STARTED', from: 'RUNNING', steps: [{ ...stopping, input: SHUTDOWN, intent: 'STARTED' }, { ...groupGone, run: { endedBySigma: true } }] },
   { name: 'SHUTDOWN x SUSPENDEND (no job): -> DORMANT, intent stays SUSPENDED', from: 'SUSPENDED_NO_JOB', steps: [{ input: SHUTDOWN, wire: 'DORMANT', effects: [CANCEL] }] },
+  { name: 'SHUTDOWN x READY: -> DORMANT, the queued release counts as skipped', from: 'READY', steps: [{ input: SHUTDOWN, wire: 'DORMANT', effects: [CANCEL], counters: { skipped: 1 } }] },
 ];
 
 describe('PERIODIC table', () => {

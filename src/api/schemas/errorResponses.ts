@@ -7,7 +7,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'No such process.',
   409: 'Another process already has this name.',
   413: 'The body is larger than 64 KiB.',
-  503: 'The daemon is shutting down.',
+  503: 'The daemon is shutting down, or its store cannot be written.',
 };
 
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorSchema & { description: string }> {
