@@ -10,9 +10,7 @@ import {
   wireStateOf,
   type Operation,
   type ProcessSnapshot,
-  type RunRecord,
 } from '../core/processModel.js';
-import { startGrid } from '../core/releaseGrid.js';
 import { ProcessNameTakenError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
@@ -20,6 +18,8 @@ import type { ProcessLogs } from '../runtime/processLogs.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
+import { persistDecision } from './persistDecision.js';
+import { restoredSnapshot } from './restoredSnapshot.js';
 import { SlotQueue } from './slotQueue.js';
 
 export interface SupervisorLogger {
@@ -65,7 +65,8 @@ export class Supervisor {
 
   /** Loads every stored process, each DORMANT or SUSPENDEND and without a job. */
   load(): void {
-    for (const entry of this.options.store.loadAll()) this.register(entry, this.restoredSnapshot(entry));
+    const nowMs = this.options.clock();
+    for (const entry of this.options.store.loadAll()) this.register(entry, restoredSnapshot(entry, nowMs));
   }
 
   /** Starts again the processes the operator had started (the daemon then serves already). */
@@ -194,7 +195,10 @@ export class Supervisor {
       // Only the first write of a step may fail it (after that, something has happened on the
       // node), and never a STOP or SUSPEND: with the disk full, a job must still be stoppable.
       const failRequest = input === first && (first.kind === 'START' || first.kind === 'RESUME');
-      this.persist(managed, before, decision.next, decision.run ?? null, stepDurability, failRequest);
+      persistDecision(this.options.store, managed.definition.id, { before, after: decision.next, run: decision.run ?? null }, stepDurability, (error) => {
+        if (failRequest) throw error;
+        this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
+      });
       managed.snapshot = decision.next;
       this.trackSlots(managed, before, decision.next);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
@@ -205,42 +209,6 @@ export class Supervisor {
     this.reportStateChange(managed, first);
     this.grantFreeSlots();
     return outcome;
-  }
-
-  /**
-   * An operation fails whole if its decision cannot be stored (the request gets an error and
-   * nothing changes). What follows it, and every event, has already happened on the node: it is
-   * kept in memory and the write failure is logged.
-   */
-  private persist(
-    managed: ManagedProcess,
-    before: ProcessSnapshot,
-    after: ProcessSnapshot,
-    run: RunRecord | null,
-    durability: Durability,
-    failRequest: boolean,
-  ): void {
-    const jobBefore = jobOf(before.runtime);
-    const jobAfter = jobOf(after.runtime);
-    const changed =
-      run !== null ||
-      before.intent !== after.intent ||
-      before.counters !== after.counters ||
-      before.lastExit !== after.lastExit ||
-      jobBefore?.pid !== jobAfter?.pid;
-    if (!changed) return;
-    const state = {
-      intent: after.intent,
-      counters: after.counters,
-      lastExit: after.lastExit,
-      job: jobAfter ? { pid: jobAfter.pid, startedAtMs: jobAfter.startedAtMs } : null,
-    };
-    try {
-      this.options.store.saveState(managed.definition.id, state, run, durability);
-    } catch (error) {
-      if (failRequest) throw error;
-      this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
-    }
   }
 
   private async act(managed: ManagedProcess, effect: Effect): Promise<Input | null> {
@@ -355,15 +323,6 @@ export class Supervisor {
     this.processes.set(entry.definition.id, managed);
     this.idsByName.set(entry.definition.name, entry.definition.id);
     return managed;
-  }
-
-  private restoredSnapshot(entry: StoredProcess): ProcessSnapshot {
-    const base = { ...dormantSnapshot(entry.definition.spec), counters: entry.counters, lastExit: entry.lastExit };
-    if (entry.intent !== 'SUSPENDED') return { ...base, intent: entry.intent };
-    const spec = entry.definition.spec;
-    // A suspended process comes back suspended, without a job; a PERIODIC one on a fresh grid.
-    const grid = spec.type === 'PERIODIC' ? startGrid(this.options.clock(), spec.periodMs) : null;
-    return { ...base, intent: 'SUSPENDED', runtime: { phase: 'SUSPENDED', grid, job: null } };
   }
 
   private managed(processId: number): ManagedProcess {
