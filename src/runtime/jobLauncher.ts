@@ -122,6 +122,8 @@ class GroupJob implements RunningJob {
   kill(): void {
     // Checked first: once the group is gone its pgid may belong to a stranger.
     if (this.checkGone()) return;
+    // A terminate() that comes after must not arm a second, gentler, round.
+    this.terminating = true;
     if (this.killTimer) clearTimeout(this.killTimer);
     signalGroup(this.pid, 'SIGKILL');
     this.killTimer = setTimeout(() => this.giveUp(), GIVE_UP_AFTER_KILL_MS);
