@@ -76,7 +76,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const startNow = initialStart(body.state);
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
-      const created = await supervisor.create(
+      const reading = await supervisor.create(
         {
           name: body.name,
           spec,
@@ -87,7 +87,6 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         },
         startNow,
       );
-      const reading = 'outcome' in created ? created.process : created;
       reply.code(201).header('Location', `/processes/${reading.definition.id}`);
       return { processes: [processView(reading)] };
     },

@@ -52,24 +52,24 @@ export class ProcessGroupLauncher implements JobLauncher {
   async launch(spec: LaunchSpec): Promise<LaunchResult> {
     const [file, ...args] = spec.command;
     if (file === undefined || file === '') {
-      releaseOutput(spec);
+      spec.output.release();
       return { ok: false, error: 'empty command' };
     }
     if (spec.cwd !== null && !isDirectory(spec.cwd)) {
-      releaseOutput(spec);
+      spec.output.release();
       return { ok: false, error: `working directory ${spec.cwd} does not exist or is not a directory` };
     }
     let child: ChildProcess;
     try {
       child = spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
-      releaseOutput(spec);
+      spec.output.release();
       return { ok: false, error: describeSpawnError(error, file) };
     }
     if (child.pid === undefined) {
       // Node reports this kind of spawn failure on the next tick.
       const error = await new Promise<unknown>((resolve) => child.once('error', resolve));
-      releaseOutput(spec);
+      spec.output.release();
       return { ok: false, error: describeSpawnError(error, file) };
     }
     pipeOutput(child, spec.output);
@@ -157,10 +157,6 @@ class GroupJob implements RunningJob {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.resolveEnded({ exitCode: this.leaderExit?.exitCode ?? null, signal: this.leaderExit?.signal ?? null, error });
   }
-}
-
-function releaseOutput(spec: LaunchSpec): void {
-  spec.output.release();
 }
 
 /** The writers are shared by the process's jobs: they are not ended, only released. */

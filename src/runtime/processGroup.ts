@@ -24,10 +24,7 @@ export interface ProcStat {
   readonly pid: number;
   /** One letter: R running, S sleeping, T stopped, Z zombie, ... */
   readonly state: string;
-  readonly ppid: number;
   readonly pgrp: number;
-  /** Start time in clock ticks since boot: with the pid, it names a process uniquely. */
-  readonly startTicks: number;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -42,9 +39,7 @@ export function readProcStat(pid: number): ProcStat | null {
   return {
     pid,
     state: fields[0] ?? '?',
-    ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
-    startTicks: Number(fields[19]),
   };
 }
 

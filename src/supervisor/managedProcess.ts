@@ -13,6 +13,8 @@ export interface ManagedProcess {
   deleted: boolean;
   /** The state last reported outside (log): transient phases inside one step are not reported. */
   reportedState: WireState;
+  /** The environment of its jobs (the daemon's plus its own), made once rather than per release. */
+  readonly jobEnv: Readonly<Record<string, string>>;
 }
 
 /** A read-only view for the API: the definition and the snapshot at one instant. */

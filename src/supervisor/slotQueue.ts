@@ -1,5 +1,7 @@
 // The node's running slots (`--max-running`) and the first-come-first-served queue of READY
 // processes waiting for one.
+import { holdsSlot, type Runtime } from '../core/processModel.js';
+
 export class SlotQueue {
   private held = 0;
   private reserved = 0;
@@ -17,14 +19,12 @@ export class SlotQueue {
   }
 
   /** Follows a process's transition: whether it holds a slot and whether it waits in READY. */
-  track(processId: number, heldBefore: boolean, heldAfter: boolean, readyBefore: boolean, readyAfter: boolean): void {
-    this.held += Number(heldAfter) - Number(heldBefore);
+  track(processId: number, before: Runtime, after: Runtime): void {
+    this.held += Number(holdsSlot(after)) - Number(holdsSlot(before));
+    const readyBefore = before.phase === 'READY';
+    const readyAfter = after.phase === 'READY';
     if (readyAfter && !readyBefore) this.waiting.add(processId);
     if (readyBefore && !readyAfter) this.waiting.delete(processId);
-  }
-
-  forget(processId: number): void {
-    this.waiting.delete(processId);
   }
 
   /** The next READY processes to hand a slot to; each must later be passed to `granted`. */

@@ -5,7 +5,6 @@ import { isOperation, type Effect, type Input, type Outcome } from '../core/deci
 import type { NewProcessDefinition } from '../core/processDefinition.js';
 import {
   dormantSnapshot,
-  holdsSlot,
   jobOf,
   wireStateOf,
   type Operation,
@@ -94,7 +93,7 @@ export class Supervisor {
    * Stores a new process (DORMANT) and, with startNow, starts it. A definition without a command
    * runs the program of its name from the programs directory.
    */
-  async create(request: NewProcessRequest, startNow: boolean): Promise<OperationAnswer | ProcessReading> {
+  async create(request: NewProcessRequest, startNow: boolean): Promise<ProcessReading> {
     this.refuseWhenShuttingDown();
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
     const definition: NewProcessDefinition = {
@@ -108,8 +107,8 @@ export class Supervisor {
       dormantSnapshot(definition.spec),
     );
     this.options.logger.info({ processId: id, name: definition.name }, 'process created');
-    if (!startNow) return readingOf(managed);
-    return this.enqueue(managed, () => this.operateNow(managed, 'START'));
+    if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
+    return readingOf(managed);
   }
 
   operate(processId: number, operation: Operation): Promise<OperationAnswer> {
@@ -128,7 +127,6 @@ export class Supervisor {
       this.options.store.remove(processId);
       managed.deleted = true;
       this.timers.cancel(processId);
-      this.slots.forget(processId);
       this.processes.delete(processId);
       this.idsByName.delete(managed.definition.name);
       this.options.logs.remove(processId);
@@ -200,7 +198,7 @@ export class Supervisor {
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
       managed.snapshot = decision.next;
-      this.trackSlots(managed, before, decision.next);
+      this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
       input = null;
@@ -250,7 +248,7 @@ export class Supervisor {
     const launched = await this.options.launcher.launch({
       command,
       cwd: definition.cwd,
-      env: { ...this.options.baseEnv, ...definition.env },
+      env: managed.jobEnv,
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
     });
@@ -274,16 +272,6 @@ export class Supervisor {
         this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
       );
     });
-  }
-
-  private trackSlots(managed: ManagedProcess, before: ProcessSnapshot, after: ProcessSnapshot): void {
-    this.slots.track(
-      managed.definition.id,
-      holdsSlot(before.runtime),
-      holdsSlot(after.runtime),
-      before.runtime.phase === 'READY',
-      after.runtime.phase === 'READY',
-    );
   }
 
   private grantFreeSlots(): void {
@@ -319,6 +307,7 @@ export class Supervisor {
       chain: Promise.resolve(),
       deleted: false,
       reportedState: wireStateOf(snapshot.runtime),
+      jobEnv: { ...this.options.baseEnv, ...entry.definition.env },
     };
     this.processes.set(entry.definition.id, managed);
     this.idsByName.set(entry.definition.name, entry.definition.id);

@@ -1,16 +1,17 @@
 // A process created without a command runs the executable of its name in the programs
 // directory, and nothing outside it.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
+afterEach(removeTempDirs);
 
 function programsDirWith(programs: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sigma-programs-'));
+  const dir = makeTempDir('sigma-programs-');
   for (const [name, script] of Object.entries(programs)) {
     writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
     chmodSync(join(dir, name), 0o755);
@@ -28,7 +29,6 @@ describe('the programs directory', () => {
     expect(process.command).toEqual([join(programs, 'fibonacci')]);
     await waitFor('fibonacci to finish', () => daemon.process(process.id), (p) => p.state === 'DORMANT');
     expect(await daemon.process(process.id)).toMatchObject({ runs: 1, lastExit: { code: 0 } });
-    rmSync(programs, { recursive: true, force: true });
   });
 
   it('refuses, and creates nothing, when there is no such program or it points outside', async () => {
@@ -47,7 +47,6 @@ describe('the programs directory', () => {
       expect(reply.status, name).toBe(400);
     }
     expect((await daemon.request('GET', '/processes')).body.processes).toEqual([]);
-    rmSync(programs, { recursive: true, force: true });
   });
 
   it('checks again at every start: a program replaced by a link to the outside is not run', async () => {
@@ -60,6 +59,5 @@ describe('the programs directory', () => {
     expect(reply.body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'FAILED' });
     expect(reply.body.processes[0].reason).toMatch(/outside/);
     expect(await daemon.process(id)).toMatchObject({ runs: 0, failures: 1 });
-    rmSync(programs, { recursive: true, force: true });
   });
 });

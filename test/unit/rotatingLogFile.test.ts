@@ -1,18 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RotatingLogFile } from '../../src/runtime/rotatingLogFile.js';
+import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(removeTempDirs);
 
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sigma-log-'));
-  dirs.push(dir);
-  return join(dir, '1.stdout.log');
-}
+const tempPath = (): string => join(makeTempDir('sigma-log-'), '1.stdout.log');
 
 async function writeAll(file: RotatingLogFile, chunks: Buffer[]): Promise<void> {
   for (const chunk of chunks) if (!file.write(chunk)) await once(file, 'drain');

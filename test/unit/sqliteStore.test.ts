@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,15 +6,11 @@ import { ZERO_COUNTERS } from '../../src/core/processModel.js';
 import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
 import { RUNS_KEPT_PER_PROCESS, SqliteStore } from '../../src/runtime/sqliteStore.js';
 import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
+import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(removeTempDirs);
 
-function storePath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sigma-store-'));
-  dirs.push(dir);
-  return join(dir, 'sigma.db');
-}
+const storePath = (): string => join(makeTempDir('sigma-store-'), 'sigma.db');
 
 const definition = (name: string) => ({
   name,

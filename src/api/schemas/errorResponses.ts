@@ -1,17 +1,16 @@
-// The error responses of a route, each with its description, for the OpenAPI document.
+// The error responses of a route for the OpenAPI document, each described by the catalogue's
+// meanings of the codes that answer with that status.
+import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../../errors/sigmaErrors.js';
 import { ErrorSchema } from './processSchemas.js';
 
-const DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'The request is malformed or the definition is inconsistent.',
-  401: 'No token, or not the node token.',
-  404: 'No such process.',
-  409: 'Another process already has this name.',
-  413: 'The body is larger than 64 KiB.',
-  503: 'The daemon is shutting down, or its store cannot be written.',
-};
+function describeStatus(status: number): string {
+  return ERROR_CODES.filter((code) => HTTP_STATUS_OF[code] === status)
+    .map((code) => `\`${code}\`: ${ERROR_MEANINGS[code]}`)
+    .join(' ');
+}
 
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorSchema & { description: string }> {
   const responses: Record<number, typeof ErrorSchema & { description: string }> = {};
-  for (const status of statuses) responses[status] = { ...ErrorSchema, description: DESCRIPTIONS[status] ?? 'Error.' };
+  for (const status of statuses) responses[status] = { ...ErrorSchema, description: describeStatus(status) };
   return responses;
 }
