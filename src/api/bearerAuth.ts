@@ -4,15 +4,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SigmaError } from '../errors/sigmaErrors.js';
 
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health']);
-
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export function bearerAuth(nodeToken: string) {
+/** `publicPaths`: served to GET without a token (/health, the dashboard's files, maybe /metrics). */
+export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>) {
   const expected = digest(nodeToken);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return;
+    if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return;
     const sent = tokenFrom(request.headers.authorization);
     if (sent !== null && timingSafeEqual(digest(sent), expected)) return;
     const browserPage = path === '/docs' || path.startsWith('/docs/');

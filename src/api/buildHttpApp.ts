@@ -4,9 +4,16 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
+import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { bearerAuth } from './bearerAuth.js';
+import { dashboardPaths, registerDashboard } from './dashboardRoutes.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
+import { eventRoutes } from './eventRoutes.js';
+import { historyRoutes } from './historyRoutes.js';
+import { LiveStreams } from './liveStreams.js';
+import { metricsRoutes } from './metricsRoutes.js';
+import { nodeMetrics } from './nodeMetrics.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { systemRoutes } from './systemRoutes.js';
@@ -18,7 +25,12 @@ export interface HttpAppOptions {
   readonly tls: { readonly key: string; readonly cert: string } | null;
   readonly token: string;
   readonly supervisor: Supervisor;
+  readonly events: ProcessEvents;
+  readonly logPathOf: (processId: number, stream: 'stdout' | 'stderr') => string;
   readonly clock: () => number;
+  readonly metricsPublic: boolean;
+  /** Most event streams and followed logs open at once. */
+  readonly maxStreams: number;
   readonly logger: FastifyBaseLogger;
   readonly version: string;
 }
@@ -46,7 +58,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Bodies are JSON only: without its text parser, Fastify refuses text/plain like any other type.
   app.removeContentTypeParser('text/plain');
   installErrorReplies(app);
-  app.addHook('onRequest', bearerAuth(options.token));
+  const publicPaths = new Set(['/health', ...dashboardPaths(), ...(options.metricsPublic ? ['/metrics'] : [])]);
+  app.addHook('onRequest', bearerAuth(options.token, publicPaths));
+  const metrics = nodeMetrics(options.supervisor, options.events);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+  });
+  // Open streams would hold the server's close until their clients leave.
+  const streams = new LiveStreams(options.maxStreams);
+  app.addHook('preClose', async () => streams.endAll());
   // A client that sends `Content-Type: application/json` on every request, bodiless GET and
   // DELETE included, is not refused for an empty body.
   app.addHook('onRequest', async (request) => {
@@ -65,12 +85,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       info: {
         title: 'SIGMA Process Manager API',
         version: options.version,
-        description: `Manage processes on the node. Every route but /health needs the node token (Authorization: Bearer <token>). Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
+        description: `Manage processes on the node. Every route needs the node token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics. Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token.' } } },
       security: [{ bearerAuth: [] }],
       tags: [
         { name: 'processes', description: 'Processes on the node and operations on them.' },
+        { name: 'events', description: 'What happens on the node, live.' },
         { name: 'system', description: 'The daemon itself.' },
       ],
     },
@@ -81,5 +102,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     supervisor: options.supervisor,
     clock: options.clock,
   });
+  await app.register(historyRoutes, { supervisor: options.supervisor, events: options.events, streams, logPathOf: options.logPathOf });
+  await app.register(eventRoutes, { events: options.events, streams, clock: options.clock });
+  await app.register(metricsRoutes, { metrics, isPublic: options.metricsPublic });
+  await registerDashboard(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
 }

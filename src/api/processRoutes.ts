@@ -1,8 +1,9 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ProcessDefinition } from '../core/processDefinition.js';
 import type { ProcessType } from '../core/processModel.js';
 import { ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
 import { processView } from './processView.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import {
@@ -13,6 +14,7 @@ import {
   OperationResultList,
   ProcessIdParams,
   ProcessList,
+  UpdateProcessBody,
 } from './schemas/processSchemas.js';
 
 export interface ProcessRoutesOptions {
@@ -133,6 +135,27 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
   );
 
+  app.patch(
+    '/processes/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Change the definition of a process',
+        description:
+          'Changes what the process runs and how (type, period, command, cwd, env, stopTimeoutMs); fields not sent keep their value. Only while DORMANT (409 otherwise: STOP it, change it, START it again). The id, name, counters and run history stay.',
+        params: ProcessIdParams,
+        body: UpdateProcessBody,
+        response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 503) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
+      const reading = await supervisor.update(request.params.id, (current) => changedDefinition(current, body));
+      return { processes: [processView(reading)] };
+    },
+  );
+
   app.delete(
     '/processes/:id',
     {
@@ -150,6 +173,18 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
   );
 };
+
+function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody): DefinitionChange {
+  const type = body.type ?? current.spec.type;
+  // A ONE_SHOT process has no period to keep; a PERIODIC one keeps its own unless one is sent.
+  const periodMs = type === 'PERIODIC' ? (body.period ?? current.spec.periodMs ?? undefined) : body.period;
+  return {
+    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs),
+    ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
+    cwd: body.cwd === undefined ? current.cwd : body.cwd,
+    env: body.env ?? current.env,
+  };
+}
 
 function initialStart(state: CreateProcessBody['state']): boolean {
   switch (state) {

@@ -16,6 +16,8 @@ export function serveCommand(): Command {
     .option('--programs-dir <dir>', 'where a process created without "command" finds the executable named after it (default <data-dir>/programs)')
     .option('--max-running <n>', 'most jobs running at once on the node; a released job without a slot waits in READY (default: no limit)')
     .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
+    .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
+    .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
     .option('--log-level <level>', `daemon log level on stderr: fatal, error, warn, info, debug, trace, silent (env SIGMA_LOG_LEVEL; default ${SERVE_DEFAULTS.logLevel})`)
     .addHelpText(
       'after',

@@ -15,6 +15,10 @@ export interface ServeConfig {
   readonly maxRunning: number | null;
   readonly logMaxBytes: number;
   readonly logLevel: string;
+  /** /metrics without a token, for a scraper on a trusted network. */
+  readonly metricsPublic: boolean;
+  /** Most event streams and followed logs open at once. */
+  readonly maxStreams: number;
   /** The environment jobs start from: the daemon's, less its own secrets. */
   readonly childBaseEnv: Readonly<Record<string, string>>;
 }
@@ -32,6 +36,8 @@ export interface RawServeOptions {
   maxRunning?: string;
   logMaxBytes?: string;
   logLevel?: string;
+  metricsPublic?: boolean;
+  maxStreams?: string;
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +49,7 @@ export const SERVE_DEFAULTS = {
   programsDirName: 'programs',
   logMaxBytes: 10 * 1024 * 1024,
   logLevel: 'info',
+  maxStreams: 64,
 } as const;
 
 const SECRET_VARIABLES = ['SIGMA_TOKEN'];
@@ -79,6 +86,8 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     maxRunning: options.maxRunning === undefined ? null : integerOption('--max-running', options.maxRunning, 0, 1, 1_000_000),
     logMaxBytes: integerOption('--log-max-bytes', options.logMaxBytes, SERVE_DEFAULTS.logMaxBytes, 64 * 1024, Number.MAX_SAFE_INTEGER),
     logLevel,
+    metricsPublic: options.metricsPublic === true,
+    maxStreams: integerOption('--max-streams', options.maxStreams, SERVE_DEFAULTS.maxStreams, 1, 100_000),
     childBaseEnv: Object.freeze(childBaseEnv),
   });
 }

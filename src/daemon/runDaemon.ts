@@ -1,6 +1,6 @@
 // Starts the daemon from a config: data dir, store (locked), token, TLS, supervisor, HTTP; and
 // stops it cleanly.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,6 +13,7 @@ import { resolveProgram } from '../runtime/programsDir.js';
 import { SqliteStore } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
+import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 
 export interface RunningDaemon {
@@ -49,10 +50,12 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
+  const events = new ProcessEvents(firstEventId(Date.now()));
   const supervisor = new Supervisor({
     store,
     launcher: new ProcessGroupLauncher(),
     logs,
+    events,
     clock: monotonicNowMs,
     logger,
     maxRunning: config.maxRunning,
@@ -61,12 +64,26 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   });
   supervisor.load();
 
-  const app = await buildHttpApp({ tls, token: token.token, supervisor, clock: monotonicNowMs, logger, version: packageVersion() });
+  const app = await buildHttpApp({
+    tls,
+    token: token.token,
+    supervisor,
+    events,
+    logPathOf: (processId, stream) => logs.pathOf(processId, stream),
+    clock: monotonicNowMs,
+    metricsPublic: config.metricsPublic,
+    maxStreams: config.maxStreams,
+    logger,
+    version: packageVersion(),
+  });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
   const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
+  // Where the command line finds this daemon by default.
+  const daemonFile = join(config.dataDir, 'daemon.json');
+  writeFileSync(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -77,6 +94,7 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
       supervisor.refuseChanges();
       await Promise.all([app.close(), supervisor.shutdown()]);
       store.close();
+      rmSync(daemonFile, { force: true });
       logger.info('stopped');
       logger.flush();
     })();

@@ -9,8 +9,10 @@ export const ERROR_CODES = [
   'SIGMA_ERR_ROUTE_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NAME_TAKEN',
+  'SIGMA_ERR_PROCESS_NOT_DORMANT',
   'SIGMA_ERR_PROCESS_INVALID',
   'SIGMA_ERR_PROGRAM_NOT_FOUND',
+  'SIGMA_ERR_TOO_MANY_STREAMS',
   'SIGMA_ERR_SHUTTING_DOWN',
   'SIGMA_ERR_STORE_UNAVAILABLE',
   'SIGMA_ERR_INTERNAL',
@@ -27,8 +29,10 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_ROUTE_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
+  SIGMA_ERR_PROCESS_NOT_DORMANT: 409,
   SIGMA_ERR_PROCESS_INVALID: 400,
   SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
+  SIGMA_ERR_TOO_MANY_STREAMS: 429,
   SIGMA_ERR_SHUTTING_DOWN: 503,
   SIGMA_ERR_STORE_UNAVAILABLE: 503,
   SIGMA_ERR_INTERNAL: 500,
@@ -44,8 +48,10 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
+  SIGMA_ERR_PROCESS_NOT_DORMANT: 'A definition changes only while the process is DORMANT: STOP it first (and START it again after).',
   SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
+  SIGMA_ERR_TOO_MANY_STREAMS: 'As many event streams and followed logs are open as --max-streams allows; close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
   SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?), so a change that would start work is refused; STOP and SUSPEND still act.',
   SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
@@ -83,6 +89,12 @@ export class ProcessNameTakenError extends SigmaError {
   }
 }
 
+export class ProcessNotDormantError extends SigmaError {
+  constructor(processId: number, state: string) {
+    super('SIGMA_ERR_PROCESS_NOT_DORMANT', `process ${processId} is ${state}: a definition changes only while DORMANT; STOP it first`);
+  }
+}
+
 export class ProcessInvalidError extends SigmaError {
   constructor(message: string) {
     super('SIGMA_ERR_PROCESS_INVALID', message);
@@ -98,6 +110,12 @@ export class ProgramNotFoundError extends SigmaError {
 export class StoreUnavailableError extends SigmaError {
   constructor(cause: string) {
     super('SIGMA_ERR_STORE_UNAVAILABLE', `the store cannot be written (${cause}); nothing was changed`);
+  }
+}
+
+export class TooManyStreamsError extends SigmaError {
+  constructor(maxOpen: number) {
+    super('SIGMA_ERR_TOO_MANY_STREAMS', `${maxOpen} streams are open already (--max-streams); close one and try again`);
   }
 }
 

@@ -39,6 +39,8 @@ export type Durability = 'acknowledged' | 'background';
 export interface ProcessStore {
   loadAll(): StoredProcess[];
   insert(definition: NewProcessDefinition): number;
+  /** Replaces the definition of a process (its name and id stay). */
+  update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
   remove(processId: number): void;
   listRuns(processId: number, limit: number): StoredRun[];
@@ -120,6 +122,10 @@ export class SqliteStore implements ProcessStore {
         `DELETE FROM runs WHERE process_id = @processId AND id <= (
            SELECT id FROM runs WHERE process_id = @processId ORDER BY id DESC LIMIT 1 OFFSET ${RUNS_KEPT_PER_PROCESS})`,
       ),
+      update: this.db.prepare(
+        `UPDATE processes SET type = @type, period_ms = @periodMs, stop_timeout_ms = @stopTimeoutMs, command_json = @command,
+           program = @program, cwd = @cwd, env_json = @env WHERE id = @id`,
+      ),
       remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
       listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
@@ -133,17 +139,7 @@ export class SqliteStore implements ProcessStore {
   insert(definition: NewProcessDefinition): number {
     this.setDurability('acknowledged');
     try {
-      const result = this.statements.insert.run({
-        name: definition.name,
-        type: definition.spec.type,
-        periodMs: definition.spec.periodMs,
-        stopTimeoutMs: definition.spec.stopTimeoutMs,
-        command: JSON.stringify(definition.command),
-        program: definition.program,
-        cwd: definition.cwd,
-        env: JSON.stringify(definition.env),
-        createdAtMs: definition.createdAtMs,
-      });
+      const result = this.statements.insert.run({ ...definitionRow(definition), name: definition.name, createdAtMs: definition.createdAtMs });
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);
@@ -175,6 +171,15 @@ export class SqliteStore implements ProcessStore {
         this.statements.trimRuns.run({ processId });
       }
     })();
+  }
+
+  update(definition: ProcessDefinition): void {
+    this.setDurability('acknowledged');
+    try {
+      this.statements.update.run({ ...definitionRow(definition), id: definition.id });
+    } catch (error) {
+      throw asStoreError(error);
+    }
   }
 
   remove(processId: number): void {
@@ -228,6 +233,19 @@ export class SqliteStore implements ProcessStore {
 function asStoreError(error: unknown): unknown {
   const code = (error as { code?: string }).code ?? '';
   return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY)/.test(code) ? new StoreUnavailableError(code) : error;
+}
+
+/** The columns of a definition that an update may change. */
+function definitionRow(definition: NewProcessDefinition) {
+  return {
+    type: definition.spec.type,
+    periodMs: definition.spec.periodMs,
+    stopTimeoutMs: definition.spec.stopTimeoutMs,
+    command: JSON.stringify(definition.command),
+    program: definition.program,
+    cwd: definition.cwd,
+    env: JSON.stringify(definition.env),
+  };
 }
 
 function rowToStored(row: ProcessRow): StoredProcess {

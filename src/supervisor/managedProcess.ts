@@ -5,7 +5,8 @@ import type { ProcessSnapshot, WireState } from '../core/processModel.js';
 import type { RunningJob } from '../runtime/jobLauncher.js';
 
 export interface ManagedProcess {
-  readonly definition: ProcessDefinition;
+  /** Replaced only by an update, while DORMANT. */
+  definition: ProcessDefinition;
   snapshot: ProcessSnapshot;
   job: RunningJob | null;
   /** Tail of this process's queue of steps: operations and events run one at a time, in order. */
@@ -14,7 +15,7 @@ export interface ManagedProcess {
   /** The state last reported outside (log): transient phases inside one step are not reported. */
   reportedState: WireState;
   /** The environment of its jobs (the daemon's plus its own), made once rather than per release. */
-  readonly jobEnv: Readonly<Record<string, string>>;
+  jobEnv: Readonly<Record<string, string>>;
 }
 
 /** A read-only view for the API: the definition and the snapshot at one instant. */

@@ -2,7 +2,6 @@
 // one step at a time per process. OS events come back in as inputs to the same loop.
 import { decide } from '../core/decide.js';
 import { isOperation, type Effect, type Input, type Outcome } from '../core/decision.js';
-import type { NewProcessDefinition } from '../core/processDefinition.js';
 import {
   dormantSnapshot,
   jobOf,
@@ -10,14 +9,16 @@ import {
   type Operation,
   type ProcessSnapshot,
 } from '../core/processModel.js';
-import { ProcessNameTakenError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
+import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
+import { ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
-import type { Durability, ProcessStore, StoredProcess } from '../runtime/sqliteStore.js';
+import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import { persistDecision } from './persistDecision.js';
+import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
 import { SlotQueue } from './slotQueue.js';
 
@@ -32,6 +33,8 @@ export interface SupervisorOptions {
   readonly store: ProcessStore;
   readonly launcher: JobLauncher;
   readonly logs: ProcessLogs;
+  /** Where every state change, run, creation, update and deletion is told. */
+  readonly events: ProcessEvents;
   readonly clock: Clock;
   readonly logger: SupervisorLogger;
   readonly maxRunning: number | null;
@@ -43,6 +46,9 @@ export interface SupervisorOptions {
 
 /** A definition as a client sends it: without a command, the programs directory supplies one. */
 export type NewProcessRequest = Omit<NewProcessDefinition, 'command' | 'program'> & { readonly command: readonly string[] | null };
+
+/** The part of a definition an update may change: all but its id, name and creation time. */
+export type DefinitionChange = Pick<ProcessDefinition, 'spec' | 'command' | 'program' | 'cwd' | 'env'>;
 
 export interface OperationAnswer {
   readonly process: ProcessReading;
@@ -107,8 +113,37 @@ export class Supervisor {
       dormantSnapshot(definition.spec),
     );
     this.options.logger.info({ processId: id, name: definition.name }, 'process created');
+    this.options.events.emit(id, definition.name, this.options.clock(), { type: 'created', reading: readingOf(managed) });
     if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
     return readingOf(managed);
+  }
+
+  /**
+   * Changes the definition of a DORMANT process; `change` sees the definition current at that
+   * moment (after every step queued before it).
+   */
+  update(processId: number, change: (current: ProcessDefinition) => DefinitionChange): Promise<ProcessReading> {
+    this.refuseWhenShuttingDown();
+    const managed = this.managed(processId);
+    return this.enqueue(managed, async () => {
+      if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
+      const state = wireStateOf(managed.snapshot.runtime);
+      if (state !== 'DORMANT') throw new ProcessNotDormantError(processId, state);
+      const definition: ProcessDefinition = { ...managed.definition, ...change(managed.definition) };
+      this.options.store.update(definition);
+      managed.definition = definition;
+      managed.snapshot = { ...managed.snapshot, spec: definition.spec };
+      managed.jobEnv = this.jobEnvOf(definition);
+      this.options.logger.info({ processId, name: definition.name }, 'process updated');
+      this.options.events.emit(processId, definition.name, this.options.clock(), { type: 'updated', reading: readingOf(managed) });
+      return readingOf(managed);
+    });
+  }
+
+  /** The run history of a process, newest first. */
+  runs(processId: number, limit: number): StoredRun[] {
+    this.managed(processId);
+    return this.options.store.listRuns(processId, limit);
   }
 
   operate(processId: number, operation: Operation): Promise<OperationAnswer> {
@@ -131,6 +166,7 @@ export class Supervisor {
       this.idsByName.delete(managed.definition.name);
       this.options.logs.remove(processId);
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
+      this.options.events.emit(processId, managed.definition.name, this.options.clock(), { type: 'deleted' });
     });
   }
 
@@ -198,6 +234,7 @@ export class Supervisor {
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
       managed.snapshot = decision.next;
+      if (decision.run) this.options.events.emit(managed.definition.id, managed.definition.name, decision.run.endedAtMs, { type: 'run', run: decision.run });
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
@@ -245,10 +282,13 @@ export class Supervisor {
         return { kind: 'SPAWN_FAILED', error: (error as Error).message };
       }
     }
+    const { runtime } = managed.snapshot;
+    const releaseAtMs = runtime.phase === 'LAUNCHING' ? runtime.releaseAtMs : null;
     const launched = await this.options.launcher.launch({
       command,
       cwd: definition.cwd,
-      env: managed.jobEnv,
+      // A periodic job learns which release it is, to measure or label its own work.
+      env: releaseAtMs === null ? managed.jobEnv : { ...managed.jobEnv, SIGMA_RELEASE_AT_MS: releaseAtMs.toFixed(3) },
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
     });
@@ -307,11 +347,20 @@ export class Supervisor {
       chain: Promise.resolve(),
       deleted: false,
       reportedState: wireStateOf(snapshot.runtime),
-      jobEnv: { ...this.options.baseEnv, ...entry.definition.env },
+      jobEnv: this.jobEnvOf(entry.definition),
     };
     this.processes.set(entry.definition.id, managed);
     this.idsByName.set(entry.definition.name, entry.definition.id);
     return managed;
+  }
+
+  private jobEnvOf(definition: ProcessDefinition): Record<string, string> {
+    return {
+      ...this.options.baseEnv,
+      ...definition.env,
+      SIGMA_PROCESS_ID: String(definition.id),
+      SIGMA_PROCESS_NAME: definition.name,
+    };
   }
 
   private managed(processId: number): ManagedProcess {
@@ -333,6 +382,7 @@ export class Supervisor {
     // Operations are logged at info; the steady beat of releases and exits only at debug.
     const level = isOperation(cause.kind) || cause.kind === 'SHUTDOWN' ? 'info' : 'debug';
     this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
+    this.options.events.emit(id, name, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
   }
 }
 

@@ -87,10 +87,28 @@ export const CreateProcessBody = Type.Object(
 );
 export type CreateProcessBody = Static<typeof CreateProcessBody>;
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description: string) =>
+export const UpdateProcessBody = Type.Object(
+  {
+    type: Type.Optional(ProcessTypeSchema),
+    period: Type.Optional(Period),
+    command: Type.Optional(Command),
+    cwd: Type.Optional(Type.Union([Cwd, Type.Null()], { description: "Absolute working directory; null for the daemon's." })),
+    env: Type.Optional(Env),
+    stopTimeoutMs: Type.Optional(StopTimeoutMs),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'The fields to change; the others keep their value. `env` replaces the whole set. Changing `type` to ONE_SHOT drops the period; to PERIODIC it needs `period`. The name never changes.',
+  },
+);
+export type UpdateProcessBody = Static<typeof UpdateProcessBody>;
+
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description: string) =>
   Type.Union([schema, Type.Null()], { description });
 
-const IsoTime = (description: string) => Nullable(Type.String({ format: 'date-time' }), description);
+export const IsoTime = (description: string) => Nullable(Type.String({ format: 'date-time' }), description);
 
 const LastExit = Type.Object(
   {

@@ -1,0 +1,25 @@
+// Shapes a process event into the JSON of one Server-Sent Event.
+import { isoOf } from '../runtime/clock.js';
+import type { ProcessEvent } from '../supervisor/processEvents.js';
+import { processView } from './processView.js';
+import { runView } from './runView.js';
+
+export function eventView(event: ProcessEvent): Record<string, unknown> {
+  const head = { id: event.id, type: event.type, processId: event.processId, name: event.name, at: isoOf(event.atMs) };
+  switch (event.type) {
+    case 'state':
+      return { ...head, from: event.from, to: event.to, reason: event.reason };
+    case 'run':
+      return { ...head, run: runView(event.run) };
+    case 'created':
+    case 'updated':
+      return { ...head, process: processView(event.reading) };
+    case 'deleted':
+      return head;
+  }
+}
+
+/** One event in the text/event-stream format. */
+export function sseFrame(id: number | null, type: string, data: unknown): string {
+  return `${id === null ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}

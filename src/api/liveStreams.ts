@@ -1,0 +1,33 @@
+// The answers that stay open (event stream, followed logs): counted against a limit, ended
+// when their client goes away, and all ended when the daemon closes.
+import type { FastifyReply } from 'fastify';
+import { TooManyStreamsError } from '../errors/sigmaErrors.js';
+
+export class LiveStreams {
+  private readonly open = new Set<AbortController>();
+
+  constructor(private readonly maxOpen: number) {}
+
+  /** Aborts when the client disconnects or the daemon closes, or when the caller ends it; throws past the limit. */
+  begin(reply: FastifyReply): AbortController {
+    if (this.open.size >= this.maxOpen) throw new TooManyStreamsError(this.maxOpen);
+    const controller = new AbortController();
+    this.open.add(controller);
+    const end = (): void => {
+      this.open.delete(controller);
+      controller.abort();
+    };
+    controller.signal.addEventListener('abort', end, { once: true });
+    // The response closes when the client goes away (the request may close as soon as it is read).
+    reply.raw.once('close', end);
+    return controller;
+  }
+
+  endAll(): void {
+    for (const controller of [...this.open]) controller.abort();
+  }
+
+  get count(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,105 @@
+// The node's figures for Prometheus: processes by state and type, per-process counters, run and
+// release histograms, API request durations, and the daemon's own process metrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PROCESS_TYPES, WIRE_STATES, wireStateOf } from '../core/processModel.js';
+import type { ProcessEvents } from '../supervisor/processEvents.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+const SECONDS_PER_MS = 1 / 1000;
+const PER_PROCESS_COUNTERS = [
+  ['runs', 'Jobs started'],
+  ['overruns', 'Release points that found the previous job still READY or RUNNING'],
+  ['skipped', 'Release points that did not run (suspended, stopped while queued, missed by a late timer)'],
+  ['failures', 'Spawn failures and jobs that ended on their own with a non-zero code or a signal'],
+] as const;
+
+export interface NodeMetrics {
+  readonly registry: Registry;
+  observeRequest(method: string, route: string, statusCode: number, durationMs: number): void;
+}
+
+export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents): NodeMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sigma_daemon_' });
+
+  new Gauge({
+    name: 'sigma_processes',
+    help: 'Processes on the node, by state and type',
+    labelNames: ['state', 'type'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const state of WIRE_STATES) for (const type of PROCESS_TYPES) this.set({ state, type }, 0);
+      for (const { definition, snapshot } of supervisor.list()) this.inc({ state: wireStateOf(snapshot.runtime), type: definition.spec.type });
+    },
+  });
+
+  for (const [counter, help] of PER_PROCESS_COUNTERS) {
+    new Counter({
+      name: `sigma_process_${counter}_total`,
+      help: `${help}, per process`,
+      labelNames: ['process_id', 'name'] as const,
+      registers: [registry],
+      collect() {
+        // The totals live with each process (and survive restarts); they are read, not counted here.
+        this.reset();
+        for (const { definition, snapshot } of supervisor.list()) {
+          this.inc({ process_id: String(definition.id), name: definition.name }, snapshot.counters[counter]);
+        }
+      },
+    });
+  }
+
+  const lateness = new Histogram({
+    name: 'sigma_release_lateness_seconds',
+    help: 'How late PERIODIC jobs started after their release point',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'sigma_job_duration_seconds',
+    help: 'How long jobs ran, from start to the end of their process group',
+    labelNames: ['type'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600],
+    registers: [registry],
+  });
+  const runsEnded = new Counter({
+    name: 'sigma_runs_ended_total',
+    help: 'Runs ended since the daemon started, by how they ended',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  events.subscribe((event) => {
+    if (event.type !== 'run') return;
+    const { run } = event;
+    if (run.pid === null) {
+      runsEnded.inc({ outcome: 'spawn_failed' });
+      return;
+    }
+    runsEnded.inc({ outcome: run.endedBySigma ? 'ended_by_sigma' : run.exitCode === 0 ? 'succeeded' : 'failed' });
+    duration.observe({ type: run.releaseAtMs === null ? 'ONE_SHOT' : 'PERIODIC' }, (run.endedAtMs - run.startedAtMs) * SECONDS_PER_MS);
+    if (run.releaseAtMs !== null) lateness.observe(Math.max(0, run.startedAtMs - run.releaseAtMs) * SECONDS_PER_MS);
+  });
+
+  const requests = new Histogram({
+    name: 'sigma_http_request_duration_seconds',
+    help: 'API requests, by method, route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  // One child per (method, route, status), looked up once: this runs on every request.
+  const children = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
+  return {
+    registry,
+    observeRequest(method, route, statusCode, durationMs) {
+      const key = `${method} ${route} ${statusCode}`;
+      let child = children.get(key);
+      if (!child) {
+        child = requests.labels({ method, route, status_code: String(statusCode) });
+        children.set(key, child);
+      }
+      child.observe(durationMs * SECONDS_PER_MS);
+    },
+  };
+}

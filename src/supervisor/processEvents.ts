@@ -1,0 +1,76 @@
+// What happened to the node's processes, in order: state changes, finished runs, creations,
+// updates and deletions. A bounded buffer keeps the latest for clients that reconnect.
+import type { RunRecord, WireState } from '../core/processModel.js';
+import type { ProcessReading } from './managedProcess.js';
+
+export type ProcessEventBody =
+  | { readonly type: 'state'; readonly from: WireState; readonly to: WireState; readonly reason: string }
+  | { readonly type: 'run'; readonly run: RunRecord }
+  | { readonly type: 'created' | 'updated'; readonly reading: ProcessReading }
+  | { readonly type: 'deleted' };
+
+export type ProcessEvent = ProcessEventBody & {
+  /** Increasing, also across restarts of the daemon (see `firstEventId`). */
+  readonly id: number;
+  readonly processId: number;
+  readonly name: string;
+  readonly atMs: number;
+};
+
+export type EventListener = (event: ProcessEvent) => void;
+
+/** What a reconnecting client missed: the events after its last id, and whether some are gone. */
+export interface EventsSince {
+  readonly events: readonly ProcessEvent[];
+  readonly gap: boolean;
+}
+
+export const EVENTS_KEPT = 1024;
+
+/**
+ * Ids of one boot start above every id of an earlier boot: a thousand per millisecond of wall
+ * time since the epoch, far more than a daemon emits, and still exact in a double.
+ */
+export function firstEventId(bootWallMs: number): number {
+  return Math.floor(bootWallMs) * 1000;
+}
+
+export class ProcessEvents {
+  /** A ring: the event with id `i` sits at `i % capacity` while it is kept. */
+  private readonly kept: (ProcessEvent | undefined)[];
+  private readonly listeners = new Set<EventListener>();
+  private lastId: number;
+
+  constructor(
+    private readonly firstId: number,
+    private readonly capacity = EVENTS_KEPT,
+  ) {
+    this.lastId = firstId - 1;
+    this.kept = new Array<ProcessEvent | undefined>(capacity);
+  }
+
+  emit(processId: number, name: string, atMs: number, body: ProcessEventBody): void {
+    this.lastId += 1;
+    const event: ProcessEvent = { ...body, id: this.lastId, processId, name, atMs };
+    this.kept[this.lastId % this.capacity] = event;
+    for (const listener of this.listeners) listener(event);
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The kept events after `lastSeenId`; `gap` when some after it are no longer kept. */
+  since(lastSeenId: number): EventsSince {
+    const oldestKeptId = Math.max(this.firstId, this.lastId - this.capacity + 1);
+    const fromId = Math.max(oldestKeptId, Math.floor(lastSeenId) + 1);
+    const events: ProcessEvent[] = [];
+    for (let id = fromId; id <= this.lastId; id += 1) events.push(this.kept[id % this.capacity] as ProcessEvent);
+    return { events, gap: lastSeenId < oldestKeptId - 1 };
+  }
+
+  get latestId(): number {
+    return this.lastId;
+  }
+}
