@@ -74,6 +74,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         .type('text/event-stream; charset=utf-8')
         .header('Cache-Control', 'no-cache')
         .header('X-Accel-Buffering', 'no')
+        // Closed with its answer: a kept-alive connection would hold the daemon's shutdown.
+        .header('Connection', 'close')
         .send(out as unknown as string); // a stream; the schema's string only documents the body
     },
   );

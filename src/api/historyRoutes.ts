@@ -65,9 +65,18 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
           if (event.type === 'deleted' && event.processId === processId) live.abort();
         });
         signal.addEventListener('abort', unsubscribe, { once: true });
-        reply.header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no');
+        // Closed with its answer: a kept-alive connection would hold the daemon's shutdown.
+        reply.header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no').header('Connection', 'close');
       }
-      const output = Readable.from(readLog({ path: logPathOf(processId, stream), tailLines: tail ?? null, follow, signal }), { objectMode: false });
+      const log = readLog({ path: logPathOf(processId, stream), tailLines: tail ?? null, follow, signal });
+      // Fastify sends the headers with the first bytes; a follower of a quiet log gets them at once.
+      const output = Readable.from(
+        (async function* () {
+          if (follow) reply.raw.flushHeaders();
+          yield* log;
+        })(),
+        { objectMode: false },
+      );
       return reply.type('text/plain; charset=utf-8').send(output as unknown as string); // a stream; the schema's string only documents the body
     },
   );

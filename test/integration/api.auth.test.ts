@@ -81,9 +81,10 @@ describe('unknown routes', () => {
     ['GET', '/nope'],
     ['GET', '/process'],
     ['POST', '/health'],
-    ['PATCH', '/processes/1'],
+    ['PATCH', '/processes'],
     ['DELETE', '/processes'],
-    ['GET', '/processes/1/logs'],
+    ['GET', '/processes/1/nope'],
+    ['POST', '/events'],
   ])('answers %s %s with 404 SIGMA_ERR_ROUTE_NOT_FOUND (with the token)', async (method, path) => {
     const daemon = await SigmaDaemon.start();
     expect((await daemon.create({ name: 'kept', command: ['sleep', '300'] })).status).toBe(201);
