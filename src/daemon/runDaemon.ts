@@ -14,6 +14,7 @@ import { SqliteStore } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
+import { endOrphans } from '../supervisor/orphanRecovery.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 
 export interface RunningDaemon {
@@ -50,6 +51,9 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
+  const nodeId = store.nodeId();
+  // Before anything is started: nothing a previous daemon left behind runs unmanaged.
+  await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });
   const events = new ProcessEvents(firstEventId(Date.now()));
   const supervisor = new Supervisor({
     store,
@@ -58,6 +62,7 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     events,
     clock: monotonicNowMs,
     logger,
+    nodeId,
     maxRunning: config.maxRunning,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { JobOutput } from './processLogs.js';
-import { groupAlive, groupMembers, signalGroup, waitForStopState } from './processGroup.js';
+import { groupAlive, groupMembers, readProcStat, signalGroup, waitForStopState } from './processGroup.js';
 
 export interface LaunchSpec {
   readonly command: readonly string[];
@@ -24,6 +24,8 @@ export interface JobEnd {
 
 export interface RunningJob {
   readonly pid: number;
+  /** Start time of the leader in /proc (clock ticks after boot), null if it could not be read. */
+  readonly startTicks: number | null;
   /** Settles once the leader has exited and no live process of the group is left. */
   readonly ended: Promise<JobEnd>;
   /** Settles once the leader shows the signal's effect in /proc (stopped or not), or is gone. */
@@ -85,12 +87,15 @@ class GroupJob implements RunningJob {
   private killTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private resolveEnded: (end: JobEnd) => void = () => {};
+  readonly startTicks: number | null;
 
   constructor(
     readonly pid: number,
     child: ChildProcess,
     private readonly stragglerGraceMs: number,
   ) {
+    // Read at once: the child exists from the fork on, and a quick one may be gone soon.
+    this.startTicks = readProcStat(pid)?.startTicks ?? null;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     child.once('exit', (code, signal) => {
       this.leaderExit = { exitCode: code, signal };

@@ -25,6 +25,8 @@ export interface ProcStat {
   /** One letter: R running, S sleeping, T stopped, Z zombie, ... */
   readonly state: string;
   readonly pgrp: number;
+  /** When the process started, in clock ticks after boot: tells it from a later one with its pid. */
+  readonly startTicks: number;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -40,25 +42,38 @@ export function readProcStat(pid: number): ProcStat | null {
     pid,
     state: fields[0] ?? '?',
     pgrp: Number(fields[2]),
+    startTicks: Number(fields[19]),
   };
+}
+
+/** The pids of every process on the node now; null if /proc cannot be read. */
+export function allPids(): number[] | null {
+  try {
+    return readdirSync('/proc')
+      .map(Number)
+      .filter((pid) => Number.isInteger(pid));
+  } catch {
+    return null;
+  }
 }
 
 /** Every process currently in the group, zombies included; null if /proc cannot be read. */
 export function groupMembers(pgid: number): ProcStat[] | null {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
+  const pids = allPids();
+  if (pids === null) return null;
   const members: ProcStat[] = [];
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
+  for (const pid of pids) {
     const stat = readProcStat(pid);
     if (stat && stat.pgrp === pgid) members.push(stat);
   }
   return members;
+}
+
+/** Whether the process is alive (not a zombie), and the same one as when `startTicks` was read. */
+export function isSameLiveProcess(pid: number, startTicks: number | null): boolean {
+  const stat = readProcStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTicks === null || stat.startTicks === startTicks;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The node's data in one SQLite file (WAL): definitions, intent, counters, last exit, run history.
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
 import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
@@ -18,7 +19,15 @@ export interface PersistedState {
   readonly intent: Intent;
   readonly counters: Counters;
   readonly lastExit: LastExit | null;
-  readonly job: { readonly pid: number; readonly startedAtMs: number } | null;
+  readonly job: StoredJob | null;
+}
+
+/** The live job of a process as recorded: enough to find it again after a crash of the daemon. */
+export interface StoredJob {
+  readonly pid: number;
+  readonly startedAtMs: number;
+  /** Start time of its leader in /proc (clock ticks after boot); null if it could not be read. */
+  readonly startTicks: number | null;
 }
 
 export interface StoredProcess extends PersistedState {
@@ -37,6 +46,8 @@ export interface StoredRun extends RunRecord {
 export type Durability = 'acknowledged' | 'background';
 
 export interface ProcessStore {
+  /** This node's id: made once, kept for the life of the store. */
+  nodeId(): string;
   loadAll(): StoredProcess[];
   insert(definition: NewProcessDefinition): number;
   /** Replaces the definition of a process (its name and id stay). */
@@ -66,6 +77,7 @@ interface ProcessRow {
   last_exit_json: string | null;
   job_pid: number | null;
   job_started_at_ms: number | null;
+  job_start_ticks: number | null;
 }
 
 interface RunRow {
@@ -111,7 +123,8 @@ export class SqliteStore implements ProcessStore {
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
-           failures = @failures, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs
+           failures = @failures, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
+           job_start_ticks = @jobStartTicks
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
@@ -130,6 +143,15 @@ export class SqliteStore implements ProcessStore {
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
       listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
     };
+  }
+
+  nodeId(): string {
+    const stored = this.db.prepare("SELECT value FROM node WHERE key = 'id'").get() as { value: string } | undefined;
+    if (stored) return stored.value;
+    const id = randomBytes(12).toString('base64url');
+    this.setDurability('acknowledged');
+    this.db.prepare("INSERT INTO node (key, value) VALUES ('id', ?)").run(id);
+    return id;
   }
 
   loadAll(): StoredProcess[] {
@@ -165,6 +187,7 @@ export class SqliteStore implements ProcessStore {
         lastExit: state.lastExit ? JSON.stringify(state.lastExit) : null,
         jobPid: state.job?.pid ?? null,
         jobStartedAtMs: state.job?.startedAtMs ?? null,
+        jobStartTicks: state.job?.startTicks ?? null,
       });
       if (run) {
         this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0 });
@@ -267,6 +290,9 @@ function rowToStored(row: ProcessRow): StoredProcess {
     intent: row.intent,
     counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures },
     lastExit: row.last_exit_json ? (JSON.parse(row.last_exit_json) as LastExit) : null,
-    job: row.job_pid === null || row.job_started_at_ms === null ? null : { pid: row.job_pid, startedAtMs: row.job_started_at_ms },
+    job:
+      row.job_pid === null || row.job_started_at_ms === null
+        ? null
+        : { pid: row.job_pid, startedAtMs: row.job_started_at_ms, startTicks: row.job_start_ticks },
   };
 }

@@ -35,4 +35,14 @@ export const STORE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_by_process ON runs (process_id, id);
   `,
+  // The start time of a live job's leader (clock ticks after boot, from /proc), so that a later
+  // boot recognises the job and never a stranger that got its pid; and the node's own id, which
+  // every job carries in its environment.
+  `
+  ALTER TABLE processes ADD COLUMN job_start_ticks INTEGER;
+  CREATE TABLE node (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];

@@ -7,6 +7,8 @@ export interface DecidedChange {
   readonly before: ProcessSnapshot;
   readonly after: ProcessSnapshot;
   readonly run: RunRecord | null;
+  /** The start time in /proc of the live job's leader, when there is one. */
+  readonly jobStartTicks: number | null;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface DecidedChange {
 export function persistDecision(
   store: ProcessStore,
   processId: number,
-  { before, after, run }: DecidedChange,
+  { before, after, run, jobStartTicks }: DecidedChange,
   durability: Durability,
   onFailure: (error: unknown) => void,
 ): void {
@@ -33,7 +35,7 @@ export function persistDecision(
     intent: after.intent,
     counters: after.counters,
     lastExit: after.lastExit,
-    job: jobAfter ? { pid: jobAfter.pid, startedAtMs: jobAfter.startedAtMs } : null,
+    job: jobAfter ? { pid: jobAfter.pid, startedAtMs: jobAfter.startedAtMs, startTicks: jobStartTicks } : null,
   };
   try {
     store.saveState(processId, state, run, durability);

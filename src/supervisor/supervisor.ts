@@ -14,6 +14,7 @@ import { ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, Sh
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
+import { endProcesses, findMarkedProcesses, NODE_ID_VARIABLE, PROCESS_ID_VARIABLE } from '../runtime/markedProcesses.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
@@ -38,6 +39,8 @@ export interface SupervisorOptions {
   readonly clock: Clock;
   readonly logger: SupervisorLogger;
   readonly maxRunning: number | null;
+  /** Marks every job (see runtime/markedProcesses.ts). */
+  readonly nodeId: string;
   /** The environment every job starts from, before its own `env`. */
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Resolves a program name to its executable, checked again at every spawn. */
@@ -54,6 +57,9 @@ export interface OperationAnswer {
   readonly process: ProcessReading;
   readonly outcome: Outcome;
 }
+
+/** What left a job's group is given this long after SIGTERM at shutdown, whatever its process's grace. */
+const SHUTDOWN_STRAY_GRACE_MS = 1000;
 
 export class Supervisor {
   private readonly processes = new Map<number, ManagedProcess>();
@@ -159,6 +165,7 @@ export class Supervisor {
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
       if (managed.snapshot.runtime.phase !== 'DORMANT') await this.applyOperation(managed, 'STOP', 'acknowledged');
+      await this.endStrays(managed);
       this.options.store.remove(processId);
       managed.deleted = true;
       this.timers.cancel(processId);
@@ -187,6 +194,11 @@ export class Supervisor {
       this.enqueue(managed, () => this.apply(managed, { kind: 'SHUTDOWN' }, 'background')),
     );
     await Promise.allSettled(halts);
+    const strays = findMarkedProcesses(this.options.nodeId);
+    if (strays.length > 0) {
+      const { left } = await endProcesses(strays, SHUTDOWN_STRAY_GRACE_MS);
+      this.options.logger.warn({ pids: strays.map((stray) => stray.pid), left }, 'ended processes that had left their job\'s process group');
+    }
     this.closed = true;
     this.timers.cancelAll();
   }
@@ -194,7 +206,20 @@ export class Supervisor {
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
     const outcome = await this.applyOperation(managed, operation, 'acknowledged');
+    if (operation === 'STOP') await this.endStrays(managed);
     return { process: readingOf(managed), outcome };
+  }
+
+  /**
+   * Ends what the process's jobs started outside their process group (setsid, a double fork),
+   * found by the mark they inherited: after a STOP nothing of the process is left.
+   */
+  private async endStrays(managed: ManagedProcess): Promise<void> {
+    const processId = managed.definition.id;
+    const strays = findMarkedProcesses(this.options.nodeId).filter((found) => found.processId === processId);
+    if (strays.length === 0) return;
+    const { left } = await endProcesses(strays, managed.definition.spec.stopTimeoutMs);
+    this.options.logger.warn({ processId, pids: strays.map((stray) => stray.pid), left }, 'ended processes that had left their job\'s process group');
   }
 
   private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
@@ -229,7 +254,8 @@ export class Supervisor {
       // Only the first write of a step may fail it (after that, something has happened on the
       // node), and never a STOP or SUSPEND: with the disk full, a job must still be stoppable.
       const failRequest = input === first && (first.kind === 'START' || first.kind === 'RESUME');
-      persistDecision(this.options.store, managed.definition.id, { before, after: decision.next, run: decision.run ?? null }, stepDurability, (error) => {
+      const change = { before, after: decision.next, run: decision.run ?? null, jobStartTicks: managed.job?.startTicks ?? null };
+      persistDecision(this.options.store, managed.definition.id, change, stepDurability, (error) => {
         if (failRequest) throw error;
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
@@ -358,7 +384,8 @@ export class Supervisor {
     return {
       ...this.options.baseEnv,
       ...definition.env,
-      SIGMA_PROCESS_ID: String(definition.id),
+      [NODE_ID_VARIABLE]: this.options.nodeId,
+      [PROCESS_ID_VARIABLE]: String(definition.id),
       SIGMA_PROCESS_NAME: definition.name,
     };
   }

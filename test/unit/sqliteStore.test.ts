@@ -40,7 +40,7 @@ describe('SqliteStore', () => {
     const second = store.insert(definition('b'));
     expect(() => store.insert(definition('a'))).toThrow(ProcessNameTakenError);
     store.remove(second);
-    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5 } }, null, 'acknowledged');
+    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 777 } }, null, 'acknowledged');
     store.close();
 
     const reopened = new SqliteStore(path);
@@ -51,9 +51,25 @@ describe('SqliteStore', () => {
       definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' } },
       intent: 'STARTED',
       counters: { runs: 3 },
-      job: { pid: 42, startedAtMs: 5 },
+      job: { pid: 42, startedAtMs: 5, startTicks: 777 },
     });
     reopened.close();
+  });
+
+  it('keeps the node id it made the first time, and a definition replaced by update', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const nodeId = store.nodeId();
+    expect(nodeId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const id = store.insert(definition('a'));
+    const [stored] = store.loadAll();
+    store.update({ ...stored!.definition, spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7 }, command: ['echo', 'x'], program: null, cwd: null, env: {} });
+    store.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.nodeId()).toBe(nodeId);
+    expect(reopened.loadAll()[0]?.definition).toMatchObject({ id, name: 'a', spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7 }, command: ['echo', 'x'], cwd: null, env: {} });
+    reopened.close();
+    expect(new SqliteStore(storePath()).nodeId(), 'another store, another node').not.toBe(nodeId);
   });
 
   it(`keeps the last ${RUNS_KEPT_PER_PROCESS} runs of a process, newest first`, () => {
