@@ -4,7 +4,7 @@ import { isoOf } from '../runtime/clock.js';
 import type { ProcessReading } from '../supervisor/managedProcess.js';
 import type { ProcessJson } from './schemas/processSchemas.js';
 
-export function processView({ definition, snapshot }: ProcessReading): ProcessJson {
+export function processView({ definition, snapshot, outputError }: ProcessReading): ProcessJson {
   const job = jobOf(snapshot.runtime);
   const nextReleaseAtMs = pendingReleaseOf(snapshot.runtime);
   const lastExit = snapshot.lastExit;
@@ -24,6 +24,7 @@ export function processView({ definition, snapshot }: ProcessReading): ProcessJs
     lastExit: lastExit
       ? { code: lastExit.code, signal: lastExit.signal, at: isoOf(lastExit.atMs), durationMs: Math.round(lastExit.durationMs), error: lastExit.error }
       : null,
+    outputError,
     ...snapshot.counters,
     createdAt: isoOf(definition.createdAtMs),
   };

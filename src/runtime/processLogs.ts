@@ -21,6 +21,8 @@ interface Writers {
 
 export class ProcessLogs {
   private readonly writers = new Map<number, Writers>();
+  /** Why a process's output cannot be written now, by process and stream. */
+  private readonly failing = new Map<number, Map<'stdout' | 'stderr', string>>();
 
   constructor(
     private readonly logsDir: string,
@@ -58,10 +60,18 @@ export class ProcessLogs {
     };
   }
 
+  /** Why the output of the process's jobs is being dropped now, or null when it is written. */
+  errorOf(processId: number): string | null {
+    const streams = this.failing.get(processId);
+    if (!streams) return null;
+    return [...streams].map(([stream, message]) => `${stream}: ${message}`).join('; ');
+  }
+
   /** Removes the files of a deleted process with their rotated copies; late output is dropped. */
   remove(processId: number): void {
     const writers = this.writers.get(processId);
     this.writers.delete(processId);
+    this.failing.delete(processId);
     writers?.stdout.discard();
     writers?.stderr.discard();
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -73,6 +83,23 @@ export class ProcessLogs {
 
   private file(processId: number, stream: 'stdout' | 'stderr'): RotatingLogFile {
     const path = this.pathOf(processId, stream);
-    return new RotatingLogFile(path, this.maxBytes, (error) => this.onError(processId, path, error));
+    const failing = (): Map<'stdout' | 'stderr', string> => {
+      let streams = this.failing.get(processId);
+      if (!streams) this.failing.set(processId, (streams = new Map()));
+      return streams;
+    };
+    return new RotatingLogFile(
+      path,
+      this.maxBytes,
+      (error) => {
+        failing().set(stream, `${error.code ?? 'EIO'}: cannot write ${path} (${error.message}); output is dropped until it can`);
+        this.onError(processId, path, error);
+      },
+      () => {
+        const streams = failing();
+        streams.delete(stream);
+        if (streams.size === 0) this.failing.delete(processId);
+      },
+    );
   }
 }

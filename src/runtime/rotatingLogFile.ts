@@ -17,6 +17,8 @@ export class RotatingLogFile extends Writable {
     readonly path: string,
     private readonly maxBytes: number,
     private readonly onError: (error: NodeJS.ErrnoException) => void,
+    /** Called when a write succeeds again after an error. */
+    private readonly onRecovered: () => void = () => {},
   ) {
     super({ highWaterMark: 64 * 1024 });
   }
@@ -77,6 +79,7 @@ export class RotatingLogFile extends Writable {
             this.report(error);
           } else {
             this.sizeBytes += written;
+            if (this.lastErrorCode !== null) this.onRecovered();
             this.lastErrorCode = null;
           }
           // A failed write drops the piece: the job keeps running and its pipe keeps draining.

@@ -22,4 +22,6 @@ export interface ManagedProcess {
 export interface ProcessReading {
   readonly definition: ProcessDefinition;
   readonly snapshot: ProcessSnapshot;
+  /** Why its jobs' output cannot be written to its log now, else null. */
+  readonly outputError: string | null;
 }

@@ -89,11 +89,11 @@ export class Supervisor {
   }
 
   list(): ProcessReading[] {
-    return [...this.processes.values()].map(readingOf);
+    return [...this.processes.values()].map((managed) => this.readingOf(managed));
   }
 
   get(processId: number): ProcessReading {
-    return readingOf(this.managed(processId));
+    return this.readingOf(this.managed(processId));
   }
 
   findByName(name: string): ProcessReading | null {
@@ -119,9 +119,9 @@ export class Supervisor {
       dormantSnapshot(definition.spec),
     );
     this.options.logger.info({ processId: id, name: definition.name }, 'process created');
-    this.options.events.emit(id, definition.name, this.options.clock(), { type: 'created', reading: readingOf(managed) });
+    this.options.events.emit(id, definition.name, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
     if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
-    return readingOf(managed);
+    return this.readingOf(managed);
   }
 
   /**
@@ -141,8 +141,8 @@ export class Supervisor {
       managed.snapshot = { ...managed.snapshot, spec: definition.spec };
       managed.jobEnv = this.jobEnvOf(definition);
       this.options.logger.info({ processId, name: definition.name }, 'process updated');
-      this.options.events.emit(processId, definition.name, this.options.clock(), { type: 'updated', reading: readingOf(managed) });
-      return readingOf(managed);
+      this.options.events.emit(processId, definition.name, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
+      return this.readingOf(managed);
     });
   }
 
@@ -207,7 +207,7 @@ export class Supervisor {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
     const outcome = await this.applyOperation(managed, operation, 'acknowledged');
     if (operation === 'STOP') await this.endStrays(managed);
-    return { process: readingOf(managed), outcome };
+    return { process: this.readingOf(managed), outcome };
   }
 
   /**
@@ -380,6 +380,10 @@ export class Supervisor {
     return managed;
   }
 
+  private readingOf(managed: ManagedProcess): ProcessReading {
+    return { definition: managed.definition, snapshot: managed.snapshot, outputError: this.options.logs.errorOf(managed.definition.id) };
+  }
+
   private jobEnvOf(definition: ProcessDefinition): Record<string, string> {
     return {
       ...this.options.baseEnv,
@@ -413,6 +417,4 @@ export class Supervisor {
   }
 }
 
-function readingOf(managed: ManagedProcess): ProcessReading {
-  return { definition: managed.definition, snapshot: managed.snapshot };
-}
+

@@ -11,7 +11,7 @@ afterEach(cleanUpDaemons);
 
 const FIELDS = [
   'id', 'name', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid',
-  'startedAt', 'nextReleaseAt', 'lastExit', 'runs', 'overruns', 'skipped', 'failures', 'createdAt',
+  'startedAt', 'nextReleaseAt', 'lastExit', 'outputError', 'runs', 'overruns', 'skipped', 'failures', 'createdAt',
 ];
 
 const SLEEP = ['sleep', '300'];

@@ -1,7 +1,9 @@
 // A job's stdout and stderr land in its process's log files, capped by rotation.
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -85,5 +87,38 @@ describe('job logs', () => {
     await waitFor('the log line', () => (existsSync(path) ? readFileSync(path, 'utf8') : ''), (text) => text === 'x\n');
     expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
     expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('when the log cannot be written', () => {
+  it('keeps the job running and the daemon serving, and shows why on the process until writes succeed again', async (context) => {
+    const daemon = await SigmaDaemon.start();
+    const logsDir = join(daemon.dataDir, 'logs');
+    // A full disk: a 64 KiB file system over the logs directory.
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', logsDir], { stdio: 'pipe' });
+    } catch (error) {
+      context.skip(`no tmpfs can be mounted here to fill a disk (${String(error).split('\n')[0]})`);
+    }
+    try {
+      const script = 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); printf "%0100d\\n" $i; done; echo done >&2; exec sleep 300';
+      const created = await daemon.create({ name: 'flood', command: ['sh', '-c', script], state: 'RUNNING' });
+      const id = created.body.processes[0].id;
+      const failing = await waitFor('the error on the process', () => daemon.process(id), (p) => p.outputError !== null);
+      expect(failing.outputError).toMatch(/ENOSPC/);
+      expect(failing.state).toBe('RUNNING');
+      expect(isAlive(failing.pid), 'the job keeps running').toBe(true);
+      expect((await daemon.request('GET', '/processes')).status, 'the daemon keeps serving').toBe(200);
+      expect(daemon.stderr).toMatch(/cannot write a job log/);
+      // Room again: the next write succeeds and the error goes.
+      for (const file of readdirSync(logsDir)) rmSync(join(logsDir, file));
+      await daemon.operate(id, 'STOP');
+      await daemon.request('PATCH', `/processes/${id}`, { command: ['sh', '-c', 'echo written; echo written >&2'] });
+      await daemon.operate(id, 'START');
+      await waitFor('the error to clear', () => daemon.process(id), (p) => p.outputError === null && p.state === 'DORMANT');
+    } finally {
+      await daemon.stop();
+      execFileSync('umount', ['-l', logsDir]);
+    }
   });
 });

@@ -136,6 +136,10 @@ export const ProcessSchema = Type.Object(
     startedAt: IsoTime('When the live job started, else null.'),
     nextReleaseAt: IsoTime('PERIODIC: the next release point while started and not suspended, else null.'),
     lastExit: Nullable(LastExit, 'How the last job ended, or null if none has.'),
+    outputError: Nullable(
+      Type.String(),
+      "Why its jobs' output cannot be written to its log now (e.g. ENOSPC: the disk is full), else null. The jobs keep running; their output is dropped until it can be written.",
+    ),
     runs: Type.Integer({ description: 'Jobs started.' }),
     overruns: Type.Integer({ description: 'Release points that found the previous job still READY or RUNNING (skipped).' }),
     skipped: Type.Integer({ description: 'Release points that did not run for another reason: suspended, stopped while queued, or missed by a late timer.' }),
