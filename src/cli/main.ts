@@ -1,15 +1,95 @@
 #!/usr/bin/env node
-// The `sigma` command line.
+// The `sigma` command line: `sigma serve` runs the daemon; every other command is a client of
+// its API over HTTP(S).
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { applyCommand } from './commands/applyCommand.js';
+import { withConnectionOptions } from './commands/clientCommand.js';
+import { createCommand } from './commands/createCommand.js';
+import { logsCommand } from './commands/logsCommand.js';
+import { operationCommand, rmCommand } from './commands/operationCommands.js';
+import { psCommand } from './commands/psCommand.js';
+import { showCommand } from './commands/showCommand.js';
+import { watchCommand } from './commands/watchCommand.js';
+import { CliError, EXIT } from './cliExit.js';
+import type { CliContext } from './cliContext.js';
 import { serveCommand } from './serveCommand.js';
 
 /** Exit status of a usage error (unknown flag, missing value); 1 is for a daemon that cannot start. */
 const USAGE_EXIT_CODE = 2;
+/** The conventional status of a command ended by a second Ctrl-C (128 + SIGINT). */
+const FORCED_EXIT_CODE = 130;
+
+let interruption: Promise<void> | null = null;
+const context: CliContext = {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // Installed only when a streaming command asks, so that Ctrl-C ends every other command at once.
+  get interrupted(): Promise<void> {
+    interruption ??= new Promise<void>((resolve) => {
+      let signalled = false;
+      const onSignal = (): void => {
+        if (signalled) process.exit(FORCED_EXIT_CODE);
+        signalled = true;
+        resolve();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    return interruption;
+  },
+};
+
+const EXIT_CODES_HELP = `
+Exit status:
+  ${EXIT.ok}  success
+  ${EXIT.failed}  an operation's result was FAILED (the reason is on stderr); \`sigma serve\`: the daemon cannot start
+  ${EXIT.usage}  usage error (unknown command or flag, bad value, invalid apply file)
+  ${EXIT.notFound}  no process has that id or name
+  ${EXIT.unauthorized}  the token was refused, or there is none
+  ${EXIT.unreachable}  the daemon cannot be reached (not running, wrong URL, certificate not trusted)
+  ${EXIT.apiError}  another error answered by the daemon (name taken, invalid definition, shutting down, ...)
+
+Connection (every command but serve): --url / SIGMA_URL, else the url in <data-dir>/daemon.json,
+else https://127.0.0.1:8443; --token / SIGMA_TOKEN, else <data-dir>/token; --cacert / SIGMA_CACERT,
+else <data-dir>/tls/cert.pem; --data-dir / SIGMA_DATA_DIR, else ./sigma-data.
+
+Examples:
+  sigma serve                                        run the daemon (in another terminal)
+  sigma create ticker --periodic 1000 --start -- date -u
+  sigma ps
+  sigma logs ticker --follow
+  sigma apply -f sigma.yaml --dry-run
+`;
 
 const program = new Command('sigma')
   .description('sigma: a process manager for a node, driven through the SIGMA Process Manager API')
+  .version(packageVersion(), '-V, --version')
   .addCommand(serveCommand().exitOverride())
-  .exitOverride();
+  .addCommand(withConnectionOptions(psCommand(context)))
+  .addCommand(withConnectionOptions(createCommand(context)))
+  .addCommand(withConnectionOptions(operationCommand('START', context)))
+  .addCommand(withConnectionOptions(operationCommand('SUSPEND', context)))
+  .addCommand(withConnectionOptions(operationCommand('RESUME', context)))
+  .addCommand(withConnectionOptions(operationCommand('STOP', context)))
+  .addCommand(withConnectionOptions(rmCommand(context)))
+  .addCommand(withConnectionOptions(showCommand(context)))
+  .addCommand(withConnectionOptions(logsCommand(context)))
+  .addCommand(withConnectionOptions(watchCommand(context)))
+  .addCommand(withConnectionOptions(applyCommand(context)))
+  .addHelpText('after', EXIT_CODES_HELP)
+  .exitOverride()
+  .configureOutput({
+    outputError: (text, write) => write(`sigma: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma --help\`)\n`),
+  })
+  .hook('preAction', (_program, command) => {
+    // `sigma ps | head`: a closed stdout ends a client command quietly. (`sigma serve` keeps its own rule.)
+    if (command.name() !== 'serve') {
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? EXIT.ok : EXIT.failed));
+    }
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
@@ -17,6 +97,18 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     const helpOrVersion = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
     process.exit(helpOrVersion ? 0 : USAGE_EXIT_CODE);
   }
+  if (error instanceof CliError) {
+    if (error.message) process.stderr.write(`sigma: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   process.stderr.write(`sigma: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

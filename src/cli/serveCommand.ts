@@ -1,7 +1,7 @@
 // `sigma serve`: runs the daemon in the foreground until SIGTERM or SIGINT.
 import { Command, Option } from 'commander';
 import { buildServeConfig, ConfigError, SERVE_DEFAULTS, type RawServeOptions } from '../config/serveConfig.js';
-import { runDaemon, type RunningDaemon } from '../daemon/runDaemon.js';
+import type { RunningDaemon } from '../daemon/runDaemon.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -65,6 +65,8 @@ Examples:
         daemon.stop().finally(() => process.exit(1));
       });
       try {
+        // Loaded here, so that the client commands start without the server's modules.
+        const { runDaemon } = await import('../daemon/runDaemon.js');
         daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
       } catch (error) {
         fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`, 1);

@@ -1,0 +1,225 @@
+// Reads an apply file (YAML): every field checked, every problem reported with its line number.
+// Pure: the caller reads the file; relative cwd values are resolved against `baseDir`.
+import { isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
+import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
+
+export interface FileProblem {
+  line: number;
+  message: string;
+}
+
+export type ApplyFileReading = { ok: true; processes: DesiredProcess[] } | { ok: false; problems: FileProblem[] };
+
+const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`);
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FIELDS = ['name', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
+const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
+
+export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const problems: FileProblem[] = [];
+  const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+  const problem = (node: Node | null | undefined, message: string): void => {
+    problems.push({ line: lineOf(node), message });
+  };
+
+  for (const error of document.errors) {
+    problems.push({ line: error.linePos?.[0].line ?? 1, message: `not valid YAML: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const root = document.contents;
+  if (!isMap(root)) {
+    problem(root, 'the file must be a mapping with a "processes:" list, e.g.\n  processes:\n    - name: web\n      command: [sleep, "600"]');
+    return { ok: false, problems };
+  }
+  let list: Node | null = null;
+  for (const pair of root.items) {
+    const key = keyName(pair);
+    if (key === 'processes') list = pair.value as Node | null;
+    else problem(pair.key as Node, `unknown top-level key "${key}": the file has only "processes:"`);
+  }
+  if (!isSeq(list)) {
+    problem(list ?? root, '"processes" must be a list of processes ("- name: ..." entries)');
+    return { ok: false, problems };
+  }
+
+  const processes: DesiredProcess[] = [];
+  const seenNames = new Map<string, number>();
+  list.items.forEach((item, index) => {
+    const where = `processes[${index}]`;
+    if (!isMap(item)) {
+      problem(item as Node, `${where} must be a mapping (name: ..., command: [...], ...)`);
+      return;
+    }
+    const name = scalarText(item.get('name', true) as Node | undefined);
+    if (name !== null) {
+      const earlier = seenNames.get(name);
+      if (earlier !== undefined) problem(item, `${where}: the name "${name}" is already used on line ${earlier}: names are unique`);
+      else seenNames.set(name, lineOf(item));
+    }
+    const desired = readProcess(item, where, baseDir, problems, lineOf);
+    if (desired) processes.push(desired);
+  });
+  return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, processes };
+}
+
+function readProcess(
+  map: YAMLMap,
+  where: string,
+  baseDir: string,
+  problems: FileProblem[],
+  lineOf: (node: Node | null | undefined) => number,
+): DesiredProcess | null {
+  const countBefore = problems.length;
+  const problem = (node: Node | null | undefined, message: string): void => {
+    problems.push({ line: lineOf(node), message });
+  };
+  const fields = new Map<string, Node | null>();
+  for (const pair of map.items) {
+    const key = keyName(pair);
+    if ((FIELDS as readonly string[]).includes(key)) {
+      fields.set(key, (pair.value as Node | null) ?? null);
+    } else {
+      const near = FIELDS.find((field) => editDistance(field.toLowerCase(), key.toLowerCase()) <= 2);
+      problem(pair.key as Node, `${where}: unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${FIELDS.join(', ')}`);
+    }
+  }
+  const node = (field: string): Node | null | undefined => fields.get(field);
+  const fail = (field: string, message: string): null => {
+    problem(node(field) ?? map, `${where}.${field} ${message}`);
+    return null;
+  };
+
+  let name: string | null = null;
+  const nameNode = node('name');
+  if (nameNode === undefined) {
+    problem(map, `${where}: "name" is missing: every process needs a unique name`);
+  } else {
+    const text = scalarText(nameNode);
+    if (text === null || !NAME_PATTERN.test(text)) {
+      fail('name', `must be 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")${text !== null ? `, not "${text}"` : ''}`);
+    } else {
+      name = text;
+    }
+  }
+  const label = name ? `${where} (${name})` : where;
+  const failNamed = (field: string, message: string): null => {
+    problem(node(field) ?? map, `${label}.${field} ${message}`);
+    return null;
+  };
+
+  let type: DesiredProcess['type'] | null = null;
+  if (node('type') !== undefined) {
+    const text = scalarText(node('type'))?.toUpperCase() ?? null;
+    if (text === 'ONE_SHOT' || text === 'PERIODIC') type = text;
+    else failNamed('type', `must be ${TYPES.join(' or ')}`);
+  }
+
+  let period: number | null = null;
+  if (node('period') !== undefined) {
+    period = wholeNumber(node('period'), 1, LIMITS.maxPeriodMs);
+    if (period === null) failNamed('period', `must be a whole number of milliseconds from 1 to ${LIMITS.maxPeriodMs}, e.g. 1000 for every second`);
+  }
+  if (type === null) type = period !== null ? 'PERIODIC' : node('type') === undefined ? 'ONE_SHOT' : null;
+  if (type === 'ONE_SHOT' && period !== null) failNamed('period', 'is only for PERIODIC processes: write "type: PERIODIC" or leave "period" out');
+  if (type === 'PERIODIC' && period === null && node('period') === undefined) failNamed('type', 'PERIODIC needs "period" (milliseconds)');
+
+  let command: string[] | null = null;
+  const commandNode = node('command');
+  if (commandNode !== undefined && commandNode !== null) {
+    if (!isSeq(commandNode)) {
+      failNamed('command', 'must be a list (an argv, run without a shell), e.g. [sleep, "600"]; for a shell line write [sh, -c, "..."]');
+    } else {
+      const argv = commandNode.items.map((item) => scalarText(item as Node));
+      if (argv.length === 0 || argv.some((arg) => arg === null)) failNamed('command', 'must be a non-empty list of words (strings or numbers)');
+      else if (argv[0] === '') failNamed('command', 'cannot start with an empty word');
+      else command = argv as string[];
+    }
+  } else if (commandNode === null) {
+    failNamed('command', 'is empty: give a list, or leave "command" out to run the executable named after the process in the programs dir');
+  }
+
+  let cwd: string | null = null;
+  const cwdNode = node('cwd');
+  if (cwdNode !== undefined && !isNullScalar(cwdNode)) {
+    const text = scalarText(cwdNode);
+    if (text === null || text === '') failNamed('cwd', 'must be a directory path (relative paths are taken from the file\'s directory)');
+    else cwd = isAbsolute(text) ? text : resolve(baseDir, text);
+  }
+
+  const env: Record<string, string> = {};
+  const envNode = node('env');
+  if (envNode !== undefined && !isNullScalar(envNode)) {
+    if (!isMap(envNode)) {
+      failNamed('env', 'must be a mapping of NAME: value');
+    } else {
+      for (const pair of envNode.items) {
+        const key = keyName(pair);
+        const value = scalarText(pair.value as Node | null);
+        if (!ENV_NAME_PATTERN.test(key)) {
+                problem(pair.key as Node, `${label}.env: "${key}" is not a variable name (letters, digits and _, not starting with a digit)`);
+        } else if (value === null) {
+                problem((pair.value as Node | null) ?? (pair.key as Node), `${label}.env.${key} must be a string or a number`);
+        } else {
+          env[key] = value;
+        }
+      }
+    }
+  }
+
+  let stopTimeoutMs: number = LIMITS.defaultStopTimeoutMs;
+  if (node('stopTimeoutMs') !== undefined) {
+    const value = wholeNumber(node('stopTimeoutMs'), 0, LIMITS.maxStopTimeoutMs);
+    if (value === null) failNamed('stopTimeoutMs', `must be a whole number of milliseconds from 0 to ${LIMITS.maxStopTimeoutMs}`);
+    else stopTimeoutMs = value;
+  }
+
+  let state: DesiredState = 'started';
+  if (node('state') !== undefined) {
+    const text = scalarText(node('state'))?.toLowerCase() ?? null;
+    if (text !== null && (DESIRED_STATES as readonly string[]).includes(text)) state = text as DesiredState;
+    else failNamed('state', `must be one of ${DESIRED_STATES.join(', ')}`);
+  }
+  if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
+
+  if (problems.length !== countBefore || name === null || type === null) return null;
+  return { name, type, period, command, cwd, env, stopTimeoutMs, state, line: lineOf(map) };
+}
+
+function keyName(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+function isNullScalar(node: Node | null): boolean {
+  return node === null || (isScalar(node) && node.value === null);
+}
+
+/** A scalar as the file spells it (so that `10`, `true` or `1.50` in a command stay what was written). */
+function scalarText(node: Node | null | undefined): string | null {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') return null;
+  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
+  return String(node.value);
+}
+
+function wholeNumber(node: Node | null | undefined, min: number, max: number): number | null {
+  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) return null;
+  return node.value >= min && node.value <= max ? node.value : null;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}

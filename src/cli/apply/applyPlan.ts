@@ -1,0 +1,194 @@
+// What `sigma apply` has to do to make the node match a file: pure, from the file's processes
+// and the node's current ones to a list of steps (the HTTP calls are made by applyRun).
+import type { Operation, ProcessJson } from '../apiTypes.js';
+import { formatMs } from '../displayValues.js';
+import type { DesiredProcess, DesiredState } from './desiredProcess.js';
+
+export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs';
+
+export type PlanStep =
+  | {
+      kind: 'create';
+      name: string;
+      /** The body of POST /processes; state RUNNING when it is to be started. */
+      body: Record<string, unknown>;
+      /** Operations after the creation (SUSPEND for a process wanted suspended). */
+      operations: Operation[];
+      desired: DesiredState;
+    }
+  | {
+      kind: 'update';
+      id: number;
+      name: string;
+      changed: DefinitionField[];
+      /** The body of PATCH /processes/{id}: only the fields that differ. */
+      patch: Record<string, unknown>;
+      /** PATCH is refused unless DORMANT: a live process is stopped first, then brought back. */
+      stopFirst: boolean;
+      from: string;
+      operations: Operation[];
+      desired: DesiredState;
+    }
+  | { kind: 'state'; id: number; name: string; from: string; operations: Operation[]; desired: DesiredState }
+  | { kind: 'delete'; id: number; name: string; from: string }
+  | { kind: 'unchanged'; id: number; name: string; state: string };
+
+export interface ApplyPlan {
+  steps: PlanStep[];
+  /** Processes on the node that the file does not list, left alone without --prune. */
+  unlisted: string[];
+}
+
+export function planApply(desired: DesiredProcess[], current: ProcessJson[], prune: boolean): ApplyPlan {
+  const byName = new Map(current.map((process) => [process.name, process]));
+  const listed = new Set(desired.map((process) => process.name));
+  const steps: PlanStep[] = desired.map((wanted) => {
+    const existing = byName.get(wanted.name);
+    return existing ? planExisting(wanted, existing) : planCreate(wanted);
+  });
+  const unlistedProcesses = current.filter((process) => !listed.has(process.name));
+  if (prune) {
+    for (const process of unlistedProcesses) steps.push({ kind: 'delete', id: process.id, name: process.name, from: process.state });
+  }
+  return { steps, unlisted: prune ? [] : unlistedProcesses.map((process) => process.name) };
+}
+
+export function isNoChange(plan: ApplyPlan): boolean {
+  return plan.steps.every((step) => step.kind === 'unchanged');
+}
+
+function planCreate(wanted: DesiredProcess): PlanStep {
+  const body: Record<string, unknown> = { name: wanted.name, type: wanted.type };
+  if (wanted.period !== null) body.period = wanted.period;
+  if (wanted.command !== null) body.command = wanted.command;
+  if (wanted.cwd !== null) body.cwd = wanted.cwd;
+  if (Object.keys(wanted.env).length > 0) body.env = wanted.env;
+  body.stopTimeoutMs = wanted.stopTimeoutMs;
+  const operations = operationsToReach('DORMANT', 0, wanted.state);
+  if (operations[0] === 'START') {
+    body.state = 'RUNNING';
+    operations.shift();
+  }
+  return { kind: 'create', name: wanted.name, body, operations, desired: wanted.state };
+}
+
+function planExisting(wanted: DesiredProcess, existing: ProcessJson): PlanStep {
+  const changed = changedFields(wanted, existing);
+  if (changed.length > 0) {
+    const stopFirst = existing.state !== 'DORMANT';
+    // A process that was live comes back live: `once` then means "run it again", as before the change.
+    const desired: DesiredState = wanted.state === 'once' && stopFirst ? 'started' : wanted.state;
+    return {
+      kind: 'update',
+      id: existing.id,
+      name: existing.name,
+      changed,
+      patch: patchBody(wanted, changed),
+      stopFirst,
+      from: existing.state,
+      operations: operationsToReach('DORMANT', stopFirst ? 0 : existing.runs, desired),
+      desired: wanted.state,
+    };
+  }
+  const operations = operationsToReach(existing.state, existing.runs, wanted.state);
+  if (operations.length === 0) return { kind: 'unchanged', id: existing.id, name: existing.name, state: existing.state };
+  return { kind: 'state', id: existing.id, name: existing.name, from: existing.state, operations, desired: wanted.state };
+}
+
+/** The operations that take a process from `state` to the wanted condition (see docs/state-model.md). */
+export function operationsToReach(state: string, runs: number, wanted: DesiredState): Operation[] {
+  const started = state === 'WAITING' || state === 'READY' || state === 'RUNNING';
+  switch (wanted) {
+    case 'started':
+      if (state === 'DORMANT') return ['START'];
+      if (state === 'SUSPENDEND') return ['RESUME'];
+      return [];
+    case 'stopped':
+      return state === 'DORMANT' ? [] : ['STOP'];
+    case 'suspended':
+      if (state === 'DORMANT') return ['START', 'SUSPEND'];
+      return started ? ['SUSPEND'] : [];
+    case 'once':
+      return state === 'DORMANT' && runs === 0 ? ['START'] : [];
+  }
+}
+
+export function changedFields(wanted: DesiredProcess, existing: ProcessJson): DefinitionField[] {
+  const changed: DefinitionField[] = [];
+  if (wanted.type !== existing.type) changed.push('type');
+  if (wanted.period !== existing.period) changed.push('period');
+  if (wanted.command !== null && !sameList(wanted.command, existing.command)) changed.push('command');
+  if (wanted.cwd !== existing.cwd) changed.push('cwd');
+  if (!sameEnv(wanted.env, existing.env)) changed.push('env');
+  if (wanted.stopTimeoutMs !== existing.stopTimeoutMs) changed.push('stopTimeoutMs');
+  return changed;
+}
+
+function patchBody(wanted: DesiredProcess, changed: DefinitionField[]): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const field of changed) {
+    if (field === 'type' || field === 'period') {
+      // The type and the period go together: ONE_SHOT drops the period, PERIODIC needs one.
+      patch.type = wanted.type;
+      if (wanted.period !== null) patch.period = wanted.period;
+    } else {
+      patch[field] = wanted[field];
+    }
+  }
+  return patch;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
+}
+
+const STATE_WORDS: Record<DesiredState, string> = { started: 'started', stopped: 'stopped', suspended: 'suspended', once: 'run once' };
+
+/** One line of the plan, e.g. `~ update web: command, env (RUNNING: stop, update, start again)`. */
+export function describeStep(step: PlanStep): string {
+  switch (step.kind) {
+    case 'create': {
+      const kind = step.body.period === undefined ? String(step.body.type) : `${String(step.body.type)} every ${formatMs(step.body.period as number)}`;
+      return `+ create ${step.name}: ${kind}, ${STATE_WORDS[step.desired]}`;
+    }
+    case 'update': {
+      const how = step.stopFirst
+        ? ` (it is ${step.from}: stop, update, ${step.operations.length > 0 ? `${step.operations.map(verb).join(', ')} again` : 'leave stopped'})`
+        : step.operations.length > 0
+          ? `, then ${step.operations.map(verb).join(', ')}`
+          : '';
+      return `~ update ${step.name}: ${step.changed.join(', ')}${how}`;
+    }
+    case 'state':
+      return `> ${step.operations.map(verb).join(', ')} ${step.name}: ${step.from} -> ${STATE_WORDS[step.desired]}`;
+    case 'delete':
+      return `- delete ${step.name}: not in the file${step.from === 'DORMANT' ? '' : ` (${step.from}: its job is stopped)`}`;
+    case 'unchanged':
+      return `= ${step.name}: ${step.state}, as in the file`;
+  }
+}
+
+function verb(operation: Operation): string {
+  return operation.toLowerCase();
+}
+
+/** The closing line: what was (or would be) done, or that nothing had to change. */
+export function summarize(plan: ApplyPlan, fileName: string, dryRun: boolean): string {
+  const count = (kind: PlanStep['kind']): number => plan.steps.filter((step) => step.kind === kind).length;
+  const unlisted = plan.unlisted.length > 0 ? `; ${plan.unlisted.length} on the node not in the file (--prune deletes them): ${plan.unlisted.join(', ')}` : '';
+  if (isNoChange(plan)) return `nothing to change: the node matches ${fileName} (${count('unchanged')} processes)${unlisted}`;
+  const counts: Array<[PlanStep['kind'], string, string]> = [
+    ['create', 'to create', 'created'],
+    ['update', 'to update', 'updated'],
+    ['state', 'to start, stop or suspend', 'started, stopped or suspended'],
+    ['delete', 'to delete', 'deleted'],
+  ];
+  const parts = counts.filter(([kind]) => count(kind) > 0).map(([kind, planned, done]) => `${count(kind)} ${dryRun ? planned : done}`);
+  parts.push(`${count('unchanged')} unchanged`);
+  return `${dryRun ? 'plan' : 'applied'}: ${parts.join(', ')}${dryRun ? ' (dry run: nothing was changed)' : ''}${unlisted}`;
+}

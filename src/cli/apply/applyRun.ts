@@ -1,0 +1,66 @@
+// Carries out an apply plan over the API, step by step, saying what each step did.
+import type { Operation, ProcessJson } from '../apiTypes.js';
+import { CliError, EXIT, type ExitCode } from '../cliExit.js';
+import { operate } from '../operate.js';
+import type { SigmaClient } from '../sigmaClient.js';
+import { describeStep, type PlanStep } from './applyPlan.js';
+
+const FATAL: readonly ExitCode[] = [EXIT.unreachable, EXIT.unauthorized];
+
+export interface ApplyOutput {
+  line(text: string): void;
+  problem(text: string): void;
+}
+
+/** Performs every step, printing its plan line and the state reached; a step that fails is reported and the others go on. Returns the exit status. */
+export async function runPlan(client: SigmaClient, steps: PlanStep[], output: ApplyOutput): Promise<ExitCode> {
+  let firstFailure: ExitCode | null = null;
+  for (const step of steps) {
+    if (step.kind === 'unchanged') continue;
+    try {
+      const outcome = await runStep(client, step);
+      output.line(`${describeStep(step)} -> ${outcome}`);
+    } catch (error) {
+      if (!(error instanceof CliError) || FATAL.includes(error.exitCode)) throw error;
+      output.line(`${describeStep(step)} -> not done`);
+      output.problem(`${step.name}: ${error.message}`);
+      firstFailure ??= error.exitCode;
+    }
+  }
+  return firstFailure ?? EXIT.ok;
+}
+
+async function runStep(client: SigmaClient, step: Exclude<PlanStep, { kind: 'unchanged' }>): Promise<string> {
+  switch (step.kind) {
+    case 'create': {
+      const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', step.body)).processes[0] as ProcessJson;
+      if (step.body.state === 'RUNNING' && created.state === 'DORMANT') {
+        throw new CliError(EXIT.failed, `created as id ${created.id}, but it did not start: ${created.lastExit?.error ?? 'no reason given'}`);
+      }
+      return `id ${created.id}, ${await operateAll(client, created.id, step.operations, created.state)}`;
+    }
+    case 'update': {
+      if (step.stopFirst) await operateAll(client, step.id, ['STOP'], step.from);
+      const updated = (await client.json<{ processes: ProcessJson[] }>('PATCH', `/processes/${step.id}`, step.patch)).processes[0] as ProcessJson;
+      return operateAll(client, step.id, step.operations, updated.state);
+    }
+    case 'state':
+      return operateAll(client, step.id, step.operations, step.from);
+    case 'delete':
+      await client.json('DELETE', `/processes/${step.id}`);
+      return 'deleted';
+  }
+}
+
+/** Runs the operations in order and returns the state reached; a FAILED result stops there. */
+async function operateAll(client: SigmaClient, id: number, operations: Operation[], state: string): Promise<string> {
+  let reached = state;
+  for (const operation of operations) {
+    const result = await operate(client, id, operation);
+    if (result.result === 'FAILED') {
+      throw new CliError(EXIT.failed, `${operation} FAILED: ${result.reason ?? 'no reason given'}; it stays ${result.state}`);
+    }
+    reached = result.state;
+  }
+  return reached;
+}

@@ -1,0 +1,24 @@
+// What an apply file asks for: one process, its whole definition and the state it should be in.
+
+/**
+ * started: started and not suspended (a ONE_SHOT whose job ended is run again, as a service);
+ * stopped: DORMANT; suspended: SUSPENDEND (started first if need be);
+ * once: a ONE_SHOT started if it has never run, else left alone.
+ */
+export const DESIRED_STATES = ['started', 'stopped', 'suspended', 'once'] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+export interface DesiredProcess {
+  name: string;
+  type: 'ONE_SHOT' | 'PERIODIC';
+  period: number | null;
+  /** null: the executable named after the process in the daemon's programs dir (not compared). */
+  command: string[] | null;
+  /** Absolute, or null for the daemon's working directory. */
+  cwd: string | null;
+  env: Record<string, string>;
+  stopTimeoutMs: number;
+  state: DesiredState;
+  /** Where the entry starts in the file, for messages. */
+  line: number;
+}

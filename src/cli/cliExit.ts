@@ -1,0 +1,29 @@
+// The exit statuses of the `sigma` client commands, and the error that carries one to main.
+
+export const EXIT = {
+  ok: 0,
+  /** An operation's result was FAILED (the reason is on stderr). */
+  failed: 1,
+  /** A usage error: an unknown flag, a bad value, an invalid apply file. */
+  usage: 2,
+  /** No process has the id or name given. */
+  notFound: 3,
+  /** The daemon refused the token, or there is no token to send. */
+  unauthorized: 4,
+  /** The daemon cannot be reached: not running, wrong URL, or its certificate is not trusted. */
+  unreachable: 5,
+  /** Any other error answered by the API (a name taken, an invalid definition, a daemon shutting down). */
+  apiError: 6,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A failure that ends the command: `message` is printed on stderr as one line after "sigma: ". */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

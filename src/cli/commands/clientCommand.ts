@@ -1,0 +1,51 @@
+// The common shape of every client command: connection options, usage errors that exit 2 with a
+// pointer to the command's help, and examples after its help.
+import { Command, InvalidArgumentError } from 'commander';
+import { buildClientConfig, CLIENT_DEFAULTS, type ConnectionOptions } from '../clientConfig.js';
+import type { CliContext } from '../cliContext.js';
+import { SigmaClient } from '../sigmaClient.js';
+
+export function clientCommand(name: string, summary: string, description: string, examples: string[]): Command {
+  return new Command(name)
+    .summary(summary)
+    .description(description)
+    .addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`)
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`sigma ${name}: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma ${name} --help\`)\n`),
+    });
+}
+
+/** Adds --url, --token, --cacert and --data-dir, listed after the command's own options. */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .optionsGroup('Connection:')
+    .option('--url <url>', `the daemon's URL (env SIGMA_URL; default: the url in <data-dir>/daemon.json, else ${CLIENT_DEFAULTS.url})`)
+    .option('--token <token>', 'the node token (env SIGMA_TOKEN; default: <data-dir>/token)')
+    .option('--cacert <file>', "the daemon's certificate to trust for https (env SIGMA_CACERT; default: <data-dir>/tls/cert.pem)")
+    .option('--data-dir <dir>', `the local daemon's data dir (env SIGMA_DATA_DIR; default ${CLIENT_DEFAULTS.dataDir})`);
+}
+
+export function clientFor(options: ConnectionOptions, context: CliContext): SigmaClient {
+  return new SigmaClient(buildClientConfig(options, context.env, context.cwd));
+}
+
+/** A commander argument parser for a whole number in [min, max]. */
+export function integerArgument(min: number, max: number, unit = '') {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new InvalidArgumentError(`must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}`);
+    }
+    return Number(text);
+  };
+}
+
+/** A commander argument parser for one of a set of words, case-insensitive; returns it upper-cased. */
+export function choiceArgument(choices: readonly string[], aliases: Record<string, string> = {}) {
+  return (text: string): string => {
+    const upper = text.toUpperCase();
+    const value = aliases[upper] ?? upper;
+    if (!choices.includes(value)) throw new InvalidArgumentError(`must be one of ${choices.join(', ')}`);
+    return value;
+  };
+}

@@ -1,0 +1,67 @@
+// `sigma create NAME [options] -- CMD [ARGS...]`: POST /processes.
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
+import type { ProcessJson } from '../apiTypes.js';
+import { CliError, EXIT } from '../cliExit.js';
+import type { CliContext } from '../cliContext.js';
+import type { ConnectionOptions } from '../clientConfig.js';
+import { formatMs } from '../displayValues.js';
+import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
+
+interface CreateOptions extends ConnectionOptions {
+  periodic?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  stopTimeout?: number;
+  start?: boolean;
+  json?: boolean;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function collectEnv(text: string, env: Record<string, string> | undefined): Record<string, string> {
+  const equals = text.indexOf('=');
+  const name = equals < 0 ? text : text.slice(0, equals);
+  if (equals < 0 || !ENV_NAME.test(name)) {
+    throw new InvalidArgumentError('must be NAME=VALUE, the name letters, digits and _, not starting with a digit');
+  }
+  return { ...env, [name]: text.slice(equals + 1) };
+}
+
+export function createCommand(context: CliContext): Command {
+  return clientCommand('create', 'create a process, optionally started at once', 'Create a process (DORMANT, or started with --start). The command runs without a shell.', [
+    'sigma create web --start -- python3 -m http.server 8000',
+    'sigma create ticker --periodic 1000 --start -- date -u',
+    "sigma create backup --periodic 3600000 --cwd /srv --env TARGET=/mnt/b --stop-timeout 30000 -- sh -c 'tar czf \"$TARGET/srv.tgz\" .'",
+    'sigma create fibonacci     (no command: runs <data-dir>/programs/fibonacci)',
+  ])
+    .argument('<name>', 'unique on the node: letters, digits, _, - and .')
+    .argument('[command...]', "the argv to run, after --; default: the executable named NAME in the daemon's programs dir")
+    .option('--periodic <ms>', 'make it PERIODIC, released every <ms> milliseconds', integerArgument(1, LIMITS.maxPeriodMs, 'milliseconds'))
+    .option('--cwd <dir>', 'working directory of its jobs (made absolute here; default: the daemon\'s)')
+    .option('--env <NAME=VALUE>', 'a variable for its jobs (repeat for more)', collectEnv)
+    .option('--stop-timeout <ms>', `grace between SIGTERM and SIGKILL on STOP (default ${LIMITS.defaultStopTimeoutMs})`, integerArgument(0, LIMITS.maxStopTimeoutMs, 'milliseconds'))
+    .option('--start', 'start it at once (created with state RUNNING)')
+    .option('--json', "print the API's process object as JSON")
+    .action(async (name: string, command: string[], options: CreateOptions) => {
+      const client = clientFor(options, context);
+      const body: Record<string, unknown> = { name };
+      if (options.periodic !== undefined) Object.assign(body, { type: 'PERIODIC', period: options.periodic });
+      if (command.length > 0) body.command = command;
+      if (options.cwd !== undefined) body.cwd = resolve(context.cwd, options.cwd);
+      if (options.env) body.env = options.env;
+      if (options.stopTimeout !== undefined) body.stopTimeoutMs = options.stopTimeout;
+      if (options.start) body.state = 'RUNNING';
+      const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
+      if (options.json) context.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+      else context.stdout.write(`created ${created.id} ${created.name} (${kindOf(created)}): ${created.state}\n`);
+      if (options.start && created.state === 'DORMANT') {
+        throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
+      }
+    });
+}
+
+function kindOf(process: ProcessJson): string {
+  return process.period === null ? process.type : `${process.type} every ${formatMs(process.period)}`;
+}

@@ -1,0 +1,90 @@
+// `sigma show ID|NAME`: every field of a process, and its recent runs (GET /processes/{id}/runs).
+import type { Command } from 'commander';
+import type { ProcessJson, RunJson } from '../apiTypes.js';
+import type { CliContext } from '../cliContext.js';
+import type { ConnectionOptions } from '../clientConfig.js';
+import { describeEnd, describeRunEnd, formatMs, formatRelative } from '../displayValues.js';
+import { plainTable } from '../plainTable.js';
+import { fetchProcess } from '../processRef.js';
+import { shellQuote } from '../shellQuote.js';
+import { paintState, painterFor, type Painter } from '../terminalStyle.js';
+import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
+
+interface ShowOptions extends ConnectionOptions {
+  runs: number;
+  json?: boolean;
+}
+
+export function showCommand(context: CliContext): Command {
+  return clientCommand('show', 'every field of a process and its recent runs', 'Show every field of a process and its recent runs, newest first.', [
+    'sigma show ticker',
+    'sigma show 3 --runs 50',
+    'sigma show ticker --json | jq .runs[0]',
+  ])
+    .argument('<process>', 'id or name')
+    .option('--runs <n>', 'how many recent runs to show', integerArgument(0, 100), 10)
+    .option('--json', 'print {"process": ..., "runs": [...]} as the API gives them')
+    .action(async (ref: string, options: ShowOptions) => {
+      const client = clientFor(options, context);
+      const process = await fetchProcess(client, ref);
+      const runs = options.runs === 0 ? [] : (await client.json<{ runs: RunJson[] }>('GET', `/processes/${process.id}/runs?limit=${options.runs}`)).runs;
+      if (options.json) {
+        context.stdout.write(`${JSON.stringify({ process, runs }, null, 2)}\n`);
+        return;
+      }
+      const paint = painterFor(context.stdout, context.env);
+      const nowMs = Date.now();
+      context.stdout.write(fieldList(process, nowMs, paint));
+      if (options.runs === 0) return;
+      context.stdout.write(`\n${paint('bold', 'Recent runs')} (newest first):\n`);
+      context.stdout.write(runs.length === 0 ? '  none yet\n' : runTable(process, runs, nowMs, paint));
+    });
+}
+
+function fieldList(process: ProcessJson, nowMs: number, paint: Painter): string {
+  const at = (iso: string | null): string => (iso ? `${iso} (${formatRelative(iso, nowMs)})` : '-');
+  const env = Object.entries(process.env);
+  const fields: Array<[string, string]> = [
+    ['id', String(process.id)],
+    ['name', process.name],
+    ['state', paintState(paint, process.state)],
+    ['type', process.type],
+    ['period', process.period === null ? '-' : withReadable(process.period)],
+    ['command', shellQuote(process.command)],
+    ['cwd', process.cwd ?? "- (the daemon's)"],
+    ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
+    ['stopTimeoutMs', withReadable(process.stopTimeoutMs)],
+    ['pid', process.pid === null ? '-' : String(process.pid)],
+    ['startedAt', at(process.startedAt)],
+    ['nextReleaseAt', at(process.nextReleaseAt)],
+    ['lastExit', process.lastExit ? `${describeEnd(process.lastExit)} at ${at(process.lastExit.at)}, after ${formatMs(process.lastExit.durationMs)}` : '-'],
+    ['runs', String(process.runs)],
+    ['overruns', String(process.overruns)],
+    ['skipped', String(process.skipped)],
+    ['failures', String(process.failures)],
+    ['createdAt', at(process.createdAt)],
+  ];
+  const width = Math.max(...fields.map(([name]) => name.length));
+  return fields.map(([name, value]) => `${paint('bold', name.padEnd(width))}  ${value}\n`).join('');
+}
+
+/** 500 ms, or 1500 ms (1.5s). */
+function withReadable(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${ms} ms (${formatMs(ms)})`;
+}
+
+function runTable(process: ProcessJson, runs: RunJson[], nowMs: number, paint: Painter): string {
+  const periodic = process.type === 'PERIODIC';
+  const head = ['STARTED', 'DURATION', 'END', 'PID', ...(periodic ? ['LATENESS'] : [])];
+  const rows = runs.map((run) => [
+    `${run.startedAt} (${formatRelative(run.startedAt, nowMs)})`,
+    formatMs(run.durationMs),
+    describeRunEnd(run),
+    run.pid === null ? '-' : String(run.pid),
+    ...(periodic ? [run.releaseLatenessMs === null ? '-' : `${run.releaseLatenessMs.toFixed(1)}ms`] : []),
+  ]);
+  return plainTable(paint, head, rows)
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : line))
+    .join('\n');
+}

@@ -1,0 +1,60 @@
+// Turns what can go wrong on the way to the daemon into one-line messages that say what to do,
+// each with its documented exit status.
+import { CliError, EXIT } from './cliExit.js';
+import type { ClientConfig } from './clientConfig.js';
+
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+/** A failure before any answer arrived: nothing listening, a wrong URL, an untrusted certificate. */
+export function connectionFailure(error: NodeJS.ErrnoException, config: ClientConfig): CliError {
+  const at = config.url.origin;
+  const code = error.code ?? '';
+  if (CERTIFICATE_ERROR.test(code)) {
+    const trusted = config.caSource ? `the certificate in ${config.caSource}` : 'the system certificates';
+    return new CliError(
+      EXIT.unreachable,
+      `cannot verify the certificate of ${at} (${code}) with ${trusted}: pass the daemon's certificate with --cacert (its <data-dir>/tls/cert.pem) or set SIGMA_CACERT`,
+    );
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL')) {
+    return new CliError(EXIT.unreachable, `no TLS handshake with ${at} (${code}): if the daemon serves plain HTTP (--no-tls), use an http:// URL`);
+  }
+  if (code === 'ECONNRESET' || code.startsWith('HPE_')) {
+    return new CliError(EXIT.unreachable, `${at} closed the connection or answered something that is not HTTP (${code}): check the URL and its scheme (https:// or http://)`);
+  }
+  return new CliError(
+    EXIT.unreachable,
+    `cannot reach the daemon at ${at} (${code || error.message}): start it with \`sigma serve\`, or pass --url (or SIGMA_URL) with its address`,
+  );
+}
+
+/** An answer with an error status: sigma's errors are JSON {statusCode, code, error, message}. */
+export function replyFailure(method: string, path: string, status: number, text: string): CliError {
+  const { code, message } = errorBody(text);
+  if (status === 401) {
+    return new CliError(
+      EXIT.unauthorized,
+      `the daemon refused the token${code ? ` (${code})` : ''}: pass the node token with --token or SIGMA_TOKEN (the daemon keeps it in <data-dir>/token)`,
+    );
+  }
+  if (code === 'SIGMA_ERR_PROCESS_NOT_FOUND') {
+    return new CliError(EXIT.notFound, `${message ?? 'no such process'}: \`sigma ps\` lists the processes`);
+  }
+  if (status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) {
+    return new CliError(EXIT.apiError, `the daemon does not serve ${method} ${path.split('?')[0]}: it may be an older sigma; update it`);
+  }
+  const detail = message ?? (text.trim().split('\n')[0] || `HTTP ${status}`);
+  return new CliError(EXIT.apiError, `${detail} (${code ?? `HTTP ${status}`})`);
+}
+
+function errorBody(text: string): { code: string | null; message: string | null } {
+  try {
+    const parsed = JSON.parse(text) as { code?: unknown; message?: unknown };
+    return {
+      code: typeof parsed.code === 'string' ? parsed.code : null,
+      message: typeof parsed.message === 'string' ? parsed.message : null,
+    };
+  } catch {
+    return { code: null, message: null };
+  }
+}
