@@ -23,6 +23,7 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     startedAt: null,
     nextReleaseAt: null,
     lastExit: null,
+    outputError: null,
     runs: 0,
     overruns: 0,
     skipped: 0,
