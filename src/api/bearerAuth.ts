@@ -2,18 +2,26 @@
 // token as password so a browser can open /docs. Compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SigmaError } from '../errors/sigmaErrors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuthThrottledError, SigmaError } from '../errors/sigmaErrors.js';
+import type { AuthThrottle } from './authThrottle.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** `publicPaths`: served to GET without a token (/health, the dashboard's files, maybe /metrics). */
-export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>) {
+export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>, throttle: AuthThrottle) {
   const expected = digest(nodeToken);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const path = request.url.split('?', 1)[0] ?? '';
     if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return;
     const sent = tokenFrom(request.headers.authorization);
     if (sent !== null && timingSafeEqual(digest(sent), expected)) return;
+    const throttling = throttle.recordFailure(request.ip);
+    if (throttling) {
+      await sleep(throttling.delayMs);
+      reply.header('Retry-After', String(throttling.retryAfterSeconds));
+      throw new AuthThrottledError(throttling.retryAfterSeconds);
+    }
     const browserPage = path === '/docs' || path.startsWith('/docs/');
     reply.header('WWW-Authenticate', browserPage ? 'Basic realm="sigma", charset="UTF-8"' : 'Bearer realm="sigma"');
     throw sent === null

@@ -6,6 +6,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { auditRoutes, recordChanges, type AuditLog } from './auditTrail.js';
+import { AuthThrottle } from './authThrottle.js';
 import { bearerAuth } from './bearerAuth.js';
 import { dashboardPaths, registerDashboard } from './dashboardRoutes.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
@@ -19,18 +21,22 @@ import { requestValidatorCompiler } from './requestValidators.js';
 import { systemRoutes } from './systemRoutes.js';
 import { validationMessage } from './validationMessage.js';
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
-
 export interface HttpAppOptions {
   readonly tls: { readonly key: string; readonly cert: string } | null;
   readonly token: string;
   readonly supervisor: Supervisor;
   readonly events: ProcessEvents;
+  readonly audit: AuditLog;
   readonly logPathOf: (processId: number, stream: 'stdout' | 'stderr') => string;
   readonly clock: () => number;
   readonly metricsPublic: boolean;
   /** Most event streams and followed logs open at once. */
   readonly maxStreams: number;
+  readonly maxBodyBytes: number;
+  /** Refusals for a missing or wrong token allowed per address and minute before they are slowed down; 0: never. */
+  readonly authFailuresPerMinute: number;
+  /** Largest command plus environment of one definition. */
+  readonly maxDefinitionBytes: number;
   readonly logger: FastifyBaseLogger;
   readonly version: string;
 }
@@ -40,7 +46,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance: options.logger,
     // Per-request lines would dominate the log and the cost of a read; state changes are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: options.maxBodyBytes,
     // While closing, requests reach the routes, which refuse changes with sigma's own 503.
     return503OnClosing: false,
     // Errors Fastify meets before routing (a malformed URL, an overlong path parameter) get
@@ -59,7 +65,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.removeContentTypeParser('text/plain');
   installErrorReplies(app);
   const publicPaths = new Set(['/health', ...dashboardPaths(), ...(options.metricsPublic ? ['/metrics'] : [])]);
-  app.addHook('onRequest', bearerAuth(options.token, publicPaths));
+  app.addHook('onRequest', bearerAuth(options.token, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)));
   const metrics = nodeMetrics(options.supervisor, options.events);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
@@ -67,6 +73,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Open streams would hold the server's close until their clients leave.
   const streams = new LiveStreams(options.maxStreams);
   app.addHook('preClose', async () => streams.endAll());
+  // A browser sends its next request on a connection kept alive from before the close began:
+  // answer it and end that connection, or the close waits for it.
+  app.addHook('onRequest', async (_request, reply) => {
+    if (streams.isClosing) reply.header('Connection', 'close');
+  });
   // A client that sends `Content-Type: application/json` on every request, bodiless GET and
   // DELETE included, is not refused for an empty body.
   app.addHook('onRequest', async (request) => {
@@ -98,9 +109,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(systemRoutes);
+  recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
+  await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {
     supervisor: options.supervisor,
     clock: options.clock,
+    maxDefinitionBytes: options.maxDefinitionBytes,
   });
   await app.register(historyRoutes, { supervisor: options.supervisor, events: options.events, streams, logPathOf: options.logPathOf });
   await app.register(eventRoutes, { events: options.events, streams, clock: options.clock });

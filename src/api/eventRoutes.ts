@@ -39,7 +39,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         querystring: EventsQuery,
         response: {
           200: { description: 'The event stream.', content: { 'text/event-stream': { schema: Type.String() } } },
-          ...errorResponses(400, 401, 429),
+          ...errorResponses(400, 401, 429, 503),
         },
       },
     },

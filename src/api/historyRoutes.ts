@@ -50,7 +50,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
         querystring: LogsQuery,
         response: {
           200: { description: 'The output, as the jobs wrote it.', content: { 'text/plain': { schema: Type.String() } } },
-          ...errorResponses(400, 401, 404, 429),
+          ...errorResponses(400, 401, 404, 429, 503),
         },
       },
     },

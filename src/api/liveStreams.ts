@@ -1,15 +1,17 @@
 // The answers that stay open (event stream, followed logs): counted against a limit, ended
 // when their client goes away, and all ended when the daemon closes.
 import type { FastifyReply } from 'fastify';
-import { TooManyStreamsError } from '../errors/sigmaErrors.js';
+import { ShuttingDownError, TooManyStreamsError } from '../errors/sigmaErrors.js';
 
 export class LiveStreams {
   private readonly open = new Set<AbortController>();
+  private closing = false;
 
   constructor(private readonly maxOpen: number) {}
 
   /** Aborts when the client disconnects or the daemon closes, or when the caller ends it; throws past the limit. */
   begin(reply: FastifyReply): AbortController {
+    if (this.closing) throw new ShuttingDownError();
     if (this.open.size >= this.maxOpen) throw new TooManyStreamsError(this.maxOpen);
     const controller = new AbortController();
     this.open.add(controller);
@@ -24,7 +26,12 @@ export class LiveStreams {
   }
 
   endAll(): void {
+    this.closing = true;
     for (const controller of [...this.open]) controller.abort();
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   get count(): number {

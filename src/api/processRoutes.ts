@@ -20,6 +20,7 @@ import {
 export interface ProcessRoutesOptions {
   readonly supervisor: Supervisor;
   readonly clock: () => number;
+  readonly maxDefinitionBytes: number;
 }
 
 const TAGS = ['processes'];
@@ -27,7 +28,16 @@ const TAGS = ['processes'];
 /** Ids are written in plain decimal: `01`, `+1`, `1e0` or `0x1` would also convert to 1. */
 const PLAIN_ID = /^[1-9][0-9]{0,15}$/;
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, clock }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, clock, maxDefinitionBytes }) => {
+  /** The bytes exec will copy for the job: each argument and NAME=value with its NUL. */
+  const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
+    let bytes = 0;
+    for (const argument of command ?? []) bytes += Buffer.byteLength(argument) + 1;
+    for (const [name, value] of Object.entries(env ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    if (bytes > maxDefinitionBytes) {
+      throw new ProcessInvalidError(`"command" and "env" take ${bytes} bytes; at most ${maxDefinitionBytes} are allowed (--max-definition-bytes)`);
+    }
+  };
   app.addHook('preValidation', async (request) => {
     const id = (request.params as { id?: string } | undefined)?.id;
     if (id !== undefined && !PLAIN_ID.test(id)) throw new RequestInvalidError(`params.id must be a positive integer in plain decimal, not "${id}"`);
@@ -78,6 +88,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const startNow = initialStart(body.state);
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
+      checkDefinitionSize(body.command, body.env);
       const reading = await supervisor.create(
         {
           name: body.name,
@@ -151,7 +162,11 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     async (request) => {
       const body = request.body;
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
-      const reading = await supervisor.update(request.params.id, (current) => changedDefinition(current, body));
+      const reading = await supervisor.update(request.params.id, (current) => {
+        const changed = changedDefinition(current, body);
+        checkDefinitionSize(changed.command, changed.env);
+        return changed;
+      });
       return { processes: [processView(reading)] };
     },
   );

@@ -18,6 +18,10 @@ export function serveCommand(): Command {
     .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
     .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
     .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
+    .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)
+    .option('--max-processes <n>', `most processes defined on the node (default ${SERVE_DEFAULTS.maxProcesses})`)
+    .option('--max-body-bytes <n>', `largest request body (default ${SERVE_DEFAULTS.maxBodyBytes})`)
+    .option('--max-definition-bytes <n>', `largest command plus env of one process, in bytes (default ${SERVE_DEFAULTS.maxDefinitionBytes})`)
     .option('--log-level <level>', `daemon log level on stderr: fatal, error, warn, info, debug, trace, silent (env SIGMA_LOG_LEVEL; default ${SERVE_DEFAULTS.logLevel})`)
     .addHelpText(
       'after',

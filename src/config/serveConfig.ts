@@ -19,6 +19,14 @@ export interface ServeConfig {
   readonly metricsPublic: boolean;
   /** Most event streams and followed logs open at once. */
   readonly maxStreams: number;
+  /** Most processes defined on the node. */
+  readonly maxProcesses: number;
+  /** Largest request body. */
+  readonly maxBodyBytes: number;
+  /** Refusals for a missing or wrong token per address and minute before they are slowed down; 0: never. */
+  readonly authFailuresPerMinute: number;
+  /** Largest command plus environment of one definition, in bytes as the job's exec receives them. */
+  readonly maxDefinitionBytes: number;
   /** The environment jobs start from: the daemon's, less its own secrets. */
   readonly childBaseEnv: Readonly<Record<string, string>>;
 }
@@ -38,6 +46,10 @@ export interface RawServeOptions {
   logLevel?: string;
   metricsPublic?: boolean;
   maxStreams?: string;
+  maxProcesses?: string;
+  maxBodyBytes?: string;
+  maxDefinitionBytes?: string;
+  authFailuresPerMinute?: string;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +62,10 @@ export const SERVE_DEFAULTS = {
   logMaxBytes: 10 * 1024 * 1024,
   logLevel: 'info',
   maxStreams: 64,
+  maxProcesses: 10_000,
+  maxBodyBytes: 64 * 1024,
+  maxDefinitionBytes: 64 * 1024,
+  authFailuresPerMinute: 60,
 } as const;
 
 const SECRET_VARIABLES = ['SIGMA_TOKEN'];
@@ -88,6 +104,10 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     logLevel,
     metricsPublic: options.metricsPublic === true,
     maxStreams: integerOption('--max-streams', options.maxStreams, SERVE_DEFAULTS.maxStreams, 1, 100_000),
+    authFailuresPerMinute: integerOption('--auth-failures-per-minute', options.authFailuresPerMinute, SERVE_DEFAULTS.authFailuresPerMinute, 0, 1_000_000),
+    maxProcesses: integerOption('--max-processes', options.maxProcesses, SERVE_DEFAULTS.maxProcesses, 1, 1_000_000),
+    maxBodyBytes: integerOption('--max-body-bytes', options.maxBodyBytes, SERVE_DEFAULTS.maxBodyBytes, 1024, 16 * 1024 * 1024),
+    maxDefinitionBytes: integerOption('--max-definition-bytes', options.maxDefinitionBytes, SERVE_DEFAULTS.maxDefinitionBytes, 1024, 16 * 1024 * 1024),
     childBaseEnv: Object.freeze(childBaseEnv),
   });
 }

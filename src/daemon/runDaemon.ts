@@ -64,6 +64,7 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     logger,
     nodeId,
     maxRunning: config.maxRunning,
+    maxProcesses: config.maxProcesses,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });
@@ -74,10 +75,14 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     token: token.token,
     supervisor,
     events,
+    audit: store,
     logPathOf: (processId, stream) => logs.pathOf(processId, stream),
     clock: monotonicNowMs,
     metricsPublic: config.metricsPublic,
     maxStreams: config.maxStreams,
+    maxBodyBytes: config.maxBodyBytes,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    maxDefinitionBytes: config.maxDefinitionBytes,
     logger,
     version: packageVersion(),
   });

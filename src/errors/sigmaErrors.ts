@@ -6,10 +6,12 @@ export const ERROR_CODES = [
   'SIGMA_ERR_REQUEST_TOO_LARGE',
   'SIGMA_ERR_AUTH_MISSING',
   'SIGMA_ERR_AUTH_INVALID',
+  'SIGMA_ERR_AUTH_THROTTLED',
   'SIGMA_ERR_ROUTE_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NAME_TAKEN',
   'SIGMA_ERR_PROCESS_NOT_DORMANT',
+  'SIGMA_ERR_PROCESS_LIMIT',
   'SIGMA_ERR_PROCESS_INVALID',
   'SIGMA_ERR_PROGRAM_NOT_FOUND',
   'SIGMA_ERR_TOO_MANY_STREAMS',
@@ -26,10 +28,12 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_REQUEST_TOO_LARGE: 413,
   SIGMA_ERR_AUTH_MISSING: 401,
   SIGMA_ERR_AUTH_INVALID: 401,
+  SIGMA_ERR_AUTH_THROTTLED: 429,
   SIGMA_ERR_ROUTE_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
   SIGMA_ERR_PROCESS_NOT_DORMANT: 409,
+  SIGMA_ERR_PROCESS_LIMIT: 409,
   SIGMA_ERR_PROCESS_INVALID: 400,
   SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
   SIGMA_ERR_TOO_MANY_STREAMS: 429,
@@ -42,12 +46,14 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
 export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_REQUEST_INVALID: 'The request is malformed: bad JSON, a missing or unknown field, a wrong type or an out-of-range value.',
   SIGMA_ERR_REQUEST_CONTENT_TYPE: 'The body is not sent as application/json.',
-  SIGMA_ERR_REQUEST_TOO_LARGE: 'The body is larger than 64 KiB.',
+  SIGMA_ERR_REQUEST_TOO_LARGE: 'The body is larger than --max-body-bytes allows (64 KiB unless raised).',
   SIGMA_ERR_AUTH_MISSING: 'No bearer token was sent.',
   SIGMA_ERR_AUTH_INVALID: 'The token sent is not the node token.',
+  SIGMA_ERR_AUTH_THROTTLED: 'Too many requests with a missing or wrong token came from this address lately; wait the Retry-After seconds.',
   SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
+  SIGMA_ERR_PROCESS_LIMIT: 'The node has as many processes as --max-processes allows; delete one first, or raise the limit.',
   SIGMA_ERR_PROCESS_NOT_DORMANT: 'A definition changes only while the process is DORMANT: STOP it first (and START it again after).',
   SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
@@ -86,6 +92,18 @@ export class ProcessNotFoundError extends SigmaError {
 export class ProcessNameTakenError extends SigmaError {
   constructor(name: string) {
     super('SIGMA_ERR_PROCESS_NAME_TAKEN', `a process named "${name}" already exists`);
+  }
+}
+
+export class ProcessLimitError extends SigmaError {
+  constructor(maxProcesses: number) {
+    super('SIGMA_ERR_PROCESS_LIMIT', `the node has ${maxProcesses} processes, the most --max-processes allows; delete one first`);
+  }
+}
+
+export class AuthThrottledError extends SigmaError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('SIGMA_ERR_AUTH_THROTTLED', `too many requests without the right token from this address; try again in ${retryAfterSeconds} s`);
   }
 }
 

@@ -8,6 +8,7 @@ import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErr
 import { STORE_MIGRATIONS } from './storeMigrations.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
+export const AUDIT_ENTRIES_KEPT = 10_000;
 
 export class StoreLockedError extends Error {
   constructor(path: string) {
@@ -38,6 +39,22 @@ export interface StoredRun extends RunRecord {
   readonly id: number;
 }
 
+/** One request that changed (or tried to change) something. */
+export interface AuditEntry {
+  readonly atMs: number;
+  readonly address: string;
+  readonly method: string;
+  readonly path: string;
+  readonly processId: number | null;
+  readonly status: number;
+  /** OK, FAILED (with its reason) or the error code. */
+  readonly outcome: string;
+}
+
+export interface StoredAuditEntry extends AuditEntry {
+  readonly id: number;
+}
+
 /**
  * `acknowledged`: an operator's request waits on it, so it is synced to disk before the answer.
  * `background`: an event (a job's exit, a release); a power cut may lose the last ones, a crash of
@@ -55,6 +72,9 @@ export interface ProcessStore {
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
   remove(processId: number): void;
   listRuns(processId: number, limit: number): StoredRun[];
+  /** Written after the answer: a crash may lose the last entries, never a change they describe. */
+  recordAudit(entry: AuditEntry): void;
+  listAudit(limit: number, processId: number | null): StoredAuditEntry[];
   close(): void;
 }
 
@@ -78,6 +98,17 @@ interface ProcessRow {
   job_pid: number | null;
   job_started_at_ms: number | null;
   job_start_ticks: number | null;
+}
+
+interface AuditRow {
+  id: number;
+  at_ms: number;
+  address: string;
+  method: string;
+  path: string;
+  process_id: number | null;
+  status: number;
+  outcome: string;
 }
 
 interface RunRow {
@@ -139,6 +170,13 @@ export class SqliteStore implements ProcessStore {
         `UPDATE processes SET type = @type, period_ms = @periodMs, stop_timeout_ms = @stopTimeoutMs, command_json = @command,
            program = @program, cwd = @cwd, env_json = @env WHERE id = @id`,
       ),
+      insertAudit: this.db.prepare(
+        `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome)
+         VALUES (@atMs, @address, @method, @path, @processId, @status, @outcome)`,
+      ),
+      trimAudit: this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ${AUDIT_ENTRIES_KEPT}`),
+      listAudit: this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
+      listAuditOf: this.db.prepare('SELECT * FROM audit WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
       remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
       listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
@@ -225,6 +263,30 @@ export class SqliteStore implements ProcessStore {
       releaseAtMs: row.release_at_ms,
       error: row.error,
       endedBySigma: row.ended_by_sigma === 1,
+    }));
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.setDurability('background');
+    try {
+      const { lastInsertRowid } = this.statements.insertAudit.run(entry);
+      if (Number(lastInsertRowid) % 100 === 0) this.statements.trimAudit.run();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  listAudit(limit: number, processId: number | null): StoredAuditEntry[] {
+    const rows = (processId === null ? this.statements.listAudit.all(limit) : this.statements.listAuditOf.all(processId, limit)) as AuditRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      atMs: row.at_ms,
+      address: row.address,
+      method: row.method,
+      path: row.path,
+      processId: row.process_id,
+      status: row.status,
+      outcome: row.outcome,
     }));
   }
 

@@ -45,4 +45,18 @@ export const STORE_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // Every request that changes something, as the operator's record of who did what.
+  `
+  CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms       REAL    NOT NULL,
+    address     TEXT    NOT NULL,
+    method      TEXT    NOT NULL,
+    path        TEXT    NOT NULL,
+    process_id  INTEGER,
+    status      INTEGER NOT NULL,
+    outcome     TEXT    NOT NULL
+  );
+  CREATE INDEX audit_by_process ON audit (process_id, id);
+  `,
 ];

@@ -10,7 +10,7 @@ import {
   type ProcessSnapshot,
 } from '../core/processModel.js';
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
-import { ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
+import { ProcessLimitError, ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   readonly clock: Clock;
   readonly logger: SupervisorLogger;
   readonly maxRunning: number | null;
+  /** Most processes defined on the node. */
+  readonly maxProcesses: number;
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
   /** The environment every job starts from, before its own `env`. */
@@ -108,6 +110,7 @@ export class Supervisor {
   async create(request: NewProcessRequest, startNow: boolean): Promise<ProcessReading> {
     this.refuseWhenShuttingDown();
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
+    if (this.processes.size >= this.options.maxProcesses) throw new ProcessLimitError(this.options.maxProcesses);
     const definition: NewProcessDefinition = {
       ...request,
       command: request.command ?? [this.options.resolveProgram(request.name)],

@@ -1,0 +1,123 @@
+// The audit trail: every request that changes something (POST, PUT, PATCH, DELETE), refused
+// ones included, with when, from where, which process and how it ended; and GET /audit to read it.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { isoOf } from '../runtime/clock.js';
+import type { AuditEntry, StoredAuditEntry } from '../runtime/sqliteStore.js';
+import type { SupervisorLogger } from '../supervisor/supervisor.js';
+import { errorResponses } from './schemas/errorResponses.js';
+import { Nullable } from './schemas/processSchemas.js';
+
+export interface AuditLog {
+  recordAudit(entry: AuditEntry): void;
+  listAudit(limit: number, processId: number | null): StoredAuditEntry[];
+}
+
+export interface AuditTrailOptions {
+  readonly audit: AuditLog;
+  readonly clock: () => number;
+  readonly logger: SupervisorLogger;
+}
+
+const CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const AUDIT_LIMIT = { default: 100, max: 1000 } as const;
+
+/** What the answer said, read while it is sent. */
+const outcomes = new WeakMap<FastifyRequest, { processId: number | null; outcome: string }>();
+
+const AuditEntrySchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'Increasing; never reused.' }),
+    at: Type.String({ format: 'date-time', description: 'When the answer was sent.' }),
+    address: Type.String({ description: 'The client address.' }),
+    method: Type.String({ description: 'POST, PUT, PATCH or DELETE.' }),
+    path: Type.String({ description: 'The path asked for, without the query.' }),
+    processId: Nullable(Type.Integer(), 'The process concerned, when there is one.'),
+    status: Type.Integer({ description: 'The HTTP status of the answer.' }),
+    outcome: Type.String({ description: 'OK, FAILED: <reason> for an operation; CREATED, UPDATED, DELETED; else the error code.' }),
+  },
+  { description: 'One request that changed, or tried to change, something.' },
+);
+
+/** On the root instance, so that every route's answers are seen. */
+export function recordChanges(app: FastifyInstance, { audit, clock, logger }: AuditTrailOptions): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (CHANGING_METHODS.has(request.method)) outcomes.set(request, readOutcome(request, reply.statusCode, payload));
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!CHANGING_METHODS.has(request.method)) return;
+    const answer = outcomes.get(request) ?? { processId: idFromPath(request), outcome: `status ${reply.statusCode}` };
+    try {
+      audit.recordAudit({
+        atMs: clock(),
+        address: request.ip,
+        method: request.method,
+        path: request.url.split('?', 1)[0] ?? '',
+        processId: answer.processId,
+        status: reply.statusCode,
+        outcome: answer.outcome,
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'cannot record a request in the audit trail');
+    }
+  });
+}
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }> = async (app, { audit }) => {
+  app.get(
+    '/audit',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Audit trail',
+        description: `Every request that changed or tried to change something (POST, PUT, PATCH, DELETE), newest first: when, the client address, the path, the process, the status and the outcome. The node keeps the last 10000.`,
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_LIMIT.max, description: `How many entries (default ${AUDIT_LIMIT.default}).` })),
+            processId: Type.Optional(Type.Integer({ minimum: 1, description: 'Only the entries about this process.' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ audit: Type.Array(AuditEntrySchema, { description: 'Newest first.' }) }, { description: 'The audit trail.' }),
+          ...errorResponses(400, 401),
+        },
+      },
+    },
+    async (request) => ({
+      audit: audit
+        .listAudit(request.query.limit ?? AUDIT_LIMIT.default, request.query.processId ?? null)
+        .map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })),
+    }),
+  );
+};
+
+function idFromPath(request: FastifyRequest): number | null {
+  const id = Number((request.params as { id?: string } | undefined)?.id);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+interface AnswerBody {
+  code?: string;
+  processes?: { id?: number; result?: string; reason?: string }[];
+}
+
+function parsedAnswer(payload: string): AnswerBody | null {
+  try {
+    return JSON.parse(payload) as AnswerBody;
+  } catch {
+    return null;
+  }
+}
+
+function readOutcome(request: FastifyRequest, statusCode: number, payload: unknown): { processId: number | null; outcome: string } {
+  const body = typeof payload === 'string' && payload.startsWith('{') ? parsedAnswer(payload) : null;
+  const first = body?.processes?.[0];
+  const processId = idFromPath(request) ?? first?.id ?? null;
+  if (statusCode >= 400) return { processId, outcome: body?.code ?? `status ${statusCode}` };
+  if (first?.result) return { processId, outcome: first.reason ? `${first.result}: ${first.reason}` : first.result };
+  const done: Record<string, string> = { POST: 'CREATED', PATCH: 'UPDATED', DELETE: 'DELETED', PUT: 'OK' };
+  return { processId, outcome: done[request.method] ?? 'OK' };
+}
