@@ -1,0 +1,288 @@
+// The web dashboard end to end: Debian's Chromium on the page the real daemon serves at `/`,
+// driving real processes. State changes made outside the page must show up without a reload.
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, procState } from '../support/osProcesses.js';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
+import {
+  cellOf,
+  createProcess,
+  LAPTOP,
+  launchChromium,
+  logIn,
+  openDashboard,
+  operate,
+  PHONE,
+  rowOf,
+  waitForState,
+  waitForText,
+} from './dashboardPage.js';
+
+/** Set to a path (docs/dashboard.png) to take the README's screenshot. */
+const SCREENSHOT_PATH = process.env['SIGMA_DASHBOARD_SCREENSHOT'];
+
+let daemon: SigmaDaemon;
+let browser: Browser;
+const pages: Page[] = [];
+const problems: string[] = [];
+
+async function open(viewport = LAPTOP): Promise<Page> {
+  const page = await openDashboard(browser, daemon.url, viewport, problems);
+  pages.push(page);
+  return page;
+}
+
+async function idOf(name: string): Promise<number> {
+  const reply = await daemon.request('GET', `/processes?process_name=${name}`);
+  expect(reply.status).toBe(200);
+  return reply.body.processes[0].id as number;
+}
+
+/** A port free right now, for a daemon that must come back on the same address. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+beforeAll(async () => {
+  daemon = await SigmaDaemon.start();
+  browser = await launchChromium();
+});
+
+afterEach(async () => {
+  for (const page of pages.splice(0)) await page.context().close();
+  // Every process a test made is deleted, which ends its job.
+  const reply = await daemon.request('GET', '/processes');
+  for (const process of reply.body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+  expect(problems.splice(0)).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (daemon) expect(await daemon.stop()).toBe(0);
+  await cleanUpDaemons();
+});
+
+describe('the dashboard', () => {
+  it('is served at / without a token, asks for the token, keeps it for the tab and logs out', async () => {
+    const page = await open();
+    await page.getByLabel('Node token').fill('not-the-node-token-at-all');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await waitForText(page.getByRole('alert').first(), 'the refusal of a wrong token', (text) => text.includes('not the node token'));
+    expect(await page.getByRole('heading', { name: /^Processes/ }).isVisible()).toBe(false);
+
+    await logIn(page, daemon.token);
+    expect(await page.evaluate(() => sessionStorage.getItem('sigma.token'))).toBe(daemon.token);
+    await waitForText(page.locator('#connection'), 'the event stream to be live', (text) => text === 'Live');
+
+    // A reload keeps the tab logged in.
+    await page.reload();
+    await page.getByRole('heading', { name: /^Processes/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Node token').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('sigma.token'))).toBeNull();
+    expect(await page.getByRole('heading', { name: /^Processes/ }).isVisible()).toBe(false);
+  });
+
+  it('creates, starts, suspends, resumes, stops and deletes a process, and follows changes made elsewhere live', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+
+    expect(await createProcess(page, { name: 'sleeper', command: 'sleep 30' })).toMatch(/^Created sleeper \(id \d+\), DORMANT\.$/);
+    const id = await idOf('sleeper');
+    const row = rowOf(page, 'sleeper');
+    await waitForState(page, 'sleeper', 'DORMANT');
+    expect(await cellOf(row, 'Type').textContent()).toBe('one-shot');
+
+    // A FAILED operation shows its reason.
+    expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: FAILED: not started: START it first');
+
+    expect(await operate(page, 'sleeper', 'START')).toBe('START: OK, now RUNNING');
+    await waitForState(page, 'sleeper', 'RUNNING');
+    const pid = Number(await waitForText(cellOf(row, 'Pid'), 'a pid', (text) => /^\d+$/.test(text)));
+    expect((await daemon.process(id)).pid).toBe(pid);
+    expect(isAlive(pid)).toBe(true);
+
+    expect(await operate(page, 'sleeper', 'SUSPEND')).toBe('SUSPEND: OK, now SUSPENDEND');
+    await waitForState(page, 'sleeper', 'SUSPENDEND');
+    expect(procState(pid)).toBe('T');
+
+    expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: OK, now RUNNING');
+    await waitForState(page, 'sleeper', 'RUNNING');
+    expect(procState(pid)).not.toBe('T');
+
+    expect(await operate(page, 'sleeper', 'STOP')).toBe('STOP: OK, now DORMANT');
+    await waitForState(page, 'sleeper', 'DORMANT');
+    expect(isAlive(pid)).toBe(false);
+    await waitForText(cellOf(row, 'Last exit'), 'the last exit', (text) => text.startsWith('SIGTERM'));
+
+    // Changes made through the API reach the open page through the event stream alone.
+    expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
+    await waitForState(page, 'sleeper', 'RUNNING');
+    await daemon.process(id);
+    expect((await daemon.operate(id, 'STOP')).body.processes[0].result).toBe('OK');
+    await waitForState(page, 'sleeper', 'DORMANT');
+    const created = await daemon.create({ name: 'made-elsewhere', command: ['true'] });
+    expect(created.status).toBe(201);
+    await rowOf(page, 'made-elsewhere').waitFor();
+    expect((await daemon.request('DELETE', `/processes/${created.body.processes[0].id}`)).status).toBe(204);
+    await rowOf(page, 'made-elsewhere').waitFor({ state: 'detached' });
+
+    await row.getByRole('button', { name: 'DELETE', exact: true }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await daemon.request('GET', `/processes/${id}`)).status).toBe(404);
+  });
+
+  it("shows the API's validation messages in the create form", async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    expect(await createProcess(page, { name: 'twice', command: 'true' })).toMatch(/^Created twice/);
+    expect(await createProcess(page, { name: 'twice', command: 'true' })).toBe('Not created: a process named "twice" already exists');
+    expect(await createProcess(page, { name: 'no period', command: 'true' })).toMatch(/^Not created: body\.name /);
+    expect(await createProcess(page, { name: 'badenv', command: 'true', env: 'JUSTANAME' })).toBe(
+      'Environment line 1: write NAME=value, not "JUSTANAME"',
+    );
+    const alert = page.locator('#create-message');
+    expect(await alert.getAttribute('role')).toBe('alert');
+    expect((await daemon.request('GET', '/processes?process_name=badenv')).status).toBe(404);
+  });
+
+  it("follows a process's output on stdout and stderr, and lists its runs", async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const script = 'echo "<b>not bold</b>"; echo "to stderr" >&2; i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "line $i"; sleep 0.1; done';
+    expect(await createProcess(page, { name: 'talker', command: JSON.stringify(['sh', '-c', script]), startNow: true })).toMatch(
+      /^Created talker \(id \d+\), RUNNING\.$/,
+    );
+    const id = await idOf('talker');
+    await daemon.process(id);
+
+    await page.getByRole('button', { name: 'talker: show details' }).click();
+    await page.getByRole('heading', { name: /^Details: talker/ }).waitFor();
+    const output = page.getByLabel('Output: stdout');
+    // Text from the process is shown as text, never as markup.
+    await waitForText(output, 'the first line of stdout', (text) => text.startsWith('<b>not bold</b>\n'));
+    expect(await output.locator('b').count()).toBe(0);
+    // New lines arrive while the pane is open.
+    const seen = await waitForText(output, 'line 5 to be followed', (text) => text.includes('line 5\n'));
+    await waitForText(output, 'more lines to be followed', (text) => text.length > seen.length && text.includes('line 8\n'));
+
+    await page.getByRole('button', { name: 'stderr', exact: true }).click();
+    await waitForText(page.getByLabel('Output: stderr'), 'stderr', (text) => text === 'to stderr\n');
+
+    expect(await operate(page, 'talker', 'STOP')).toBe('STOP: OK, now DORMANT');
+    const runs = page.locator('.run-history table.runs tbody tr');
+    await waitFor('the run to be listed', () => runs.count(), (count) => count === 1);
+    expect(await runs.first().textContent()).toContain('SIGTERM (ended by sigma)');
+    // A ONE_SHOT process has no timing chart.
+    expect(await page.locator('.run-chart').count()).toBe(0);
+  });
+
+  it("draws a PERIODIC process's release lateness and job durations", async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    expect(await createProcess(page, { name: 'ticker', periodic: 200, command: 'date -u', startNow: true })).toMatch(/^Created ticker/);
+    const row = rowOf(page, 'ticker');
+    expect(await cellOf(row, 'Type').textContent()).toBe('periodic');
+    expect(await cellOf(row, 'Period').textContent()).toBe('200 ms');
+    await page.getByRole('button', { name: 'ticker: show details' }).click();
+
+    const lateness = page.getByRole('img', { name: /^Release lateness of the last \d+ runs: min .+, mean .+, max .+$/ });
+    const durations = page.getByRole('img', { name: /^Job duration of the last \d+ runs: / });
+    await waitFor('the chart to show at least 3 runs', () => lateness.locator('circle').count().catch(() => 0), (count) => count >= 3);
+    expect(await durations.locator('circle').count()).toBeGreaterThanOrEqual(3);
+    const listed = await page.locator('.run-history table.runs tbody tr').count();
+    expect(listed).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('.run-history table.runs thead').textContent()).toContain('Lateness');
+    expect(await operate(page, 'ticker', 'STOP')).toBe('STOP: OK, now DORMANT');
+  });
+
+  it('shows each process as a card on a phone', async () => {
+    for (const name of ['alpha', 'beta']) expect((await daemon.create({ name, command: ['true'] })).status).toBe(201);
+    const phone = await open(PHONE);
+    await logIn(phone, daemon.token);
+    const card = rowOf(phone, 'alpha');
+    await card.waitFor();
+    const nameBox = await cellOf(card, 'Name').boundingBox();
+    const opsBox = await cellOf(card, 'Operations').boundingBox();
+    const cardBox = await card.boundingBox();
+    expect(nameBox && opsBox && cardBox).toBeTruthy();
+    // The fields stack inside a card as wide as the screen, each with its label; nothing scrolls sideways.
+    expect(opsBox!.y).toBeGreaterThan(nameBox!.y + nameBox!.height - 1);
+    expect(cardBox!.width).toBeGreaterThan(PHONE.width * 0.8);
+    expect(await cellOf(card, 'State').evaluate((cell) => getComputedStyle(cell, '::before').content)).toBe('"State"');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.locator('#process-table thead').boundingBox()).toMatchObject({ height: 1 });
+
+    // On a laptop the same process is one row of the table.
+    const laptop = await open(LAPTOP);
+    await logIn(laptop, daemon.token);
+    const row = rowOf(laptop, 'alpha');
+    await row.waitFor();
+    expect((await cellOf(row, 'Operations').boundingBox())!.y).toBe((await cellOf(row, 'Name').boundingBox())!.y);
+  });
+
+  it('reconnects over HTTPS after the daemon restarts and shows what changed meanwhile', async () => {
+    const port = await freePort();
+    const first = await SigmaDaemon.start({ tls: true, args: ['--port', String(port)] });
+    const created = await first.create({ name: 'survivor', command: ['sh', '-c', 'echo "job $$ started"; exec sleep 60'], state: 'RUNNING' });
+    expect(created.status).toBe(201);
+    const firstPid = (await first.process(created.body.processes[0].id)).pid as number;
+    const page = await openDashboard(browser, first.url, LAPTOP, problems);
+    pages.push(page);
+    await logIn(page, first.token);
+    const row = rowOf(page, 'survivor');
+    await waitForText(cellOf(row, 'Pid'), 'the first pid', (text) => text === String(firstPid));
+    await page.getByRole('button', { name: 'survivor: show details' }).click();
+    const output = page.getByLabel('Output: stdout');
+    await waitForText(output, "the first job's output", (text) => text === `job ${firstPid} started\n`);
+
+    expect(await first.stop()).toBe(0);
+    await waitForText(page.locator('#connection'), 'the page to notice the drop', (text) => text.startsWith('Reconnecting'));
+    const second = await SigmaDaemon.start({ tls: true, dataDir: first.dataDir, args: ['--port', String(port)] });
+    // The restarted daemon runs the ONE_SHOT again: a new job, which the page shows without a reload.
+    const secondPid = (await waitFor('the restarted job', () => second.process(created.body.processes[0].id), (process) => typeof process?.pid === 'number')).pid;
+    expect(secondPid).not.toBe(firstPid);
+    await waitForText(page.locator('#connection'), 'the page to reconnect', (text) => text === 'Live', 20_000);
+    await waitForText(cellOf(row, 'Pid'), 'the new pid', (text) => text === String(secondPid));
+    await waitForState(page, 'survivor', 'RUNNING');
+    // The output pane follows the log again, which now holds both jobs' lines.
+    await waitForText(output, "both jobs' output", (text) => text === `job ${firstPid} started\njob ${secondPid} started\n`);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it.runIf(SCREENSHOT_PATH)('takes the screenshot for the README', async () => {
+    const made = [
+      { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], state: 'RUNNING' },
+      { name: 'backup', command: ['sleep', '600'], state: 'RUNNING' },
+      { name: 'disk-check', type: 'PERIODIC', period: 2000, command: ['sh', '-c', 'df -h / | tail -n 1; exit 3'], state: 'RUNNING' },
+      { name: 'nightly-report', command: ['sh', '-c', 'echo report done'] },
+      { name: 'indexer', command: ['sleep', '600'], state: 'RUNNING' },
+    ];
+    for (const definition of made) expect((await daemon.create(definition)).status).toBe(201);
+    const indexer = await idOf('indexer');
+    await daemon.process(indexer);
+    await daemon.process(await idOf('backup'));
+    await daemon.operate(indexer, 'SUSPEND');
+    const page = await open(LAPTOP);
+    await logIn(page, daemon.token);
+    await page.getByRole('button', { name: 'ticker: show details' }).click();
+    const lateness = page.getByRole('img', { name: /^Release lateness/ });
+    await waitFor('ten runs of ticker in the chart', () => lateness.locator('circle').count().catch(() => 0), (count) => count >= 10, 30_000);
+    await operate(page, 'nightly-report', 'RESUME');
+    const path = resolve(SCREENSHOT_PATH!);
+    mkdirSync(dirname(path), { recursive: true });
+    await page.screenshot({ path, fullPage: true });
+  }, 60_000);
+});

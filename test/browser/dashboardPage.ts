@@ -1,0 +1,109 @@
+// Drives the dashboard in Debian's Chromium (never a downloaded browser) against a real daemon,
+// the way a user does: by labels, button texts and what the page shows.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { waitFor } from '../support/waitFor.js';
+
+export const CHROMIUM_PATH = process.env['SIGMA_CHROMIUM'] ?? '/usr/bin/chromium';
+
+export const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium) or set SIGMA_CHROMIUM to its path`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A tab on the dashboard; uncaught errors of the page's code are added to `problems`. */
+export async function openDashboard(browser: Browser, url: string, viewport: { width: number; height: number }, problems: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: url.startsWith('https:') });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`uncaught in the page: ${error.message}`));
+  // DELETE asks for confirmation; the tests confirm.
+  page.on('dialog', (dialog) => void dialog.accept());
+  await page.goto(url);
+  return page;
+}
+
+export async function logIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel('Node token').fill(token);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: /^Processes/ }).waitFor();
+}
+
+export interface CreateFields {
+  name: string;
+  periodic?: number;
+  command?: string;
+  cwd?: string;
+  env?: string;
+  startNow?: boolean;
+}
+
+export async function createProcess(page: Page, fields: CreateFields): Promise<string> {
+  const form = page.locator('#create-form');
+  await form.getByLabel('Name').fill(fields.name);
+  if (fields.periodic !== undefined) {
+    await form.getByLabel('Periodic').check();
+    await form.getByLabel('Period (ms)').fill(String(fields.periodic));
+  } else {
+    await form.getByLabel('One-shot').check();
+  }
+  await form.getByLabel('Command').fill(fields.command ?? '');
+  await form.getByLabel('Working directory').fill(fields.cwd ?? '');
+  await form.getByLabel('Environment').fill(fields.env ?? '');
+  await form.getByLabel('Start now').setChecked(fields.startNow ?? false);
+  const message = form.locator('#create-message');
+  await form.getByRole('button', { name: 'Create' }).click();
+  return waitFor(
+    `the create form to answer for ${fields.name}`,
+    () => message.textContent(),
+    (text) => text !== null && text !== '' && text !== 'Creating…',
+  ).then((text) => text ?? '');
+}
+
+export function rowOf(page: Page, name: string): Locator {
+  return page.locator('#process-rows tr', { has: page.getByRole('button', { name: `${name}: show details`, exact: true }) });
+}
+
+export function cellOf(row: Locator, label: string): Locator {
+  return row.locator(`[data-label="${label}"]`);
+}
+
+/** Waits until the row's state badge shows `state` (the page is never reloaded meanwhile). */
+export async function waitForState(page: Page, name: string, state: string): Promise<void> {
+  const badge = rowOf(page, name).locator('.state');
+  await waitFor(`${name} to show ${state}`, () => badge.textContent({ timeout: 1000 }).catch(() => null), (text) => text === state, 15_000);
+}
+
+/** Clicks an operation button of a process and returns the result line the row shows. */
+export async function operate(page: Page, name: string, operation: string): Promise<string> {
+  const row = rowOf(page, name);
+  const outcome = row.locator('.outcome');
+  await row.getByRole('button', { name: operation, exact: true }).click();
+  const text = await waitFor(
+    `the result of ${operation} on ${name}`,
+    () => outcome.textContent(),
+    (value) => value !== null && value.startsWith(`${operation}:`),
+    15_000,
+  );
+  return text ?? '';
+}
+
+export async function waitForText(locator: Locator, what: string, accept: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  return waitFor(what, async () => (await locator.textContent({ timeout: 1000 }).catch(() => null)) ?? '', accept, timeoutMs);
+}

@@ -1,0 +1,76 @@
+// The shapes the daemon's API answers with, as the dashboard reads them.
+
+export type ProcessState = 'DORMANT' | 'WAITING' | 'READY' | 'RUNNING' | 'SUSPENDEND';
+export type ProcessType = 'ONE_SHOT' | 'PERIODIC';
+export type Operation = 'START' | 'SUSPEND' | 'RESUME' | 'STOP';
+
+export interface LastExit {
+  code: number | null;
+  signal: string | null;
+  at: string;
+  durationMs: number;
+  error: string | null;
+}
+
+export interface ManagedProcess {
+  id: number;
+  name: string;
+  state: ProcessState;
+  type: ProcessType;
+  period: number | null;
+  command: string[];
+  cwd: string | null;
+  env: Record<string, string>;
+  stopTimeoutMs: number;
+  pid: number | null;
+  startedAt: string | null;
+  nextReleaseAt: string | null;
+  lastExit: LastExit | null;
+  runs: number;
+  overruns: number;
+  skipped: number;
+  failures: number;
+  createdAt: string;
+}
+
+export interface OperationResult {
+  id: number;
+  name: string;
+  state: ProcessState;
+  result: 'OK' | 'FAILED';
+  reason?: string;
+}
+
+export interface Run {
+  id: number;
+  pid: number | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  releaseAt: string | null;
+  releaseLatenessMs: number | null;
+  error: string | null;
+  endedBySigma: boolean;
+}
+
+export interface CreateRequest {
+  name: string;
+  type: ProcessType;
+  /** A string only when the field was not a number: the API then says what it expects. */
+  period?: number | string;
+  command?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  state?: 'DORMANT' | 'RUNNING';
+}
+
+/** One event of GET /events, as its `data:` line carries it. */
+export type SigmaEvent =
+  | { type: 'state'; id: number; processId: number; name: string; from: ProcessState; to: ProcessState; at: string; reason: string }
+  | { type: 'run'; id: number; processId: number; name: string; at: string; run: Run }
+  | { type: 'created'; id: number; processId: number; name: string; at: string; process: ManagedProcess }
+  | { type: 'updated'; id: number; processId: number; name: string; at: string; process: ManagedProcess }
+  | { type: 'deleted'; id: number; processId: number; name: string; at: string }
+  | { type: 'gap'; id: number; at: string; message: string };

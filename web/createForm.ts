@@ -1,0 +1,62 @@
+// The "New process" form: reads the fields, sends POST /processes, shows what the API says.
+import { ApiError, type ApiClient } from './apiClient.js';
+import type { ManagedProcess, ProcessType } from './apiTypes.js';
+import { createRequestOf } from './createRequest.js';
+import { byId } from './elements.js';
+
+export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProcess) => void): () => void {
+  const form = byId<HTMLFormElement>('create-form');
+  const message = byId<HTMLParagraphElement>('create-message');
+  const periodField = byId<HTMLDivElement>('create-period-field');
+  const field = (id: string): HTMLInputElement => byId<HTMLInputElement>(id);
+  const selectedType = (): ProcessType => ((form.elements.namedItem('type') as RadioNodeList).value === 'PERIODIC' ? 'PERIODIC' : 'ONE_SHOT');
+  const showPeriod = (): void => {
+    periodField.hidden = selectedType() !== 'PERIODIC';
+  };
+  const say = (text: string, kind: 'ok' | 'error' | 'pending'): void => {
+    message.textContent = text;
+    message.className = `message ${kind}`;
+    message.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  };
+
+  const onChange = (): void => showPeriod();
+  const onSubmit = async (event: SubmitEvent): Promise<void> => {
+    event.preventDefault();
+    const parsed = createRequestOf({
+      name: field('create-name').value,
+      type: selectedType(),
+      period: field('create-period').value,
+      command: field('create-command').value,
+      cwd: field('create-cwd').value,
+      env: byId<HTMLTextAreaElement>('create-env').value,
+      startNow: field('create-start').checked,
+    });
+    if (!parsed.ok) {
+      say(parsed.message, 'error');
+      return;
+    }
+    const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    say('Creating…', 'pending');
+    try {
+      const created = await api.createProcess(parsed.value);
+      say(`Created ${created.name} (id ${created.id}), ${created.state}.`, 'ok');
+      form.reset();
+      showPeriod();
+      onCreated(created);
+    } catch (error) {
+      say(error instanceof ApiError ? `Not created: ${error.message}` : `Not created: ${String(error)}`, 'error');
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  };
+  const submitListener = (event: SubmitEvent): void => void onSubmit(event);
+  form.addEventListener('change', onChange);
+  form.addEventListener('submit', submitListener);
+  showPeriod();
+  return () => {
+    form.removeEventListener('change', onChange);
+    form.removeEventListener('submit', submitListener);
+    message.textContent = '';
+  };
+}

@@ -1,0 +1,62 @@
+// Turns the create form's fields into the body of POST /processes. Only what the form itself
+// must interpret (the argv, the env lines) is checked here; everything else is the API's to judge.
+import type { CreateRequest, ProcessType } from './apiTypes.js';
+
+export interface CreateFields {
+  name: string;
+  type: ProcessType;
+  period: string;
+  command: string;
+  cwd: string;
+  env: string;
+  startNow: boolean;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
+  const request: CreateRequest = { name: fields.name.trim(), type: fields.type };
+  if (fields.type === 'PERIODIC' && fields.period.trim() !== '') {
+    const text = fields.period.trim();
+    request.period = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+  }
+  const command = argvOf(fields.command);
+  if (!command.ok) return command;
+  if (command.value.length > 0) request.command = command.value;
+  if (fields.cwd.trim() !== '') request.cwd = fields.cwd.trim();
+  const env = envOf(fields.env);
+  if (!env.ok) return env;
+  if (Object.keys(env.value).length > 0) request.env = env.value;
+  if (fields.startNow) request.state = 'RUNNING';
+  return { ok: true, value: request };
+}
+
+/** A JSON array of strings, or words split on whitespace (no quoting: use JSON for that). */
+export function argvOf(text: string): Parsed<string[]> {
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: true, value: [] };
+  if (!trimmed.startsWith('[')) return { ok: true, value: trimmed.split(/\s+/) };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch (error) {
+    return { ok: false, message: `Command: not a valid JSON array (${error instanceof Error ? error.message : String(error)})` };
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+    return { ok: false, message: 'Command: a JSON command must be an array of strings, like ["sh", "-c", "echo hi"]' };
+  }
+  return { ok: true, value: parsed };
+}
+
+/** NAME=value lines; blank lines are skipped; the value may contain "=". */
+export function envOf(text: string): Parsed<Record<string, string>> {
+  const env: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const equals = line.indexOf('=');
+    if (equals <= 0) return { ok: false, message: `Environment line ${index + 1}: write NAME=value, not "${line}"` };
+    env[line.slice(0, equals).trim()] = line.slice(equals + 1);
+  }
+  return { ok: true, value: env };
+}

@@ -1,0 +1,45 @@
+// How times, durations and exits read on the page.
+import type { LastExit, ManagedProcess, Run } from './apiTypes.js';
+
+export function formatPeriod(process: ManagedProcess): string {
+  return process.period === null ? '—' : formatMs(process.period);
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 10_000) return `${Math.round(ms * 10) / 10} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}
+
+/** Local time of day, to the second (the full ISO time goes in a tooltip). */
+export function formatClock(iso: string | null): string {
+  if (iso === null) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
+}
+
+export function formatDateTime(iso: string | null): string {
+  if (iso === null) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toLocaleDateString()} ${date.toLocaleTimeString(undefined, { hour12: false })}`;
+}
+
+export function formatLastExit(exit: LastExit | null): string {
+  if (exit === null) return '—';
+  return `${exitWords(exit.code, exit.signal, exit.error)} · ${formatMs(exit.durationMs)}`;
+}
+
+export function formatRunExit(run: Run): string {
+  return exitWords(run.exitCode, run.signal, run.error) + (run.endedBySigma ? ' (ended by sigma)' : '');
+}
+
+function exitWords(code: number | null, signal: string | null, error: string | null): string {
+  if (error !== null) return `failed: ${error}`;
+  if (signal !== null) return signal;
+  return code === null ? 'no exit code' : `exit ${code}`;
+}
+
+export function formatCommand(command: string[]): string {
+  return command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}

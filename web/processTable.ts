@@ -1,0 +1,161 @@
+// The process table: one row per process (a card on narrow screens, by CSS), with its
+// operations and the result of the last one asked from this page.
+import type { ManagedProcess, Operation } from './apiTypes.js';
+import { formatClock, formatDateTime, formatLastExit, formatPeriod } from './displayFormats.js';
+import { el } from './elements.js';
+
+export interface ProcessTableActions {
+  operate(process: ManagedProcess, operation: Operation): Promise<ActionOutcome>;
+  remove(process: ManagedProcess): Promise<ActionOutcome | null>;
+  select(process: ManagedProcess): void;
+}
+
+export interface ActionOutcome {
+  ok: boolean;
+  text: string;
+}
+
+const OPERATIONS: readonly Operation[] = ['START', 'SUSPEND', 'RESUME', 'STOP'];
+
+interface RowParts {
+  row: HTMLTableRowElement;
+  cells: Record<'id' | 'name' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
+  nameButton: HTMLButtonElement;
+  stateBadge: HTMLSpanElement;
+  outcome: HTMLParagraphElement;
+  process: ManagedProcess;
+}
+
+export class ProcessTable {
+  private readonly rows = new Map<number, RowParts>();
+  private selectedId: number | null = null;
+
+  constructor(
+    private readonly body: HTMLTableSectionElement,
+    private readonly emptyNote: HTMLElement,
+    private readonly countLabel: HTMLElement,
+    private readonly actions: ProcessTableActions,
+  ) {}
+
+  replaceAll(processes: readonly ManagedProcess[]): void {
+    const keep = new Set(processes.map((process) => process.id));
+    for (const id of [...this.rows.keys()]) if (!keep.has(id)) this.remove(id);
+    for (const process of processes) this.upsert(process);
+  }
+
+  upsert(process: ManagedProcess): void {
+    let parts = this.rows.get(process.id);
+    if (!parts) {
+      parts = this.makeRow(process);
+      this.rows.set(process.id, parts);
+      this.insertInOrder(parts.row, process.id);
+    }
+    parts.process = process;
+    fill(parts, process);
+    this.refreshSummary();
+  }
+
+  remove(id: number): void {
+    this.rows.get(id)?.row.remove();
+    this.rows.delete(id);
+    this.refreshSummary();
+  }
+
+  has(id: number): boolean {
+    return this.rows.has(id);
+  }
+
+  ids(): number[] {
+    return [...this.rows.keys()];
+  }
+
+  markSelected(id: number | null): void {
+    this.selectedId = id;
+    for (const [rowId, parts] of this.rows) {
+      parts.row.classList.toggle('selected', rowId === id);
+      parts.nameButton.setAttribute('aria-pressed', String(rowId === id));
+    }
+  }
+
+  private makeRow(process: ManagedProcess): RowParts {
+    const cell = (label: string, className = ''): HTMLTableCellElement => el('td', { className, attrs: { 'data-label': label } });
+    // The name heads its row, so that a screen reader says which process a button belongs to.
+    const rowHeader = el('th', { className: 'name', attrs: { 'data-label': 'Name', scope: 'row' } });
+    const cells = {
+      id: cell('Id', 'num id'),
+      name: rowHeader,
+      type: cell('Type'),
+      period: cell('Period', 'num'),
+      state: cell('State'),
+      pid: cell('Pid', 'num'),
+      runs: cell('Runs', 'num'),
+      lastExit: cell('Last exit'),
+      nextRelease: cell('Next release'),
+    };
+    const nameButton = el('button', { className: 'link', attrs: { type: 'button', 'aria-pressed': 'false' } });
+    cells.name.append(nameButton);
+    const stateBadge = el('span', { className: 'state' });
+    cells.state.append(stateBadge);
+    const outcome = el('p', { className: 'outcome', attrs: { role: 'status', 'aria-live': 'polite' } });
+    const row = el('tr', { attrs: { 'data-process-id': String(process.id) } }, Object.values(cells));
+    const parts: RowParts = { row, cells, nameButton, stateBadge, outcome, process };
+    nameButton.addEventListener('click', () => this.actions.select(parts.process));
+    const buttons = el('div', { className: 'operations' });
+    for (const operation of OPERATIONS) {
+      buttons.append(this.actionButton(operation, parts, () => this.actions.operate(parts.process, operation)));
+    }
+    buttons.append(this.actionButton('DELETE', parts, () => this.actions.remove(parts.process), 'danger'));
+    row.append(el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, outcome]));
+    if (process.id === this.selectedId) row.classList.add('selected');
+    return parts;
+  }
+
+  private actionButton(label: string, parts: RowParts, act: () => Promise<ActionOutcome | null>, className = ''): HTMLButtonElement {
+    const button = el('button', { className, text: label, attrs: { type: 'button' } });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      parts.outcome.className = 'outcome pending';
+      parts.outcome.textContent = `${label}…`;
+      try {
+        const outcome = await act();
+        if (outcome === null) {
+          parts.outcome.textContent = '';
+          return;
+        }
+        parts.outcome.className = `outcome ${outcome.ok ? 'ok' : 'failed'}`;
+        parts.outcome.textContent = outcome.text;
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
+  private insertInOrder(row: HTMLTableRowElement, id: number): void {
+    const after = [...this.rows.entries()].filter(([otherId]) => otherId > id).sort(([a], [b]) => a - b)[0];
+    this.body.insertBefore(row, after ? after[1].row : null);
+  }
+
+  private refreshSummary(): void {
+    this.emptyNote.hidden = this.rows.size > 0;
+    this.countLabel.textContent = `(${this.rows.size})`;
+  }
+}
+
+function fill(parts: RowParts, process: ManagedProcess): void {
+  const { cells } = parts;
+  cells.id.textContent = String(process.id);
+  parts.nameButton.textContent = process.name;
+  parts.nameButton.setAttribute('aria-label', `${process.name}: show details`);
+  cells.type.textContent = process.type === 'PERIODIC' ? 'periodic' : 'one-shot';
+  cells.period.textContent = formatPeriod(process);
+  parts.stateBadge.textContent = process.state;
+  parts.stateBadge.className = `state state-${process.state.toLowerCase()}`;
+  cells.pid.textContent = process.pid === null ? '—' : String(process.pid);
+  cells.runs.textContent = String(process.runs);
+  cells.lastExit.textContent = formatLastExit(process.lastExit);
+  cells.lastExit.title = process.lastExit ? `at ${formatDateTime(process.lastExit.at)}` : '';
+  cells.lastExit.classList.toggle('bad', process.lastExit !== null && (process.lastExit.error !== null || (process.lastExit.code ?? 0) !== 0));
+  cells.nextRelease.textContent = formatClock(process.nextReleaseAt);
+  cells.nextRelease.title = process.nextReleaseAt ?? '';
+}
