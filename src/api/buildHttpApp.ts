@@ -56,6 +56,23 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       const body = errorBody('SIGMA_ERR_REQUEST_INVALID', error.message);
       void (reply as FastifyReply).code(body.statusCode).type('application/json').send(`${JSON.stringify(body)}\n`);
     },
+    // Requests Node's HTTP parser refuses (a malformed request line or header, an unknown method,
+    // headers past 16 KiB) never reach a route: they are answered here in sigma's shape.
+    clientErrorHandler: (error, socket) => {
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      const body =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? errorBody('SIGMA_ERR_REQUEST_HEADERS_TOO_LARGE', 'the request headers are larger than 16 KiB')
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? errorBody('SIGMA_ERR_REQUEST_TIMEOUT', 'the request did not arrive whole in time')
+            : errorBody('SIGMA_ERR_REQUEST_INVALID', `the request is not valid HTTP (${error.message})`);
+      const text = `${JSON.stringify(body)}\n`;
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+      }
+      socket.destroy(error);
+    },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
