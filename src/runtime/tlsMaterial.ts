@@ -4,7 +4,6 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   readonly key: string;
@@ -58,6 +57,8 @@ async function generateSelfSigned(host: string): Promise<{ private: string; cert
   const notBeforeDate = new Date();
   const notAfterDate = new Date(notBeforeDate);
   notAfterDate.setFullYear(notAfterDate.getFullYear() + 5);
+  // Loaded only when a certificate is made: the daemon does not carry it in memory otherwise.
+  const { generate } = await import('selfsigned');
   return generate([{ name: 'commonName', value: 'localhost' }, { name: 'organizationName', value: 'sigma' }], {
     keyType: 'ec',
     curve: 'P-256',
