@@ -125,25 +125,37 @@ function skipSuspendedReleases(grid: ReleaseGrid | null, nowMs: number): { grid:
   return { grid: advancePast(grid, nowMs), skipped: pointsDueBy(grid, nowMs) };
 }
 
+/**
+ * Points at or before nowMs that a late release timer has not handled yet: STOP cancels that
+ * timer, so they are counted here as the release would have counted them.
+ */
+function pointsLeftByLateTimer(grid: ReleaseGrid | null, nowMs: number): number {
+  return grid ? pointsDueBy(grid, nowMs) : 0;
+}
+
 function stop(p: ProcessSnapshot, nowMs: number): Decision {
   const r = p.runtime;
   const cancel: Effect = { kind: 'CANCEL_RELEASE' };
   switch (r.phase) {
     case 'DORMANT':
       return unchanged(p, OK);
-    case 'WAITING':
-      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', effects: [cancel], outcome: OK });
-    case 'READY':
-      if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', {});
+    case 'WAITING': {
+      const skipped = pointsLeftByLateTimer(r.grid, nowMs);
+      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters: { skipped }, effects: [cancel], outcome: OK });
+    }
+    case 'READY': {
+      const overruns = pointsLeftByLateTimer(r.grid, nowMs);
+      if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', { overruns });
       return change(p, {
         runtime: { phase: 'DORMANT' },
         intent: 'STOPPED',
-        counters: { skipped: r.releaseAtMs === null ? 0 : 1 },
+        counters: { skipped: r.releaseAtMs === null ? 0 : 1, overruns },
         effects: [cancel],
         outcome: OK,
       });
+    }
     case 'RUNNING':
-      return endJob(p, r.job, 'STOPPED', {});
+      return endJob(p, r.job, 'STOPPED', { overruns: pointsLeftByLateTimer(r.grid, nowMs) });
     case 'SUSPENDED': {
       const { skipped } = skipSuspendedReleases(r.grid, nowMs);
       if (r.job) return endJob(p, r.job, 'STOPPED', { skipped });

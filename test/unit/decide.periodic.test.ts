@@ -270,6 +270,26 @@ describe('PERIODIC release grid', () => {
     expect(ds.map((d) => d.next.counters.skipped - before.counters.skipped)).toEqual([0, 1, 3]);
   });
 
+  // A STOP decided after a release point whose timer has not been handled yet (a busy event loop,
+  // or the STOP queued ahead of the release) must still account for that point.
+  it('STOP of a WAITING process after a point its late timer has not released counts the point as skipped', () => {
+    const before = snapshot(TYPE, 'WAITING');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS + PERIOD_MS + 50]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 2 });
+  });
+
+  it('STOP of a RUNNING process after points its late timer has not handled counts them as overruns', () => {
+    const before = snapshot(TYPE, 'RUNNING');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS + 10], [exited(null, 'SIGTERM'), NEXT_RELEASE_MS + 20]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, overruns: 1 });
+  });
+
+  it('STOP of a READY process after a late point: the queued release is skipped, the late point an overrun', () => {
+    const before = snapshot(TYPE, 'READY');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 1, overruns: 1 });
+  });
+
   it('STOP after a suspension of 2 periods counts the 2 points as skipped', () => {
     const ds = run(snapshot(TYPE, 'SUSPENDED_NO_JOB'), [[STOP, NOW_MS + 2 * PERIOD_MS]]);
     expect(counterChange(snapshot(TYPE, 'SUSPENDED_NO_JOB').counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 2 });
