@@ -42,7 +42,7 @@ export function decide(process: ProcessSnapshot, input: Input, nowMs: number): D
     case 'JOB_ENDED':
       return jobEnded(process, input, nowMs);
     case 'SHUTDOWN':
-      return shutdown(process);
+      return shutdown(process, nowMs);
   }
 }
 
@@ -354,12 +354,37 @@ function jobEnded(
   return change(p, { runtime: { phase: 'WAITING', grid }, counters }, record);
 }
 
-function shutdown(p: ProcessSnapshot): Decision {
+function shutdown(p: ProcessSnapshot, nowMs: number): Decision {
   const r = p.runtime;
   const job = jobOf(r);
-  if (job) return endJob(p, job, p.intent, {});
+  const late = releasesLeftAtShutdown(r, nowMs);
+  if (job) return endJob(p, job, p.intent, late);
   if (r.phase === 'DORMANT') return unchanged(p);
   // A release still queued never runs: it is skipped, like any other.
-  const skipped = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
-  return change(p, { runtime: { phase: 'DORMANT' }, counters: { skipped }, effects: [{ kind: 'CANCEL_RELEASE' }] });
+  const queued = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
+  return change(p, {
+    runtime: { phase: 'DORMANT' },
+    counters: { ...late, skipped: (late.skipped ?? 0) + queued },
+    effects: [{ kind: 'CANCEL_RELEASE' }],
+  });
+}
+
+/**
+ * The release points due by the shutdown that no timer has handled, counted as they would have
+ * been (the next boot starts a fresh grid): skipped while WAITING or suspended, overruns while
+ * a job is queued, launching or running.
+ */
+function releasesLeftAtShutdown(r: Runtime, nowMs: number): Partial<Counters> {
+  switch (r.phase) {
+    case 'WAITING':
+      return { skipped: pointsLeftByLateTimer(r.grid, nowMs) };
+    case 'SUSPENDED':
+      return { skipped: skipSuspendedReleases(r.grid, nowMs).skipped };
+    case 'READY':
+    case 'LAUNCHING':
+    case 'RUNNING':
+      return { overruns: pointsLeftByLateTimer(r.grid, nowMs) };
+    default:
+      return {};
+  }
 }
