@@ -42,7 +42,7 @@ export function decide(process: ProcessSnapshot, input: Input, nowMs: number): D
     case 'JOB_ENDED':
       return jobEnded(process, input, nowMs);
     case 'SHUTDOWN':
-      return shutdown(process);
+      return shutdown(process, nowMs);
   }
 }
 
@@ -125,25 +125,37 @@ function skipSuspendedReleases(grid: ReleaseGrid | null, nowMs: number): { grid:
   return { grid: advancePast(grid, nowMs), skipped: pointsDueBy(grid, nowMs) };
 }
 
+/**
+ * Points at or before nowMs that a late release timer has not handled yet: STOP cancels that
+ * timer, so they are counted here as the release would have counted them.
+ */
+function pointsLeftByLateTimer(grid: ReleaseGrid | null, nowMs: number): number {
+  return grid ? pointsDueBy(grid, nowMs) : 0;
+}
+
 function stop(p: ProcessSnapshot, nowMs: number): Decision {
   const r = p.runtime;
   const cancel: Effect = { kind: 'CANCEL_RELEASE' };
   switch (r.phase) {
     case 'DORMANT':
       return unchanged(p, OK);
-    case 'WAITING':
-      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', effects: [cancel], outcome: OK });
-    case 'READY':
-      if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', {});
+    case 'WAITING': {
+      const skipped = pointsLeftByLateTimer(r.grid, nowMs);
+      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters: { skipped }, effects: [cancel], outcome: OK });
+    }
+    case 'READY': {
+      const overruns = pointsLeftByLateTimer(r.grid, nowMs);
+      if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', { overruns });
       return change(p, {
         runtime: { phase: 'DORMANT' },
         intent: 'STOPPED',
-        counters: { skipped: r.releaseAtMs === null ? 0 : 1 },
+        counters: { skipped: r.releaseAtMs === null ? 0 : 1, overruns },
         effects: [cancel],
         outcome: OK,
       });
+    }
     case 'RUNNING':
-      return endJob(p, r.job, 'STOPPED', {});
+      return endJob(p, r.job, 'STOPPED', { overruns: pointsLeftByLateTimer(r.grid, nowMs) });
     case 'SUSPENDED': {
       const { skipped } = skipSuspendedReleases(r.grid, nowMs);
       if (r.job) return endJob(p, r.job, 'STOPPED', { skipped });
@@ -342,12 +354,37 @@ function jobEnded(
   return change(p, { runtime: { phase: 'WAITING', grid }, counters }, record);
 }
 
-function shutdown(p: ProcessSnapshot): Decision {
+function shutdown(p: ProcessSnapshot, nowMs: number): Decision {
   const r = p.runtime;
   const job = jobOf(r);
-  if (job) return endJob(p, job, p.intent, {});
+  const late = releasesLeftAtShutdown(r, nowMs);
+  if (job) return endJob(p, job, p.intent, late);
   if (r.phase === 'DORMANT') return unchanged(p);
   // A release still queued never runs: it is skipped, like any other.
-  const skipped = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
-  return change(p, { runtime: { phase: 'DORMANT' }, counters: { skipped }, effects: [{ kind: 'CANCEL_RELEASE' }] });
+  const queued = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
+  return change(p, {
+    runtime: { phase: 'DORMANT' },
+    counters: { ...late, skipped: (late.skipped ?? 0) + queued },
+    effects: [{ kind: 'CANCEL_RELEASE' }],
+  });
+}
+
+/**
+ * The release points due by the shutdown that no timer has handled, counted as they would have
+ * been (the next boot starts a fresh grid): skipped while WAITING or suspended, overruns while
+ * a job is queued, launching or running.
+ */
+function releasesLeftAtShutdown(r: Runtime, nowMs: number): Partial<Counters> {
+  switch (r.phase) {
+    case 'WAITING':
+      return { skipped: pointsLeftByLateTimer(r.grid, nowMs) };
+    case 'SUSPENDED':
+      return { skipped: skipSuspendedReleases(r.grid, nowMs).skipped };
+    case 'READY':
+    case 'LAUNCHING':
+    case 'RUNNING':
+      return { overruns: pointsLeftByLateTimer(r.grid, nowMs) };
+    default:
+      return {};
+  }
 }

@@ -270,6 +270,41 @@ describe('PERIODIC release grid', () => {
     expect(ds.map((d) => d.next.counters.skipped - before.counters.skipped)).toEqual([0, 1, 3]);
   });
 
+  // A STOP decided after a release point whose timer has not been handled yet (a busy event loop,
+  // or the STOP queued ahead of the release) must still account for that point.
+  it('STOP of a WAITING process after a point its late timer has not released counts the point as skipped', () => {
+    const before = snapshot(TYPE, 'WAITING');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS + PERIOD_MS + 50]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 2 });
+  });
+
+  it('STOP of a RUNNING process after points its late timer has not handled counts them as overruns', () => {
+    const before = snapshot(TYPE, 'RUNNING');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS + 10], [exited(null, 'SIGTERM'), NEXT_RELEASE_MS + 20]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, overruns: 1 });
+  });
+
+  it('STOP of a READY process after a late point: the queued release is skipped, the late point an overrun', () => {
+    const before = snapshot(TYPE, 'READY');
+    const ds = run(before, [[STOP, NEXT_RELEASE_MS]]);
+    expect(counterChange(before.counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 1, overruns: 1 });
+  });
+
+  // The next boot starts a fresh grid: the points due by a shutdown are accounted for by it.
+  it('SHUTDOWN after late points counts them as STOP does: skipped when WAITING or suspended, overruns while a job runs', () => {
+    const cases = [
+      ['WAITING', NEXT_RELEASE_MS + PERIOD_MS + 50, { skipped: 2 }],
+      ['RUNNING', NEXT_RELEASE_MS + 10, { overruns: 1 }],
+      ['SUSPENDED_NO_JOB', NOW_MS + 2 * PERIOD_MS, { skipped: 2 }],
+    ] as const;
+    for (const [phase, atMs, expected] of cases) {
+      const before = snapshot(TYPE, phase);
+      const ds = run(before, [[SHUTDOWN, atMs], ...(phase === 'RUNNING' ? [[exited(null, 'SIGTERM'), atMs + 10] as const] : [])]);
+      expect(counterChange(before.counters, last(ds).next.counters), phase).toEqual({ ...ZERO_COUNTERS, ...expected });
+      expect(last(ds).next.intent, `${phase}: the intent is kept for the next boot`).toBe(before.intent);
+    }
+  });
+
   it('STOP after a suspension of 2 periods counts the 2 points as skipped', () => {
     const ds = run(snapshot(TYPE, 'SUSPENDED_NO_JOB'), [[STOP, NOW_MS + 2 * PERIOD_MS]]);
     expect(counterChange(snapshot(TYPE, 'SUSPENDED_NO_JOB').counters, last(ds).next.counters)).toEqual({ ...ZERO_COUNTERS, skipped: 2 });

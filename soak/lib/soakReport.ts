@@ -1,0 +1,221 @@
+// The soak's verdict, its printed tables and soak/results/latest.json.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { CpuTimes } from './daemonUnderTest.js';
+import type { DaemonLogSummary } from './daemonLogSummary.js';
+import type { DaemonMetrics } from './daemonMetrics.js';
+import { summarize, type Summary } from './latencySummary.js';
+import type { Leftover } from './leftoverJobs.js';
+import type { ProcessAccounting } from './releaseAccounting.js';
+import { REQUEST_KINDS, type KindFigures, type RequestError, type RequestKind, type SlowRequest } from './requestLedger.js';
+import type { SoakOptions } from './soakOptions.js';
+import { textTable } from './textTable.js';
+
+export interface MachineInfo {
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly loadAverage: number[];
+  readonly node: string;
+}
+
+export interface SoakResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly options: SoakOptions;
+  readonly machine: { readonly atStart: MachineInfo; readonly atEnd: MachineInfo };
+  readonly daemon: {
+    readonly pid: number;
+    readonly url: string;
+    readonly stop: { code: number | null; signal: string | null; killed: boolean; stopMs: number } | null;
+  };
+  readonly phasesS: { readonly setup: number; readonly load: number; readonly teardown: number };
+  /** Each client's first request: TCP connect, TLS handshake and an answer. */
+  readonly connectMs: Summary;
+  readonly requests: {
+    readonly overall: KindFigures;
+    readonly byKind: Record<RequestKind, KindFigures>;
+    readonly perSecond: number;
+    readonly errorSamples: RequestError[];
+    readonly slowest: SlowRequest[];
+  };
+  readonly releases: ProcessAccounting[];
+  readonly latenessMs: number[];
+  readonly rss: {
+    readonly startKiB: number;
+    readonly endKiB: number;
+    readonly limitPercent: number;
+    readonly samples: { atS: number; rssKiB: number }[];
+    readonly heapSamples: { atS: number; heapUsedKiB: number; externalKiB: number; eventLoopLagMaxMs: number }[];
+  };
+  readonly warmup: { readonly seconds: number; readonly requests: number; readonly errors: number; readonly errorSamples: RequestError[] };
+  readonly cpu: { readonly duringLoad: CpuTimes; readonly total: CpuTimes; readonly loadS: number; readonly runnerDuringLoadMs: number };
+  readonly daemonMetrics: DaemonMetrics | null;
+  readonly leftovers: Leftover[];
+  readonly daemonLog: DaemonLogSummary;
+}
+
+export interface Verdict {
+  readonly pass: boolean;
+  readonly reasons: string[];
+}
+
+export function machineInfo(): MachineInfo {
+  const cpuList = cpus();
+  return {
+    cores: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? 'unknown',
+    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
+    node: process.version,
+  };
+}
+
+export function rssGrowthPercent(results: SoakResults): number {
+  return ((results.rss.endKiB - results.rss.startKiB) / results.rss.startKiB) * 100;
+}
+
+export function verdictOf(results: SoakResults): Verdict {
+  const reasons: string[] = [];
+  const errors = results.requests.overall.errors + results.warmup.errors;
+  if (errors > 0) reasons.push(`${errors} request error(s): non-2xx answers that no other request explains, or no answer at all`);
+  const unaccounted = results.releases.filter((p) => p.difference !== 0);
+  if (unaccounted.length > 0) reasons.push(`releases not accounted for in ${unaccounted.length} process(es)`);
+  const growth = rssGrowthPercent(results);
+  if (growth >= results.rss.limitPercent) reasons.push(`daemon RSS grew ${growth.toFixed(1)}% (limit: under ${results.rss.limitPercent}%)`);
+  if (results.leftovers.length > 0) reasons.push(`${results.leftovers.length} job process(es) outlived the daemon (killed)`);
+  const stop = results.daemon.stop;
+  if (stop && (stop.killed || stop.code !== 0)) reasons.push(`the daemon did not exit 0 on SIGTERM (${stop.killed ? 'killed' : `${stop.signal ?? stop.code}`})`);
+  return { pass: reasons.length === 0, reasons };
+}
+
+const ms = (value: number): string => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+const mib = (kib: number): string => (kib / 1024).toFixed(1);
+
+export function printReport(results: SoakResults, verdict: Verdict, print: (line: string) => void): void {
+  const { overall, byKind, perSecond } = results.requests;
+  print('');
+  print(`connections: ${results.connectMs.count} opened during the setup, p50 ${ms(results.connectMs.p50)} ms, max ${ms(results.connectMs.max)} ms`);
+  print(`warm-up (part of the setup): ${results.warmup.requests} requests in ${results.warmup.seconds} s, errors ${results.warmup.errors}`);
+  print(`requests: ${overall.requests} in ${results.phasesS.load.toFixed(1)} s = ${perSecond.toFixed(0)}/s; errors ${overall.errors}`);
+  const kindRow = (name: string, f: KindFigures): string[] => [
+    name,
+    String(f.requests),
+    ms(f.latencyMs.p50),
+    ms(f.latencyMs.p99),
+    ms(f.latencyMs.max),
+    String(f.expectedNon2xx),
+    String(f.failedOperations),
+    String(f.errors),
+  ];
+  const rows = REQUEST_KINDS.filter((kind) => byKind[kind].requests > 0 || byKind[kind].errors > 0).map((kind) => kindRow(kind, byKind[kind]));
+  print(textTable(['kind', 'requests', 'p50 ms', 'p99 ms', 'max ms', '409/404 expected', 'FAILED result', 'errors'], [...rows, kindRow('all', overall)]));
+  const seen = results.daemonMetrics;
+  if (seen) {
+    const within = Object.entries(seen.requestsWithinMs)
+      .filter(([bound]) => ['5', '100', '1000'].includes(bound))
+      .map(([bound, share]) => `${(share * 100).toFixed(1)}% within ${bound} ms`)
+      .join(', ');
+    print(
+      `the daemon's own view (/metrics): ${seen.requests} requests, mean ${ms(seen.requestMeanMs)} ms from arrival to answer (${within}); ` +
+        `its event loop's longest delay in any 5 s window of the load: ${ms(Math.max(...results.rss.heapSamples.map((sample) => sample.eventLoopLagMaxMs)))} ms`,
+    );
+  }
+  const slowest = results.requests.slowest.slice(0, 3);
+  if (slowest.length > 0) print(`slowest: ${slowest.map((r) => `${r.request} sent at ${r.sentAtS} s took ${r.latencyMs} ms`).join('; ')}`);
+  for (const sample of [...results.warmup.errorSamples, ...results.requests.errorSamples].slice(0, 10)) {
+    print(`  error at ${sample.atS.toFixed(1)} s: ${sample.request} -> ${sample.status ?? 'no answer'} ${sample.detail}`);
+  }
+
+  const totals = results.releases.reduce(
+    (sum, p) => ({
+      dueMin: sum.dueMin + p.dueMin,
+      dueMax: sum.dueMax + p.dueMax,
+      runs: sum.runs + p.counters.runs,
+      overruns: sum.overruns + p.counters.overruns,
+      skipped: sum.skipped + p.counters.skipped,
+      spawnFailures: sum.spawnFailures + p.spawnFailures,
+      accounted: sum.accounted + p.accounted,
+    }),
+    { dueMin: 0, dueMax: 0, runs: 0, overruns: 0, skipped: 0, spawnFailures: 0, accounted: 0 },
+  );
+  const due = totals.dueMin === totals.dueMax ? String(totals.dueMin) : `${totals.dueMin}..${totals.dueMax}`;
+  print('');
+  print(
+    `releases (${results.releases.length} PERIODIC): due ${due}; made (runs) ${totals.runs}, overruns ${totals.overruns}, ` +
+      `skipped ${totals.skipped}, failed spawns ${totals.spawnFailures}; accounted ${totals.accounted}`,
+  );
+  const unaccounted = results.releases.filter((p) => p.difference !== 0);
+  if (unaccounted.length === 0) print('every release accounted for');
+  for (const p of unaccounted) {
+    const range = p.dueMin === p.dueMax ? String(p.dueMin) : `${p.dueMin}..${p.dueMax}`;
+    const difference = p.difference === null ? '?' : p.difference > 0 ? `+${p.difference}` : String(p.difference);
+    print(
+      `  ${p.name} (id ${p.id}): due ${range}, accounted ${p.accounted} (runs ${p.counters.runs}, overruns ${p.counters.overruns}, ` +
+        `skipped ${p.counters.skipped}, failed spawns ${p.spawnFailures}; failures ${p.counters.failures}), difference ${difference}${p.note ? `: ${p.note}` : ''}`,
+    );
+  }
+  const lateness = summarize(results.latenessMs);
+  print(
+    `release lateness (${lateness.count} runs read of ${totals.runs}): p50 ${ms(lateness.p50)} ms, p99 ${ms(lateness.p99)} ms, max ${ms(lateness.max)} ms`,
+  );
+
+  const { rss, cpu } = results;
+  const loadCpuMs = cpu.duringLoad.userMs + cpu.duringLoad.systemMs;
+  print('');
+  print(`daemon RSS: ${mib(rss.startKiB)} MiB after setup, ${mib(rss.endKiB)} MiB at the end of the load (${signed(rssGrowthPercent(results))}%)`);
+  if (rss.samples.length > 0) {
+    const rssValues = rss.samples.map((sample) => sample.rssKiB);
+    print(`  RSS during the load: min ${mib(Math.min(...rssValues))} MiB, max ${mib(Math.max(...rssValues))} MiB`);
+  }
+  if (rss.heapSamples.length > 1) {
+    const first = rss.heapSamples[0] as (typeof rss.heapSamples)[number];
+    const last = rss.heapSamples[rss.heapSamples.length - 1] as (typeof rss.heapSamples)[number];
+    print(
+      `  V8 heap used (/metrics, every 5 s): ${mib(first.heapUsedKiB)} MiB at ${first.atS} s, ${mib(last.heapUsedKiB)} MiB at ${last.atS} s, ` +
+        `lowest ${mib(Math.min(...rss.heapSamples.map((sample) => sample.heapUsedKiB)))} MiB; external ${mib(first.externalKiB)} -> ${mib(last.externalKiB)} MiB`,
+    );
+  }
+  print(
+    `daemon CPU during the load: ${(cpu.duringLoad.userMs / 1000).toFixed(1)} s user + ${(cpu.duringLoad.systemMs / 1000).toFixed(1)} s system ` +
+      `= ${((loadCpuMs / 1000 / cpu.loadS) * 100).toFixed(0)}% of one core; its jobs ${(cpu.duringLoad.childrenMs / 1000).toFixed(1)} s; ` +
+      `whole life ${((cpu.total.userMs + cpu.total.systemMs) / 1000).toFixed(1)} s`,
+  );
+  print(`soak clients' own CPU during the load: ${((cpu.runnerDuringLoadMs / 1000 / cpu.loadS) * 100).toFixed(0)}% of one core`);
+  const stop = results.daemon.stop;
+  if (stop) print(`daemon stop (SIGTERM): ${stop.killed ? 'KILLED after the timeout' : `exit ${stop.signal ?? stop.code}`} in ${Math.round(stop.stopMs)} ms`);
+  print(`job processes left after the daemon: ${results.leftovers.length}`);
+  for (const leftover of results.leftovers) print(`  killed pid ${leftover.pid} (${leftover.stat}) ${leftover.args}`);
+  const daemonLog = results.daemonLog;
+  print(`daemon log: ${daemonLog.errors} error(s), ${daemonLog.warnings} warning(s)`);
+  for (const message of daemonLog.firstMessages) print(`  ${message}`);
+  print(
+    `machine: ${results.machine.atStart.cores} x ${results.machine.atStart.cpuModel}; load average ` +
+      `${results.machine.atStart.loadAverage.join(' ')} at the start, ${results.machine.atEnd.loadAverage.join(' ')} at the end`,
+  );
+  print('');
+  if (verdict.pass) print('PASS');
+  else for (const reason of verdict.reasons) print(`FAIL: ${reason}`);
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+}
+
+export function writeResults(dir: string, results: SoakResults, verdict: Verdict): string {
+  const path = join(dir, 'latest.json');
+  const lateness: Summary = summarize(results.latenessMs);
+  const { latenessMs: _samples, ...rest } = results;
+  const document = {
+    verdict,
+    ...rest,
+    rss: { ...results.rss, growthPercent: rssGrowthPercent(results) },
+    latenessMs: lateness,
+    releases: {
+      processes: results.releases.length,
+      unaccounted: results.releases.filter((p) => p.difference !== 0),
+      perProcess: results.releases,
+    },
+  };
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  return path;
+}
