@@ -21,6 +21,12 @@ export interface AuditTrailOptions {
 }
 
 const CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * Refused before the token was accepted: not kept, or anyone could push the real entries out of
+ * the trail (they still count in the request metrics).
+ */
+const UNAUTHENTICATED_CODES = new Set(['SIGMA_ERR_AUTH_MISSING', 'SIGMA_ERR_AUTH_INVALID', 'SIGMA_ERR_AUTH_THROTTLED']);
+const PATH_KEPT_CHARACTERS = 512;
 const AUDIT_LIMIT = { default: 100, max: 1000 } as const;
 
 /** What the answer said, read while it is sent. */
@@ -49,12 +55,13 @@ export function recordChanges(app: FastifyInstance, { audit, clock, logger }: Au
   app.addHook('onResponse', async (request, reply) => {
     if (!CHANGING_METHODS.has(request.method)) return;
     const answer = outcomes.get(request) ?? { processId: idFromPath(request), outcome: `status ${reply.statusCode}` };
+    if (UNAUTHENTICATED_CODES.has(answer.outcome)) return;
     try {
       audit.recordAudit({
         atMs: clock(),
         address: request.ip,
         method: request.method,
-        path: request.url.split('?', 1)[0] ?? '',
+        path: (request.url.split('?', 1)[0] ?? '').slice(0, PATH_KEPT_CHARACTERS),
         processId: answer.processId,
         status: reply.statusCode,
         outcome: answer.outcome,
@@ -72,7 +79,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
       schema: {
         tags: ['system'],
         summary: 'Audit trail',
-        description: `Every request that changed or tried to change something (POST, PUT, PATCH, DELETE), newest first: when, the client address, the path, the process, the status and the outcome. The node keeps the last 10000.`,
+        description: `Every request with the token that changed or tried to change something (POST, PUT, PATCH, DELETE), newest first: when, the client address, the path, the process, the status and the outcome. Requests refused for a missing or wrong token are not kept (they count in /metrics). The node keeps the last 10000.`,
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_LIMIT.max, description: `How many entries (default ${AUDIT_LIMIT.default}).` })),

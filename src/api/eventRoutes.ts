@@ -48,8 +48,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       const live = streams.begin(reply);
       const out = new PassThrough();
       const send = (frame: string): void => {
-        if (out.writableLength > MAX_UNREAD_BYTES) live.abort();
-        else out.write(frame);
+        if (out.writableLength <= MAX_UNREAD_BYTES) {
+          out.write(frame);
+          return;
+        }
+        // Its connection goes too: ending the stream would wait for it to read what is queued.
+        live.abort();
+        reply.raw.destroy();
       };
       out.write('retry: 2000\n\n');
       if (lastEventId !== null) {

@@ -20,8 +20,9 @@ export function validationMessage(errors: FastifySchemaValidationError[], dataVa
       return `${where} needs the field "${String(params.missingProperty)}"`;
     case 'maxProperties':
     case 'minProperties':
-      return dataVar === 'body' && error.instancePath === ''
-        ? `${where} ${error.message ?? 'is invalid'} (send exactly one of "operation" or "type")`
+      // The body's own description says what it takes (e.g. exactly one of two fields).
+      return schema?.description
+        ? `${where} ${error.message ?? 'is invalid'}: ${schema.description}`
         : `${where} ${error.message ?? 'is invalid'}`;
     default:
       return `${where} ${error.message ?? 'is invalid'}`;

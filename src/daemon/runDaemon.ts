@@ -51,10 +51,11 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
-  const nodeId = store.nodeId();
+  const { nodeId, copied } = store.claimNode();
+  if (copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
   // Before anything is started: nothing a previous daemon left behind runs unmanaged.
   await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });
-  const events = new ProcessEvents(firstEventId(Date.now()));
+  const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
   const supervisor = new Supervisor({
     store,
     launcher: new ProcessGroupLauncher(),

@@ -4,6 +4,8 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const CHUNK_BYTES = 64 * 1024;
+/** The most of a log a `tail` reads back through. */
+export const TAIL_SCAN_BYTES = 4 * 1024 * 1024;
 const FOLLOW_POLL_MS = 200;
 const NEWLINE = 0x0a;
 
@@ -50,14 +52,18 @@ async function* readRange(path: string, fromOffset: number, endOffset: number): 
   }
 }
 
-/** The last `count` lines of the parts (oldest part first), read backwards from the end. */
+/**
+ * The last `count` lines of the parts (oldest part first), read backwards from the end, looking
+ * at no more than TAIL_SCAN_BYTES: a log without newlines cannot make one answer hold both files.
+ */
 async function lastLines(parts: readonly { path: string; endOffset: number }[], count: number): Promise<Buffer> {
   if (count === 0) return Buffer.alloc(0);
   const pieces: Buffer[] = [];
+  let scannedBytes = 0;
   let newlines = 0;
   let endsWithNewline: boolean | null = null;
   // One newline more than lines wanted marks where the first wanted line begins.
-  const enough = (): boolean => newlines - (endsWithNewline ? 1 : 0) >= count;
+  const enough = (): boolean => newlines - (endsWithNewline ? 1 : 0) >= count || scannedBytes >= TAIL_SCAN_BYTES;
   for (const part of [...parts].reverse()) {
     if (enough()) break;
     const file = await open(part.path, 'r').catch(() => null);
@@ -65,13 +71,14 @@ async function lastLines(parts: readonly { path: string; endOffset: number }[], 
     try {
       let position = Math.min((await file.stat()).size, part.endOffset);
       while (position > 0 && !enough()) {
-        const size = Math.min(CHUNK_BYTES, position);
+        const size = Math.min(CHUNK_BYTES, position, TAIL_SCAN_BYTES - scannedBytes);
         position -= size;
         const buffer = Buffer.allocUnsafe(size);
         const { bytesRead } = await file.read(buffer, 0, size, position);
         const piece = buffer.subarray(0, bytesRead);
         endsWithNewline ??= piece[piece.length - 1] === NEWLINE;
         pieces.unshift(piece);
+        scannedBytes += bytesRead;
         for (const byte of piece) if (byte === NEWLINE) newlines += 1;
       }
     } finally {
@@ -79,12 +86,19 @@ async function lastLines(parts: readonly { path: string; endOffset: number }[], 
     }
   }
   const all = Buffer.concat(pieces);
-  let start = all.length - (endsWithNewline ? 1 : 0);
-  for (let found = 0; found < count && start > 0; found += 1) {
-    start = all.lastIndexOf(NEWLINE, start - 1);
-    if (start === -1) return all;
+  // Walk back over `count` line ends, the last one (if the output ends with one) aside.
+  let searchEnd = all.length - (endsWithNewline ? 1 : 0);
+  for (let found = 0; found < count; found += 1) {
+    const newline = searchEnd > 0 ? all.lastIndexOf(NEWLINE, searchEnd - 1) : -1;
+    if (newline === -1) {
+      // Fewer lines than asked: all of them, unless the scan stopped inside a line.
+      if (scannedBytes < TAIL_SCAN_BYTES) return all;
+      const firstNewline = all.indexOf(NEWLINE);
+      return firstNewline === -1 || firstNewline === all.length - 1 ? all : all.subarray(firstNewline + 1);
+    }
+    searchEnd = newline;
   }
-  return start <= 0 ? all : all.subarray(start + 1);
+  return all.subarray(searchEnd + 1);
 }
 
 /**

@@ -43,6 +43,15 @@ export function findMarkedProcesses(nodeId: string): MarkedProcess[] {
   return found;
 }
 
+/** Whether the process carries this node's mark; null when its environment cannot be read. */
+export function hasNodeMark(pid: number, nodeId: string): boolean | null {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${NODE_ID_VARIABLE}=${nodeId}`);
+  } catch {
+    return null;
+  }
+}
+
 export interface EndResult {
   /** Whether SIGKILL was needed. */
   readonly killed: boolean;

@@ -1,7 +1,7 @@
 // The node's data in one SQLite file (WAL): definitions, intent, counters, last exit, run history.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
 import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
@@ -63,8 +63,12 @@ export interface StoredAuditEntry extends AuditEntry {
 export type Durability = 'acknowledged' | 'background';
 
 export interface ProcessStore {
-  /** This node's id: made once, kept for the life of the store. */
-  nodeId(): string;
+  /**
+   * This node's id, made once and kept for the life of the store file. A store found in another
+   * file than the one that made its id (a copied or restored data dir) is a new node: it gets a
+   * new id and forgets the jobs it recorded, which belong to the original (`copied` is then true).
+   */
+  claimNode(): { readonly nodeId: string; readonly copied: boolean };
   loadAll(): StoredProcess[];
   insert(definition: NewProcessDefinition): number;
   /** Replaces the definition of a process (its name and id stay). */
@@ -128,9 +132,15 @@ export class SqliteStore implements ProcessStore {
   private durability: Durability | null = null;
   private readonly statements;
 
+  /** The store file itself (device and inode): a copy of the data dir has another. */
+  private readonly fileIdentity: string;
+
   constructor(path: string) {
     // Created owner-only before SQLite opens it; the WAL and shm files take the same mode.
-    closeSync(openSync(path, 'a', 0o600));
+    const fd = openSync(path, 'a', 0o600);
+    const { dev, ino } = fstatSync(fd);
+    closeSync(fd);
+    this.fileIdentity = `${dev}:${ino}`;
     this.db = new Database(path);
     try {
       // One daemon per store: the first takes an exclusive lock and holds it until it closes
@@ -183,13 +193,20 @@ export class SqliteStore implements ProcessStore {
     };
   }
 
-  nodeId(): string {
-    const stored = this.db.prepare("SELECT value FROM node WHERE key = 'id'").get() as { value: string } | undefined;
-    if (stored) return stored.value;
-    const id = randomBytes(12).toString('base64url');
+  claimNode(): { readonly nodeId: string; readonly copied: boolean } {
+    const read = (key: string): string | null =>
+      (this.db.prepare('SELECT value FROM node WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+    const storedId = read('id');
+    if (storedId !== null && read('file') === this.fileIdentity) return { nodeId: storedId, copied: false };
+    const nodeId = randomBytes(12).toString('base64url');
     this.setDurability('acknowledged');
-    this.db.prepare("INSERT INTO node (key, value) VALUES ('id', ?)").run(id);
-    return id;
+    this.db.transaction(() => {
+      const put = this.db.prepare('INSERT INTO node (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+      put.run('id', nodeId);
+      put.run('file', this.fileIdentity);
+      if (storedId !== null) this.db.exec('UPDATE processes SET job_pid = NULL, job_started_at_ms = NULL, job_start_ticks = NULL');
+    })();
+    return { nodeId, copied: storedId !== null };
   }
 
   loadAll(): StoredProcess[] {

@@ -4,9 +4,9 @@
 // what an adopted job did could never be shown truthfully. A started process is then started
 // again as after any restart.
 import type { LastExit, RunRecord } from '../core/processModel.js';
-import { endProcesses, findMarkedProcesses, type MarkedProcess } from '../runtime/markedProcesses.js';
+import { endProcesses, findMarkedProcesses, hasNodeMark, type MarkedProcess } from '../runtime/markedProcesses.js';
 import { isSameLiveProcess } from '../runtime/processGroup.js';
-import type { ProcessStore } from '../runtime/sqliteStore.js';
+import type { ProcessStore, StoredProcess } from '../runtime/sqliteStore.js';
 import type { SupervisorLogger } from './supervisor.js';
 
 export interface OrphanRecoveryOptions {
@@ -22,44 +22,47 @@ const ENDED_UNSEEN = 'ended while no daemon was watching; its exit status is unk
 /** Ends every job of this node still alive from an earlier daemon; answers how many processes it ended. */
 export async function endOrphans({ store, nodeId, clock, logger }: OrphanRecoveryOptions): Promise<number> {
   const marked = findMarkedProcesses(nodeId);
-  let ended = 0;
-  for (const entry of store.loadAll()) {
-    const { id: processId, spec } = entry.definition;
-    const strays = marked.filter((found) => found.processId === processId);
-    const job = entry.job;
-    if (!job && strays.length === 0) continue;
-    const leaderAlive = job !== null && isSameLiveProcess(job.pid, job.startTicks);
-    const targets: { pid: number; startTicks: number | null }[] = [...strays];
-    if (leaderAlive && !strays.some((stray) => stray.pid === job.pid)) targets.push({ pid: job.pid, startTicks: job.startTicks });
-    const result = targets.length > 0 ? await endProcesses(targets, spec.stopTimeoutMs) : { killed: false, left: [] };
-    ended += targets.length;
-    if (targets.length > 0) {
-      logger.warn({ processId, pids: targets.map((target) => target.pid), left: result.left }, 'ended processes a previous daemon left running');
-    }
-    if (!job) continue;
-    const endedAtMs = clock();
-    const error = result.left.length > 0 ? `${LEFT_RUNNING}; could not end: ${result.left.join(', ')}` : leaderAlive ? LEFT_RUNNING : ENDED_UNSEEN;
-    const signal = leaderAlive ? (result.killed ? 'SIGKILL' : 'SIGTERM') : null;
-    const run: RunRecord = {
-      pid: job.pid,
-      startedAtMs: job.startedAtMs,
-      endedAtMs,
-      exitCode: null,
-      signal,
-      releaseAtMs: null,
-      error,
-      endedBySigma: leaderAlive,
-    };
-    const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error };
-    store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null }, run, 'acknowledged');
-  }
+  const entries = store.loadAll();
+  // All at once: a boot waits for the longest grace, not for their sum.
+  const ended = await Promise.all(entries.map((entry) => endOrphansOf(entry, marked, { store, nodeId, clock, logger })));
   // Marked processes of a process that no longer exists.
-  const known = new Set(store.loadAll().map((entry) => entry.definition.id));
+  const known = new Set(entries.map((entry) => entry.definition.id));
   const ownerless: MarkedProcess[] = marked.filter((found) => !known.has(found.processId));
   if (ownerless.length > 0) {
     const result = await endProcesses(ownerless, 0);
-    ended += ownerless.length;
     logger.warn({ pids: ownerless.map((found) => found.pid), left: result.left }, 'ended processes of deleted processes that a previous daemon left running');
   }
-  return ended;
+  return ended.reduce((sum, count) => sum + count, ownerless.length);
+}
+
+async function endOrphansOf(entry: StoredProcess, marked: readonly MarkedProcess[], { store, nodeId, clock, logger }: OrphanRecoveryOptions): Promise<number> {
+  const { id: processId, spec } = entry.definition;
+  const strays = marked.filter((found) => found.processId === processId);
+  const job = entry.job;
+  if (!job && strays.length === 0) return 0;
+  // The recorded leader, if it is still the same process (start time) and ours (the mark).
+  const leaderAlive = job !== null && isSameLiveProcess(job.pid, job.startTicks) && hasNodeMark(job.pid, nodeId) !== false;
+  const targets: { pid: number; startTicks: number | null }[] = [...strays];
+  if (leaderAlive && !strays.some((stray) => stray.pid === job.pid)) targets.push({ pid: job.pid, startTicks: job.startTicks });
+  const result = targets.length > 0 ? await endProcesses(targets, spec.stopTimeoutMs) : { killed: false, left: [] };
+  if (targets.length > 0) {
+    logger.warn({ processId, pids: targets.map((target) => target.pid), left: result.left }, 'ended processes a previous daemon left running');
+  }
+  if (!job) return targets.length;
+  const endedAtMs = clock();
+  const error = result.left.length > 0 ? `${LEFT_RUNNING}; could not end: ${result.left.join(', ')}` : leaderAlive ? LEFT_RUNNING : ENDED_UNSEEN;
+  const signal = leaderAlive ? (result.killed ? 'SIGKILL' : 'SIGTERM') : null;
+  const run: RunRecord = {
+    pid: job.pid,
+    startedAtMs: job.startedAtMs,
+    endedAtMs,
+    exitCode: null,
+    signal,
+    releaseAtMs: null,
+    error,
+    endedBySigma: leaderAlive,
+  };
+  const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error };
+  store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null }, run, 'acknowledged');
+  return targets.length;
 }

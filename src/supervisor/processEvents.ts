@@ -43,6 +43,8 @@ export class ProcessEvents {
 
   constructor(
     private readonly firstId: number,
+    /** A listener that throws must not break the step that emitted the event. */
+    private readonly onListenerError: (error: unknown) => void,
     private readonly capacity = EVENTS_KEPT,
   ) {
     this.lastId = firstId - 1;
@@ -53,7 +55,13 @@ export class ProcessEvents {
     this.lastId += 1;
     const event: ProcessEvent = { ...body, id: this.lastId, processId, name, atMs };
     this.kept[this.lastId % this.capacity] = event;
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
   }
 
   subscribe(listener: EventListener): () => void {
@@ -61,13 +69,16 @@ export class ProcessEvents {
     return () => this.listeners.delete(listener);
   }
 
-  /** The kept events after `lastSeenId`; `gap` when some after it are no longer kept. */
+  /**
+   * The kept events after `lastSeenId`; `gap` when some after it are no longer kept, or when the
+   * client has seen an id this daemon never gave (its clock was ahead at an earlier boot).
+   */
   since(lastSeenId: number): EventsSince {
     const oldestKeptId = Math.max(this.firstId, this.lastId - this.capacity + 1);
     const fromId = Math.max(oldestKeptId, Math.floor(lastSeenId) + 1);
     const events: ProcessEvent[] = [];
     for (let id = fromId; id <= this.lastId; id += 1) events.push(this.kept[id % this.capacity] as ProcessEvent);
-    return { events, gap: lastSeenId < oldestKeptId - 1 };
+    return { events, gap: lastSeenId < oldestKeptId - 1 || lastSeenId > this.lastId };
   }
 
   get latestId(): number {

@@ -10,7 +10,14 @@ import {
   type ProcessSnapshot,
 } from '../core/processModel.js';
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
-import { ProcessLimitError, ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
+import {
+  ProcessLimitError,
+  ProcessNameTakenError,
+  ProcessNotDormantError,
+  ProcessNotFoundError,
+  ShuttingDownError,
+  SigmaError,
+} from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
@@ -361,9 +368,9 @@ export class Supervisor {
   private enqueue<T>(managed: ManagedProcess, task: () => Promise<T>): Promise<T> {
     const result = managed.chain.then(task);
     managed.chain = result.catch((error: unknown) => {
-      if (!(error instanceof ProcessNotFoundError)) {
-        this.options.logger.error({ err: error, processId: managed.definition.id }, 'step failed');
-      }
+      // A refused request (not found, not DORMANT, invalid) is the client's, answered with a 4xx.
+      if (error instanceof SigmaError && error.httpStatus < 500) return;
+      this.options.logger.error({ err: error, processId: managed.definition.id }, 'step failed');
     });
     return result;
   }

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { copyFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,17 +59,40 @@ describe('SqliteStore', () => {
   it('keeps the node id it made the first time, and a definition replaced by update', () => {
     const path = storePath();
     const store = new SqliteStore(path);
-    const nodeId = store.nodeId();
+    const { nodeId, copied } = store.claimNode();
+    expect(copied).toBe(false);
     expect(nodeId).toMatch(/^[A-Za-z0-9_-]{16}$/);
     const id = store.insert(definition('a'));
     const [stored] = store.loadAll();
     store.update({ ...stored!.definition, spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7 }, command: ['echo', 'x'], program: null, cwd: null, env: {} });
     store.close();
     const reopened = new SqliteStore(path);
-    expect(reopened.nodeId()).toBe(nodeId);
+    expect(reopened.claimNode()).toEqual({ nodeId, copied: false });
     expect(reopened.loadAll()[0]?.definition).toMatchObject({ id, name: 'a', spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7 }, command: ['echo', 'x'], cwd: null, env: {} });
     reopened.close();
-    expect(new SqliteStore(storePath()).nodeId(), 'another store, another node').not.toBe(nodeId);
+    expect(new SqliteStore(storePath()).claimNode().nodeId, 'another store, another node').not.toBe(nodeId);
+  });
+
+  it('is a new node when its file is a copy, and forgets the jobs the original recorded', () => {
+    const path = storePath();
+    const original = new SqliteStore(path);
+    const { nodeId } = original.claimNode();
+    const id = original.insert(definition('a'));
+    original.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 7 } }, null, 'acknowledged');
+    original.close();
+    const copyPath = `${path}.copy`;
+    copyFileSync(path, copyPath);
+    const copy = new SqliteStore(copyPath);
+    const claimed = copy.claimNode();
+    expect(claimed.copied).toBe(true);
+    expect(claimed.nodeId).not.toBe(nodeId);
+    expect(copy.loadAll()[0]).toMatchObject({ intent: 'STARTED', job: null });
+    expect(copy.claimNode()).toEqual({ nodeId: claimed.nodeId, copied: false });
+    copy.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.claimNode()).toEqual({ nodeId, copied: false });
+    expect(reopened.loadAll()[0]?.job).toMatchObject({ pid: 42 });
+    reopened.close();
   });
 
   it(`keeps the last ${RUNS_KEPT_PER_PROCESS} runs of a process, newest first`, () => {
