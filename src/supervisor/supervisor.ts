@@ -10,7 +10,7 @@ import {
   type ProcessSnapshot,
 } from '../core/processModel.js';
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
-import { ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError } from '../errors/sigmaErrors.js';
+import { ProcessNameTakenError, ProcessNotDormantError, ProcessNotFoundError, ShuttingDownError, SigmaError } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
@@ -358,7 +358,8 @@ export class Supervisor {
   private enqueue<T>(managed: ManagedProcess, task: () => Promise<T>): Promise<T> {
     const result = managed.chain.then(task);
     managed.chain = result.catch((error: unknown) => {
-      if (!(error instanceof ProcessNotFoundError)) {
+      // A refusal the client is told about (unknown process, not DORMANT, invalid definition) is no failure of the daemon.
+      if (!(error instanceof SigmaError && error.httpStatus < 500)) {
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'step failed');
       }
     });
