@@ -15,7 +15,7 @@ import { waitFor } from '../support/waitFor.js';
 
 const SEED = Number(process.env.SIGMA_FC_SEED ?? 5_062_026);
 const RUNS = Number(process.env.SIGMA_FC_RUNS ?? 5);
-const STEPS_PER_RUN = { min: 300, max: 450 };
+const STEPS_PER_RUN = { min: 400, max: 600 };
 const LIMITS = { maxProcesses: 10, checkEvery: 25 };
 
 const DEFINITION_FIELDS = ['id', 'name', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'createdAt'];
@@ -115,6 +115,9 @@ async function playSession(steps: Parameters<HostileSession['play']>[0]): Promis
     const remaining = await session.list();
     if (remaining.length > 0) throw new HostileFailure(`processes left after deleting every one: ${JSON.stringify(remaining).slice(0, 500)}`);
     await stopCleanly(session, 'the last stop');
+    // A hostile client is answered, not logged as a failure of the daemon.
+    const errorLines = [first, session.daemon].flatMap((daemon) => daemon.stderr.split('\n').filter((line) => /"level":(50|60)/.test(line)));
+    if (errorLines.length > 0) throw new HostileFailure(`the daemon logged ${errorLines.length} errors:\n  ${errorLines.slice(0, 5).map((line) => line.slice(0, 600)).join('\n  ')}`);
   } finally {
     await session.daemon.kill();
     for (const pgid of session.seenGroups) killGroup(pgid);
