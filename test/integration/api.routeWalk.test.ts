@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorMismatch, processesText } from '../support/apiChecks.js';
-import { safeOverrides } from '../support/hostileSteps.js';
+import { safeOverrides } from '../support/hostileStep.js';
 import { answerProblems } from '../support/hostileSession.js';
 import { documentedOperations, requestBodySchema, schemaArbitrary, type Json } from '../support/openApiArbitraries.js';
 import { sendRaw, type RawRequest } from '../support/rawHttp.js';

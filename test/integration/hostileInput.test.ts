@@ -14,8 +14,8 @@ import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 const SEED = Number(process.env.SIGMA_FC_SEED ?? 5_062_026);
-const RUNS = Number(process.env.SIGMA_FC_RUNS ?? 5);
-const STEPS_PER_RUN = { min: 400, max: 600 };
+const RUNS = Number(process.env.SIGMA_FC_RUNS ?? 3);
+const STEPS_PER_RUN = { min: 500, max: 700 };
 const LIMITS = { maxProcesses: 10, checkEvery: 25 };
 
 const DEFINITION_FIELDS = ['id', 'name', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'createdAt'];

@@ -2,7 +2,7 @@
 // every answer (never a 5xx, errors in sigma's shape, the daemon alive), checks the job
 // invariants every few requests, and keeps a count of what it sent.
 import { STATUS_CODES } from 'node:http';
-import type { IdChoice, Step } from './hostileSteps.js';
+import type { IdChoice, Step } from './hostileStep.js';
 import { invariantProblems, isLive, jobsInProc, readProcEntry, type ProcessView } from './jobInvariants.js';
 import { sendRaw, type RawReply, type RawRequest } from './rawHttp.js';
 import { trackJobGroup, type SigmaDaemon } from './sigmaDaemon.js';
@@ -105,6 +105,7 @@ export class HostileSession {
 
   private async playStep(step: Step): Promise<void> {
     if (step.kind === 'operation') return this.operate(step);
+    if (step.kind === 'burst') return this.burst(step);
     if (step.method === 'POST' && (step.kind === 'valid' ? step.template === '/processes' : step.path === '/processes')) await this.makeRoom();
     if (step.kind === 'valid') {
       const query = new URLSearchParams(Object.entries(step.query).map(([key, value]) => [key, String(value)])).toString();
@@ -236,6 +237,20 @@ export class HostileSession {
         }
       }
     }
+  }
+
+  private async burst(step: Extract<Step, { kind: 'burst' }>): Promise<void> {
+    if (this.known.length === 0) return;
+    const id = this.known[step.target % this.known.length] as number;
+    await Promise.all(
+      step.operations.map((operation) =>
+        operation === 'DELETE'
+          ? this.send('burst: DELETE', this.authorized('DELETE', `/processes/${id}`), [204, 404])
+          : this.send(`burst: ${operation}`, this.authorized('PUT', `/processes/${id}`, { operation }), [200, 404]),
+      ),
+    );
+    const process = (await this.list()).find((candidate) => candidate.id === id);
+    if (typeof process?.pid === 'number') this.trackGroup(process.pid);
   }
 
   async list(): Promise<ProcessView[]> {
