@@ -7,16 +7,15 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostileFailure, HostileSession, RequestCounts } from '../support/hostileSession.js';
 import { sessionSteps } from '../support/hostileSteps.js';
-import { isLongJob, type ProcessView } from '../support/jobInvariants.js';
+import { isLive, isLongJob, jobsInProc, type ProcessView } from '../support/jobInvariants.js';
 import type { Json } from '../support/openApiArbitraries.js';
-import { killGroup, liveGroupMembers } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 const SEED = Number(process.env.SIGMA_FC_SEED ?? 5_062_026);
 const RUNS = Number(process.env.SIGMA_FC_RUNS ?? 3);
-const STEPS_PER_RUN = { min: 500, max: 700 };
-const LIMITS = { maxProcesses: 10, checkEvery: 25 };
+const STEPS_PER_RUN = { min: 600, max: 900 };
+const LIMITS = { maxProcesses: 10, checkEvery: 40 };
 
 const DEFINITION_FIELDS = ['id', 'name', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'createdAt'];
 const STARTED = ['WAITING', 'READY', 'RUNNING'];
@@ -34,6 +33,13 @@ beforeAll(async () => {
 });
 
 afterEach(cleanUpDaemons);
+/** The session under way, whose jobs are ended should the test be cut short (a timeout). */
+let current: HostileSession | null = null;
+// Registered after cleanUpDaemons, so run before it: the daemon is still there to ask /proc about.
+afterEach(() => {
+  if (current) endSessionJobs(current);
+  current = null;
+});
 
 afterAll(() => {
   console.log(`hostile input, seed ${SEED}: requests sent, by kind\n${counts.report()}`);
@@ -77,14 +83,24 @@ async function settled(session: HostileSession): Promise<ProcessView[]> {
   );
 }
 
-function groupsLeft(session: HostileSession): string[] {
-  return [...session.seenGroups].flatMap((pgid) => liveGroupMembers(pgid).map((member) => `${member.pid} (group ${pgid}, state ${member.state})`));
+/** Notes every job the daemon has now, also those started since the last check. */
+function noteDaemonJobs(session: HostileSession): void {
+  const { child } = session.daemon;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  for (const job of jobsInProc(session.daemon.pid).children) if (isLive(job)) session.trackGroup(job.pid);
+}
+
+function endSessionJobs(session: HostileSession): void {
+  noteDaemonJobs(session);
+  session.daemon.child.kill('SIGKILL');
+  session.jobs.endAll();
 }
 
 async function stopCleanly(session: HostileSession, when: string): Promise<void> {
+  noteDaemonJobs(session);
   const code = await session.daemon.stop();
   if (code !== 0) throw new HostileFailure(`${when}: the daemon exited ${code} on SIGTERM\n  stderr: ${session.daemon.stderr.slice(-2000)}`);
-  const left = groupsLeft(session);
+  const left = session.jobs.describeLeft();
   if (left.length > 0) throw new HostileFailure(`${when}: processes of job groups left after the daemon stopped: ${left.join(', ')}`);
 }
 
@@ -92,6 +108,8 @@ async function stopCleanly(session: HostileSession, when: string): Promise<void>
 async function playSession(steps: Parameters<HostileSession['play']>[0]): Promise<void> {
   const first = await SigmaDaemon.start();
   const session = new HostileSession(first, counts, LIMITS);
+  current = session;
+  let ended = false;
   try {
     await session.play(steps);
     await settled(session);
@@ -118,10 +136,13 @@ async function playSession(steps: Parameters<HostileSession['play']>[0]): Promis
     // A hostile client is answered, not logged as a failure of the daemon.
     const errorLines = [first, session.daemon].flatMap((daemon) => daemon.stderr.split('\n').filter((line) => /"level":(50|60)/.test(line)));
     if (errorLines.length > 0) throw new HostileFailure(`the daemon logged ${errorLines.length} errors:\n  ${errorLines.slice(0, 5).map((line) => line.slice(0, 600)).join('\n  ')}`);
+    ended = true;
   } finally {
+    // A failed session: its jobs are ended here, also those it has not seen yet (a release since the last check).
+    if (!ended) endSessionJobs(session);
     await session.daemon.kill();
-    for (const pgid of session.seenGroups) killGroup(pgid);
     first.removeDataDir();
+    current = null;
   }
 }
 

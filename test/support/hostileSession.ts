@@ -5,7 +5,8 @@ import { STATUS_CODES } from 'node:http';
 import type { IdChoice, Step } from './hostileStep.js';
 import { invariantProblems, isLive, jobsInProc, readProcEntry, type ProcessView } from './jobInvariants.js';
 import { sendRaw, type RawReply, type RawRequest } from './rawHttp.js';
-import { trackJobGroup, type SigmaDaemon } from './sigmaDaemon.js';
+import { SeenJobs } from './seenJobs.js';
+import type { SigmaDaemon } from './sigmaDaemon.js';
 
 /** Counts by kind of request, over all sessions of a test. */
 export class RequestCounts {
@@ -80,8 +81,8 @@ export interface SessionLimits {
 export class HostileSession {
   /** Ids of the processes this session created, oldest first. */
   readonly known: number[] = [];
-  /** Every job group seen, to assert at the end that none is left. */
-  readonly seenGroups = new Set<number>();
+  /** Every job seen, to assert at the end that none is left (and to end them if the session fails). */
+  readonly jobs = new SeenJobs();
   private sequence = 0;
   private requestsSinceCheck = 0;
 
@@ -176,8 +177,7 @@ export class HostileSession {
   }
 
   trackGroup(pid: number): void {
-    this.seenGroups.add(pid);
-    trackJobGroup(pid);
+    this.jobs.note(pid, this.daemon.pid);
   }
 
   private daemonAlive(): boolean {
@@ -230,11 +230,7 @@ export class HostileSession {
           await this.send(kind, this.authorized('DELETE', `/processes/${id}`), [204, 404]);
           return;
         }
-        const reply = await this.send(kind, this.authorized('PUT', `/processes/${id}`, { operation: step.operation }), [200, 404]);
-        if (reply.status === 200) {
-          const process = (await this.list()).find((candidate) => candidate.id === id);
-          if (typeof process?.pid === 'number') this.trackGroup(process.pid);
-        }
+        await this.send(kind, this.authorized('PUT', `/processes/${id}`, { operation: step.operation }), [200, 404]);
       }
     }
   }
@@ -249,8 +245,6 @@ export class HostileSession {
           : this.send(`burst: ${operation}`, this.authorized('PUT', `/processes/${id}`, { operation }), [200, 404]),
       ),
     );
-    const process = (await this.list()).find((candidate) => candidate.id === id);
-    if (typeof process?.pid === 'number') this.trackGroup(process.pid);
   }
 
   async list(): Promise<ProcessView[]> {
