@@ -1,8 +1,6 @@
 // Requests that Node's HTTP parser refuses before Fastify routes them (a byte that is not allowed
 // in the request line or a header, an unknown method, a malformed Content-Length, headers past
 // 16 KiB) must still be answered in sigma's error shape {statusCode, code, error, message}.
-// Today they get Fastify's default client-error answer, without `code`: these cases are marked
-// `fails` until buildHttpApp gives Fastify a clientErrorHandler; drop `.fails` then.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerProblems } from '../support/hostileSession.js';
@@ -41,7 +39,7 @@ const CASES: ReadonlyArray<[string, Buffer]> = [
 ];
 
 describe('requests the HTTP parser refuses', () => {
-  it.fails.each(CASES)('answer %s with a 4xx in sigma\'s error shape', async (_label, bytes) => {
+  it.each(CASES)('answer %s with a 4xx in sigma\'s error shape', async (_label, bytes) => {
     const daemon = await SigmaDaemon.start();
     const answer = parseAnswer(await exchange(daemon.url, bytes));
     expect(answer.status).toBeGreaterThanOrEqual(400);
