@@ -131,7 +131,7 @@ export class SigmaDaemon {
     const result = reply.body?.processes?.[0];
     if (result?.state === 'RUNNING' || result?.state === 'SUSPENDEND') {
       const process = await this.process(id);
-      if (process?.pid) jobGroups.add(process.pid);
+      if (process?.pid) trackJobGroup(process.pid);
     }
     return reply;
   }
@@ -140,7 +140,7 @@ export class SigmaDaemon {
   async process(id: number): Promise<any> {
     const reply = await this.request('GET', `/processes/${id}`);
     const process = reply.body?.processes?.[0];
-    if (process?.pid) jobGroups.add(process.pid);
+    if (process?.pid) trackJobGroup(process.pid);
     return process;
   }
 
@@ -168,11 +168,22 @@ export class SigmaDaemon {
 }
 
 const started = new Set<SigmaDaemon>();
-const jobGroups = new Set<number>();
+/** Job groups by leader pid, with the leader's start time: a pid reused later is never signalled. */
+const jobGroups = new Map<number, string | null>();
 
 /** Records a job's process group so the test's cleanup ends it if anything of it is left. */
 export function trackJobGroup(pid: number): void {
-  jobGroups.add(pid);
+  if (!jobGroups.has(pid)) jobGroups.set(pid, startTimeOf(pid));
+}
+
+/** Field 22 of /proc/<pid>/stat, or null when the process is gone. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Ends every daemon and job group started by the test; call from afterEach. */
@@ -182,6 +193,11 @@ export async function cleanUpDaemons(): Promise<void> {
     daemon.removeDataDir();
   }
   started.clear();
-  for (const pgid of jobGroups) killGroup(pgid);
+  for (const [pgid, startTime] of jobGroups) {
+    // A live process with the leader's pid but another start time is a stranger, and so is its
+    // group; while the pid is free, nobody else can lead a group of that id.
+    const now = startTimeOf(pgid);
+    if (now === null || now === startTime) killGroup(pgid);
+  }
   jobGroups.clear();
 }
