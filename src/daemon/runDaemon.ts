@@ -57,7 +57,9 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
   const nodeId = store.nodeId();
-  const { cgroups, tracking } = detectJobCgroups({ nodeId });
+  const { cgroups, tracking } = config.jobCgroups
+    ? detectJobCgroups({ nodeId })
+    : { cgroups: null, tracking: { mode: 'process-group' as const, parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
   logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
   // Before anything is started: nothing a previous daemon left behind runs unmanaged.
   await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });

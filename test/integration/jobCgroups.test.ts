@@ -128,3 +128,21 @@ describe('a job in a cgroup of its own', () => {
     expect(await second.stop()).toBe(0);
   });
 });
+
+describe('without cgroups (--no-cgroups), as where none can be made', () => {
+  it('says so at GET /node, puts the job in no cgroup of its own, and STOP still ends what left the group with its mark', async () => {
+    const daemon = await SigmaDaemon.start({ args: ['--no-cgroups'] });
+    const node = await daemon.request('GET', '/node');
+    expect(node.body.jobTracking).toMatchObject({ mode: 'process-group', cgroup: null });
+    expect(node.body.jobTracking.reason).toMatch(/--no-cgroups/);
+    const created = await daemon.create({ name: 'marked', command: ['sh', '-c', 'setsid sleep 300 & echo $!; exec sleep 300'], state: 'RUNNING' });
+    const id = created.body.processes[0].id as number;
+    const leader = (await daemon.process(id)).pid as number;
+    const log = await waitFor('the stray\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
+    const stray = Number(log.trim().split('\n')[0]);
+    strayPids.add(stray);
+    expect(readFileSync(`/proc/${leader}/cgroup`, 'latin1'), 'the job is where the daemon is').toBe(readFileSync(`/proc/${daemon.pid}/cgroup`, 'latin1'));
+    expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'OK' });
+    expect(isAlive(stray), 'the marked stray after STOP').toBe(false);
+  });
+});
