@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
-import { detectJobCgroups } from '../runtime/cgroupDetection.js';
+import { detectJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { monotonicNowMs } from '../runtime/clock.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
@@ -35,15 +35,27 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // First, so that a second daemon on this data dir is refused before it touches anything.
   const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  let detection: CgroupDetection | null = null;
   try {
-    return await serve(config, store, logger, print);
+    detection = config.jobCgroups
+      ? detectJobCgroups({ nodeId: store.nodeId() })
+      : { cgroups: null, tracking: { mode: 'process-group', parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
+    return await serve(config, store, detection, logger, print);
   } catch (error) {
+    // A daemon that cannot start leaves no cgroup behind (it has started no job).
+    detection?.cgroups?.removeParent();
     store.close();
     throw error;
   }
 }
 
-async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logger, print: (line: string) => void): Promise<RunningDaemon> {
+async function serve(
+  config: ServeConfig,
+  store: SqliteStore,
+  { cgroups, tracking }: CgroupDetection,
+  logger: pino.Logger,
+  print: (line: string) => void,
+): Promise<RunningDaemon> {
   mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
   const token = loadNodeToken(config.dataDir, config.token);
@@ -57,9 +69,6 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
   const nodeId = store.nodeId();
-  const { cgroups, tracking } = config.jobCgroups
-    ? detectJobCgroups({ nodeId })
-    : { cgroups: null, tracking: { mode: 'process-group' as const, parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
   logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
   // Before anything is started: nothing a previous daemon left behind runs unmanaged.
   await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });
