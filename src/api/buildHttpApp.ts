@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
+import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { auditRoutes, recordChanges, type AuditLog } from './auditTrail.js';
 import { AuthThrottle } from './authThrottle.js';
@@ -16,6 +17,7 @@ import { historyRoutes } from './historyRoutes.js';
 import { LiveStreams } from './liveStreams.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { nodeMetrics } from './nodeMetrics.js';
+import { nodeRoutes } from './nodeRoutes.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { systemRoutes } from './systemRoutes.js';
@@ -39,6 +41,8 @@ export interface HttpAppOptions {
   readonly maxDefinitionBytes: number;
   readonly logger: FastifyBaseLogger;
   readonly version: string;
+  /** How jobs are tracked on this node (GET /node). */
+  readonly jobTracking: JobTracking;
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
@@ -126,6 +130,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(systemRoutes);
+  await app.register(nodeRoutes, { jobTracking: options.jobTracking });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {

@@ -17,6 +17,7 @@ export function serveCommand(): Command {
     .option('--max-running <n>', 'most jobs running at once on the node; a released job without a slot waits in READY (default: no limit)')
     .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
     .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
+    .option('--no-cgroups', 'track jobs by process group and environment mark only, even where a cgroup per job could be made')
     .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
     .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)
     .option('--max-processes <n>', `most processes defined on the node (default ${SERVE_DEFAULTS.maxProcesses})`)

@@ -17,6 +17,8 @@ export interface ServeConfig {
   readonly logLevel: string;
   /** /metrics without a token, for a scraper on a trusted network. */
   readonly metricsPublic: boolean;
+  /** Whether to put each job in a cgroup of its own where one can be made. */
+  readonly jobCgroups: boolean;
   /** Most event streams and followed logs open at once. */
   readonly maxStreams: number;
   /** Most processes defined on the node. */
@@ -45,6 +47,8 @@ export interface RawServeOptions {
   logMaxBytes?: string;
   logLevel?: string;
   metricsPublic?: boolean;
+  /** false for --no-cgroups. */
+  cgroups?: boolean;
   maxStreams?: string;
   maxProcesses?: string;
   maxBodyBytes?: string;
@@ -103,6 +107,7 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     logMaxBytes: integerOption('--log-max-bytes', options.logMaxBytes, SERVE_DEFAULTS.logMaxBytes, 64 * 1024, Number.MAX_SAFE_INTEGER),
     logLevel,
     metricsPublic: options.metricsPublic === true,
+    jobCgroups: options.cgroups !== false,
     maxStreams: integerOption('--max-streams', options.maxStreams, SERVE_DEFAULTS.maxStreams, 1, 100_000),
     authFailuresPerMinute: integerOption('--auth-failures-per-minute', options.authFailuresPerMinute, SERVE_DEFAULTS.authFailuresPerMinute, 0, 1_000_000),
     maxProcesses: integerOption('--max-processes', options.maxProcesses, SERVE_DEFAULTS.maxProcesses, 1, 1_000_000),

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
+import { detectJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { monotonicNowMs } from '../runtime/clock.js';
+import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
 import { ProcessLogs } from '../runtime/processLogs.js';
 import { resolveProgram } from '../runtime/programsDir.js';
@@ -16,6 +18,9 @@ import { loadNodeToken } from '../runtime/tokenFile.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { endOrphans } from '../supervisor/orphanRecovery.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+
+/** What a dead daemon's jobs left in their cgroups gets after SIGTERM, before SIGKILL. */
+const LEFTOVER_GRACE_MS = 1000;
 
 export interface RunningDaemon {
   readonly url: string;
@@ -30,15 +35,30 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // First, so that a second daemon on this data dir is refused before it touches anything.
   const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  let detection: CgroupDetection | null = null;
   try {
-    return await serve(config, store, logger, print);
+    const node = store.claimNode();
+    if (node.copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
+    detection = config.jobCgroups
+      ? detectJobCgroups({ nodeId: node.nodeId })
+      : { cgroups: null, tracking: { mode: 'process-group', parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
+    return await serve(config, store, node.nodeId, detection, logger, print);
   } catch (error) {
+    // A daemon that cannot start leaves no cgroup behind (it has started no job).
+    detection?.cgroups?.removeParent();
     store.close();
     throw error;
   }
 }
 
-async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logger, print: (line: string) => void): Promise<RunningDaemon> {
+async function serve(
+  config: ServeConfig,
+  store: SqliteStore,
+  nodeId: string,
+  { cgroups, tracking }: CgroupDetection,
+  logger: pino.Logger,
+  print: (line: string) => void,
+): Promise<RunningDaemon> {
   mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
   const token = loadNodeToken(config.dataDir, config.token);
@@ -51,14 +71,20 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
   const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
     logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   );
-  const { nodeId, copied } = store.claimNode();
-  if (copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
+  logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
   // Before anything is started: nothing a previous daemon left behind runs unmanaged.
   await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });
+  if (cgroups) {
+    // After the recorded jobs are ended (and their runs told truthfully): what is left escaped them.
+    const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
+    if (sweep.found > 0) logger.warn(sweep, 'emptied and removed job cgroups a previous daemon left');
+  }
   const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
   const supervisor = new Supervisor({
     store,
-    launcher: new ProcessGroupLauncher(),
+    launcher: new ProcessGroupLauncher(cgroups, (jobKey, error) =>
+      logger.warn({ jobKey, err: error }, 'a job could not get a cgroup of its own; it is tracked by its process group and mark'),
+    ),
     logs,
     events,
     clock: monotonicNowMs,
@@ -86,6 +112,7 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
     maxDefinitionBytes: config.maxDefinitionBytes,
     logger,
     version: packageVersion(),
+    jobTracking: tracking,
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
@@ -104,6 +131,11 @@ async function serve(config: ServeConfig, store: SqliteStore, logger: pino.Logge
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
       await Promise.all([app.close(), supervisor.shutdown()]);
+      if (cgroups) {
+        // Every job has ended by now; a cgroup still here is one whose members were given up on.
+        const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
+        if (!cgroups.removeParent()) logger.warn({ ...sweep, cgroup: tracking.parentPath }, 'job cgroups are left that could not be emptied; the next start tries again');
+      }
       store.close();
       rmSync(daemonFile, { force: true });
       logger.info('stopped');

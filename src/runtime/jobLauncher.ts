@@ -1,6 +1,8 @@
-// Spawns a job as its own process group and follows it until nothing of the group is left.
+// Spawns a job as its own process group (and, where cgroups can be made, in a cgroup of its own)
+// and follows it until nothing of the group or the cgroup is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { stopEveryMember, type JobCgroup, type JobCgroups } from './jobCgroups.js';
 import type { JobOutput } from './processLogs.js';
 import { groupAlive, groupMembers, readProcStat, signalGroup, waitForStopState } from './processGroup.js';
 
@@ -13,6 +15,8 @@ export interface LaunchSpec {
   readonly output: JobOutput;
   /** Grace given to processes left in the group after its leader exits on its own. */
   readonly stragglerGraceMs: number;
+  /** Names the job's cgroup (made unique there); unused without cgroups. */
+  readonly jobKey: string;
 }
 
 export interface JobEnd {
@@ -26,13 +30,13 @@ export interface RunningJob {
   readonly pid: number;
   /** Start time of the leader in /proc (clock ticks after boot), null if it could not be read. */
   readonly startTicks: number | null;
-  /** Settles once the leader has exited and no live process of the group is left. */
+  /** Settles once the leader has exited and no live process of the group (or the cgroup) is left. */
   readonly ended: Promise<JobEnd>;
   /** Settles once the leader shows the signal's effect in /proc (stopped or not), or is gone. */
   signal(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void>;
-  /** SIGTERM and SIGCONT to the group, SIGKILL after graceMs if anything of it is still alive. */
+  /** SIGTERM and SIGCONT to the group and the cgroup, SIGKILL after graceMs if anything of them is still alive. */
   terminate(graceMs: number): void;
-  /** SIGKILL to the group now; the job then ends as after a terminate. */
+  /** SIGKILL to the group and the cgroup now; the job then ends as after a terminate. */
   kill(): void;
 }
 
@@ -51,6 +55,15 @@ const GIVE_UP_AFTER_KILL_MS = 5000;
 const SIGNAL_SETTLE_MS = 1000;
 
 export class ProcessGroupLauncher implements JobLauncher {
+  /**
+   * cgroups: where each job gets a cgroup of its own (null: process groups and the mark only).
+   * onCgroupError: told when a job could not get its cgroup and runs without one.
+   */
+  constructor(
+    private readonly cgroups: JobCgroups | null = null,
+    private readonly onCgroupError: (jobKey: string, error: unknown) => void = () => {},
+  ) {}
+
   async launch(spec: LaunchSpec): Promise<LaunchResult> {
     const [file, ...args] = spec.command;
     if (file === undefined || file === '') {
@@ -61,22 +74,56 @@ export class ProcessGroupLauncher implements JobLauncher {
       spec.output.release();
       return { ok: false, error: `working directory ${spec.cwd} does not exist or is not a directory` };
     }
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      spec.output.release();
-      return { ok: false, error: describeSpawnError(error, file) };
+    let cgroup = this.makeCgroup(spec.jobKey);
+    const attempt: SpawnAttempt = { tried: false, child: null, error: null };
+    const spawnChild = (): void => {
+      attempt.tried = true;
+      try {
+        attempt.child = spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        attempt.error = error;
+      }
+    };
+    if (cgroup) {
+      try {
+        cgroup.spawnInside(spawnChild);
+      } catch (error) {
+        // Entering or leaving the cgroup failed, not the spawn. Not entered: the job runs without it.
+        this.onCgroupError(spec.jobKey, error);
+        if (!attempt.tried) {
+          cgroup.remove();
+          cgroup = null;
+        }
+      }
     }
-    if (child.pid === undefined) {
-      // Node reports this kind of spawn failure on the next tick.
-      const error = await new Promise<unknown>((resolve) => child.once('error', resolve));
+    if (!attempt.tried) spawnChild();
+    const child = attempt.child;
+    if (child?.pid === undefined) {
+      // Node reports most spawn failures on the next tick.
+      const error = child ? await new Promise<unknown>((resolve) => child.once('error', resolve)) : attempt.error;
+      cgroup?.remove();
       spec.output.release();
       return { ok: false, error: describeSpawnError(error, file) };
     }
     pipeOutput(child, spec.output);
-    return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs) };
+    return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs, cgroup) };
   }
+
+  private makeCgroup(jobKey: string): JobCgroup | null {
+    if (!this.cgroups) return null;
+    try {
+      return this.cgroups.create(jobKey);
+    } catch (error) {
+      this.onCgroupError(jobKey, error);
+      return null;
+    }
+  }
+}
+
+interface SpawnAttempt {
+  tried: boolean;
+  child: ChildProcess | null;
+  error: unknown;
 }
 
 class GroupJob implements RunningJob {
@@ -84,6 +131,7 @@ class GroupJob implements RunningJob {
   private leaderExit: { exitCode: number | null; signal: string | null } | null = null;
   private finished = false;
   private terminating = false;
+  private killing = false;
   private killTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private resolveEnded: (end: JobEnd) => void = () => {};
@@ -93,6 +141,7 @@ class GroupJob implements RunningJob {
     readonly pid: number,
     child: ChildProcess,
     private readonly stragglerGraceMs: number,
+    private readonly cgroup: JobCgroup | null,
   ) {
     // Read at once: the child exists from the fork on, and a quick one may be gone soon.
     this.startTicks = readProcStat(pid)?.startTicks ?? null;
@@ -110,6 +159,9 @@ class GroupJob implements RunningJob {
 
   async signal(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
     if (this.finished) return;
+    if (signal === 'SIGSTOP' && this.cgroup) await stopEveryMember(this.cgroup, SIGNAL_SETTLE_MS);
+    // A stopped member cannot fork: continuing every member reaches the whole job.
+    if (signal === 'SIGCONT') this.cgroup?.kill('SIGCONT');
     signalGroup(this.pid, signal);
     await waitForStopState(this.pid, signal === 'SIGSTOP', SIGNAL_SETTLE_MS);
   }
@@ -118,8 +170,10 @@ class GroupJob implements RunningJob {
     if (this.finished || this.terminating) return;
     this.terminating = true;
     signalGroup(this.pid, 'SIGTERM');
+    this.cgroup?.kill('SIGTERM');
     // A stopped process only acts on SIGTERM once continued.
     signalGroup(this.pid, 'SIGCONT');
+    this.cgroup?.kill('SIGCONT');
     this.killTimer = setTimeout(() => this.kill(), graceMs);
     this.poll(FIRST_POLL_MS);
   }
@@ -130,7 +184,9 @@ class GroupJob implements RunningJob {
     // A terminate() that comes after must not arm a second, gentler, round.
     this.terminating = true;
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.killing = true;
     signalGroup(this.pid, 'SIGKILL');
+    this.cgroup?.kill('SIGKILL');
     this.killTimer = setTimeout(() => this.giveUp(), GIVE_UP_AFTER_KILL_MS);
     if (!this.pollTimer) this.poll(FIRST_POLL_MS);
   }
@@ -138,26 +194,33 @@ class GroupJob implements RunningJob {
   /** SIGKILL did not end the group (a member changed its user, or is stuck in the kernel). */
   private giveUp(): void {
     if (this.finished) return;
-    const left = (groupMembers(this.pid) ?? []).filter((member) => member.state !== 'Z').map((member) => member.pid);
+    const inGroup = (groupMembers(this.pid) ?? []).filter((member) => member.state !== 'Z').map((member) => member.pid);
+    const left = [...new Set([...inGroup, ...(this.cgroup?.members() ?? [])])];
     this.finish(`processes of the job could not be ended and were left running: ${left.join(', ') || 'unknown'}`);
   }
 
   private poll(delayMs: number): void {
     this.pollTimer = setTimeout(() => {
-      if (!this.checkGone()) this.poll(Math.min(delayMs * 2, LONGEST_POLL_MS));
+      if (this.checkGone()) return;
+      // Without cgroup.kill, what a member forked since the last round is killed in this one.
+      if (this.killing) this.cgroup?.kill('SIGKILL');
+      this.poll(Math.min(delayMs * 2, LONGEST_POLL_MS));
     }, delayMs);
   }
 
-  /** Finishes the job once its leader has exited and nothing of its group is alive. */
+  /** Finishes the job once its leader has exited and nothing of its group or its cgroup is alive. */
   private checkGone(): boolean {
     if (this.finished) return true;
     if (this.leaderExit === null || groupAlive(this.pid)) return false;
+    if (this.cgroup && this.cgroup.members().length > 0) return false;
     this.finish(null);
     return true;
   }
 
   private finish(error: string | null): void {
     this.finished = true;
+    // Busy only when members were given up on: the next boot's sweep tries again.
+    this.cgroup?.remove();
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.resolveEnded({ exitCode: this.leaderExit?.exitCode ?? null, signal: this.leaderExit?.signal ?? null, error });

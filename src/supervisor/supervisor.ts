@@ -327,6 +327,7 @@ export class Supervisor {
       env: releaseAtMs === null ? managed.jobEnv : { ...managed.jobEnv, SIGMA_RELEASE_AT_MS: releaseAtMs.toFixed(3) },
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
+      jobKey: `process-${definition.id}`,
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;

@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeJobCgroups } from './jobCgroupCleanup.js';
 import { killGroup } from './osProcesses.js';
 import { waitFor } from './waitFor.js';
 
@@ -36,6 +37,8 @@ export class SigmaDaemon {
   stderr = '';
   url = '';
   token = TEST_TOKEN;
+  /** The daemon's parent of its job cgroups (GET /node), null without cgroups. */
+  jobCgroupParent: string | null = null;
   private exit: Promise<number | null>;
 
   private constructor(
@@ -83,6 +86,7 @@ export class SigmaDaemon {
     if (!serving?.startsWith('sigma serving ')) throw new Error(`the daemon did not start: ${serving}`);
     daemon.url = serving.slice('sigma serving '.length).trim();
     if (!withToken) daemon.token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+    daemon.jobCgroupParent = (await daemon.request('GET', '/node')).body?.jobTracking?.cgroup ?? null;
     return daemon;
   }
 
@@ -190,6 +194,7 @@ function startTimeOf(pid: number): string | null {
 export async function cleanUpDaemons(): Promise<void> {
   for (const daemon of started) {
     await daemon.kill().catch(() => undefined);
+    if (daemon.jobCgroupParent) await removeJobCgroups(daemon.jobCgroupParent);
     daemon.removeDataDir();
   }
   started.clear();

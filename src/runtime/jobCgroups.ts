@@ -1,0 +1,168 @@
+// A cgroup per job, below the daemon's own: what the launcher needs of it (born inside it,
+// frozen, listed, signalled, removed), whatever the hierarchy (v2 or v1) that provides it.
+import { readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readProcStat } from './processGroup.js';
+
+export type CgroupSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
+
+/** One job's cgroup (in every controller used). */
+export interface JobCgroup {
+  /** The directory whose members and freezer are the job's (v2: the cgroup; v1: its freezer cgroup). */
+  readonly path: string;
+  /**
+   * Runs `spawnChild` with the daemon's calling thread moved into the cgroup and back, so that
+   * the child is born in it: nothing it forks can be outside it, not even for an instant.
+   */
+  spawnInside<T>(spawnChild: () => T): T;
+  /** Moves a process (all its threads) into the cgroup. */
+  addPid(pid: number): void;
+  /** Resolves once every member is frozen, or after a bounded wait (a member stuck in the kernel). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** The live members (never the daemon itself); empty once the cgroup is gone. */
+  members(): number[];
+  /** The signal to every member; SIGKILL through `cgroup.kill` where the kernel has it. */
+  kill(signal: CgroupSignal): void;
+  /** Removes the cgroup in every controller; false while it still has members. */
+  remove(): boolean;
+}
+
+export type JobTrackingMode = 'cgroup-v2' | 'cgroup-v1' | 'process-group';
+
+/** How the daemon tracks its jobs, said once at start and shown by GET /node. */
+export interface JobTracking {
+  readonly mode: JobTrackingMode;
+  /** The daemon's parent cgroup of its jobs (the tracking directory), null without cgroups. */
+  readonly parentPath: string | null;
+  /** Why this mode: what was found, or what stopped cgroups from being used. */
+  readonly reason: string;
+}
+
+/** The daemon's jobs' cgroups: one parent per daemon below its own cgroup, one child per job. */
+export interface JobCgroups {
+  readonly tracking: JobTracking;
+  /** Makes the job's cgroup; its name starts with jobKey and is unique among the children. */
+  create(jobKey: string): JobCgroup;
+  /** The job cgroups already below the parent (left by a daemon of this node that died). */
+  leftovers(): JobCgroup[];
+  /** Removes the parent; false if a job cgroup is still in it. */
+  removeParent(): boolean;
+}
+
+/** The pids listed in a cgroup.procs file; empty if it is gone. */
+export function readPids(procsPath: string): number[] {
+  let text: string;
+  try {
+    text = readFileSync(procsPath, 'latin1');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const line of text.split('\n')) {
+    const pid = Number(line);
+    if (line !== '' && Number.isInteger(pid) && pid !== process.pid) pids.push(pid);
+  }
+  return pids;
+}
+
+/** Whether the daemon itself is listed (it is, only for the instant of a spawn). */
+export function listsDaemon(procsPath: string): boolean {
+  return (readControl(procsPath) ?? '').split('\n').includes(String(process.pid));
+}
+
+/** Without zombies: a cgroup may list a dying process until it is reaped. */
+export function liveMembers(procsPath: string): number[] {
+  return readPids(procsPath).filter((pid) => {
+    const state = readProcStat(pid)?.state;
+    return state !== undefined && state !== 'Z' && state !== 'X';
+  });
+}
+
+export function signalEach(pids: readonly number[], signal: CgroupSignal): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone in between, or not ours to signal: the job then ends late or is given up on.
+    }
+  }
+}
+
+export function writeControl(path: string, value: string): void {
+  writeFileSync(path, value);
+}
+
+export function readControl(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/** rmdir that treats "already gone" as done; false while the cgroup is busy. */
+export function removeDir(path: string): boolean {
+  try {
+    rmdirSync(path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** The child directories of a parent cgroup (its own control files are plain files). */
+export function childDirs(parentPath: string): string[] {
+  try {
+    return readdirSync(parentPath, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+const POLL_MS = 2;
+
+/** Waits (bounded) until `done` holds; answers whether it did. */
+export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadlineMs = performance.now() + timeoutMs;
+  for (;;) {
+    if (done()) return true;
+    if (performance.now() >= deadlineMs) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Makes `<parent>/<jobKey>` (then `<jobKey>.2`, ... if a cgroup of that name is left over) with
+ * `make`, which throws EEXIST when the name is taken.
+ */
+export function withFreeName<T>(jobKey: string, make: (name: string) => T): T {
+  for (let attempt = 1; ; attempt += 1) {
+    const name = attempt === 1 ? jobKey : `${jobKey}.${attempt}`;
+    try {
+      return make(name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
+}
+
+/**
+ * Stops every member with SIGSTOP, including those that left the job's process group. The cgroup
+ * is frozen meanwhile, so nothing can fork past the signal; thawed, each member acts on it at
+ * once and shows `T` in /proc, as a job stopped through its group does.
+ */
+export async function stopEveryMember(cgroup: JobCgroup, settleMs: number): Promise<void> {
+  await cgroup.freeze();
+  cgroup.kill('SIGSTOP');
+  await cgroup.thaw();
+  await waitUntil(() => cgroup.members().every(isStoppedOrGone), settleMs);
+}
+
+function isStoppedOrGone(pid: number): boolean {
+  const state = readProcStat(pid)?.state;
+  return state === undefined || state === 'T' || state === 'Z' || state === 'X';
+}

@@ -1,0 +1,148 @@
+// Where a cgroup can be made, every job runs in one of its own: SUSPEND and STOP reach what left
+// the job's process group and dropped its mark, and what a killed daemon left is ended at the
+// next boot. Where none can be made, these tests are skipped, saying why.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { isAlive, procState } from '../support/osProcesses.js';
+import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
+
+afterEach(cleanUpDaemons);
+
+const strayPids = new Set<number>();
+afterEach(() => {
+  for (const pid of strayPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  strayPids.clear();
+});
+
+/**
+ * A job whose grandchild escapes both ways: a session and group of its own (setsid, then its
+ * parent exits: a double fork) and an empty environment (env -i), so no mark is left on it. The
+ * job prints the grandchild's pid, then becomes `sleep 300` itself.
+ */
+const ESCAPING_JOB = ['sh', '-c', 'setsid env -i sh -c \'sleep 300 & echo $!\'; exec sleep 300'];
+
+/** The daemon's cgroup of its jobs, or the test is skipped with the daemon's reason. */
+async function jobCgroupsOf(daemon: SigmaDaemon, context: TestContext): Promise<string> {
+  const reply = await daemon.request('GET', '/node');
+  expect(reply.status).toBe(200);
+  const { mode, cgroup, reason } = reply.body.jobTracking;
+  if (mode === 'process-group') {
+    console.warn(`jobCgroups.test.ts skipped: no cgroup can be made here (${reason})`);
+    context.skip(`no cgroup can be made here: ${reason}`);
+  }
+  expect(['cgroup-v1', 'cgroup-v2']).toContain(mode);
+  return cgroup as string;
+}
+
+async function startEscaper(daemon: SigmaDaemon, name: string): Promise<{ id: number; leader: number; stray: number }> {
+  const created = await daemon.create({ name, command: ESCAPING_JOB, state: 'RUNNING' });
+  expect(created.status).toBe(201);
+  const id = created.body.processes[0].id as number;
+  const leader = (await daemon.process(id)).pid as number;
+  trackJobGroup(leader);
+  const log = await waitFor('the grandchild\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
+  const stray = Number(log.trim().split('\n')[0]);
+  strayPids.add(stray);
+  await waitFor(`grandchild ${stray} to be alive`, () => isAlive(stray), (alive) => alive);
+  // The fixture really escapes: another process group, and no environment to carry a mark.
+  expect(processGroupOf(stray)).not.toBe(leader);
+  expect(readFileSync(`/proc/${stray}/environ`, 'latin1')).not.toContain('SIGMA_');
+  return { id, leader, stray };
+}
+
+function processGroupOf(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+function membersOf(cgroupPath: string): number[] {
+  return readFileSync(join(cgroupPath, 'cgroup.procs'), 'latin1').trim().split('\n').filter(Boolean).map(Number);
+}
+
+describe('a job in a cgroup of its own', () => {
+  it('is frozen whole by SUSPEND and ended whole by STOP, also what left its group and its mark; its cgroup goes with it', async (context) => {
+    const daemon = await SigmaDaemon.start();
+    const parent = await jobCgroupsOf(daemon, context);
+    const { id, leader, stray } = await startEscaper(daemon, 'escaper');
+    const jobCgroup = join(parent, `process-${id}`);
+    expect(existsSync(jobCgroup), `${jobCgroup} while the job runs`).toBe(true);
+    expect(membersOf(jobCgroup)).toEqual(expect.arrayContaining([leader, stray]));
+
+    expect((await daemon.operate(id, 'SUSPEND')).body.processes[0]).toMatchObject({ state: 'SUSPENDEND', result: 'OK' });
+    expect(procState(leader), 'the leader after SUSPEND').toBe('T');
+    expect(procState(stray), 'the escaped grandchild after SUSPEND').toBe('T');
+
+    expect((await daemon.operate(id, 'RESUME')).body.processes[0]).toMatchObject({ state: 'RUNNING', result: 'OK' });
+    expect(procState(stray), 'the escaped grandchild after RESUME').not.toBe('T');
+
+    expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'OK' });
+    expect(isAlive(leader), 'the leader after STOP').toBe(false);
+    expect(isAlive(stray), 'the escaped grandchild after STOP').toBe(false);
+    expect(existsSync(jobCgroup), `${jobCgroup} after STOP`).toBe(false);
+    expect(await daemon.stop()).toBe(0);
+    expect(existsSync(parent), `${parent} after the daemon's shutdown`).toBe(false);
+  });
+
+  it('ends the job when DELETE removes its process, and the daemon\'s cgroup goes at shutdown', async (context) => {
+    const daemon = await SigmaDaemon.start();
+    const parent = await jobCgroupsOf(daemon, context);
+    const { id, stray } = await startEscaper(daemon, 'deleted');
+    expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
+    expect(isAlive(stray), 'the escaped grandchild after DELETE').toBe(false);
+    expect(existsSync(join(parent, `process-${id}`))).toBe(false);
+
+    const { stray: atShutdown } = await startEscaper(daemon, 'shut-down');
+    expect(await daemon.stop()).toBe(0);
+    expect(isAlive(atShutdown), 'the escaped grandchild after the daemon\'s shutdown').toBe(false);
+    expect(existsSync(parent), `${parent} after the daemon's shutdown`).toBe(false);
+  });
+
+  it('leaves a job cgroup when the daemon is killed, which the next boot empties and removes', async (context) => {
+    const first = await SigmaDaemon.start();
+    const parent = await jobCgroupsOf(first, context);
+    const { id, stray } = await startEscaper(first, 'survivor');
+    const leftover = join(parent, `process-${id}`);
+    const leftoverInode = statSync(leftover).ino;
+    await first.kill();
+    expect(isAlive(stray), 'the escaped grandchild outlives a killed daemon').toBe(true);
+    expect(membersOf(leftover)).toContain(stray);
+
+    const second = await SigmaDaemon.start({ dataDir: first.dataDir });
+    expect(isAlive(stray), 'the escaped grandchild once the next daemon serves').toBe(false);
+    // The process is started again, in a new cgroup that may have the same name.
+    const now = await second.process(id);
+    expect(now.state).toBe('RUNNING');
+    const current = existsSync(leftover) ? statSync(leftover).ino : null;
+    expect(current, 'the leftover cgroup itself is gone').not.toBe(leftoverInode);
+    expect(membersOf(leftover)).toContain(now.pid);
+    expect(membersOf(leftover)).not.toContain(stray);
+    await second.operate(id, 'STOP');
+    expect(await second.stop()).toBe(0);
+  });
+});
+
+describe('without cgroups (--no-cgroups), as where none can be made', () => {
+  it('says so at GET /node, puts the job in no cgroup of its own, and STOP still ends what left the group with its mark', async () => {
+    const daemon = await SigmaDaemon.start({ args: ['--no-cgroups'] });
+    const node = await daemon.request('GET', '/node');
+    expect(node.body.jobTracking).toMatchObject({ mode: 'process-group', cgroup: null });
+    expect(node.body.jobTracking.reason).toMatch(/--no-cgroups/);
+    const created = await daemon.create({ name: 'marked', command: ['sh', '-c', 'setsid sleep 300 & echo $!; exec sleep 300'], state: 'RUNNING' });
+    const id = created.body.processes[0].id as number;
+    const leader = (await daemon.process(id)).pid as number;
+    const log = await waitFor('the stray\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
+    const stray = Number(log.trim().split('\n')[0]);
+    strayPids.add(stray);
+    expect(readFileSync(`/proc/${leader}/cgroup`, 'latin1'), 'the job is where the daemon is').toBe(readFileSync(`/proc/${daemon.pid}/cgroup`, 'latin1'));
+    expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'OK' });
+    expect(isAlive(stray), 'the marked stray after STOP').toBe(false);
+  });
+});
