@@ -7,16 +7,16 @@ import { paintState, type Painter } from './terminalStyle.js';
 const HEAD = ['ID', 'NAME', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'LAST EXIT', 'NEXT RELEASE'];
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
-  const rows = processes.map((process) => [
-    String(process.id),
-    process.name,
-    process.type,
-    formatPeriod(process.period),
-    paintState(paint, process.state),
-    process.pid === null ? '-' : String(process.pid),
-    String(process.runs),
-    formatLastExitShort(process.lastExit),
-    formatRelative(process.nextReleaseAt, nowMs),
+  const rows = processes.map((shown) => [
+    String(shown.id),
+    shown.name,
+    shown.type,
+    formatPeriod(shown.period),
+    paintState(paint, shown.state),
+    shown.pid === null ? '-' : String(shown.pid),
+    String(shown.runs),
+    formatLastExitShort(shown.lastExit),
+    formatRelative(shown.nextReleaseAt, nowMs),
   ]);
   return plainTable(paint, HEAD, rows);
 }

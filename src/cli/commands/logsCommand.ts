@@ -23,11 +23,11 @@ export function logsCommand(context: CliContext): Command {
     .option('-f, --follow', 'keep printing new output as it is written, until Ctrl-C')
     .action(async (ref: string, options: LogsOptions) => {
       const client = clientFor(options, context);
-      const process = await fetchProcess(client, ref);
+      const target = await fetchProcess(client, ref);
       const query = new URLSearchParams({ stream: options.stderr ? 'stderr' : 'stdout' });
       if (options.tail !== undefined) query.set('tail', String(options.tail));
       if (options.follow) query.set('follow', 'true');
-      const { response, close } = await client.stream(`/processes/${process.id}/logs?${query}`);
+      const { response, close } = await client.stream(`/processes/${target.id}/logs?${query}`);
       response.pipe(context.stdout, { end: false });
       const ended = new Promise<'ended'>((resolve) => response.once('close', () => resolve('ended')));
       const outcome = await Promise.race([ended, context.interrupted.then(() => 'interrupted' as const)]);
@@ -35,6 +35,6 @@ export function logsCommand(context: CliContext): Command {
         close();
         return;
       }
-      if (options.follow) context.stderr.write(`sigma: the daemon ended the log stream of ${process.name} (deleted, or the daemon stopped)\n`);
+      if (options.follow) context.stderr.write(`sigma: the daemon ended the log stream of ${target.name} (deleted, or the daemon stopped)\n`);
     });
 }
