@@ -58,6 +58,7 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
     ['startedAt', at(shown.startedAt)],
     ['nextReleaseAt', at(shown.nextReleaseAt)],
     ['lastExit', shown.lastExit ? `${describeEnd(shown.lastExit)} at ${at(shown.lastExit.at)}, after ${formatMs(shown.lastExit.durationMs)}` : '-'],
+    ...(shown.outputError === null ? [] : ([['outputError', paint('yellow', `${shown.outputError} (its jobs' output is dropped until the log can be written)`)]] as Array<[string, string]>)),
     ['runs', String(shown.runs)],
     ['overruns', String(shown.overruns)],
     ['skipped', String(shown.skipped)],
