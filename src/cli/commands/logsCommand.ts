@@ -1,5 +1,6 @@
 // `sigma logs ID|NAME [--stderr] [--tail N] [--follow]`: GET /processes/{id}/logs, copied to stdout.
 import type { Command } from 'commander';
+import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { fetchProcess } from '../processRef.js';
@@ -35,6 +36,16 @@ export function logsCommand(context: CliContext): Command {
         close();
         return;
       }
-      if (options.follow) context.stderr.write(`sigma: the daemon ended the log stream of ${target.name} (deleted, or the daemon stopped)\n`);
+      if (options.follow) {
+        context.stderr.write(`sigma: the daemon ended the log stream of ${target.name} (deleted, or the daemon stopped)\n`);
+        return;
+      }
+      // A connection cut mid-answer also ends in 'close': only a complete answer is the whole log.
+      if (!response.complete) {
+        throw new CliError(
+          EXIT.unreachable,
+          `the connection to ${client.config.url.origin} was cut before the log of ${target.name} was complete: what is printed is only its beginning; try again`,
+        );
+      }
     });
 }
