@@ -26,6 +26,8 @@ export interface ManagedProcess {
   startedAt: string | null;
   nextReleaseAt: string | null;
   lastExit: LastExit | null;
+  /** Why its jobs' output cannot be written to its log now (a full disk), else null. */
+  outputError: string | null;
   runs: number;
   overruns: number;
   skipped: number;

@@ -8,7 +8,7 @@ import { LogView } from './logView.js';
 import { RunHistory } from './runHistory.js';
 
 export class DetailPane {
-  private shown: { process: ManagedProcess; logs: LogView; runs: RunHistory; facts: HTMLElement; heading: HTMLElement } | null = null;
+  private shown: { process: ManagedProcess; logs: LogView; runs: RunHistory; facts: HTMLElement; heading: HTMLElement; outputWarning: HTMLElement } | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -28,10 +28,12 @@ export class DetailPane {
     const runs = new RunHistory(this.api, process);
     const facts = el('dl', { className: 'facts' });
     const heading = el('span', { className: 'state' });
-    this.shown = { process, logs, runs, facts, heading };
+    const outputWarning = el('p', { className: 'warning', attrs: { role: 'status' } });
+    this.shown = { process, logs, runs, facts, heading, outputWarning };
     this.title.replaceChildren(`Details: ${process.name} `, heading);
     this.body.replaceChildren(
       el('div', { className: 'detail-actions' }, [el('button', { className: 'quiet', text: 'Close details', attrs: { type: 'button' }, onClick: () => this.onClose() })]),
+      outputWarning,
       facts,
       logs.root,
       runs.root,
@@ -49,6 +51,9 @@ export class DetailPane {
     this.shown.runs.setProcess(process);
     this.shown.heading.textContent = process.state;
     this.shown.heading.className = `state state-${process.state.toLowerCase()}`;
+    this.shown.outputWarning.hidden = process.outputError === null;
+    this.shown.outputWarning.textContent =
+      process.outputError === null ? '' : `Output not logged: ${process.outputError}. The jobs keep running; their output is dropped until the log can be written.`;
     const env = Object.entries(process.env).map(([name, value]) => `${name}=${value}`);
     const facts: Array<[string, string]> = [
       ['Command', formatCommand(process.command)],

@@ -18,7 +18,8 @@ const LAST_RETRY_MS = 10_000;
 
 export class EventStream {
   private readonly abort = new AbortController();
-  private lastEventId: string | null = null;
+  /** One parser for every connection: its last event id is what a reconnect resumes after. */
+  private readonly parser = new SseParser();
   private retryMs = FIRST_RETRY_MS;
 
   constructor(
@@ -57,18 +58,18 @@ export class EventStream {
 
   private async readOnce(): Promise<void> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
-    if (this.lastEventId !== null) headers['last-event-id'] = this.lastEventId;
+    // What a dropped connection left half-read is not an event; an id-only block before it counts.
+    this.parser.dropPartial();
+    if (this.parser.lastEventId) headers['last-event-id'] = this.parser.lastEventId;
     const response = await this.api.openStream('events', this.abort.signal, headers);
     if (!response.body) throw new Error('the event stream has no body');
     this.handlers.onStatus('live', '');
     this.retryMs = FIRST_RETRY_MS;
-    const parser = new SseParser();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      for (const message of parser.push(value)) {
-        if (message.id !== null) this.lastEventId = message.id;
+      for (const message of this.parser.push(value)) {
         const event = parseEvent(message.data);
         if (event) this.handlers.onEvent(event);
       }

@@ -22,6 +22,7 @@ interface RowParts {
   cells: Record<'id' | 'name' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
   nameButton: HTMLButtonElement;
   stateBadge: HTMLSpanElement;
+  outputWarning: HTMLSpanElement;
   outcome: HTMLParagraphElement;
   process: ManagedProcess;
 }
@@ -95,10 +96,12 @@ export class ProcessTable {
     const nameButton = el('button', { className: 'link', attrs: { type: 'button', 'aria-pressed': 'false' } });
     cells.name.append(nameButton);
     const stateBadge = el('span', { className: 'state' });
-    cells.state.append(stateBadge);
+    // Shown while the daemon cannot write the jobs' output to the process's log.
+    const outputWarning = el('span', { className: 'output-warning' }, [el('span', { text: '⚠ ', attrs: { 'aria-hidden': 'true' } }), 'output not logged']);
+    cells.state.append(stateBadge, outputWarning);
     const outcome = el('p', { className: 'outcome', attrs: { role: 'status', 'aria-live': 'polite' } });
     const row = el('tr', { attrs: { 'data-process-id': String(process.id) } }, Object.values(cells));
-    const parts: RowParts = { row, cells, nameButton, stateBadge, outcome, process };
+    const parts: RowParts = { row, cells, nameButton, stateBadge, outputWarning, outcome, process };
     nameButton.addEventListener('click', () => this.actions.select(parts.process));
     const buttons = el('div', { className: 'operations' });
     for (const operation of OPERATIONS) {
@@ -151,6 +154,8 @@ function fill(parts: RowParts, process: ManagedProcess): void {
   cells.period.textContent = formatPeriod(process);
   parts.stateBadge.textContent = process.state;
   parts.stateBadge.className = `state state-${process.state.toLowerCase()}`;
+  parts.outputWarning.hidden = process.outputError === null;
+  parts.outputWarning.title = process.outputError ?? '';
   cells.pid.textContent = process.pid === null ? '—' : String(process.pid);
   cells.runs.textContent = String(process.runs);
   cells.lastExit.textContent = formatLastExit(process.lastExit);

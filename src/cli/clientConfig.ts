@@ -28,12 +28,29 @@ export const CLIENT_DEFAULTS = {
 
 export function buildClientConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv, cwd: string): ClientConfig {
   const dataDir = resolve(cwd, options.dataDir ?? (env.SIGMA_DATA_DIR || CLIENT_DEFAULTS.dataDir));
-  const url = parseUrl(options.url ?? (env.SIGMA_URL || daemonUrlIn(dataDir) || CLIENT_DEFAULTS.url));
-  const token = options.token ?? (env.SIGMA_TOKEN || readTokenFile(dataDir));
+  const localUrlText = daemonUrlIn(dataDir);
+  const explicitUrlText = options.url ?? (env.SIGMA_URL || undefined);
+  const url = parseUrl(explicitUrlText ?? localUrlText ?? CLIENT_DEFAULTS.url);
+  // The data dir's token and certificate belong to its own daemon: they go only to the URL that
+  // data dir names, never to whatever address a flag or the environment points at.
+  const toLocalDaemon = explicitUrlText === undefined || (localUrlText !== null && sameUrl(url, localUrlText));
+  const token = options.token ?? (env.SIGMA_TOKEN || (toLocalDaemon ? readTokenFile(dataDir) : null));
   if (!token) {
+    if (!toLocalDaemon) {
+      throw new CliError(
+        EXIT.usage,
+        `${url.origin} is not the daemon of ${dataDir}, so its token is not sent there: pass that daemon's token with --token or SIGMA_TOKEN`,
+      );
+    }
     throw new CliError(
       EXIT.unauthorized,
       `no token: pass --token or set SIGMA_TOKEN (the node token is in the daemon's <data-dir>/token; ${join(dataDir, 'token')} cannot be read)`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new CliError(
+      EXIT.usage,
+      `refusing to send the token in clear text over http:// to ${url.host}, which is not this machine: use https:// (or http:// only to 127.0.0.1, ::1 or localhost)`,
     );
   }
   let ca: Buffer | null = null;
@@ -44,13 +61,30 @@ export function buildClientConfig(options: ConnectionOptions, env: NodeJS.Proces
       caSource = resolve(cwd, explicit);
       ca = readOrNull(caSource);
       if (ca === null) throw new CliError(EXIT.usage, `cannot read the certificate ${caSource} (--cacert or SIGMA_CACERT): give the daemon's tls/cert.pem`);
-    } else {
+    } else if (toLocalDaemon) {
       caSource = join(dataDir, 'tls', 'cert.pem');
       ca = readOrNull(caSource);
       if (ca === null) caSource = null;
     }
   }
   return Object.freeze({ url, token, ca, caSource, dataDir });
+}
+
+/** Whether a URL given explicitly is the one the local daemon wrote (spelled alike once parsed). */
+function sameUrl(url: URL, localText: string): boolean {
+  try {
+    return new URL(localText).origin === url.origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Names that reach this machine only: a token sent to them in clear text never crosses a network. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1') return true;
+  // 127.0.0.0/8, also written as an IPv4-mapped IPv6 address (the URL parser gives it in hex).
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
 }
 
 function parseUrl(text: string): URL {

@@ -44,7 +44,7 @@ export async function followEvents(source: EventSource, options: FollowEventsOpt
     let handle: StreamHandle | null = null;
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
-      if (parser.lastEventId !== null) headers['last-event-id'] = parser.lastEventId;
+      if (parser.lastEventId) headers['last-event-id'] = parser.lastEventId;
       handle = await source.stream('/events', headers);
     } catch (error) {
       const fatal = !(error instanceof CliError) || !everConnected || error.exitCode === EXIT.unauthorized || error.exitCode === EXIT.notFound;

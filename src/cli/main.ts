@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/applyCommand.js';
-import { withConnectionOptions } from './commands/clientCommand.js';
+import { CONNECTION_HELP, withConnectionOptions } from './commands/clientCommand.js';
 import { createCommand } from './commands/createCommand.js';
 import { logsCommand } from './commands/logsCommand.js';
 import { operationCommand, rmCommand } from './commands/operationCommands.js';
@@ -46,15 +46,12 @@ const EXIT_CODES_HELP = `
 Exit status:
   ${EXIT.ok}  success
   ${EXIT.failed}  an operation's result was FAILED (the reason is on stderr); \`sigma serve\`: the daemon cannot start
-  ${EXIT.usage}  usage error (unknown command or flag, bad value, invalid apply file)
+  ${EXIT.usage}  usage error (unknown command or flag, bad value, invalid apply file, no --token for another --url)
   ${EXIT.notFound}  no process has that id or name
   ${EXIT.unauthorized}  the token was refused, or there is none
   ${EXIT.unreachable}  the daemon cannot be reached (not running, wrong URL, certificate not trusted)
   ${EXIT.apiError}  another error answered by the daemon (name taken, invalid definition, shutting down, ...)
-
-Connection (every command but serve): --url / SIGMA_URL, else the url in <data-dir>/daemon.json,
-else https://127.0.0.1:8443; --token / SIGMA_TOKEN, else <data-dir>/token; --cacert / SIGMA_CACERT,
-else <data-dir>/tls/cert.pem; --data-dir / SIGMA_DATA_DIR, else ./sigma-data.
+${CONNECTION_HELP}
 
 Examples:
   sigma serve                                        run the daemon (in another terminal)

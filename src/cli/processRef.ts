@@ -6,7 +6,7 @@ import type { SigmaClient } from './sigmaClient.js';
 export async function fetchProcess(client: SigmaClient, ref: string): Promise<ProcessJson> {
   const path = /^\d+$/.test(ref) ? `/processes/${ref}` : `/processes?process_name=${encodeURIComponent(ref)}`;
   const answer = await client.json<{ processes: ProcessJson[] }>('GET', path);
-  const process = answer.processes[0];
-  if (!process) throw new Error(`GET ${path} answered no process`);
-  return process;
+  const found = answer.processes[0];
+  if (!found) throw new Error(`GET ${path} answered no process`);
+  return found;
 }

@@ -4,19 +4,23 @@ import { formatLastExitShort, formatPeriod, formatRelative } from './displayValu
 import { plainTable } from './plainTable.js';
 import { paintState, type Painter } from './terminalStyle.js';
 
+/** After the state in `sigma ps`: the output of the process's jobs cannot be written to its log now. */
+export const OUTPUT_ERROR_MARK = '!';
+
 const HEAD = ['ID', 'NAME', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'LAST EXIT', 'NEXT RELEASE'];
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
-  const rows = processes.map((process) => [
-    String(process.id),
-    process.name,
-    process.type,
-    formatPeriod(process.period),
-    paintState(paint, process.state),
-    process.pid === null ? '-' : String(process.pid),
-    String(process.runs),
-    formatLastExitShort(process.lastExit),
-    formatRelative(process.nextReleaseAt, nowMs),
+  const rows = processes.map((shown) => [
+    String(shown.id),
+    shown.name,
+    shown.type,
+    formatPeriod(shown.period),
+    // `!`: the output of its jobs cannot be written to its log now (the reason is in `sigma show`).
+    shown.outputError === null ? paintState(paint, shown.state) : `${paintState(paint, shown.state)}${paint('yellow', OUTPUT_ERROR_MARK)}`,
+    shown.pid === null ? '-' : String(shown.pid),
+    String(shown.runs),
+    formatLastExitShort(shown.lastExit),
+    formatRelative(shown.nextReleaseAt, nowMs),
   ]);
   return plainTable(paint, HEAD, rows);
 }

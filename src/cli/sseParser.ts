@@ -1,16 +1,27 @@
-// Server-Sent Events, as the HTML standard defines the text/event-stream format: fed text in
-// chunks of any size, it returns the complete messages.
+// Server-Sent Events, as the HTML standard defines the text/event-stream format: the parser of
+// `sigma watch`.
 
 export interface SseMessage {
-  /** The id in force when the message was dispatched (the last `id:` seen), or null. */
+  /** The last event id when the message was dispatched (the last `id:` seen), or null. */
   id: string | null;
   /** The `event:` field, "message" when none. */
   event: string;
   data: string;
 }
 
+/**
+ * Fed text in chunks of any size (a chunk may end anywhere, also between the \r and \n of one
+ * line end), it returns the complete messages. `retry:` is ignored: the client keeps its own
+ * back-off. This class is the same in src/cli/sseParser.ts and web/sseParser.ts (the dashboard
+ * is compiled apart); test/cli/sseParser.test.ts runs one table of cases on both.
+ */
 export class SseParser {
+  /** The start of a line whose end has not arrived yet. */
   private pending = '';
+  /** The last chunk ended with \r: a \n that starts the next one ends no second line. */
+  private skipLineFeed = false;
+  /** A byte-order mark is dropped at the start of a stream only. */
+  private atStreamStart = true;
   private dataLines: string[] = [];
   private eventType = '';
   private hasData = false;
@@ -26,21 +37,40 @@ export class SseParser {
   }
 
   push(chunk: string): SseMessage[] {
-    this.pending += chunk;
+    if (chunk === '') return [];
+    let text = chunk;
+    if (this.atStreamStart) {
+      this.atStreamStart = false;
+      if (text.startsWith('\uFEFF')) text = text.slice(1);
+    }
+    let start = this.skipLineFeed && text.startsWith('\n') ? 1 : 0;
+    this.skipLineFeed = false;
     const messages: SseMessage[] = [];
-    let start = 0;
-    for (let index = 0; index < this.pending.length; index++) {
-      const char = this.pending[index];
+    for (let index = start; index < text.length; index++) {
+      const char = text[index];
       if (char !== '\n' && char !== '\r') continue;
-      // A \r at the end of a chunk may be the first half of \r\n: wait for the next chunk.
-      if (char === '\r' && index === this.pending.length - 1) break;
-      const message = this.line(this.pending.slice(start, index));
+      const message = this.line(this.pending + text.slice(start, index));
+      this.pending = '';
       if (message) messages.push(message);
-      if (char === '\r' && this.pending[index + 1] === '\n') index++;
+      if (char === '\r') {
+        if (index === text.length - 1) this.skipLineFeed = true;
+        else if (text[index + 1] === '\n') index++;
+      }
       start = index + 1;
     }
-    this.pending = this.pending.slice(start);
+    this.pending += text.slice(start);
     return messages;
+  }
+
+  /** Forgets a message cut off by a dropped connection; the last event id stays. What comes next is a new stream. */
+  dropPartial(): void {
+    this.pending = '';
+    this.skipLineFeed = false;
+    this.atStreamStart = true;
+    this.dataLines = [];
+    this.eventType = '';
+    this.hasData = false;
+    this.idBuffer = this.lastEventId;
   }
 
   private line(line: string): SseMessage | null {
@@ -59,15 +89,6 @@ export class SseParser {
       this.idBuffer = value;
     }
     return null;
-  }
-
-  /** Forgets a message cut off by a dropped connection; the last event id stays. */
-  dropPartial(): void {
-    this.pending = '';
-    this.dataLines = [];
-    this.eventType = '';
-    this.hasData = false;
-    this.idBuffer = this.lastEventId;
   }
 
   private dispatch(): SseMessage | null {

@@ -189,6 +189,36 @@ describe('the dashboard', () => {
     expect(await page.locator('.run-chart').count()).toBe(0);
   });
 
+  it('warns, on the row and in the details, when a process\'s output cannot be written to its log', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const created = await daemon.create({ name: 'unlogged', command: ['echo', 'lost'] });
+    const id = created.body.processes[0].id as number;
+    expect((await daemon.create({ name: 'logged', command: ['true'] })).status).toBe(201);
+    // A directory where its stdout log should be: the daemon cannot open the file.
+    mkdirSync(resolve(daemon.dataDir, 'logs', `${id}.stdout.log`), { recursive: true });
+    expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
+    const failing = await waitFor('the output error', () => daemon.process(id), (process) => process.outputError !== null && process.state === 'DORMANT');
+
+    // The page learns of it from the job's end, without a reload.
+    const warning = cellOf(rowOf(page, 'unlogged'), 'State').locator('.output-warning');
+    await warning.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await warning.textContent()).toBe('⚠ output not logged');
+    expect(await warning.getAttribute('title')).toBe(failing.outputError);
+    await rowOf(page, 'logged').waitFor();
+    expect(await cellOf(rowOf(page, 'logged'), 'State').locator('.output-warning').isVisible()).toBe(false);
+
+    await page.getByRole('button', { name: 'unlogged: show details' }).click();
+    const detailWarning = page.locator('#detail .warning');
+    await detailWarning.waitFor({ state: 'visible' });
+    expect(await detailWarning.textContent()).toBe(
+      `Output not logged: ${failing.outputError}. The jobs keep running; their output is dropped until the log can be written.`,
+    );
+    await page.getByRole('button', { name: 'logged: show details', exact: true }).click();
+    await page.getByRole('heading', { name: /^Details: logged/ }).waitFor();
+    expect(await page.locator('#detail .warning').isVisible()).toBe(false);
+  });
+
   it("draws a PERIODIC process's release lateness and job durations", async () => {
     const page = await open();
     await logIn(page, daemon.token);

@@ -1,6 +1,8 @@
 // How the command line finds and trusts the daemon, and its exit statuses for usage errors, a
 // refused token and a daemon it cannot reach; --help of every command.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +30,7 @@ describe('usage', () => {
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: sigma ${command}[ |]`));
       expect(help.stdout, command).toMatch(new RegExp(`Examples:\\n  sigma ${command}\\b`));
       expect(help.stdout, command).toContain('--url <url>');
+      expect(help.stdout, command).toMatch(/with another --url or SIGMA_URL, pass --token or SIGMA_TOKEN\n\(exit 2 otherwise\). No token is ever sent over http:\/\/ to a host other than/);
     }
   });
 
@@ -115,12 +118,101 @@ describe('the connection', () => {
         'sigma: the daemon refused the token (SIGMA_ERR_AUTH_INVALID): pass the node token with --token or SIGMA_TOKEN (the daemon keeps it in <data-dir>/token)\n',
       );
     }
+    // A data dir that names the daemon (daemon.json) but holds no token.
     const empty = makeTempDir('sigma-cli-');
     mkdirSync(join(empty, 'sigma-data'));
-    const none = await runCli(['ps'], { cwd: empty, env: { SIGMA_URL: daemon.url } });
+    writeFileSync(join(empty, 'sigma-data', 'daemon.json'), JSON.stringify({ url: daemon.url }));
+    const none = await runCli(['ps'], { cwd: empty });
     expect(none.code).toBe(4);
     expect(none.stderr).toBe(
       `sigma: no token: pass --token or set SIGMA_TOKEN (the node token is in the daemon's <data-dir>/token; ${join(empty, 'sigma-data', 'token')} cannot be read)\n`,
     );
+  });
+});
+
+/** A plain-HTTP listener that answers like a daemon with no processes and keeps the headers it got. */
+async function listener(host: string): Promise<{ port: number; received: IncomingHttpHeaders[]; close: () => Promise<void> }> {
+  const received: IncomingHttpHeaders[] = [];
+  const server = createServer((request, response) => {
+    received.push(request.headers);
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"processes":[]}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  listeners.push(server);
+  return { port, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+const listeners: Array<ReturnType<typeof createServer>> = [];
+afterEach(async () => {
+  for (const server of listeners.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** An address of this machine that is not loopback, if it has one. */
+function nonLoopbackAddress(): string | null {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  return null;
+}
+
+describe('where the token goes', () => {
+  it("sends the data dir's token only to the URL of that data dir: another --url or SIGMA_URL needs --token (exit 2)", async () => {
+    const cwd = makeTempDir('sigma-cli-');
+    const localToken = 'local-token-0123456789abcdef';
+    mkdirSync(join(cwd, 'sigma-data'));
+    writeFileSync(join(cwd, 'sigma-data', 'token'), `${localToken}\n`);
+    const other = await listener('127.0.0.1');
+    const otherUrl = `http://127.0.0.1:${other.port}`;
+    const message = `sigma: ${otherUrl} is not the daemon of ${join(cwd, 'sigma-data')}, so its token is not sent there: pass that daemon's token with --token or SIGMA_TOKEN\n`;
+
+    const byFlag = await runCli(['ps', '--url', otherUrl], { cwd });
+    expect(byFlag.code, byFlag.stderr).toBe(2);
+    expect(byFlag.stderr).toBe(message);
+    const byEnv = await runCli(['ps'], { cwd, env: { SIGMA_URL: otherUrl } });
+    expect(byEnv.code, byEnv.stderr).toBe(2);
+    expect(byEnv.stderr).toBe(message);
+    // A daemon.json naming another address does not make this one local either.
+    writeFileSync(join(cwd, 'sigma-data', 'daemon.json'), JSON.stringify({ url: 'http://127.0.0.1:1' }));
+    expect((await runCli(['ps', '--url', otherUrl], { cwd })).code).toBe(2);
+    expect(other.received, 'nothing was sent to the other address').toEqual([]);
+
+    // With its own token, the other address is asked, with that token and not the local one.
+    const withToken = await runCli(['ps', '--url', otherUrl, '--token', 'other-token-0123456789'], { cwd });
+    expect(withToken.code, withToken.stderr).toBe(0);
+    expect(other.received.map((headers) => headers.authorization)).toEqual(['Bearer other-token-0123456789']);
+  });
+
+  it("uses the data dir's token and certificate for an explicit --url that is the one in its daemon.json", async () => {
+    const parent = makeTempDir('sigma-cli-');
+    const daemon = await SigmaDaemon.start({ dataDir: join(parent, 'sigma-data'), tls: true, withToken: false });
+    await daemon.create({ name: 'local', command: ['true'] });
+    const byFlag = await runCli(['ps', '--url', daemon.url], { cwd: parent });
+    expect(byFlag.code, byFlag.stderr).toBe(0);
+    expect(byFlag.stdout).toMatch(/\blocal\b/);
+    const byEnv = await runCli(['ps'], { cwd: parent, env: { SIGMA_URL: `${daemon.url}/` } });
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect(byEnv.stdout).toMatch(/\blocal\b/);
+  });
+
+  it('never sends a token over plain http to a host that is not loopback (exit 2)', async () => {
+    const address = nonLoopbackAddress() ?? '192.0.2.1';
+    const remote = await listener('0.0.0.0');
+    const url = `http://${address}:${remote.port}`;
+    const cases: Array<[string[], Record<string, string>]> = [
+      [['ps', '--url', url], { SIGMA_TOKEN: 'some-token-0123456789' }],
+      [['ps'], { SIGMA_TOKEN: 'some-token-0123456789', SIGMA_URL: url }],
+    ];
+    for (const [args, env] of cases) {
+      const refused = await runCli(args, { env });
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toBe(
+        `sigma: refusing to send the token in clear text over http:// to ${address}:${remote.port}, which is not this machine: use https:// (or http:// only to 127.0.0.1, ::1 or localhost)\n`,
+      );
+    }
+    expect(remote.received).toEqual([]);
+    // Loopback over http is fine: the daemon's --no-tls is for a local proxy or tests.
+    const local = await runCli(['ps', '--url', `http://localhost:${remote.port}`, '--token', 'some-token-0123456789']);
+    expect(local.code, local.stderr).toBe(0);
+    expect(remote.received.map((headers) => headers.authorization)).toEqual(['Bearer some-token-0123456789']);
   });
 });

@@ -1,5 +1,7 @@
 // sigma ps / create / start / suspend / resume / stop / rm / show, run as a subprocess against a
 // real daemon, checked against the API and the processes in /proc.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanUpClis, cliEnvFor, deleteAllProcesses, runCli, runCliOnTerminal, SCRIPT_PATH } from '../support/cliRunner.js';
 import { isAlive, procState } from '../support/osProcesses.js';
@@ -169,5 +171,29 @@ describe('sigma show', () => {
     expect(Date.parse(json.runs[0].startedAt)).toBeGreaterThan(Date.parse(json.runs[1].startedAt));
 
     expect(await sigma('show', 'nobody')).toMatchObject({ code: 3 });
+  });
+});
+
+describe('a process whose output cannot be written', () => {
+  it('is marked with ! after its state in sigma ps, explained in ps --help, and sigma show says why', async () => {
+    await sigma('create', 'quiet', '--', 'true');
+    await sigma('create', 'loud', '--', 'echo', 'lost');
+    const loud = await processNamed('loud');
+    // A directory where its stdout log should be: the daemon cannot open the file.
+    mkdirSync(join(daemon.dataDir, 'logs', `${loud.id}.stdout.log`), { recursive: true });
+    await sigma('start', 'loud');
+    const failing = await waitFor('the output error on loud', () => daemon.process(loud.id), (process) => process.outputError !== null && process.state === 'DORMANT');
+
+    const table = (await sigma('ps')).stdout.trimEnd().split('\n');
+    expect(table[1]).toMatch(/^\d+\s+quiet\s+ONE_SHOT\s+-\s+DORMANT\s+-/);
+    expect(table[2]).toMatch(/^\d+\s+loud\s+ONE_SHOT\s+-\s+DORMANT!\s+-/);
+    const help = await sigma('ps', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('A ! after the state (RUNNING!) says that the output of its jobs cannot be written to its log now');
+
+    const shown = await sigma('show', 'loud');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`\noutputError    ${failing.outputError} (its jobs' output is dropped until the log can be written)\n`);
+    expect(failing.outputError).toMatch(/^stdout: .*EISDIR/);
+    expect((await sigma('show', 'quiet')).stdout).not.toMatch(/^outputError/m);
   });
 });

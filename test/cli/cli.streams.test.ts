@@ -1,6 +1,7 @@
 // sigma logs (also --follow) and sigma watch, against a real daemon: they see real output and
 // real state changes as they happen, and end on Ctrl-C with status 0.
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpClis, cliEnvFor, CliProcess, closedPort, deleteAllProcesses, runCli } from '../support/cliRunner.js';
@@ -28,7 +29,40 @@ async function createOk(daemon: SigmaDaemon, definition: Record<string, unknown>
   return reply.body.processes[0].id;
 }
 
+/** A daemon stand-in whose log answer stops after `sent` and then loses its connection. */
+async function cutLogServer(framing: 'content-length' | 'chunked', sent: string): Promise<{ url: string; server: Server }> {
+  const talker = { id: 1, name: 'talker', state: 'DORMANT', type: 'ONE_SHOT', period: null, command: ['true'], cwd: null, env: {}, stopTimeoutMs: 5000, pid: null, startedAt: null, nextReleaseAt: null, lastExit: null, outputError: null, runs: 1, overruns: 0, skipped: 0, failures: 0, createdAt: new Date().toISOString() };
+  const server = createServer((request, response) => {
+    if (!request.url?.startsWith('/processes/1/logs')) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ processes: [talker] }));
+      return;
+    }
+    const length = framing === 'content-length' ? { 'content-length': String(sent.length + 1000) } : {};
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...length });
+    response.write(sent, () => response.socket?.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cutServers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+const cutServers: Server[] = [];
+afterEach(async () => {
+  for (const server of cutServers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
 describe('sigma logs', () => {
+  it('exits 5 when the connection is cut before the whole log has arrived', async () => {
+    for (const framing of ['content-length', 'chunked'] as const) {
+      const { url } = await cutLogServer(framing, 'line 1\nline 2\n');
+      const cut = await runCli(['logs', 'talker'], { env: { SIGMA_URL: url, SIGMA_TOKEN: 'some-token-0123456789' } });
+      expect(cut.code, `${framing}: ${cut.stderr}`).toBe(5);
+      expect(cut.stdout, framing).toBe('line 1\nline 2\n');
+      expect(cut.stderr, framing).toBe(
+        `sigma: the connection to ${url} was cut before the log of talker was complete: what is printed is only its beginning; try again\n`,
+      );
+    }
+  });
+
   it('prints the output, the error output, the last lines; exits 3 for an unknown process', async () => {
     const daemon = await startDaemon();
     const env = cliEnvFor(daemon);

@@ -40,17 +40,17 @@ export interface ApplyPlan {
 }
 
 export function planApply(desired: DesiredProcess[], current: ProcessJson[], prune: boolean): ApplyPlan {
-  const byName = new Map(current.map((process) => [process.name, process]));
-  const listed = new Set(desired.map((process) => process.name));
+  const byName = new Map(current.map((existing) => [existing.name, existing]));
+  const listed = new Set(desired.map((wanted) => wanted.name));
   const steps: PlanStep[] = desired.map((wanted) => {
     const existing = byName.get(wanted.name);
     return existing ? planExisting(wanted, existing) : planCreate(wanted);
   });
-  const unlistedProcesses = current.filter((process) => !listed.has(process.name));
+  const unlistedProcesses = current.filter((existing) => !listed.has(existing.name));
   if (prune) {
-    for (const process of unlistedProcesses) steps.push({ kind: 'delete', id: process.id, name: process.name, from: process.state });
+    for (const unlisted of unlistedProcesses) steps.push({ kind: 'delete', id: unlisted.id, name: unlisted.name, from: unlisted.state });
   }
-  return { steps, unlisted: prune ? [] : unlistedProcesses.map((process) => process.name) };
+  return { steps, unlisted: prune ? [] : unlistedProcesses.map((unlisted) => unlisted.name) };
 }
 
 export function isNoChange(plan: ApplyPlan): boolean {

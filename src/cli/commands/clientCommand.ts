@@ -16,14 +16,24 @@ export function clientCommand(name: string, summary: string, description: string
     });
 }
 
+/** Where the token goes, and where it never goes: after the help of sigma and of every client command. */
+export const CONNECTION_HELP = `
+Connection (every command but serve): --url / SIGMA_URL, else the url in <data-dir>/daemon.json,
+else ${CLIENT_DEFAULTS.url}; --token / SIGMA_TOKEN, else <data-dir>/token; --cacert / SIGMA_CACERT,
+else <data-dir>/tls/cert.pem; --data-dir / SIGMA_DATA_DIR, else ${CLIENT_DEFAULTS.dataDir}.
+The data dir's token and certificate are used only for the URL that data dir gives (its daemon.json,
+or the default URL when it has none): with another --url or SIGMA_URL, pass --token or SIGMA_TOKEN
+(exit 2 otherwise). No token is ever sent over http:// to a host other than 127.0.0.1, ::1 or localhost.`;
+
 /** Adds --url, --token, --cacert and --data-dir, listed after the command's own options. */
 export function withConnectionOptions(command: Command): Command {
   return command
     .optionsGroup('Connection:')
     .option('--url <url>', `the daemon's URL (env SIGMA_URL; default: the url in <data-dir>/daemon.json, else ${CLIENT_DEFAULTS.url})`)
-    .option('--token <token>', 'the node token (env SIGMA_TOKEN; default: <data-dir>/token)')
-    .option('--cacert <file>', "the daemon's certificate to trust for https (env SIGMA_CACERT; default: <data-dir>/tls/cert.pem)")
-    .option('--data-dir <dir>', `the local daemon's data dir (env SIGMA_DATA_DIR; default ${CLIENT_DEFAULTS.dataDir})`);
+    .option('--token <token>', "the node token (env SIGMA_TOKEN; default: <data-dir>/token, for that data dir's own URL only)")
+    .option('--cacert <file>', "the daemon's certificate to trust for https (env SIGMA_CACERT; default: <data-dir>/tls/cert.pem, for that data dir's own URL only)")
+    .option('--data-dir <dir>', `the local daemon's data dir (env SIGMA_DATA_DIR; default ${CLIENT_DEFAULTS.dataDir})`)
+    .addHelpText('after', CONNECTION_HELP.trimStart());
 }
 
 export function clientFor(options: ConnectionOptions, context: CliContext): SigmaClient {

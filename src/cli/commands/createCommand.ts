@@ -62,6 +62,6 @@ export function createCommand(context: CliContext): Command {
     });
 }
 
-function kindOf(process: ProcessJson): string {
-  return process.period === null ? process.type : `${process.type} every ${formatMs(process.period)}`;
+function kindOf(created: ProcessJson): string {
+  return created.period === null ? created.type : `${created.type} every ${formatMs(created.period)}`;
 }

@@ -13,7 +13,7 @@ export async function forEachProcess(
   refs: string[],
   client: SigmaClient,
   context: CliContext,
-  act: (process: ProcessJson) => Promise<void>,
+  act: (found: ProcessJson) => Promise<void>,
 ): Promise<void> {
   let firstFailure: ExitCode | null = null;
   for (const ref of refs) {

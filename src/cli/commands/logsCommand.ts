@@ -1,5 +1,6 @@
 // `sigma logs ID|NAME [--stderr] [--tail N] [--follow]`: GET /processes/{id}/logs, copied to stdout.
 import type { Command } from 'commander';
+import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { fetchProcess } from '../processRef.js';
@@ -23,11 +24,11 @@ export function logsCommand(context: CliContext): Command {
     .option('-f, --follow', 'keep printing new output as it is written, until Ctrl-C')
     .action(async (ref: string, options: LogsOptions) => {
       const client = clientFor(options, context);
-      const process = await fetchProcess(client, ref);
+      const target = await fetchProcess(client, ref);
       const query = new URLSearchParams({ stream: options.stderr ? 'stderr' : 'stdout' });
       if (options.tail !== undefined) query.set('tail', String(options.tail));
       if (options.follow) query.set('follow', 'true');
-      const { response, close } = await client.stream(`/processes/${process.id}/logs?${query}`);
+      const { response, close } = await client.stream(`/processes/${target.id}/logs?${query}`);
       response.pipe(context.stdout, { end: false });
       const ended = new Promise<'ended'>((resolve) => response.once('close', () => resolve('ended')));
       const outcome = await Promise.race([ended, context.interrupted.then(() => 'interrupted' as const)]);
@@ -35,6 +36,16 @@ export function logsCommand(context: CliContext): Command {
         close();
         return;
       }
-      if (options.follow) context.stderr.write(`sigma: the daemon ended the log stream of ${process.name} (deleted, or the daemon stopped)\n`);
+      if (options.follow) {
+        context.stderr.write(`sigma: the daemon ended the log stream of ${target.name} (deleted, or the daemon stopped)\n`);
+        return;
+      }
+      // A connection cut mid-answer also ends in 'close': only a complete answer is the whole log.
+      if (!response.complete) {
+        throw new CliError(
+          EXIT.unreachable,
+          `the connection to ${client.config.url.origin} was cut before the log of ${target.name} was complete: what is printed is only its beginning; try again`,
+        );
+      }
     });
 }

@@ -26,8 +26,8 @@ export function operationCommand(operation: Operation, context: CliContext): Com
     .action(async (refs: string[], options: ConnectionOptions) => {
       const client = clientFor(options, context);
       const paint = painterFor(context.stdout, context.env);
-      await forEachProcess(refs, client, context, async (process) => {
-        const result = await operate(client, process.id, operation);
+      await forEachProcess(refs, client, context, async (found) => {
+        const result = await operate(client, found.id, operation);
         if (result.result === 'FAILED') {
           throw new CliError(EXIT.failed, `${result.name} (id ${result.id}): ${operation} FAILED: ${result.reason ?? 'no reason given'}; it stays ${result.state}`);
         }
@@ -41,9 +41,9 @@ export function rmCommand(context: CliContext): Command {
     .argument('<process...>', 'ids or names')
     .action(async (refs: string[], options: ConnectionOptions) => {
       const client = clientFor(options, context);
-      await forEachProcess(refs, client, context, async (process) => {
-        await client.json('DELETE', `/processes/${process.id}`);
-        context.stdout.write(`${process.name} (id ${process.id}): deleted\n`);
+      await forEachProcess(refs, client, context, async (found) => {
+        await client.json('DELETE', `/processes/${found.id}`);
+        context.stdout.write(`${found.name} (id ${found.id}): deleted\n`);
       });
     });
 }

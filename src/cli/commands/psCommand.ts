@@ -5,7 +5,7 @@ import type { ProcessJson } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
-import { processTable } from '../processTable.js';
+import { OUTPUT_ERROR_MARK, processTable } from '../processTable.js';
 import { painterFor } from '../terminalStyle.js';
 import { choiceArgument, clientCommand, clientFor } from './clientCommand.js';
 
@@ -17,11 +17,12 @@ interface PsOptions extends ConnectionOptions {
 }
 
 export function psCommand(context: CliContext): Command {
-  return clientCommand('ps', 'list the processes', 'List the processes: id, name, type, period, state, pid, runs, last exit, next release.', [
-    'sigma ps',
-    'sigma ps --state running --type periodic',
-    'sigma ps --name ticker --json',
-  ])
+  return clientCommand(
+    'ps',
+    'list the processes',
+    `List the processes: id, name, type, period, state, pid, runs, last exit, next release. A ${OUTPUT_ERROR_MARK} after the state (RUNNING${OUTPUT_ERROR_MARK}) says that the output of its jobs cannot be written to its log now (a full disk, say): the jobs run, their output is dropped; \`sigma show\` says why.`,
+    ['sigma ps', 'sigma ps --state running --type periodic', 'sigma ps --name ticker --json'],
+  )
     .alias('ls')
     .option('--json', "print the API's process objects as JSON")
     .option('--state <state>', `only processes in this state: ${WIRE_STATES.join(', ')} (SUSPENDED too)`, choiceArgument(WIRE_STATES, { SUSPENDED: 'SUSPENDEND' }))

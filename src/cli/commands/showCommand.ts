@@ -26,43 +26,44 @@ export function showCommand(context: CliContext): Command {
     .option('--json', 'print {"process": ..., "runs": [...]} as the API gives them')
     .action(async (ref: string, options: ShowOptions) => {
       const client = clientFor(options, context);
-      const process = await fetchProcess(client, ref);
-      const runs = options.runs === 0 ? [] : (await client.json<{ runs: RunJson[] }>('GET', `/processes/${process.id}/runs?limit=${options.runs}`)).runs;
+      const shown = await fetchProcess(client, ref);
+      const runs = options.runs === 0 ? [] : (await client.json<{ runs: RunJson[] }>('GET', `/processes/${shown.id}/runs?limit=${options.runs}`)).runs;
       if (options.json) {
-        context.stdout.write(`${JSON.stringify({ process, runs }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ process: shown, runs }, null, 2)}\n`);
         return;
       }
       const paint = painterFor(context.stdout, context.env);
       const nowMs = Date.now();
-      context.stdout.write(fieldList(process, nowMs, paint));
+      context.stdout.write(fieldList(shown, nowMs, paint));
       if (options.runs === 0) return;
       context.stdout.write(`\n${paint('bold', 'Recent runs')} (newest first):\n`);
-      context.stdout.write(runs.length === 0 ? '  none yet\n' : runTable(process, runs, nowMs, paint));
+      context.stdout.write(runs.length === 0 ? '  none yet\n' : runTable(shown, runs, nowMs, paint));
     });
 }
 
-function fieldList(process: ProcessJson, nowMs: number, paint: Painter): string {
+function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
   const at = (iso: string | null): string => (iso ? `${iso} (${formatRelative(iso, nowMs)})` : '-');
-  const env = Object.entries(process.env);
+  const env = Object.entries(shown.env);
   const fields: Array<[string, string]> = [
-    ['id', String(process.id)],
-    ['name', process.name],
-    ['state', paintState(paint, process.state)],
-    ['type', process.type],
-    ['period', process.period === null ? '-' : withReadable(process.period)],
-    ['command', shellQuote(process.command)],
-    ['cwd', process.cwd ?? "- (the daemon's)"],
+    ['id', String(shown.id)],
+    ['name', shown.name],
+    ['state', paintState(paint, shown.state)],
+    ['type', shown.type],
+    ['period', shown.period === null ? '-' : withReadable(shown.period)],
+    ['command', shellQuote(shown.command)],
+    ['cwd', shown.cwd ?? "- (the daemon's)"],
     ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
-    ['stopTimeoutMs', withReadable(process.stopTimeoutMs)],
-    ['pid', process.pid === null ? '-' : String(process.pid)],
-    ['startedAt', at(process.startedAt)],
-    ['nextReleaseAt', at(process.nextReleaseAt)],
-    ['lastExit', process.lastExit ? `${describeEnd(process.lastExit)} at ${at(process.lastExit.at)}, after ${formatMs(process.lastExit.durationMs)}` : '-'],
-    ['runs', String(process.runs)],
-    ['overruns', String(process.overruns)],
-    ['skipped', String(process.skipped)],
-    ['failures', String(process.failures)],
-    ['createdAt', at(process.createdAt)],
+    ['stopTimeoutMs', withReadable(shown.stopTimeoutMs)],
+    ['pid', shown.pid === null ? '-' : String(shown.pid)],
+    ['startedAt', at(shown.startedAt)],
+    ['nextReleaseAt', at(shown.nextReleaseAt)],
+    ['lastExit', shown.lastExit ? `${describeEnd(shown.lastExit)} at ${at(shown.lastExit.at)}, after ${formatMs(shown.lastExit.durationMs)}` : '-'],
+    ...(shown.outputError === null ? [] : ([['outputError', paint('yellow', `${shown.outputError} (its jobs' output is dropped until the log can be written)`)]] as Array<[string, string]>)),
+    ['runs', String(shown.runs)],
+    ['overruns', String(shown.overruns)],
+    ['skipped', String(shown.skipped)],
+    ['failures', String(shown.failures)],
+    ['createdAt', at(shown.createdAt)],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
   return fields.map(([name, value]) => `${paint('bold', name.padEnd(width))}  ${value}\n`).join('');
@@ -73,8 +74,8 @@ function withReadable(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${ms} ms (${formatMs(ms)})`;
 }
 
-function runTable(process: ProcessJson, runs: RunJson[], nowMs: number, paint: Painter): string {
-  const periodic = process.type === 'PERIODIC';
+function runTable(shown: ProcessJson, runs: RunJson[], nowMs: number, paint: Painter): string {
+  const periodic = shown.type === 'PERIODIC';
   const head = ['STARTED', 'DURATION', 'END', 'PID', ...(periodic ? ['LATENESS'] : [])];
   const rows = runs.map((run) => [
     `${run.startedAt} (${formatRelative(run.startedAt, nowMs)})`,
