@@ -68,8 +68,16 @@ async function serve(
     ? await loadTlsMaterial({ dataDir: config.dataDir, host: config.host, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath })
     : null;
   if (tls?.generated) print(`generated a self-signed certificate for ${config.host}: ${tls.certPath}`);
-  const logs = new ProcessLogs(join(config.dataDir, 'logs'), config.logMaxBytes, (processId, path, error) =>
-    logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
+  // Whether a process's output is written shows on it (outputError): clients are told of each change.
+  let supervisor: Supervisor | null = null;
+  const logs = new ProcessLogs(
+    join(config.dataDir, 'logs'),
+    config.logMaxBytes,
+    (processId, path, error) => {
+      logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable');
+      supervisor?.tellOutputChange(processId);
+    },
+    (processId) => supervisor?.tellOutputChange(processId),
   );
   logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
   // Before anything is started: nothing a previous daemon left behind runs unmanaged.
@@ -80,7 +88,7 @@ async function serve(
     if (sweep.found > 0) logger.warn(sweep, 'emptied and removed job cgroups a previous daemon left');
   }
   const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
-  const supervisor = new Supervisor({
+  supervisor = new Supervisor({
     store,
     launcher: new ProcessGroupLauncher(cgroups, (jobKey, error) =>
       logger.warn({ jobKey, err: error }, 'a job could not get a cgroup of its own; it is tracked by its process group and mark'),

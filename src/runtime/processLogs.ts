@@ -28,6 +28,8 @@ export class ProcessLogs {
     private readonly logsDir: string,
     private readonly maxBytes: number,
     private readonly onError: (processId: number, path: string, error: NodeJS.ErrnoException) => void,
+    /** Told when a log that could not be written is written again. */
+    private readonly onRecovered: (processId: number) => void = () => {},
   ) {}
 
   pathOf(processId: number, stream: 'stdout' | 'stderr'): string {
@@ -99,6 +101,7 @@ export class ProcessLogs {
         const streams = failing();
         streams.delete(stream);
         if (streams.size === 0) this.failing.delete(processId);
+        this.onRecovered(processId);
       },
     );
   }

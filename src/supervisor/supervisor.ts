@@ -156,6 +156,13 @@ export class Supervisor {
     });
   }
 
+  /** Its log became unwritable or writable again: clients see `outputError` change (an `updated` event). */
+  tellOutputChange(processId: number): void {
+    const managed = this.processes.get(processId);
+    if (!managed || managed.deleted) return;
+    this.options.events.emit(processId, managed.definition.name, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
+  }
+
   /** The run history of a process, newest first. */
   runs(processId: number, limit: number): StoredRun[] {
     this.managed(processId);

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStream, parseEvents } from '../support/openStream.js';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
@@ -101,6 +102,7 @@ describe('when the log cannot be written', () => {
       context.skip(`no tmpfs can be mounted here to fill a disk (${String(error).split('\n')[0]})`);
     }
     try {
+      const events = await openStream(`${daemon.url}/events`, daemon.token);
       const script = 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); printf "%0100d\\n" $i; done; echo done >&2; exec sleep 300';
       const created = await daemon.create({ name: 'flood', command: ['sh', '-c', script], state: 'RUNNING' });
       const id = created.body.processes[0].id;
@@ -110,6 +112,10 @@ describe('when the log cannot be written', () => {
       expect(isAlive(failing.pid), 'the job keeps running').toBe(true);
       expect((await daemon.request('GET', '/processes')).status, 'the daemon keeps serving').toBe(200);
       expect(daemon.stderr).toMatch(/cannot write a job log/);
+      await events.waitForText('an updated event with the error', (text) =>
+        parseEvents(text).some((event) => event.event === 'updated' && /ENOSPC/.test(event.data.process?.outputError ?? '')),
+      );
+      events.close();
       // Room again: the next write succeeds and the error goes.
       for (const file of readdirSync(logsDir)) rmSync(join(logsDir, file));
       await daemon.operate(id, 'STOP');
