@@ -21,14 +21,15 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
-import { endProcesses, findMarkedProcesses, NODE_ID_VARIABLE, PROCESS_ID_VARIABLE } from '../runtime/markedProcesses.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
+import { jobEnvironment, withReleasePoint } from './jobEnvironment.js';
 import { persistDecision } from './persistDecision.js';
 import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
 import { SlotQueue } from './slotQueue.js';
+import { endStrays } from './strayProcesses.js';
 
 export interface SupervisorLogger {
   debug(object: object, message: string): void;
@@ -182,7 +183,7 @@ export class Supervisor {
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
       if (managed.snapshot.runtime.phase !== 'DORMANT') await this.applyOperation(managed, 'STOP', 'acknowledged');
-      await this.endStrays(managed);
+      await this.endStraysOf(managed);
       this.options.store.remove(processId);
       managed.deleted = true;
       this.timers.cancel(processId);
@@ -211,11 +212,7 @@ export class Supervisor {
       this.enqueue(managed, () => this.apply(managed, { kind: 'SHUTDOWN' }, 'background')),
     );
     await Promise.allSettled(halts);
-    const strays = findMarkedProcesses(this.options.nodeId);
-    if (strays.length > 0) {
-      const { left } = await endProcesses(strays, SHUTDOWN_STRAY_GRACE_MS);
-      this.options.logger.warn({ pids: strays.map((stray) => stray.pid), left }, 'ended processes that had left their job\'s process group');
-    }
+    await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     this.closed = true;
     this.timers.cancelAll();
   }
@@ -223,20 +220,12 @@ export class Supervisor {
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
     const outcome = await this.applyOperation(managed, operation, 'acknowledged');
-    if (operation === 'STOP') await this.endStrays(managed);
+    if (operation === 'STOP') await this.endStraysOf(managed);
     return { process: this.readingOf(managed), outcome };
   }
 
-  /**
-   * Ends what the process's jobs started outside their process group (setsid, a double fork),
-   * found by the mark they inherited: after a STOP nothing of the process is left.
-   */
-  private async endStrays(managed: ManagedProcess): Promise<void> {
-    const processId = managed.definition.id;
-    const strays = findMarkedProcesses(this.options.nodeId).filter((found) => found.processId === processId);
-    if (strays.length === 0) return;
-    const { left } = await endProcesses(strays, managed.definition.spec.stopTimeoutMs);
-    this.options.logger.warn({ processId, pids: strays.map((stray) => stray.pid), left }, 'ended processes that had left their job\'s process group');
+  private endStraysOf(managed: ManagedProcess): Promise<void> {
+    return endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
   }
 
   private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
@@ -330,8 +319,7 @@ export class Supervisor {
     const launched = await this.options.launcher.launch({
       command,
       cwd: definition.cwd,
-      // A periodic job learns which release it is, to measure or label its own work.
-      env: releaseAtMs === null ? managed.jobEnv : { ...managed.jobEnv, SIGMA_RELEASE_AT_MS: releaseAtMs.toFixed(3) },
+      env: withReleasePoint(managed.jobEnv, releaseAtMs),
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
       jobKey: `process-${definition.id}`,
@@ -403,13 +391,7 @@ export class Supervisor {
   }
 
   private jobEnvOf(definition: ProcessDefinition): Record<string, string> {
-    return {
-      ...this.options.baseEnv,
-      ...definition.env,
-      [NODE_ID_VARIABLE]: this.options.nodeId,
-      [PROCESS_ID_VARIABLE]: String(definition.id),
-      SIGMA_PROCESS_NAME: definition.name,
-    };
+    return jobEnvironment(this.options.baseEnv, this.options.nodeId, definition);
   }
 
   private managed(processId: number): ManagedProcess {
