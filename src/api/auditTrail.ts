@@ -48,11 +48,12 @@ const AuditEntrySchema = Type.Object(
 
 /** On the root instance, so that every route's answers are seen. */
 export function recordChanges(app: FastifyInstance, { audit, clock, logger }: AuditTrailOptions): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (CHANGING_METHODS.has(request.method)) outcomes.set(request, readOutcome(request, reply.statusCode, payload));
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    done();
     if (!CHANGING_METHODS.has(request.method)) return;
     const answer = outcomes.get(request) ?? { processId: idFromPath(request), outcome: `status ${reply.statusCode}` };
     if (UNAUTHENTICATED_CODES.has(answer.outcome)) return;

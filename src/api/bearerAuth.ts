@@ -2,7 +2,6 @@
 // token as password so a browser can open /docs. Compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthThrottledError, SigmaError } from '../errors/sigmaErrors.js';
 import type { AuthThrottle } from './authThrottle.js';
 
@@ -11,22 +10,25 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 /** `publicPaths`: served to GET without a token (/health, the dashboard's files, maybe /metrics). */
 export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>, throttle: AuthThrottle) {
   const expected = digest(nodeToken);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // A callback, not an async function: it runs on every request.
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return;
+    if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return done();
     const sent = tokenFrom(request.headers.authorization);
-    if (sent !== null && timingSafeEqual(digest(sent), expected)) return;
+    if (sent !== null && timingSafeEqual(digest(sent), expected)) return done();
     const throttling = throttle.recordFailure(request.ip);
     if (throttling) {
-      await sleep(throttling.delayMs);
       reply.header('Retry-After', String(throttling.retryAfterSeconds));
-      throw new AuthThrottledError(throttling.retryAfterSeconds);
+      setTimeout(() => done(new AuthThrottledError(throttling.retryAfterSeconds)), throttling.delayMs);
+      return;
     }
     const browserPage = path === '/docs' || path.startsWith('/docs/');
     reply.header('WWW-Authenticate', browserPage ? 'Basic realm="sigma", charset="UTF-8"' : 'Bearer realm="sigma"');
-    throw sent === null
-      ? new SigmaError('SIGMA_ERR_AUTH_MISSING', 'send the node token: Authorization: Bearer <token>')
-      : new SigmaError('SIGMA_ERR_AUTH_INVALID', 'the token sent is not the node token');
+    done(
+      sent === null
+        ? new SigmaError('SIGMA_ERR_AUTH_MISSING', 'send the node token: Authorization: Bearer <token>')
+        : new SigmaError('SIGMA_ERR_AUTH_INVALID', 'the token sent is not the node token'),
+    );
   };
 }
 

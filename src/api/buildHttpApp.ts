@@ -88,28 +88,32 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const publicPaths = new Set(['/health', ...dashboardPaths(), ...(options.metricsPublic ? ['/metrics'] : [])]);
   app.addHook('onRequest', bearerAuth(options.token, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)));
   const metrics = nodeMetrics(options.supervisor, options.events);
-  app.addHook('onResponse', async (request, reply) => {
+  // Hooks run on every request: synchronous callbacks, no promise each.
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+    done();
   });
   // Open streams would hold the server's close until their clients leave.
   const streams = new LiveStreams(options.maxStreams);
   app.addHook('preClose', async () => streams.endAll());
-  // A browser sends its next request on a connection kept alive from before the close began:
-  // answer it and end that connection, or the close waits for it.
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // A browser sends its next request on a connection kept alive from before the close began:
+    // answer it and end that connection, or the close waits for it.
     if (streams.isClosing) reply.header('Connection', 'close');
-  });
-  // A client that sends `Content-Type: application/json` on every request, bodiless GET and
-  // DELETE included, is not refused for an empty body.
-  app.addHook('onRequest', async (request) => {
+    // A client that sends `Content-Type: application/json` on every request, bodiless GET and
+    // DELETE included, is not refused for an empty body.
     const bodiless = request.method === 'GET' || request.method === 'DELETE' || request.method === 'HEAD';
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-    if (bodiless && !hasBody) delete request.headers['content-type'];
+    if (bodiless && request.headers['content-type'] !== undefined) {
+      const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+      if (!hasBody) delete request.headers['content-type'];
+    }
+    done();
   });
   // JSON answers end with a newline, so that one curl after another reads line by line.
-  app.addHook('onSend', async (_request, reply, payload) =>
-    typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json') ? `${payload}\n` : payload,
-  );
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    const json = typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json');
+    done(null, json ? `${payload}\n` : payload);
+  });
 
   await app.register(swagger, {
     openapi: {

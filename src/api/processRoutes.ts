@@ -38,9 +38,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       throw new ProcessInvalidError(`"command" and "env" take ${bytes} bytes; at most ${maxDefinitionBytes} are allowed (--max-definition-bytes)`);
     }
   };
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const id = (request.params as { id?: string } | undefined)?.id;
-    if (id !== undefined && !PLAIN_ID.test(id)) throw new RequestInvalidError(`params.id must be a positive integer in plain decimal, not "${id}"`);
+    done(id !== undefined && !PLAIN_ID.test(id) ? new RequestInvalidError(`params.id must be a positive integer in plain decimal, not "${id}"`) : undefined);
   });
   app.get(
     '/processes',

@@ -98,6 +98,7 @@ async function serve(
     clock: monotonicNowMs,
     logger,
     nodeId,
+    findStraysByMark: cgroups === null,
     maxRunning: config.maxRunning,
     maxProcesses: config.maxProcesses,
     baseEnv: config.childBaseEnv,

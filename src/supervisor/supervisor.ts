@@ -51,6 +51,11 @@ export interface SupervisorOptions {
   readonly maxProcesses: number;
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
+  /**
+   * Whether STOP and DELETE look for a job's strays by its mark (reading every process's
+   * environment): not needed where each job has a cgroup, which ends whatever left the group.
+   */
+  readonly findStraysByMark: boolean;
   /** The environment every job starts from, before its own `env`. */
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Resolves a program name to its executable, checked again at every spawn. */
@@ -224,8 +229,9 @@ export class Supervisor {
     return { process: this.readingOf(managed), outcome };
   }
 
-  private endStraysOf(managed: ManagedProcess): Promise<void> {
-    return endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
+  private async endStraysOf(managed: ManagedProcess): Promise<void> {
+    if (!this.options.findStraysByMark) return;
+    await endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
   }
 
   private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
