@@ -1,6 +1,7 @@
 // The daemon's configuration, read once from the command line's options and the environment,
 // validated, and frozen. No other module reads process.env.
 import { resolve } from 'node:path';
+import type { ReleaseWaiter } from '../runtime/releaseTimers.js';
 
 export interface ServeConfig {
   readonly host: string;
@@ -23,6 +24,8 @@ export interface ServeConfig {
   readonly maxStreams: number;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
+  /** How PERIODIC releases wait for their point: timers of the event loop, or a thread of their own. */
+  readonly releaseWaiter: ReleaseWaiter;
   /** Largest request body. */
   readonly maxBodyBytes: number;
   /** Refusals for a missing or wrong token per address and minute before they are slowed down; 0: never. */
@@ -51,6 +54,7 @@ export interface RawServeOptions {
   cgroups?: boolean;
   maxStreams?: string;
   maxProcesses?: string;
+  releaseWaiter?: string;
   maxBodyBytes?: string;
   maxDefinitionBytes?: string;
   authFailuresPerMinute?: string;
@@ -110,11 +114,21 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     jobCgroups: options.cgroups !== false,
     maxStreams: integerOption('--max-streams', options.maxStreams, SERVE_DEFAULTS.maxStreams, 1, 100_000),
     authFailuresPerMinute: integerOption('--auth-failures-per-minute', options.authFailuresPerMinute, SERVE_DEFAULTS.authFailuresPerMinute, 0, 1_000_000),
+    releaseWaiter: releaseWaiterOption(options.releaseWaiter),
     maxProcesses: integerOption('--max-processes', options.maxProcesses, SERVE_DEFAULTS.maxProcesses, 1, 1_000_000),
     maxBodyBytes: integerOption('--max-body-bytes', options.maxBodyBytes, SERVE_DEFAULTS.maxBodyBytes, 1024, 16 * 1024 * 1024),
     maxDefinitionBytes: integerOption('--max-definition-bytes', options.maxDefinitionBytes, SERVE_DEFAULTS.maxDefinitionBytes, 1024, 16 * 1024 * 1024),
     childBaseEnv: Object.freeze(childBaseEnv),
   });
+}
+
+const RELEASE_WAITER_NAMES: Readonly<Record<string, ReleaseWaiter>> = { 'event-loop': 'eventLoop', thread: 'thread' };
+
+function releaseWaiterOption(raw: string | undefined): ReleaseWaiter {
+  if (raw === undefined) return 'eventLoop';
+  const waiter = RELEASE_WAITER_NAMES[raw];
+  if (!waiter) throw new ConfigError(`--release-waiter must be event-loop or thread, not "${raw}"`);
+  return waiter;
 }
 
 function integerOption(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {

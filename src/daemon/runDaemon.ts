@@ -101,6 +101,7 @@ async function serve(
     findStraysByMark: cgroups === null,
     maxRunning: config.maxRunning,
     maxProcesses: config.maxProcesses,
+    releaseWaiter: config.releaseWaiter,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });

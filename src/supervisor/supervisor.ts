@@ -21,7 +21,7 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import type { JobLauncher } from '../runtime/jobLauncher.js';
 import type { ProcessLogs } from '../runtime/processLogs.js';
-import { ReleaseTimers } from '../runtime/releaseTimers.js';
+import { ReleaseTimers, type ReleaseWaiter } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import { jobEnvironment, withReleasePoint } from './jobEnvironment.js';
@@ -49,6 +49,7 @@ export interface SupervisorOptions {
   readonly maxRunning: number | null;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
+  readonly releaseWaiter: ReleaseWaiter;
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
   /**
@@ -86,7 +87,7 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.slots = new SlotQueue(options.maxRunning);
-    this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id));
+    this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id), { waiter: options.releaseWaiter });
   }
 
   /** Loads every stored process, each DORMANT or SUSPENDEND and without a job. */
@@ -258,16 +259,19 @@ export class Supervisor {
   private async apply(managed: ManagedProcess, first: Input, durability: Durability): Promise<Outcome | undefined> {
     let outcome: Outcome | undefined;
     let input: Input | null = first;
-    // The follow-ups of an operation (spawned, failed, ended) are part of its answer.
-    const stepDurability = isOperation(first.kind) ? durability : 'background';
     while (input && !this.closed) {
+      // One sync per operation: its own decision (the intent the operator asked for) reaches the
+      // disk before the answer; its follow-ups (the job's pid, its end) are written at once and
+      // synced with the next acknowledged write: a crash of the daemon loses none of them, and a
+      // power cut leaves no job to record anyway.
+      const writeDurability = isOperation(first.kind) && input === first ? durability : 'background';
       const before = managed.snapshot;
       const decision = decide(before, input, this.options.clock());
       // Only the first write of a step may fail it (after that, something has happened on the
       // node), and never a STOP or SUSPEND: with the disk full, a job must still be stoppable.
       const failRequest = input === first && (first.kind === 'START' || first.kind === 'RESUME');
       const change = { before, after: decision.next, run: decision.run ?? null, jobStartTicks: managed.job?.startTicks ?? null };
-      persistDecision(this.options.store, managed.definition.id, change, stepDurability, (error) => {
+      persistDecision(this.options.store, managed.definition.id, change, writeDurability, (error) => {
         if (failRequest) throw error;
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });

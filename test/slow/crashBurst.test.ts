@@ -132,7 +132,7 @@ it(`loses no acknowledged request over ${ROUNDS} SIGKILLs of the daemon`, async 
         }
       }
     });
-    await sleep(60 + ((round * 53) % 300));
+    await sleep(5 + ((round * 53) % 200));
     await daemon.kill();
     await Promise.all(lanes);
 

@@ -1,0 +1,66 @@
+// How long and how often each part runs: the full run (under 10 minutes) or --quick (under 90 s,
+// a smoke run whose figures are rough, with fewer processes and jobs in the scale and peers sections).
+
+export interface Plan {
+  readonly quick: boolean;
+  /** Interleaved A/B rounds of each comparison. */
+  readonly rounds: number;
+  readonly readDurationS: number;
+  readonly readConnections: readonly number[];
+  readonly readCounts: readonly number[];
+  readonly operationSamples: number;
+  readonly shortJobs: number;
+  readonly shortJobRounds: number;
+  /** Total time each release engine runs per period, split over releaseRounds. */
+  readonly releaseSeconds: number;
+  readonly releaseRounds: number;
+  readonly releaseProcesses: number;
+  readonly releasePeriodsMs: readonly number[];
+  readonly idleWindowMs: number;
+  readonly definedCounts: readonly number[];
+  readonly liveCounts: readonly number[];
+  readonly peerProcesses: number;
+  readonly peerSamples: number;
+}
+
+export function planFor(quick: boolean): Plan {
+  return quick
+    ? {
+        quick,
+        rounds: 1,
+        readDurationS: 0.15,
+        readConnections: [1, 16, 64],
+        readCounts: [100, 1000],
+        operationSamples: 10,
+        shortJobs: 200,
+        shortJobRounds: 1,
+        releaseSeconds: 1,
+        releaseRounds: 1,
+        releaseProcesses: 20,
+        releasePeriodsMs: [10, 100],
+        idleWindowMs: 500,
+        definedCounts: [0, 500, 2000],
+        liveCounts: [0, 100, 300],
+        peerProcesses: 30,
+        peerSamples: 5,
+      }
+    : {
+        quick,
+        rounds: 3,
+        readDurationS: 0.6,
+        readConnections: [1, 16, 64],
+        readCounts: [100, 1000],
+        operationSamples: 40,
+        shortJobs: 1000,
+        shortJobRounds: 3,
+        releaseSeconds: 20,
+        releaseRounds: 4,
+        releaseProcesses: 20,
+        releasePeriodsMs: [10, 100],
+        idleWindowMs: 3000,
+        definedCounts: [0, 1000, 10_000],
+        liveCounts: [0, 100, 1000],
+        peerProcesses: 100,
+        peerSamples: 20,
+      };
+}
