@@ -3,22 +3,13 @@
 // group is found by the mark every job inherits, and ended by STOP.
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, liveGroupMembers } from '../support/osProcesses.js';
+import { killStrays, trackStray } from '../support/strayProcesses.js';
 import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
 
-const strayPids = new Set<number>();
-afterEach(() => {
-  for (const pid of strayPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  strayPids.clear();
-});
+afterEach(killStrays);
 
 /** A job that starts `sleep 300` in a session of its own and prints that stray's pid. */
 const ESCAPING_JOB = ['sh', '-c', 'setsid sleep 300 & echo $!; exec sleep 300'];
@@ -26,7 +17,7 @@ const ESCAPING_JOB = ['sh', '-c', 'setsid sleep 300 & echo $!; exec sleep 300'];
 async function strayPidOf(daemon: SigmaDaemon, id: number): Promise<number> {
   const text = await waitFor('the stray\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (t) => /^\d+\n/.test(t));
   const pid = Number(text.trim().split('\n')[0]);
-  strayPids.add(pid);
+  trackStray(pid);
   await waitFor(`stray ${pid} to be alive`, () => isAlive(pid), (alive) => alive);
   return pid;
 }

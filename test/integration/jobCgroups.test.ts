@@ -5,22 +5,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { isAlive, procState } from '../support/osProcesses.js';
+import { killStrays, trackStray } from '../support/strayProcesses.js';
 import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
 
-const strayPids = new Set<number>();
-afterEach(() => {
-  for (const pid of strayPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  strayPids.clear();
-});
+afterEach(killStrays);
 
 /**
  * A job whose grandchild escapes both ways: a session and group of its own (setsid, then its
@@ -50,7 +41,7 @@ async function startEscaper(daemon: SigmaDaemon, name: string): Promise<{ id: nu
   trackJobGroup(leader);
   const log = await waitFor('the grandchild\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
   const stray = Number(log.trim().split('\n')[0]);
-  strayPids.add(stray);
+  trackStray(stray);
   await waitFor(`grandchild ${stray} to be alive`, () => isAlive(stray), (alive) => alive);
   // The fixture really escapes: another process group, and no environment to carry a mark.
   expect(processGroupOf(stray)).not.toBe(leader);
@@ -140,7 +131,7 @@ describe('without cgroups (--no-cgroups), as where none can be made', () => {
     const leader = (await daemon.process(id)).pid as number;
     const log = await waitFor('the stray\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
     const stray = Number(log.trim().split('\n')[0]);
-    strayPids.add(stray);
+    trackStray(stray);
     expect(readFileSync(`/proc/${leader}/cgroup`, 'latin1'), 'the job is where the daemon is').toBe(readFileSync(`/proc/${daemon.pid}/cgroup`, 'latin1'));
     expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'OK' });
     expect(isAlive(stray), 'the marked stray after STOP').toBe(false);

@@ -45,3 +45,13 @@ export function killGroup(pgid: number): void {
     // Already gone.
   }
 }
+
+/** Field 22 of /proc/<pid>/stat (when it started), or null when it is gone: tells a reused pid. */
+export function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}

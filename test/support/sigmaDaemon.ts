@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeJobCgroups } from './jobCgroupCleanup.js';
-import { killGroup } from './osProcesses.js';
+import { killGroup, startTimeOf } from './osProcesses.js';
 import { waitFor } from './waitFor.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -178,16 +178,6 @@ const jobGroups = new Map<number, string | null>();
 /** Records a job's process group so the test's cleanup ends it if anything of it is left. */
 export function trackJobGroup(pid: number): void {
   if (!jobGroups.has(pid)) jobGroups.set(pid, startTimeOf(pid));
-}
-
-/** Field 22 of /proc/<pid>/stat, or null when the process is gone. */
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** Ends every daemon and job group started by the test; call from afterEach. */
