@@ -1,5 +1,6 @@
-// The node token on every route but /health: `Authorization: Bearer <token>`, or Basic with the
-// token as password so a browser can open /docs. Compared in constant time.
+// The node token on every route but the public ones (/health, the dashboard's files, /metrics with
+// --metrics-public): `Authorization: Bearer <token>`, or Basic with the token as password so a
+// browser can open /docs. Compared in constant time; refusals are counted by the throttle.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthThrottledError, SigmaError } from '../errors/sigmaErrors.js';
