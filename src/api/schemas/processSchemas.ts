@@ -182,6 +182,8 @@ export const OperationResultSchema = Type.Object(
   { description: 'The result of an operation (RequestOperationResult).' },
 );
 
+export type OperationResultJson = Static<typeof OperationResultSchema>;
+
 export const OperationResultList = Type.Object(
   { processes: Type.Array(OperationResultSchema, { description: 'One result, for the process operated on.' }) },
   { description: 'The operation result, under the plural resource root.' },
