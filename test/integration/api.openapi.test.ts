@@ -1,5 +1,6 @@
 // The self-description: GET /openapi.json is a complete OpenAPI 3.1 document, /docs a page.
 import { afterEach, describe, expect, it } from 'vitest';
+import { resolveRef } from '../support/openApiArbitraries.js';
 import { cleanUpDaemons, SigmaDaemon, type Reply } from '../support/sigmaDaemon.js';
 
 afterEach(cleanUpDaemons);
@@ -11,29 +12,15 @@ let propertiesChecked = 0;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
-/** Follows `#/...` references inside the document. */
-function resolve(document: Json, schema: Json): Json {
-  let current = schema;
-  for (let hops = 0; current && typeof current.$ref === 'string' && hops < 20; hops++) {
-    if (!current.$ref.startsWith('#/')) throw new Error(`external $ref ${current.$ref}`);
-    current = current.$ref
-      .slice(2)
-      .split('/')
-      .map((part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce((node: Json, part: string) => node?.[part], document);
-  }
-  return current;
-}
-
 /** Every property (at any depth) of a schema that has no description, as a path; counts those seen. */
 function propertiesWithoutDescription(document: Json, schema: Json, where: string, seen = new Set<Json>()): string[] {
-  const node = resolve(document, schema);
+  const node = resolveRef(document, schema);
   if (!node || typeof node !== 'object' || seen.has(node)) return [];
   seen.add(node);
   const missing: string[] = [];
   for (const [name, property] of Object.entries<Json>(node.properties ?? {})) {
     propertiesChecked++;
-    if (!property?.description && !resolve(document, property)?.description) missing.push(`${where}.${name}`);
+    if (!property?.description && !resolveRef(document, property)?.description) missing.push(`${where}.${name}`);
     missing.push(...propertiesWithoutDescription(document, property, `${where}.${name}`, seen));
   }
   const nested: Array<[string, Json]> = [
@@ -79,7 +66,7 @@ describe('GET /openapi.json', () => {
       const responses = Object.entries<Json>(operation.responses ?? {});
       if (responses.length === 0) missing.push(`${method.toUpperCase()} ${path}: no responses`);
       for (const [status, response] of responses) {
-        if (!resolve(document, response)?.description) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+        if (!resolveRef(document, response)?.description) missing.push(`${method.toUpperCase()} ${path} ${status}`);
       }
     }
     expect(missing).toEqual([]);
@@ -94,12 +81,12 @@ describe('GET /openapi.json', () => {
     for (const { path, method, operation } of operations(document).filter(({ path }) => path.startsWith('/processes'))) {
       const name = `${method.toUpperCase()} ${path}`;
       const bodies: Array<[string, Json]> = [
-        ...Object.entries<Json>(resolve(document, operation.requestBody)?.content ?? {}).map(([type, media]): [string, Json] => [
+        ...Object.entries<Json>(resolveRef(document, operation.requestBody)?.content ?? {}).map(([type, media]): [string, Json] => [
           `${name} request ${type}`,
           media.schema,
         ]),
         ...Object.entries<Json>(operation.responses ?? {}).flatMap(([status, response]) =>
-          Object.entries<Json>(resolve(document, response)?.content ?? {}).map(([type, media]): [string, Json] => [
+          Object.entries<Json>(resolveRef(document, response)?.content ?? {}).map(([type, media]): [string, Json] => [
             `${name} ${status} ${type}`,
             media.schema,
           ]),

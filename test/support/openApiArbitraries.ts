@@ -27,10 +27,11 @@ export function documentedOperations(document: Json): DocumentedOperation[] {
   );
 }
 
-/** Follows `#/...` references inside the document. */
+/** Follows `#/...` references inside the document (the document never points outside itself). */
 export function resolveRef(document: Json, schema: Json): Json {
   let current = schema;
   for (let hops = 0; current && typeof current.$ref === 'string' && hops < 20; hops++) {
+    if (!current.$ref.startsWith('#/')) throw new Error(`external $ref ${current.$ref}`);
     current = current.$ref
       .slice(2)
       .split('/')
