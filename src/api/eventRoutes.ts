@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { RequestInvalidError } from '../errors/sigmaErrors.js';
 import { isoOf } from '../runtime/clock.js';
 import { EVENTS_KEPT, type ProcessEvents } from '../supervisor/processEvents.js';
-import { eventView, sseFrame } from './eventView.js';
+import { eventFrame, sseFrame } from './eventView.js';
 import type { LiveStreams } from './liveStreams.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
@@ -62,9 +62,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         if (missed.gap) {
           send(sseFrame(null, 'gap', { type: 'gap', at: isoOf(clock()), message: 'some events after Last-Event-ID are no longer kept: read GET /processes again' }));
         }
-        for (const event of missed.events) send(sseFrame(event.id, event.type, eventView(event)));
+        for (const event of missed.events) send(eventFrame(event));
       }
-      const unsubscribe = events.subscribe((event) => send(sseFrame(event.id, event.type, eventView(event))));
+      const unsubscribe = events.subscribe((event) => send(eventFrame(event)));
       const heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
       live.signal.addEventListener(
         'abort',
@@ -75,13 +75,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         },
         { once: true },
       );
-      return reply
-        .type('text/event-stream; charset=utf-8')
-        .header('Cache-Control', 'no-cache')
-        .header('X-Accel-Buffering', 'no')
-        // Closed with its answer: a kept-alive connection would hold the daemon's shutdown.
-        .header('Connection', 'close')
-        .send(out as unknown as string); // a stream; the schema's string only documents the body
+      return reply.type('text/event-stream; charset=utf-8').send(out as unknown as string); // a stream; the schema's string only documents the body
     },
   );
 };

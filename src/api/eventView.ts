@@ -4,7 +4,7 @@ import type { ProcessEvent } from '../supervisor/processEvents.js';
 import { processView } from './processView.js';
 import { runView } from './runView.js';
 
-export function eventView(event: ProcessEvent): Record<string, unknown> {
+function eventView(event: ProcessEvent): Record<string, unknown> {
   const head = { id: event.id, type: event.type, processId: event.processId, name: event.name, at: isoOf(event.atMs) };
   switch (event.type) {
     case 'state':
@@ -22,4 +22,17 @@ export function eventView(event: ProcessEvent): Record<string, unknown> {
 /** One event in the text/event-stream format. */
 export function sseFrame(id: number | null, type: string, data: unknown): string {
   return `${id === null ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Frames made once per event, whatever the number of clients streaming it. */
+const frames = new WeakMap<ProcessEvent, string>();
+
+/** The event as its text/event-stream frame. */
+export function eventFrame(event: ProcessEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = sseFrame(event.id, event.type, eventView(event));
+    frames.set(event, frame);
+  }
+  return frame;
 }

@@ -65,8 +65,6 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
           if (event.type === 'deleted' && event.processId === processId) live.abort();
         });
         signal.addEventListener('abort', unsubscribe, { once: true });
-        // Closed with its answer: a kept-alive connection would hold the daemon's shutdown.
-        reply.header('Cache-Control', 'no-cache').header('X-Accel-Buffering', 'no').header('Connection', 'close');
       }
       const log = readLog({ path: logPathOf(processId, stream), tailLines: tail ?? null, follow, signal });
       // Fastify sends the headers with the first bytes; a follower of a quiet log gets them at once.

@@ -13,6 +13,9 @@ export class LiveStreams {
   begin(reply: FastifyReply): AbortController {
     if (this.closing) throw new ShuttingDownError();
     if (this.open.size >= this.maxOpen) throw new TooManyStreamsError(this.maxOpen);
+    // Not cached nor buffered on the way, and closed with the answer: a kept-alive connection
+    // would hold the daemon's shutdown.
+    reply.headers({ 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no', Connection: 'close' });
     const controller = new AbortController();
     this.open.add(controller);
     const end = (): void => {

@@ -19,6 +19,7 @@ describe('live events', () => {
     const stream = await openStream(eventsUrl(daemon), daemon.token);
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.headers).toMatchObject({ 'cache-control': 'no-cache', connection: 'close' });
     const id = (await daemon.create({ name: 'brief', command: ['sh', '-c', 'exit 4'], state: 'RUNNING' })).body.processes[0].id;
     const events = await waitForEvents(stream, 'the job to end', (list) => list.some((e) => e.event === 'state' && e.data.to === 'DORMANT'));
     stream.close();

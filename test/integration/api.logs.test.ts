@@ -56,6 +56,8 @@ describe('reading logs', () => {
     const id = (await daemon.create({ name: 'writer', command: ['sh', '-c', script] })).body.processes[0].id;
     const stream = await openStream(`${daemon.url}/processes/${id}/logs?follow=true`, daemon.token);
     expect(stream.status).toBe(200);
+    // Not cached on the way, and closed with the answer (a kept-alive connection would hold a shutdown).
+    expect(stream.headers).toMatchObject({ 'cache-control': 'no-cache', connection: 'close' });
     await daemon.operate(id, 'START');
     const text = await stream.waitForText('all 200 lines', (received) => received.includes('0200 '), 30_000);
     const lineNumbers = text.trimEnd().split('\n').map((line) => Number(line.slice(0, 4)));
