@@ -43,7 +43,7 @@ describe('after the daemon is killed', () => {
     await second.operate(id, 'STOP');
   });
 
-  it('records a job that ended while no daemon ran as ended, exit status unknown, and never signals its pid again', async () => {
+  it('records a job that ended while no daemon ran as ended on its own, exit status unknown, with no signal sent to its pid', async () => {
     const first = await SigmaDaemon.start();
     const id = (await first.create({ name: 'brief', command: ['sleep', '0.3'], state: 'RUNNING' })).body.processes[0].id;
     const oldPid = (await first.process(id)).pid as number;
