@@ -1,4 +1,5 @@
-// Colour for a terminal: only when stdout is one and NO_COLOR is unset (https://no-color.org).
+// Colour for a terminal: only when stdout is one that says it shows colour (TERM set and not
+// "dumb"), and NO_COLOR is unset (https://no-color.org); FORCE_COLOR forces it on a terminal.
 import { styleText } from 'node:util';
 
 type Style = Parameters<typeof styleText>[0];
@@ -8,8 +9,9 @@ export interface Painter {
 }
 
 export function painterFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Painter {
-  const colour = stream.isTTY === true && !env.NO_COLOR;
-  return colour ? (style, text) => styleText(style, text) : (_style, text) => text;
+  const colour = stream.isTTY === true && stream.hasColors(env);
+  // The decision is made here, for the stream given; styleText must not make it again for stdout.
+  return colour ? (style, text) => styleText(style, text, { validateStream: false }) : (_style, text) => text;
 }
 
 const STATE_STYLES: Record<string, Style> = {

@@ -63,16 +63,18 @@ describe('sigma create and sigma ps', () => {
     expect(await sigma('ps', '--name', 'nobody')).toMatchObject({ code: 0, stdout: 'no process matches\n' });
   });
 
-  it.skipIf(SCRIPT_PATH === null)('colours the states on a terminal, unless NO_COLOR is set', async () => {
+  it.skipIf(SCRIPT_PATH === null)('colours the states on a terminal that shows colour, unless NO_COLOR is set', async () => {
     await sigma('create', 'lit', '--start', '--', 'sleep', '300');
     await sigma('create', 'dim', '--', 'true');
-    const coloured = await runCliOnTerminal(['ps'], { env });
+    const coloured = await runCliOnTerminal(['ps'], { env: { ...env, TERM: 'xterm-256color' } });
     expect(coloured.code, coloured.stderr).toBe(0);
     expect(coloured.stdout).toContain('\u001b[32mRUNNING\u001b[39m');
     expect(coloured.stdout).toContain('\u001b[90mDORMANT\u001b[39m');
-    const plain = await runCliOnTerminal(['ps'], { env: { ...env, NO_COLOR: '1' } });
-    expect(plain.stdout).toMatch(/\bRUNNING\b/);
-    expect(plain.stdout).not.toContain('\u001b[');
+    for (const plainEnv of [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'dumb' }]) {
+      const plain = await runCliOnTerminal(['ps'], { env: { ...env, ...plainEnv } });
+      expect(plain.stdout, JSON.stringify(plainEnv)).toMatch(/\bRUNNING\b/);
+      expect(plain.stdout, JSON.stringify(plainEnv)).not.toContain('\u001b[');
+    }
   });
 
   it('says so when the node has no processes', async () => {
