@@ -12,6 +12,7 @@ let nextId = 1;
 function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson {
   return {
     id: nextId++,
+    partition: 'default',
     state: 'DORMANT',
     type: 'ONE_SHOT',
     period: null,
