@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
-import { detectJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
+import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { monotonicNowMs } from '../runtime/clock.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
@@ -41,7 +41,7 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     if (node.copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
     detection = config.jobCgroups
       ? detectJobCgroups({ nodeId: node.nodeId })
-      : { cgroups: null, tracking: { mode: 'process-group', parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
+      : withoutJobCgroups('no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark');
     return await serve(config, store, node.nodeId, detection, logger, print);
   } catch (error) {
     // A daemon that cannot start leaves no cgroup behind (it has started no job).

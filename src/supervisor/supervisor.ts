@@ -333,6 +333,7 @@ export class Supervisor {
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
       jobKey: `process-${definition.id}`,
+      partition: 'default',
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;

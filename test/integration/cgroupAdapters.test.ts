@@ -38,7 +38,7 @@ function detect(context: TestContext, root?: string): JobCgroups {
 
 /** A job whose shell puts `sleep 300` in a session of its own, then becomes `sleep 300` itself. */
 function spawnEscaper(cgroups: JobCgroups): { leader: number; cgroup: ReturnType<JobCgroups['create']> } {
-  const cgroup = cgroups.create('job');
+  const cgroup = cgroups.create('job', 'lab');
   const child = cgroup.spawnInside(() => spawn('sh', ['-c', 'setsid sleep 300 & exec sleep 300'], { detached: true, stdio: 'ignore' }));
   children.push(child);
   return { leader: child.pid as number, cgroup };
