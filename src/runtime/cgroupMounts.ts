@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 /** The daemon's own cgroup directory in the unified (v2) hierarchy mounted at root. */
 export function ownUnifiedPath(root: string): string {
-  return join(root, ownCgroupPath((controllers, hierarchyId) => hierarchyId === '0' && controllers === ''));
+  const path = join(root, ownCgroupPath((controllers, hierarchyId) => hierarchyId === '0' && controllers === ''));
+  return path.length > 1 ? path.replace(/\/$/, '') : path;
 }
 
 /** The daemon's own cgroup directory in a v1 controller's hierarchy; throws if none is mounted. */

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownV1Path } from './ownCgroups.js';
 
 /** The controllers (besides the freezer, whose parent the daemon shows) a daemon makes cgroups in. */
 const V1_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'];
@@ -31,14 +32,6 @@ async function removeTree(path: string): Promise<void> {
     }
     await sleep(20);
   }
-}
-
-function ownV1Path(controller: string): string | null {
-  for (const line of readFileSync('/proc/self/cgroup', 'latin1').split('\n')) {
-    const [, controllers = '', path = ''] = line.split(':');
-    if (controllers.split(',').includes(controller)) return join('/sys/fs/cgroup', controllers, path);
-  }
-  return null;
 }
 
 function childDirs(path: string): string[] {
