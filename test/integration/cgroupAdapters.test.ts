@@ -106,6 +106,9 @@ describe.each(hierarchies)('job cgroups on $name', ({ root }) => {
     });
     console.info(`cgroupAdapters.test.ts: ${root ?? 'default hierarchy'}: ${JSON.stringify(partitions.support)}`);
     expect(partitions.apply('lab', limits)).toEqual(expected);
+    // v1 keeps memory+swap at or above memory at every step: raising and lowering take opposite orders.
+    expect(partitions.apply('lab', { ...limits, memoryBytes: limits.memoryBytes * 2 })).toEqual(expected);
+    expect(partitions.apply('lab', { ...limits, memoryBytes: limits.memoryBytes / 2 })).toEqual(expected);
     expect(partitions.apply('lab', { cpu: null, memoryBytes: null, pids: null })).toEqual([]);
     const usage = partitions.usage('lab');
     if (partitions.support.pids === null) expect(usage.pids).toBe(0);
