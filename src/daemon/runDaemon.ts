@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
-import { detectJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
+import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { monotonicNowMs } from '../runtime/clock.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
-import { partitionsWithoutCgroups } from '../runtime/partitionLimits.js';
 import { ProcessLogs } from '../runtime/processLogs.js';
 import { resolveProgram } from '../runtime/programsDir.js';
 import { SqliteStore } from '../runtime/sqliteStore.js';
@@ -44,7 +43,7 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
     if (node.copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
     detection = config.jobCgroups
       ? detectJobCgroups({ nodeId: node.nodeId })
-      : { cgroups: null, tracking: { mode: 'process-group', parentPath: null, reason: 'no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark' } };
+      : withoutJobCgroups('no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark');
     return await serve(config, store, node.nodeId, detection, logger, print);
   } catch (error) {
     // A daemon that cannot start leaves no cgroup behind (it has started no job).
@@ -58,7 +57,7 @@ async function serve(
   config: ServeConfig,
   store: SqliteStore,
   nodeId: string,
-  { cgroups, tracking }: CgroupDetection,
+  { cgroups, tracking, partitions: partitionCgroups }: CgroupDetection,
   logger: pino.Logger,
   print: (line: string) => void,
 ): Promise<RunningDaemon> {
@@ -91,7 +90,6 @@ async function serve(
     if (sweep.found > 0) logger.warn(sweep, 'emptied and removed job cgroups a previous daemon left');
   }
   const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
-  const partitionCgroups = partitionsWithoutCgroups(tracking.reason);
   const unenforceable = Object.entries(partitionCgroups.support).filter(([, reason]) => reason !== null);
   if (unenforceable.length > 0) logger.warn(Object.fromEntries(unenforceable), 'partition limits this node cannot enforce (maxRunning always holds)');
   const partitions = new Partitions(store.partitions, partitionCgroups, logger);

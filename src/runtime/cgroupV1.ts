@@ -3,10 +3,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  childDirs,
+  countsOomKill,
+  jobDirsBelow,
   liveMembers,
+  makeDir,
+  partitionDirName,
   readControl,
+  readPids,
   removeDir,
+  removeParentDir,
   signalEach,
   waitUntil,
   withFreeName,
@@ -17,14 +22,18 @@ import {
   type JobTracking,
 } from './jobCgroups.js';
 
+export type V1ControllerName = 'freezer' | 'cpu' | 'cpuacct' | 'memory' | 'pids';
+
 /** A controller's directory of the daemon's own cgroup, and its child for this daemon's jobs. */
 export interface V1Controller {
-  readonly name: string;
+  readonly name: V1ControllerName;
   readonly ownPath: string;
   readonly parentPath: string;
 }
 
 const FREEZE_SETTLE_MS = 1000;
+/** Rounds of moving a job's members into its memory cgroup, against members that fork meanwhile. */
+const MEMORY_ADOPTION_ROUNDS = 20;
 
 export class V1JobCgroups implements JobCgroups {
   readonly tracking: JobTracking;
@@ -36,12 +45,14 @@ export class V1JobCgroups implements JobCgroups {
     this.tracking = { mode: 'cgroup-v1', parentPath: freezer.parentPath, reason: `legacy hierarchy (${names}): job cgroups below ${freezer.parentPath}` };
   }
 
-  create(jobKey: string): JobCgroup {
+  create(jobKey: string, partition: string): JobCgroup {
+    const partitionDir = partitionDirName(partition);
+    for (const controller of this.controllers) makeDir(join(controller.parentPath, partitionDir));
     return withFreeName(jobKey, (name) => {
       const made: string[] = [];
       try {
         for (const controller of this.controllers) {
-          const path = join(controller.parentPath, name);
+          const path = join(controller.parentPath, partitionDir, name);
           mkdirSync(path);
           made.push(path);
         }
@@ -49,42 +60,48 @@ export class V1JobCgroups implements JobCgroups {
         for (const path of made) removeDir(path);
         throw error;
       }
-      return new V1JobCgroup(this.controllers, name);
+      return new V1JobCgroup(this.controllers, join(partitionDir, name));
     });
   }
 
   leftovers(): JobCgroup[] {
     const freezer = this.controllers[0] as V1Controller;
-    return childDirs(freezer.parentPath).map((name) => new V1JobCgroup(this.controllers, name));
+    return jobDirsBelow(freezer.parentPath).map((jobDir) => new V1JobCgroup(this.controllers, jobDir));
   }
 
   removeParent(): boolean {
-    return this.controllers.map((controller) => removeDir(controller.parentPath)).every(Boolean);
+    return this.controllers.map((controller) => removeParentDir(controller.parentPath)).every(Boolean);
   }
 }
 
 class V1JobCgroup implements JobCgroup {
   readonly path: string;
   private readonly paths: readonly string[];
+  /** The job's directories the daemon's thread enters for a spawn: every controller but memory. */
+  private readonly entered: readonly { readonly path: string; readonly ownPath: string }[];
+  private readonly memoryPath: string | null;
 
-  constructor(
-    private readonly controllers: readonly V1Controller[],
-    name: string,
-  ) {
-    this.paths = controllers.map((controller) => join(controller.parentPath, name));
+  /** jobDir: the job's directory below the parent, the same in every controller. */
+  constructor(controllers: readonly V1Controller[], jobDir: string) {
+    this.paths = controllers.map((controller) => join(controller.parentPath, jobDir));
     this.path = this.paths[0] as string;
+    this.entered = controllers
+      .filter((controller) => controller.name !== 'memory')
+      .map((controller) => ({ path: join(controller.parentPath, jobDir), ownPath: controller.ownPath }));
+    const memory = controllers.find((controller) => controller.name === 'memory');
+    this.memoryPath = memory ? join(memory.parentPath, jobDir) : null;
   }
 
   spawnInside<T>(spawnChild: () => T): T {
     // v1 moves single threads (`tasks`): only the thread that forks goes in, and straight back.
     // JavaScript runs on the main thread, whose thread id is the process id.
     const tid = String(process.pid);
-    for (const path of this.paths) writeControl(join(path, 'tasks'), tid);
-    try {
-      return spawnChild();
-    } finally {
-      for (const controller of this.controllers) writeControl(join(controller.ownPath, 'tasks'), tid);
-    }
+    const result = this.withThreadInside(tid, spawnChild);
+    // Not the memory cgroup: the main thread owns the daemon's memory (mm->owner), so inside a
+    // job's memory cgroup the daemon's own allocations would be charged to the partition, and the
+    // partition's OOM killer could pick the daemon. The child is moved there once it exists.
+    this.adoptIntoMemory();
+    return result;
   }
 
   addPid(pid: number): void {
@@ -108,9 +125,58 @@ class V1JobCgroup implements JobCgroup {
     signalEach(this.members(), signal);
   }
 
+  oomKilled(): boolean {
+    return this.memoryPath !== null && countsOomKill(join(this.memoryPath, 'memory.oom_control'));
+  }
+
   remove(): boolean {
     // The freezer last: while it is there, a later sweep still finds the job.
     return [...this.paths].reverse().map(removeDir).every(Boolean);
+  }
+
+  private withThreadInside<T>(tid: string, run: () => T): T {
+    const entered: string[] = [];
+    try {
+      for (const { path } of this.entered) {
+        writeControl(join(path, 'tasks'), tid);
+        entered.push(path);
+      }
+      return run();
+    } finally {
+      // Back out of each one entered (even when a later one refused the thread), the first failure told.
+      const failures: unknown[] = [];
+      for (const { path, ownPath } of this.entered) {
+        if (!entered.includes(path)) continue;
+        try {
+          writeControl(join(ownPath, 'tasks'), tid);
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) throw failures[0];
+    }
+  }
+
+  /**
+   * Moves every member (born in the freezer's cgroup) into the job's memory cgroup. A member that
+   * forked before it was moved left its child behind: each round moves those, until one finds
+   * every member in place.
+   */
+  private adoptIntoMemory(): void {
+    if (this.memoryPath === null) return;
+    const memoryProcs = join(this.memoryPath, 'cgroup.procs');
+    for (let round = 0; round < MEMORY_ADOPTION_ROUNDS; round += 1) {
+      const inMemory = new Set(readPids(memoryProcs));
+      const outside = liveMembers(join(this.path, 'cgroup.procs')).filter((pid) => !inMemory.has(pid));
+      if (outside.length === 0) return;
+      for (const pid of outside) {
+        try {
+          writeControl(memoryProcs, String(pid));
+        } catch {
+          // Gone in between: nothing left to charge.
+        }
+      }
+    }
   }
 
   private async setState(state: 'FROZEN' | 'THAWED'): Promise<void> {

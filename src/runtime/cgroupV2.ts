@@ -3,10 +3,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  childDirs,
+  countsOomKill,
+  jobDirsBelow,
   liveMembers,
+  makeDir,
+  partitionDirName,
   readControl,
   removeDir,
+  removeParentDir,
   listsDaemon,
   signalEach,
   waitUntil,
@@ -24,29 +28,46 @@ const FREEZE_SETTLE_MS = 1000;
 export class V2JobCgroups implements JobCgroups {
   readonly tracking: JobTracking;
 
-  /** ownPath: the daemon's cgroup directory; parentPath: its child made for this daemon's jobs. */
+  /**
+   * ownPath: the daemon's cgroup directory; parentPath: its child made for this daemon's jobs;
+   * controllers: those the parent hands to the partitions, which hand them on to their jobs.
+   */
   constructor(
     private readonly ownPath: string,
     private readonly parentPath: string,
+    private readonly controllers: readonly string[],
   ) {
     this.tracking = { mode: 'cgroup-v2', parentPath, reason: `unified hierarchy: job cgroups below ${parentPath}` };
   }
 
-  create(jobKey: string): JobCgroup {
+  create(jobKey: string, partition: string): JobCgroup {
+    const partitionPath = makeV2Partition(this.parentPath, partition, this.controllers);
     return withFreeName(jobKey, (name) => {
-      const path = join(this.parentPath, name);
+      const path = join(partitionPath, name);
       mkdirSync(path);
       return new V2JobCgroup(path, this.ownPath);
     });
   }
 
   leftovers(): JobCgroup[] {
-    return childDirs(this.parentPath).map((name) => new V2JobCgroup(join(this.parentPath, name), this.ownPath));
+    return jobDirsBelow(this.parentPath).map((jobDir) => new V2JobCgroup(join(this.parentPath, jobDir), this.ownPath));
   }
 
   removeParent(): boolean {
-    return removeDir(this.parentPath);
+    return removeParentDir(this.parentPath);
   }
+}
+
+/**
+ * Makes (or keeps) a partition's cgroup, handing its controllers on to its jobs' cgroups (for
+ * their own memory.events: which job the OOM killer hit). A partition has no process of its
+ * own, so the kernel allows it.
+ */
+export function makeV2Partition(parentPath: string, partition: string, controllers: readonly string[]): string {
+  const path = join(parentPath, partitionDirName(partition));
+  makeDir(path);
+  if (controllers.length > 0) writeControl(join(path, 'cgroup.subtree_control'), controllers.map((name) => `+${name}`).join(' '));
+  return path;
 }
 
 class V2JobCgroup implements JobCgroup {
@@ -56,7 +77,10 @@ class V2JobCgroup implements JobCgroup {
   ) {}
 
   spawnInside<T>(spawnChild: () => T): T {
-    // v2 moves whole processes only: the daemon goes in for the fork and straight back.
+    // v2 moves whole processes only: the daemon goes in for the fork and straight back. Its
+    // memory charged meanwhile (the fork's page tables) counts against the partition's
+    // memory.max: a partition at its limit can make the fork fail, or its OOM killer pick the
+    // daemon. (v2 cannot move one thread, as v1 does, nor leave one controller out.)
     writeControl(join(this.path, 'cgroup.procs'), String(process.pid));
     try {
       return spawnChild();
@@ -93,6 +117,10 @@ class V2JobCgroup implements JobCgroup {
       }
     }
     signalEach(this.members(), signal);
+  }
+
+  oomKilled(): boolean {
+    return countsOomKill(join(this.path, 'memory.events'));
   }
 
   remove(): boolean {

@@ -1,6 +1,6 @@
-// A cgroup per job, below the daemon's own: what the launcher needs of it (born inside it,
-// frozen, listed, signalled, removed), whatever the hierarchy (v2 or v1) that provides it.
-import { readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+// A cgroup per job, inside its partition's, below the daemon's own: what the launcher needs of
+// it (born inside it, frozen, listed, signalled, removed), whatever the hierarchy (v2 or v1).
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readProcStat } from './processGroup.js';
@@ -25,6 +25,8 @@ export interface JobCgroup {
   members(): number[];
   /** The signal to every member; SIGKILL through `cgroup.kill` where the kernel has it. */
   kill(signal: CgroupSignal): void;
+  /** Whether the kernel's OOM killer has killed a member (false without a memory controller). */
+  oomKilled(): boolean;
   /** Removes the cgroup in every controller; false while it still has members. */
   remove(): boolean;
 }
@@ -40,15 +42,63 @@ export interface JobTracking {
   readonly reason: string;
 }
 
-/** The daemon's jobs' cgroups: one parent per daemon below its own cgroup, one child per job. */
+/**
+ * The daemon's jobs' cgroups: one parent per daemon below its own cgroup, one child per
+ * partition in it, one child per job in its partition's.
+ */
 export interface JobCgroups {
   readonly tracking: JobTracking;
-  /** Makes the job's cgroup; its name starts with jobKey and is unique among the children. */
-  create(jobKey: string): JobCgroup;
+  /**
+   * Makes the job's cgroup inside the partition's (made if missing); its name starts with jobKey
+   * and is unique among the partition's children.
+   */
+  create(jobKey: string, partition: string): JobCgroup;
   /** The job cgroups already below the parent (left by a daemon of this node that died). */
   leftovers(): JobCgroup[];
-  /** Removes the parent; false if a job cgroup is still in it. */
+  /** Removes the partitions' cgroups, then the parent; false if a job cgroup is still in one. */
   removeParent(): boolean;
+}
+
+const PARTITION_PREFIX = 'partition-';
+
+/** The directory of a partition's cgroup below the parent. */
+export function partitionDirName(partition: string): string {
+  return `${PARTITION_PREFIX}${partition}`;
+}
+
+/**
+ * Where the job cgroups below a parent are, relative to it: those inside partitions, and those
+ * directly in the parent, as daemons before partitions made them.
+ */
+export function jobDirsBelow(parentPath: string): string[] {
+  const jobDirs: string[] = [];
+  for (const name of childDirs(parentPath)) {
+    if (!name.startsWith(PARTITION_PREFIX)) jobDirs.push(name);
+    else for (const job of childDirs(`${parentPath}/${name}`)) jobDirs.push(`${name}/${job}`);
+  }
+  return jobDirs;
+}
+
+/** Removes the partitions' cgroups below a parent (empty ones only), then the parent. */
+export function removeParentDir(parentPath: string): boolean {
+  const partitions = childDirs(parentPath).filter((name) => name.startsWith(PARTITION_PREFIX));
+  const removed = partitions.map((name) => removeDir(`${parentPath}/${name}`));
+  return removeDir(parentPath) && removed.every(Boolean);
+}
+
+/** mkdir that treats "already there" as done. */
+export function makeDir(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+/** Whether a cgroup's OOM counter (`oom_kill N` in memory.events or memory.oom_control) is above 0. */
+export function countsOomKill(counterPath: string): boolean {
+  const line = (readControl(counterPath) ?? '').split('\n').find((entry) => entry.startsWith('oom_kill '));
+  return line !== undefined && Number(line.slice('oom_kill '.length)) > 0;
 }
 
 /** The pids listed in a cgroup.procs file; empty if it is gone. */

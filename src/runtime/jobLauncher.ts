@@ -17,7 +17,7 @@ export interface LaunchSpec {
   readonly stragglerGraceMs: number;
   /** Names the job's cgroup (made unique there); unused without cgroups. */
   readonly jobKey: string;
-  /** The partition whose cgroup holds the job's; unused without cgroups. */
+  /** The partition whose cgroup the job's is made in (and whose limits it is held to). */
   readonly partition: string;
 }
 
@@ -26,6 +26,8 @@ export interface JobEnd {
   readonly signal: string | null;
   /** Set when sigma gave up on processes of the group it could not end. */
   readonly error: string | null;
+  /** Whether the kernel's OOM killer killed a member of the job's cgroup (false without cgroups). */
+  readonly oomKilled: boolean;
 }
 
 export interface RunningJob {
@@ -76,7 +78,7 @@ export class ProcessGroupLauncher implements JobLauncher {
       spec.output.release();
       return { ok: false, error: `working directory ${spec.cwd} does not exist or is not a directory` };
     }
-    let cgroup = this.makeCgroup(spec.jobKey);
+    let cgroup = this.makeCgroup(spec.jobKey, spec.partition);
     const attempt: SpawnAttempt = { tried: false, child: null, error: null };
     const spawnChild = (): void => {
       attempt.tried = true;
@@ -103,18 +105,19 @@ export class ProcessGroupLauncher implements JobLauncher {
     if (child?.pid === undefined) {
       // Node reports most spawn failures on the next tick.
       const error = child ? await new Promise<unknown>((resolve) => child.once('error', resolve)) : attempt.error;
+      const inCgroup = cgroup !== null;
       cgroup?.remove();
       spec.output.release();
-      return { ok: false, error: describeSpawnError(error, file) };
+      return { ok: false, error: describeSpawnError(error, file, inCgroup) };
     }
     pipeOutput(child, spec.output);
     return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs, cgroup) };
   }
 
-  private makeCgroup(jobKey: string): JobCgroup | null {
+  private makeCgroup(jobKey: string, partition: string): JobCgroup | null {
     if (!this.cgroups) return null;
     try {
-      return this.cgroups.create(jobKey);
+      return this.cgroups.create(jobKey, partition);
     } catch (error) {
       this.onCgroupError(jobKey, error);
       return null;
@@ -221,11 +224,13 @@ class GroupJob implements RunningJob {
 
   private finish(error: string | null): void {
     this.finished = true;
+    // Read while the cgroup is there: its counters go with it.
+    const oomKilled = this.cgroup?.oomKilled() ?? false;
     // Busy only when members were given up on: the next boot's sweep tries again.
     this.cgroup?.remove();
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.resolveEnded({ exitCode: this.leaderExit?.exitCode ?? null, signal: this.leaderExit?.signal ?? null, error });
+    this.resolveEnded({ exitCode: this.leaderExit?.exitCode ?? null, signal: this.leaderExit?.signal ?? null, error, oomKilled });
   }
 }
 
@@ -269,8 +274,10 @@ const SPAWN_ERRORS: Record<string, string> = {
   EPERM: 'operation not permitted',
 };
 
-export function describeSpawnError(error: unknown, file: string): string {
+/** inCgroup: the fork was made in the job's cgroup, where the partition's pids limit holds too. */
+export function describeSpawnError(error: unknown, file: string, inCgroup = false): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EAGAIN' && inCgroup) return `${code}: fork refused: the partition's pids limit (or the node's process limit) is reached: ${file}`;
   if (code && SPAWN_ERRORS[code]) return `${code}: ${SPAWN_ERRORS[code]}: ${file}`;
   return `${code ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`;
 }

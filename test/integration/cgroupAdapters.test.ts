@@ -2,11 +2,13 @@
 // uses here, and a unified (v2) one where it is mounted too (a hybrid host's
 // /sys/fs/cgroup/unified), so that the v2 code runs for real on a v1 host.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { detectJobCgroups } from '../../src/runtime/cgroupDetection.js';
 import { stopEveryMember, type JobCgroups } from '../../src/runtime/jobCgroups.js';
 import { endLeftoverJobCgroups } from '../../src/runtime/leftoverJobCgroups.js';
+import { CGROUP_LIMITS, type PartitionCgroups } from '../../src/runtime/partitionLimits.js';
 import { isAlive, procState } from '../support/osProcesses.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -27,18 +29,22 @@ function unifiedRoots(): string[] {
 }
 
 function detect(context: TestContext, root?: string): JobCgroups {
-  const { cgroups, tracking } = detectJobCgroups({ nodeId: `adapter-test-${process.pid}-${made.length}`, ...(root ? { root } : {}) });
-  if (!cgroups) {
-    console.warn(`cgroupAdapters.test.ts: ${root ?? 'default hierarchy'} skipped: ${tracking.reason}`);
-    context.skip(tracking.reason);
+  return detectBoth(context, root).cgroups;
+}
+
+function detectBoth(context: TestContext, root?: string): { cgroups: JobCgroups; partitions: PartitionCgroups } {
+  const detection = detectJobCgroups({ nodeId: `adapter-test-${process.pid}-${made.length}`, ...(root ? { root } : {}) });
+  if (!detection.cgroups) {
+    console.warn(`cgroupAdapters.test.ts: ${root ?? 'default hierarchy'} skipped: ${detection.tracking.reason}`);
+    context.skip(detection.tracking.reason);
   }
-  made.push(cgroups);
-  return cgroups;
+  made.push(detection.cgroups);
+  return { cgroups: detection.cgroups, partitions: detection.partitions };
 }
 
 /** A job whose shell puts `sleep 300` in a session of its own, then becomes `sleep 300` itself. */
 function spawnEscaper(cgroups: JobCgroups): { leader: number; cgroup: ReturnType<JobCgroups['create']> } {
-  const cgroup = cgroups.create('job');
+  const cgroup = cgroups.create('job', 'lab');
   const child = cgroup.spawnInside(() => spawn('sh', ['-c', 'setsid sleep 300 & exec sleep 300'], { detached: true, stdio: 'ignore' }));
   children.push(child);
   return { leader: child.pid as number, cgroup };
@@ -66,6 +72,48 @@ describe.each(hierarchies)('job cgroups on $name', ({ root }) => {
     expect(cgroup.remove()).toBe(true);
     expect(existsSync(cgroup.path)).toBe(false);
     expect(cgroups.removeParent()).toBe(true);
+  });
+
+  it('leftovers in a partition and in the flat layout of earlier daemons are swept; the parent goes with its partitions\' cgroups', async (context) => {
+    const cgroups = detect(context, root);
+    const { cgroup } = spawnEscaper(cgroups);
+    expect(cgroup.path).toBe(join(cgroups.tracking.parentPath as string, 'partition-lab', 'job'));
+    // A job cgroup directly below the parent, as a daemon before partitions made it.
+    const flat = join(cgroups.tracking.parentPath as string, 'process-9');
+    mkdirSync(flat);
+    const old = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    children.push(old);
+    writeFileSync(join(flat, 'cgroup.procs'), String(old.pid));
+    await waitFor('two members in the partition\'s job cgroup', () => cgroup.members(), (pids) => pids.length === 2);
+
+    const sweep = await endLeftoverJobCgroups(cgroups, 200);
+    expect(sweep).toMatchObject({ found: 2, left: [] });
+    expect(sweep.pids).toContain(old.pid);
+    expect(isAlive(old.pid as number)).toBe(false);
+    expect(existsSync(flat)).toBe(false);
+    expect(existsSync(cgroup.path)).toBe(false);
+    expect(existsSync(join(cgroups.tracking.parentPath as string, 'partition-lab')), 'the partition\'s cgroup is kept').toBe(true);
+    expect(cgroups.removeParent()).toBe(true);
+    expect(existsSync(cgroups.tracking.parentPath as string)).toBe(false);
+  });
+
+  it('holds each limit its support allows, and answers every other set limit with the reason', async (context) => {
+    const { cgroups, partitions } = detectBoth(context, root);
+    const limits = { cpu: 0.5, memoryBytes: 256 * 1024 * 1024, pids: 64 };
+    const expected = CGROUP_LIMITS.flatMap((limit) => {
+      const reason = partitions.support[limit];
+      return reason === null ? [] : [{ limit, reason }];
+    });
+    console.info(`cgroupAdapters.test.ts: ${root ?? 'default hierarchy'}: ${JSON.stringify(partitions.support)}`);
+    expect(partitions.apply('lab', limits)).toEqual(expected);
+    // v1 keeps memory+swap at or above memory at every step: raising and lowering take opposite orders.
+    expect(partitions.apply('lab', { ...limits, memoryBytes: limits.memoryBytes * 2 })).toEqual(expected);
+    expect(partitions.apply('lab', { ...limits, memoryBytes: limits.memoryBytes / 2 })).toEqual(expected);
+    expect(partitions.apply('lab', { cpu: null, memoryBytes: null, pids: null })).toEqual([]);
+    const usage = partitions.usage('lab');
+    if (partitions.support.pids === null) expect(usage.pids).toBe(0);
+    expect(partitions.remove('lab')).toBe(true);
+    expect(existsSync(join(cgroups.tracking.parentPath as string, 'partition-lab'))).toBe(false);
   });
 
   it('leftover job cgroups, a frozen one too, are emptied and removed', async (context) => {

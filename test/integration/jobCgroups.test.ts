@@ -63,7 +63,7 @@ describe('a job in a cgroup of its own', () => {
     const daemon = await SigmaDaemon.start();
     const parent = await jobCgroupsOf(daemon, context);
     const { id, leader, stray } = await startEscaper(daemon, 'escaper');
-    const jobCgroup = join(parent, `process-${id}`);
+    const jobCgroup = join(parent, 'partition-default', `process-${id}`);
     expect(existsSync(jobCgroup), `${jobCgroup} while the job runs`).toBe(true);
     expect(membersOf(jobCgroup)).toEqual(expect.arrayContaining([leader, stray]));
 
@@ -88,7 +88,7 @@ describe('a job in a cgroup of its own', () => {
     const { id, stray } = await startEscaper(daemon, 'deleted');
     expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
     expect(isAlive(stray), 'the escaped grandchild after DELETE').toBe(false);
-    expect(existsSync(join(parent, `process-${id}`))).toBe(false);
+    expect(existsSync(join(parent, 'partition-default', `process-${id}`))).toBe(false);
 
     const { stray: atShutdown } = await startEscaper(daemon, 'shut-down');
     expect(await daemon.stop()).toBe(0);
@@ -100,7 +100,7 @@ describe('a job in a cgroup of its own', () => {
     const first = await SigmaDaemon.start();
     const parent = await jobCgroupsOf(first, context);
     const { id, stray } = await startEscaper(first, 'survivor');
-    const leftover = join(parent, `process-${id}`);
+    const leftover = join(parent, 'partition-default', `process-${id}`);
     const leftoverInode = statSync(leftover).ino;
     await first.kill();
     expect(isAlive(stray), 'the escaped grandchild outlives a killed daemon').toBe(true);

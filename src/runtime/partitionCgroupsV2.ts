@@ -1,0 +1,75 @@
+// Partition cgroups on the unified hierarchy (cgroup v2): the limits in the partition's own
+// directory (cpu.max, memory.max with memory.swap.max, pids.max), as the kernel's cgroup-v2
+// interface names them.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpuQuotaUs, CPU_PERIOD_US, everySetLimit, readCounter, writeLimit } from './cgroupLimitFiles.js';
+import { makeV2Partition } from './cgroupV2.js';
+import { partitionDirName, removeDir } from './jobCgroups.js';
+import {
+  unenforcedBy,
+  type LimitSupport,
+  type PartitionCgroups,
+  type PartitionLimits,
+  type PartitionUsage,
+  type UnenforcedLimit,
+} from './partitionLimits.js';
+
+export class V2PartitionCgroups implements PartitionCgroups {
+  /** controllers: those the parent hands to its partitions (a limit's file exists only with its controller). */
+  constructor(
+    private readonly parentPath: string,
+    private readonly controllers: readonly string[],
+    readonly support: LimitSupport,
+  ) {}
+
+  apply(partition: string, limits: PartitionLimits): UnenforcedLimit[] {
+    let dir: string;
+    try {
+      dir = makeV2Partition(this.parentPath, partition, this.controllers);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      return everySetLimit(limits, `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`);
+    }
+    // A limit that is not set is written too: it lifts the one set before.
+    const refused = [
+      this.support.cpu === null ? this.writeCpu(dir, limits.cpu) : null,
+      this.support.memoryBytes === null ? this.writeMemory(dir, limits.memoryBytes) : null,
+      this.support.pids === null ? writeLimit('pids', join(dir, 'pids.max'), limits.pids === null ? 'max' : String(limits.pids)) : null,
+    ];
+    const unenforced = unenforcedBy(this.support, limits);
+    for (const refusal of refused) if (refusal !== null && limits[refusal.limit] !== null) unenforced.push(refusal);
+    return unenforced;
+  }
+
+  usage(partition: string): PartitionUsage {
+    const dir = this.pathOf(partition);
+    // cpu.stat's usage_usec is kept by every cgroup, with the cpu controller or without.
+    const cpuUs = readCounter(join(dir, 'cpu.stat'), 'usage_usec');
+    return {
+      cpuMs: cpuUs === null ? null : cpuUs / 1000,
+      memoryBytes: readCounter(join(dir, 'memory.current')),
+      pids: readCounter(join(dir, 'pids.current')),
+    };
+  }
+
+  remove(partition: string): boolean {
+    return removeDir(this.pathOf(partition));
+  }
+
+  private writeCpu(dir: string, cpu: number | null): UnenforcedLimit | null {
+    return writeLimit('cpu', join(dir, 'cpu.max'), `${cpu === null ? 'max' : cpuQuotaUs(cpu)} ${CPU_PERIOD_US}`);
+  }
+
+  /** memory.max, and no swap beyond it (memory.swap.max 0, where the kernel accounts swap): swapping cannot dodge it. */
+  private writeMemory(dir: string, memoryBytes: number | null): UnenforcedLimit | null {
+    const refusal = writeLimit('memoryBytes', join(dir, 'memory.max'), memoryBytes === null ? 'max' : String(memoryBytes));
+    const swapFile = join(dir, 'memory.swap.max');
+    if (refusal || !existsSync(swapFile)) return refusal;
+    return writeLimit('memoryBytes', swapFile, memoryBytes === null ? 'max' : '0');
+  }
+
+  private pathOf(partition: string): string {
+    return join(this.parentPath, partitionDirName(partition));
+  }
+}
