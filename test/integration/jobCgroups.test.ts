@@ -5,20 +5,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { isAlive, procState } from '../support/osProcesses.js';
+import { startEscaper } from '../support/escapingJob.js';
 import { killStrays, trackStray } from '../support/strayProcesses.js';
-import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
 
 afterEach(killStrays);
-
-/**
- * A job whose grandchild escapes both ways: a session and group of its own (setsid, then its
- * parent exits: a double fork) and an empty environment (env -i), so no mark is left on it. The
- * job prints the grandchild's pid, then becomes `sleep 300` itself.
- */
-const ESCAPING_JOB = ['sh', '-c', 'setsid env -i sh -c \'sleep 300 & echo $!\'; exec sleep 300'];
 
 /** The daemon's cgroup of its jobs, or the test is skipped with the daemon's reason. */
 async function jobCgroupsOf(daemon: SigmaDaemon, context: TestContext): Promise<string> {
@@ -31,27 +25,6 @@ async function jobCgroupsOf(daemon: SigmaDaemon, context: TestContext): Promise<
   }
   expect(['cgroup-v1', 'cgroup-v2']).toContain(mode);
   return cgroup as string;
-}
-
-async function startEscaper(daemon: SigmaDaemon, name: string): Promise<{ id: number; leader: number; stray: number }> {
-  const created = await daemon.create({ name, command: ESCAPING_JOB, state: 'RUNNING' });
-  expect(created.status).toBe(201);
-  const id = created.body.processes[0].id as number;
-  const leader = (await daemon.process(id)).pid as number;
-  trackJobGroup(leader);
-  const log = await waitFor('the grandchild\'s pid in the log', async () => (await daemon.request('GET', `/processes/${id}/logs`)).text, (text) => /^\d+\n/.test(text));
-  const stray = Number(log.trim().split('\n')[0]);
-  trackStray(stray);
-  await waitFor(`grandchild ${stray} to be alive`, () => isAlive(stray), (alive) => alive);
-  // The fixture really escapes: another process group, and no environment to carry a mark.
-  expect(processGroupOf(stray)).not.toBe(leader);
-  expect(readFileSync(`/proc/${stray}/environ`, 'latin1')).not.toContain('SIGMA_');
-  return { id, leader, stray };
-}
-
-function processGroupOf(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
 function membersOf(cgroupPath: string): number[] {

@@ -8,14 +8,14 @@ export const PARTITION_LIMITS = {
   maxRunning: { minimum: 1, maximum: 100_000 },
   cpu: { minimum: 0.01, maximum: 1024 },
   memoryBytes: { minimum: 1_048_576, maximum: Number.MAX_SAFE_INTEGER },
-  pids: { minimum: 1, maximum: 4_194_304 },
+  pids: { minimum: 2, maximum: 4_194_304 },
 } as const;
 
 const LIMIT_MEANINGS = {
   maxRunning: 'Slots: at most this many of its jobs run at once; a released job without a slot waits in READY, first come first served.',
   cpu: "A share of one core for all its jobs together (0.5: half a core; 2: two cores), enforced by its cgroup's CPU quota.",
   memoryBytes: 'Memory of all its jobs together, in bytes (at least 1 MiB); a job past it is OOM-killed inside the partition, and its run says so.',
-  pids: 'Tasks (processes and threads) of all its jobs together; a fork past it fails.',
+  pids: "Tasks (processes and threads) of all its jobs together; a fork past it fails. While a job is being started, the daemon's thread that forks it counts as one of them for that instant.",
 } as const;
 
 const limitSchemas = () => ({
