@@ -44,10 +44,10 @@ describe('sigma create and sigma ps', () => {
     const table = await sigma('ps');
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+LAST EXIT\s+NEXT RELEASE$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+PARTITION\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+LAST EXIT\s+NEXT RELEASE$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^\d+\s+web\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+-\s+-$/);
-    expect(lines[2]).toMatch(/^\d+\s+tick\s+PERIODIC\s+1m\s+(RUNNING|WAITING)\s+/);
+    expect(lines[1]).toMatch(/^\d+\s+web\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+-\s+-$/);
+    expect(lines[2]).toMatch(/^\d+\s+tick\s+default\s+PERIODIC\s+1m\s+(RUNNING|WAITING)\s+/);
     expect(table.stdout).not.toContain('\u001b['); // not a terminal: no colour
 
     const json = await sigma('ls', '--json');
@@ -70,7 +70,8 @@ describe('sigma create and sigma ps', () => {
     expect(coloured.code, coloured.stderr).toBe(0);
     expect(coloured.stdout).toContain('\u001b[32mRUNNING\u001b[39m');
     expect(coloured.stdout).toContain('\u001b[90mDORMANT\u001b[39m');
-    for (const plainEnv of [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'dumb' }]) {
+    const plainEnvs: Array<Record<string, string>> = [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'dumb' }];
+    for (const plainEnv of plainEnvs) {
       const plain = await runCliOnTerminal(['ps'], { env: { ...env, ...plainEnv } });
       expect(plain.stdout, JSON.stringify(plainEnv)).toMatch(/\bRUNNING\b/);
       expect(plain.stdout, JSON.stringify(plainEnv)).not.toContain('\u001b[');
