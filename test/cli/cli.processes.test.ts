@@ -157,7 +157,7 @@ describe('sigma show', () => {
     await waitFor('two runs of beat', () => processNamed('beat'), (process) => process.runs >= 2 && process.lastExit !== null, 10_000);
     const shown = await sigma('show', 'beat');
     expect(shown.code, shown.stderr).toBe(0);
-    for (const field of ['id', 'name', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid', 'startedAt', 'nextReleaseAt', 'lastExit', 'runs', 'overruns', 'skipped', 'failures', 'createdAt']) {
+    for (const field of ['id', 'name', 'partition', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid', 'startedAt', 'nextReleaseAt', 'lastExit', 'runs', 'overruns', 'skipped', 'failures', 'createdAt']) {
       expect(shown.stdout, field).toMatch(new RegExp(`^${field} +\\S`, 'm'));
     }
     expect(shown.stdout).toMatch(/^period +200 ms$/m);
@@ -188,8 +188,8 @@ describe('a process whose output cannot be written', () => {
     const failing = await waitFor('the output error on loud', () => daemon.process(loud.id), (process) => process.outputError !== null && process.state === 'DORMANT');
 
     const table = (await sigma('ps')).stdout.trimEnd().split('\n');
-    expect(table[1]).toMatch(/^\d+\s+quiet\s+ONE_SHOT\s+-\s+DORMANT\s+-/);
-    expect(table[2]).toMatch(/^\d+\s+loud\s+ONE_SHOT\s+-\s+DORMANT!\s+-/);
+    expect(table[1]).toMatch(/^\d+\s+quiet\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-/);
+    expect(table[2]).toMatch(/^\d+\s+loud\s+default\s+ONE_SHOT\s+-\s+DORMANT!\s+-/);
     const help = await sigma('ps', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('A ! after the state (RUNNING!) says that the output of its jobs cannot be written to its log now');
 
