@@ -1,22 +1,33 @@
-// The node token on every route but the public ones (/health, the dashboard's files, /metrics with
+// A token on every route but the public ones (/health, the dashboard's files, /metrics with
 // --metrics-public): `Authorization: Bearer <token>`, or Basic with the token as password so a
-// browser can open /docs. Compared in constant time; refusals are counted by the throttle.
+// browser can open /docs. The node token opens everything (compared in constant time); a
+// partition token opens its partition (found by its hash). Refusals are counted by the throttle.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthThrottledError, SigmaError } from '../errors/sigmaErrors.js';
+import type { PartitionTokens } from '../supervisor/partitionTokens.js';
 import type { AuthThrottle } from './authThrottle.js';
+import { NODE_SCOPE } from './requestScope.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** `publicPaths`: served to GET without a token (/health, the dashboard's files, maybe /metrics). */
-export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>, throttle: AuthThrottle) {
+export function bearerAuth(nodeToken: string, partitionTokens: PartitionTokens, publicPaths: ReadonlySet<string>, throttle: AuthThrottle) {
   const expected = digest(nodeToken);
   // A callback, not an async function: it runs on every request.
   return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const path = request.url.split('?', 1)[0] ?? '';
     if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return done();
     const sent = tokenFrom(request.headers.authorization);
-    if (sent !== null && timingSafeEqual(digest(sent), expected)) return done();
+    if (sent !== null && timingSafeEqual(digest(sent), expected)) {
+      request.scope = NODE_SCOPE;
+      return done();
+    }
+    const opened = sent ? partitionTokens.partitionOf(sent) : null;
+    if (opened) {
+      request.scope = { kind: 'partition', ...opened };
+      return done();
+    }
     const throttling = throttle.recordFailure(request.ip);
     if (throttling) {
       reply.header('Retry-After', String(throttling.retryAfterSeconds));
@@ -28,7 +39,7 @@ export function bearerAuth(nodeToken: string, publicPaths: ReadonlySet<string>, 
     done(
       sent === null
         ? new SigmaError('SIGMA_ERR_AUTH_MISSING', 'send the node token: Authorization: Bearer <token>')
-        : new SigmaError('SIGMA_ERR_AUTH_INVALID', 'the token sent is not the node token'),
+        : new SigmaError('SIGMA_ERR_AUTH_INVALID', 'the token sent is neither the node token nor a partition token'),
     );
   };
 }

@@ -6,6 +6,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { JobTracking } from '../runtime/jobCgroups.js';
+import type { LimitSupport } from '../runtime/partitionLimits.js';
+import type { PartitionTokens } from '../supervisor/partitionTokens.js';
+import type { Partitions } from '../supervisor/partitions.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { auditRoutes, recordChanges, type AuditLog } from './auditTrail.js';
 import { AuthThrottle } from './authThrottle.js';
@@ -18,8 +21,10 @@ import { LiveStreams } from './liveStreams.js';
 import { metricsRoutes } from './metricsRoutes.js';
 import { nodeMetrics } from './nodeMetrics.js';
 import { nodeRoutes } from './nodeRoutes.js';
+import { partitionRoutes } from './partitionRoutes.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
+import { scopeGuard } from './scopeGuard.js';
 import { systemRoutes } from './systemRoutes.js';
 import { validationMessage } from './validationMessage.js';
 
@@ -27,6 +32,8 @@ export interface HttpAppOptions {
   readonly tls: { readonly key: string; readonly cert: string } | null;
   readonly token: string;
   readonly supervisor: Supervisor;
+  readonly partitions: Partitions;
+  readonly partitionTokens: PartitionTokens;
   readonly events: ProcessEvents;
   readonly audit: AuditLog;
   readonly logPathOf: (processId: number, stream: 'stdout' | 'stderr') => string;
@@ -43,6 +50,8 @@ export interface HttpAppOptions {
   readonly version: string;
   /** How jobs are tracked on this node (GET /node). */
   readonly jobTracking: JobTracking;
+  /** Which partition limits this node can enforce (GET /node). */
+  readonly limitSupport: LimitSupport;
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
@@ -86,7 +95,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.removeContentTypeParser('text/plain');
   installErrorReplies(app);
   const publicPaths = new Set(['/health', ...dashboardPaths(), ...(options.metricsPublic ? ['/metrics'] : [])]);
-  app.addHook('onRequest', bearerAuth(options.token, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)));
+  app.decorateRequest('scope', null);
+  app.addHook(
+    'onRequest',
+    bearerAuth(options.token, options.partitionTokens, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)),
+  );
+  app.addHook('preHandler', scopeGuard(options.supervisor, new Set([...publicPaths].map((path) => `GET ${path}`))));
   const metrics = nodeMetrics(options.supervisor, options.events);
   // Hooks run on every request: synchronous callbacks, no promise each.
   app.addHook('onResponse', (request, reply, done) => {
@@ -121,12 +135,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       info: {
         title: 'SIGMA Process Manager API',
         version: options.version,
-        description: `Manage processes on the node. Every route needs the node token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics. Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
+        description: `Manage processes on the node. Every route needs a token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics: the node token opens everything; a partition token (POST /partitions/{name}/tokens) sees and operates only its partition's processes (another partition's process is a 404 for it, node-wide routes a 403). Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token.' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token, or a partition token.' } } },
       security: [{ bearerAuth: [] }],
       tags: [
         { name: 'processes', description: 'Processes on the node and operations on them.' },
+        { name: 'partitions', description: 'Fenced parts of the node: their slots, CPU, memory and task limits, and their tokens.' },
         { name: 'events', description: 'What happens on the node, live.' },
         { name: 'system', description: 'The daemon itself.' },
       ],
@@ -134,13 +149,20 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(systemRoutes);
-  await app.register(nodeRoutes, { jobTracking: options.jobTracking });
+  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {
     supervisor: options.supervisor,
+    partitionExists: (name) => options.partitions.has(name),
     clock: options.clock,
     maxDefinitionBytes: options.maxDefinitionBytes,
+  });
+  await app.register(partitionRoutes, {
+    supervisor: options.supervisor,
+    partitions: options.partitions,
+    tokens: options.partitionTokens,
+    clock: options.clock,
   });
   await app.register(historyRoutes, { supervisor: options.supervisor, events: options.events, streams, logPathOf: options.logPathOf });
   await app.register(eventRoutes, { events: options.events, streams, clock: options.clock });

@@ -6,6 +6,7 @@ import { RequestInvalidError } from '../errors/sigmaErrors.js';
 import { isoOf } from '../runtime/clock.js';
 import { EVENTS_KEPT, type ProcessEvents } from '../supervisor/processEvents.js';
 import { eventFrame, sseFrame } from './eventView.js';
+import { canSee } from './requestScope.js';
 import type { LiveStreams } from './liveStreams.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
@@ -35,7 +36,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       schema: {
         tags: ['events'],
         summary: 'Live events',
-        description: `Server-Sent Events, one per state change (\`state\`: from, to, reason), finished run (\`run\`), creation (\`created\`), definition update (\`updated\`) and deletion (\`deleted\`) of a process. Each has an \`id\`; a client that reconnects with \`Last-Event-ID\` gets every later event still kept (the last ${EVENTS_KEPT}), or first a \`gap\` event when some are gone (then read GET /processes again). A comment line is sent every ${HEARTBEAT_MS / 1000} s.`,
+        description: `Server-Sent Events (for a partition token: its partition's only), one per state change (\`state\`: from, to, reason), finished run (\`run\`), creation (\`created\`), definition update (\`updated\`) and deletion (\`deleted\`) of a process. Each has an \`id\`; a client that reconnects with \`Last-Event-ID\` gets every later event still kept (the last ${EVENTS_KEPT}), or first a \`gap\` event when some are gone (then read GET /processes again). A comment line is sent every ${HEARTBEAT_MS / 1000} s.`,
         querystring: EventsQuery,
         response: {
           200: { description: 'The event stream.', content: { 'text/event-stream': { schema: Type.String() } } },
@@ -62,9 +63,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         if (missed.gap) {
           send(sseFrame(null, 'gap', { type: 'gap', at: isoOf(clock()), message: 'some events after Last-Event-ID are no longer kept: read GET /processes again' }));
         }
-        for (const event of missed.events) send(eventFrame(event));
+        for (const event of missed.events) if (canSee(request, event.partition)) send(eventFrame(event));
       }
-      const unsubscribe = events.subscribe((event) => send(eventFrame(event)));
+      const unsubscribe = events.subscribe((event) => {
+        if (canSee(request, event.partition)) send(eventFrame(event));
+      });
       const heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
       live.signal.addEventListener(
         'abort',

@@ -5,7 +5,7 @@ import { processView } from './processView.js';
 import { runView } from './runView.js';
 
 function eventView(event: ProcessEvent): Record<string, unknown> {
-  const head = { id: event.id, type: event.type, processId: event.processId, name: event.name, at: isoOf(event.atMs) };
+  const head = { id: event.id, type: event.type, processId: event.processId, name: event.name, partition: event.partition, at: isoOf(event.atMs) };
   switch (event.type) {
     case 'state':
       return { ...head, from: event.from, to: event.to, reason: event.reason };

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { JobTracking } from '../runtime/jobCgroups.js';
+import type { LimitSupport } from '../runtime/partitionLimits.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
 const NodeSchema = Type.Object(
@@ -17,20 +18,34 @@ const NodeSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    partitionLimits: Type.Object(
+      {
+        cpu: Type.Union([Type.String(), Type.Null()], { description: 'Null when partitions\' cpu limits hold on this node; else why they cannot.' }),
+        memoryBytes: Type.Union([Type.String(), Type.Null()], { description: 'Null when partitions\' memory limits hold on this node; else why they cannot.' }),
+        pids: Type.Union([Type.String(), Type.Null()], { description: 'Null when partitions\' task limits hold on this node; else why they cannot.' }),
+      },
+      { additionalProperties: false, description: 'Which partition limits this node can enforce (maxRunning always holds).' },
+    ),
   },
   { additionalProperties: false, description: 'The node as the daemon found it at start.' },
 );
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking }> = async (app, { jobTracking }) => {
-  const body = { jobTracking: { mode: jobTracking.mode, cgroup: jobTracking.parentPath, reason: jobTracking.reason } };
+export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; limitSupport: LimitSupport }> = async (
+  app,
+  { jobTracking, limitSupport },
+) => {
+  const body = {
+    jobTracking: { mode: jobTracking.mode, cgroup: jobTracking.parentPath, reason: jobTracking.reason },
+    partitionLimits: { cpu: limitSupport.cpu, memoryBytes: limitSupport.memoryBytes, pids: limitSupport.pids },
+  };
   app.get(
     '/node',
     {
       schema: {
         tags: ['system'],
         summary: 'The node',
-        description: 'How the daemon tracks its jobs on this node (decided once at start). See docs/job-tracking.md.',
-        response: { 200: NodeSchema, ...errorResponses(401) },
+        description: 'How the daemon tracks its jobs on this node, and which partition limits it can enforce (decided once at start). See docs/job-tracking.md. Node token only.',
+        response: { 200: NodeSchema, ...errorResponses(401, 403) },
       },
     },
     async () => body,

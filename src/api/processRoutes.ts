@@ -2,9 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ProcessDefinition } from '../core/processDefinition.js';
 import type { ProcessType } from '../core/processModel.js';
-import { ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
+import { DEFAULT_PARTITION } from '../core/partition.js';
+import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
+import { operationResultOf } from './operationResult.js';
 import { processView } from './processView.js';
+import { canSee, confinedTo, outOfScope } from './requestScope.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import {
   CreateProcessBody,
@@ -19,6 +22,7 @@ import {
 
 export interface ProcessRoutesOptions {
   readonly supervisor: Supervisor;
+  readonly partitionExists: (name: string) => boolean;
   readonly clock: () => number;
   readonly maxDefinitionBytes: number;
 }
@@ -28,7 +32,7 @@ const TAGS = ['processes'];
 /** Ids are written in plain decimal: `01`, `+1`, `1e0` or `0x1` would also convert to 1. */
 const PLAIN_ID = /^[1-9][0-9]{0,15}$/;
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, clock, maxDefinitionBytes }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes }) => {
   /** The bytes exec will copy for the job: each argument and NAME=value with its NUL. */
   const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
     let bytes = 0;
@@ -49,19 +53,22 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id. With `process_name`, the process of that name (404 if there is none). `state` and `type` filter the list.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
-      const { process_name: name, state, type } = request.query;
+      const { process_name: name, state, type, partition } = request.query;
+      if (partition !== undefined && !(partitionExists(partition) && canSee(request, partition))) throw new PartitionNotFoundError(partition);
       let readings = supervisor.list();
       if (name !== undefined) {
         const found = supervisor.findByName(name);
-        if (!found) throw new ProcessNotFoundError(`name "${name}"`);
+        if (!found || !canSee(request, found.definition.partition)) throw new ProcessNotFoundError(`name "${name}"`);
         readings = [found];
       }
+      const only = partition ?? confinedTo(request);
+      if (only !== null) readings = readings.filter((reading) => reading.definition.partition === only);
       let views = readings.map(processView);
       const wanted = state === 'SUSPENDED' ? 'SUSPENDEND' : state;
       if (wanted) views = views.filter((view) => view.state === wanted);
@@ -77,9 +84,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'Create a process',
         description:
-          'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached). Answers 201 with a Location header.',
+          'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached), in `partition` (default: `default`, or the partition of the token sent; a partition token creates only in its own, 403 elsewhere). Answers 201 with a Location header.',
         body: CreateProcessBody,
-        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 409, 413, 503) },
+        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       },
     },
     async (request, reply) => {
@@ -89,9 +96,12 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
+      const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
+      if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
       const reading = await supervisor.create(
         {
           name: body.name,
+          partition,
           spec,
           command: body.command ?? null,
           cwd: body.cwd ?? null,
@@ -136,13 +146,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       // The schema lets exactly one of the two through.
       const operation = request.body.operation ?? request.body.type;
       if (!operation) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
-      const { process, outcome } = await supervisor.operate(request.params.id, operation);
-      const view = processView(process);
-      return {
-        processes: [
-          { id: view.id, name: view.name, state: view.state, result: outcome.result, ...(outcome.reason ? { reason: outcome.reason } : {}) },
-        ],
-      };
+      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation))] };
     },
   );
 

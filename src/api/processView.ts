@@ -11,6 +11,7 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
   return {
     id: definition.id,
     name: definition.name,
+    partition: definition.partition,
     state: wireStateOf(snapshot.runtime),
     type: definition.spec.type,
     period: definition.spec.periodMs,
@@ -22,7 +23,7 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
     startedAt: job ? isoOf(job.startedAtMs) : null,
     nextReleaseAt: nextReleaseAtMs === null ? null : isoOf(nextReleaseAtMs),
     lastExit: lastExit
-      ? { code: lastExit.code, signal: lastExit.signal, at: isoOf(lastExit.atMs), durationMs: Math.round(lastExit.durationMs), error: lastExit.error }
+      ? { code: lastExit.code, signal: lastExit.signal, at: isoOf(lastExit.atMs), durationMs: Math.round(lastExit.durationMs), error: lastExit.error, oomKilled: lastExit.oomKilled }
       : null,
     outputError,
     ...snapshot.counters,

@@ -15,6 +15,7 @@ export function runView(run: RunRecord): Omit<RunJson, 'id'> {
     releaseLatenessMs: run.releaseAtMs === null || run.pid === null ? null : roundedMs(run.startedAtMs - run.releaseAtMs),
     error: run.error,
     endedBySigma: run.endedBySigma,
+    oomKilled: run.oomKilled,
   };
 }
 

@@ -4,7 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { PartitionLimitsJson } from './apiTypes.js';
 import { formatByteSize, parseByteSize } from './byteSize.js';
 
-/** The ranges of the API's partition limits (the daemon checks them again). */
+/** The ranges of the API's partition limits (the daemon checks them again); kept equal to its PARTITION_LIMITS by
+ * test/cli/partitionLimitRanges.test.ts, not imported so that the command line does not load the schemas. */
 export const PARTITION_LIMIT_RANGES = {
   maxRunning: { min: 1, max: 100_000 },
   cpu: { min: 0.01, max: 1024 },

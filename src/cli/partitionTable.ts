@@ -23,7 +23,7 @@ export function formatLimit(limit: keyof PartitionLimitsJson, value: number | nu
 
 export function partitionTable(partitions: PartitionJson[], paint: Painter): string {
   const rows = partitions.map((partition) => {
-    const unenforced = new Set(partition.unenforced.map((entry) => entry.limit));
+    const unenforced = new Set<string>(partition.unenforced.map((entry) => entry.limit));
     const cell = (limit: keyof PartitionLimitsJson): string => {
       const text = formatLimit(limit, partition[limit]);
       return unenforced.has(limit) ? `${text}${paint('yellow', UNENFORCED_MARK)}` : text;

@@ -296,7 +296,7 @@ function jobSpawned(p: ProcessSnapshot, pid: number, nowMs: number): Decision {
 function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision {
   const r = p.runtime;
   if (r.phase !== 'LAUNCHING') return unchanged(p);
-  const lastExit = { code: null, signal: null, atMs: nowMs, durationMs: 0, error };
+  const lastExit = { code: null, signal: null, atMs: nowMs, durationMs: 0, error, oomKilled: false };
   const run = {
     pid: null,
     startedAtMs: nowMs,
@@ -306,6 +306,7 @@ function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision
     releaseAtMs: r.releaseAtMs,
     error,
     endedBySigma: false,
+    oomKilled: false,
   };
   // A failed release of a started PERIODIC process waits for the next one; anything else is not started.
   if (r.grid && !r.byOperation) {
@@ -326,7 +327,7 @@ function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision
 
 function jobEnded(
   p: ProcessSnapshot,
-  ended: { pid: number; exitCode: number | null; signal: string | null; error?: string | null },
+  ended: { pid: number; exitCode: number | null; signal: string | null; error?: string | null; oomKilled?: boolean },
   nowMs: number,
 ): Decision {
   const r = p.runtime;
@@ -334,6 +335,7 @@ function jobEnded(
   if (!job || job.pid !== ended.pid) return unchanged(p);
   const endedBySigma = r.phase === 'STOPPING';
   const failedOnItsOwn = !endedBySigma && (ended.signal !== null || ended.exitCode !== 0);
+  const oomKilled = ended.oomKilled ?? false;
   const run = {
     pid: job.pid,
     startedAtMs: job.startedAtMs,
@@ -343,8 +345,9 @@ function jobEnded(
     releaseAtMs: job.releaseAtMs,
     error: ended.error ?? null,
     endedBySigma,
+    oomKilled,
   };
-  const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: ended.error ?? null };
+  const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: ended.error ?? null, oomKilled };
   const counters = { failures: failedOnItsOwn ? 1 : 0 };
   const record = { run, lastExit };
   if (r.phase === 'STOPPING') return change(p, { runtime: { phase: 'DORMANT' }, counters, outcome: OK }, record);

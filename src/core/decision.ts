@@ -23,6 +23,8 @@ export type Input =
       readonly exitCode: number | null;
       readonly signal: string | null;
       readonly error?: string | null;
+      /** The kernel's OOM killer ended a process of the job. */
+      readonly oomKilled?: boolean;
     }
   /** The daemon is shutting down: end the job but keep the operator's intent for the next boot. */
   | { readonly kind: 'SHUTDOWN' };

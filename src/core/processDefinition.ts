@@ -4,6 +4,8 @@ import type { ProcessSpec } from './processModel.js';
 export interface ProcessDefinition {
   readonly id: number;
   readonly name: string;
+  /** The partition it belongs to, fixed at creation. */
+  readonly partition: string;
   readonly spec: ProcessSpec;
   /** argv, executed without a shell. */
   readonly command: readonly string[];

@@ -79,6 +79,8 @@ export interface LastExit {
   readonly atMs: number;
   readonly durationMs: number;
   readonly error: string | null;
+  /** True when the kernel's OOM killer ended it (its partition's memory limit). */
+  readonly oomKilled: boolean;
 }
 
 /** A finished run (or a failed attempt), as recorded in the run history. */
@@ -92,6 +94,8 @@ export interface RunRecord {
   readonly error: string | null;
   /** True when sigma ended the job (STOP, DELETE, shutdown). */
   readonly endedBySigma: boolean;
+  /** True when the kernel's OOM killer ended it (its partition's memory limit). */
+  readonly oomKilled: boolean;
 }
 
 /** The fixed part of a definition that the state machine needs. */

@@ -10,11 +10,14 @@ import { detectJobCgroups, type CgroupDetection } from '../runtime/cgroupDetecti
 import { monotonicNowMs } from '../runtime/clock.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
+import { partitionsWithoutCgroups } from '../runtime/partitionLimits.js';
 import { ProcessLogs } from '../runtime/processLogs.js';
 import { resolveProgram } from '../runtime/programsDir.js';
 import { SqliteStore } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
+import { PartitionTokens } from '../supervisor/partitionTokens.js';
+import { Partitions } from '../supervisor/partitions.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { endOrphans } from '../supervisor/orphanRecovery.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -88,7 +91,15 @@ async function serve(
     if (sweep.found > 0) logger.warn(sweep, 'emptied and removed job cgroups a previous daemon left');
   }
   const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
+  const partitionCgroups = partitionsWithoutCgroups(tracking.reason);
+  const unenforceable = Object.entries(partitionCgroups.support).filter(([, reason]) => reason !== null);
+  if (unenforceable.length > 0) logger.warn(Object.fromEntries(unenforceable), 'partition limits this node cannot enforce (maxRunning always holds)');
+  const partitions = new Partitions(store.partitions, partitionCgroups, logger);
+  partitions.load();
+  const partitionTokens = new PartitionTokens(store.partitions);
+  partitions.onRemoved((name) => partitionTokens.forgetPartition(name));
   supervisor = new Supervisor({
+    partitions,
     store,
     launcher: new ProcessGroupLauncher(cgroups, (jobKey, error) =>
       logger.warn({ jobKey, err: error }, 'a job could not get a cgroup of its own; it is tracked by its process group and mark'),
@@ -111,6 +122,8 @@ async function serve(
     tls,
     token: token.token,
     supervisor,
+    partitions,
+    partitionTokens,
     events,
     audit: store,
     logPathOf: (processId, stream) => logs.pathOf(processId, stream),
@@ -123,6 +136,7 @@ async function serve(
     logger,
     version: packageVersion(),
     jobTracking: tracking,
+    limitSupport: partitionCgroups.support,
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_AUTH_MISSING',
   'SIGMA_ERR_AUTH_INVALID',
   'SIGMA_ERR_AUTH_THROTTLED',
+  'SIGMA_ERR_OUT_OF_SCOPE',
   'SIGMA_ERR_ROUTE_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NAME_TAKEN',
@@ -16,6 +17,11 @@ export const ERROR_CODES = [
   'SIGMA_ERR_PROCESS_LIMIT',
   'SIGMA_ERR_PROCESS_INVALID',
   'SIGMA_ERR_PROGRAM_NOT_FOUND',
+  'SIGMA_ERR_PARTITION_NOT_FOUND',
+  'SIGMA_ERR_PARTITION_EXISTS',
+  'SIGMA_ERR_PARTITION_NOT_EMPTY',
+  'SIGMA_ERR_PARTITION_IS_DEFAULT',
+  'SIGMA_ERR_TOKEN_NOT_FOUND',
   'SIGMA_ERR_TOO_MANY_STREAMS',
   'SIGMA_ERR_SHUTTING_DOWN',
   'SIGMA_ERR_STORE_UNAVAILABLE',
@@ -33,6 +39,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_AUTH_MISSING: 401,
   SIGMA_ERR_AUTH_INVALID: 401,
   SIGMA_ERR_AUTH_THROTTLED: 429,
+  SIGMA_ERR_OUT_OF_SCOPE: 403,
   SIGMA_ERR_ROUTE_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
@@ -40,6 +47,11 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_PROCESS_LIMIT: 409,
   SIGMA_ERR_PROCESS_INVALID: 400,
   SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
+  SIGMA_ERR_PARTITION_NOT_FOUND: 404,
+  SIGMA_ERR_PARTITION_EXISTS: 409,
+  SIGMA_ERR_PARTITION_NOT_EMPTY: 409,
+  SIGMA_ERR_PARTITION_IS_DEFAULT: 409,
+  SIGMA_ERR_TOKEN_NOT_FOUND: 404,
   SIGMA_ERR_TOO_MANY_STREAMS: 429,
   SIGMA_ERR_SHUTTING_DOWN: 503,
   SIGMA_ERR_STORE_UNAVAILABLE: 503,
@@ -54,8 +66,10 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_REQUEST_HEADERS_TOO_LARGE: 'The request headers are larger than the server accepts (16 KiB).',
   SIGMA_ERR_REQUEST_TIMEOUT: 'The request did not arrive whole in time.',
   SIGMA_ERR_AUTH_MISSING: 'No bearer token was sent.',
-  SIGMA_ERR_AUTH_INVALID: 'The token sent is not the node token.',
+  SIGMA_ERR_AUTH_INVALID: 'The token sent is neither the node token nor a partition token (a revoked one included).',
   SIGMA_ERR_AUTH_THROTTLED: 'Too many requests with a missing or wrong token came from this address lately; wait the Retry-After seconds.',
+  SIGMA_ERR_OUT_OF_SCOPE:
+    "A partition token asked for what only the node token may do (create outside its partition, change limits, manage partitions or tokens, read node-wide data).",
   SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
@@ -63,6 +77,11 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PROCESS_NOT_DORMANT: 'A definition changes only while the process is DORMANT: STOP it first (and START it again after).',
   SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
+  SIGMA_ERR_PARTITION_NOT_FOUND: 'No partition has this name (for a partition token: none it can see).',
+  SIGMA_ERR_PARTITION_EXISTS: 'A partition of this name exists already.',
+  SIGMA_ERR_PARTITION_NOT_EMPTY: 'A partition is deleted only once it has no processes: delete or move them first.',
+  SIGMA_ERR_PARTITION_IS_DEFAULT: 'The default partition always exists; its limits can change, it cannot be deleted.',
+  SIGMA_ERR_TOKEN_NOT_FOUND: 'The partition has no token of this id (revoked already?).',
   SIGMA_ERR_TOO_MANY_STREAMS: 'As many event streams and followed logs are open as --max-streams allows; close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
   SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?), so a change that would start work is refused; STOP and SUSPEND still act.',
@@ -146,5 +165,41 @@ export class TooManyStreamsError extends SigmaError {
 export class ShuttingDownError extends SigmaError {
   constructor() {
     super('SIGMA_ERR_SHUTTING_DOWN', 'the daemon is shutting down');
+  }
+}
+
+export class OutOfScopeError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_OUT_OF_SCOPE', message);
+  }
+}
+
+export class PartitionNotFoundError extends SigmaError {
+  constructor(name: string) {
+    super('SIGMA_ERR_PARTITION_NOT_FOUND', `no partition named "${name}"`);
+  }
+}
+
+export class PartitionExistsError extends SigmaError {
+  constructor(name: string) {
+    super('SIGMA_ERR_PARTITION_EXISTS', `a partition named "${name}" already exists`);
+  }
+}
+
+export class PartitionNotEmptyError extends SigmaError {
+  constructor(name: string, processes: number) {
+    super('SIGMA_ERR_PARTITION_NOT_EMPTY', `partition "${name}" has ${processes} process${processes === 1 ? '' : 'es'}: delete them first`);
+  }
+}
+
+export class DefaultPartitionError extends SigmaError {
+  constructor() {
+    super('SIGMA_ERR_PARTITION_IS_DEFAULT', 'the default partition cannot be deleted (its limits can change)');
+  }
+}
+
+export class TokenNotFoundError extends SigmaError {
+  constructor(partition: string, id: number) {
+    super('SIGMA_ERR_TOKEN_NOT_FOUND', `partition "${partition}" has no token ${id}`);
   }
 }

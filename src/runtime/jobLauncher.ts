@@ -17,6 +17,8 @@ export interface LaunchSpec {
   readonly stragglerGraceMs: number;
   /** Names the job's cgroup (made unique there); unused without cgroups. */
   readonly jobKey: string;
+  /** The partition whose cgroup holds the job's; unused without cgroups. */
+  readonly partition: string;
 }
 
 export interface JobEnd {

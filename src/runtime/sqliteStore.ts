@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
 import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
+import { SqlitePartitionStore, type PartitionStore } from './partitionStore.js';
 import { STORE_MIGRATIONS } from './storeMigrations.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
@@ -79,12 +80,14 @@ export interface ProcessStore {
   /** Written after the answer: a crash may lose the last entries, never a change they describe. */
   recordAudit(entry: AuditEntry): void;
   listAudit(limit: number, processId: number | null): StoredAuditEntry[];
+  readonly partitions: PartitionStore;
   close(): void;
 }
 
 interface ProcessRow {
   id: number;
   name: string;
+  partition: string;
   type: 'ONE_SHOT' | 'PERIODIC';
   period_ms: number | null;
   stop_timeout_ms: number;
@@ -125,12 +128,14 @@ interface RunRow {
   release_at_ms: number | null;
   error: string | null;
   ended_by_sigma: number;
+  oom_killed: number;
 }
 
 export class SqliteStore implements ProcessStore {
   private readonly db: Database.Database;
   private durability: Durability | null = null;
   private readonly statements;
+  readonly partitions: PartitionStore;
 
   /** The store file itself (device and inode): a copy of the data dir has another. */
   private readonly fileIdentity: string;
@@ -157,10 +162,18 @@ export class SqliteStore implements ProcessStore {
     }
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.partitions = new SqlitePartitionStore(this.db, (write) => {
+      this.setDurability('acknowledged');
+      try {
+        return write();
+      } catch (error) {
+        throw asStoreError(error);
+      }
+    });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, created_at_ms)
-         VALUES (@name, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @createdAtMs)`,
+        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, created_at_ms)
+         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @createdAtMs)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
@@ -169,8 +182,8 @@ export class SqliteStore implements ProcessStore {
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
-        `INSERT INTO runs (process_id, pid, started_at_ms, ended_at_ms, exit_code, signal, release_at_ms, error, ended_by_sigma)
-         VALUES (@processId, @pid, @startedAtMs, @endedAtMs, @exitCode, @signal, @releaseAtMs, @error, @endedBySigma)`,
+        `INSERT INTO runs (process_id, pid, started_at_ms, ended_at_ms, exit_code, signal, release_at_ms, error, ended_by_sigma, oom_killed)
+         VALUES (@processId, @pid, @startedAtMs, @endedAtMs, @exitCode, @signal, @releaseAtMs, @error, @endedBySigma, @oomKilled)`,
       ),
       trimRuns: this.db.prepare(
         `DELETE FROM runs WHERE process_id = @processId AND id <= (
@@ -216,7 +229,8 @@ export class SqliteStore implements ProcessStore {
   insert(definition: NewProcessDefinition): number {
     this.setDurability('acknowledged');
     try {
-      const result = this.statements.insert.run({ ...definitionRow(definition), name: definition.name, createdAtMs: definition.createdAtMs });
+      const { name, partition, createdAtMs } = definition;
+      const result = this.statements.insert.run({ ...definitionRow(definition), name, partition, createdAtMs });
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);
@@ -245,7 +259,7 @@ export class SqliteStore implements ProcessStore {
         jobStartTicks: state.job?.startTicks ?? null,
       });
       if (run) {
-        this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0 });
+        this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
         this.statements.trimRuns.run({ processId });
       }
     })();
@@ -280,6 +294,7 @@ export class SqliteStore implements ProcessStore {
       releaseAtMs: row.release_at_ms,
       error: row.error,
       endedBySigma: row.ended_by_sigma === 1,
+      oomKilled: row.oom_killed === 1,
     }));
   }
 
@@ -359,6 +374,7 @@ function rowToStored(row: ProcessRow): StoredProcess {
     definition: {
       id: row.id,
       name: row.name,
+      partition: row.partition,
       spec,
       command: JSON.parse(row.command_json) as string[],
       program: row.program,
@@ -368,7 +384,8 @@ function rowToStored(row: ProcessRow): StoredProcess {
     },
     intent: row.intent,
     counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures },
-    lastExit: row.last_exit_json ? (JSON.parse(row.last_exit_json) as LastExit) : null,
+    // Written before runs recorded OOM kills, a last exit has no oomKilled.
+    lastExit: row.last_exit_json ? { oomKilled: false, ...(JSON.parse(row.last_exit_json) as Partial<LastExit>) } as LastExit : null,
     job:
       row.job_pid === null || row.job_started_at_ms === null
         ? null

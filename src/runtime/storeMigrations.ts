@@ -59,4 +59,28 @@ export const STORE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_process ON audit (process_id, id);
   `,
+  // Partitions: every process belongs to one (what existed before goes to `default`), with its
+  // limits; partition tokens are kept as their SHA-256 only. A run records an OOM kill.
+  // (processes.partition has no REFERENCES: SQLite adds no such column with a default while
+  // foreign keys are on; the daemon checks it.)
+  `
+  CREATE TABLE partitions (
+    name          TEXT PRIMARY KEY,
+    max_running   INTEGER,
+    cpu           REAL,
+    memory_bytes  INTEGER,
+    pids          INTEGER,
+    created_at_ms REAL NOT NULL
+  );
+  INSERT INTO partitions (name, created_at_ms) VALUES ('default', (julianday('now') - 2440587.5) * 86400000.0);
+  ALTER TABLE processes ADD COLUMN partition TEXT NOT NULL DEFAULT 'default';
+  CREATE TABLE partition_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition     TEXT    NOT NULL REFERENCES partitions (name) ON DELETE CASCADE,
+    sha256        TEXT    NOT NULL UNIQUE,
+    label         TEXT,
+    created_at_ms REAL    NOT NULL
+  );
+  ALTER TABLE runs ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -61,8 +61,9 @@ async function endOrphansOf(entry: StoredProcess, marked: readonly MarkedProcess
     releaseAtMs: null,
     error,
     endedBySigma: leaderAlive,
+    oomKilled: false,
   };
-  const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error };
+  const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error, oomKilled: false };
   store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null }, run, 'acknowledged');
   return targets.length;
 }

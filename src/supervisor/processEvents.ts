@@ -1,5 +1,6 @@
 // What happened to the node's processes, in order: state changes, finished runs, creations,
 // updates and deletions. A bounded buffer keeps the latest for clients that reconnect.
+import type { ProcessDefinition } from '../core/processDefinition.js';
 import type { RunRecord, WireState } from '../core/processModel.js';
 import type { ProcessReading } from './managedProcess.js';
 
@@ -14,8 +15,12 @@ export type ProcessEvent = ProcessEventBody & {
   readonly id: number;
   readonly processId: number;
   readonly name: string;
+  readonly partition: string;
   readonly atMs: number;
 };
+
+/** The process an event is about. */
+export type EventSubject = Pick<ProcessDefinition, 'id' | 'name' | 'partition'>;
 
 export type EventListener = (event: ProcessEvent) => void;
 
@@ -51,9 +56,9 @@ export class ProcessEvents {
     this.kept = new Array<ProcessEvent | undefined>(capacity);
   }
 
-  emit(processId: number, name: string, atMs: number, body: ProcessEventBody): void {
+  emit(subject: EventSubject, atMs: number, body: ProcessEventBody): void {
     this.lastId += 1;
-    const event: ProcessEvent = { ...body, id: this.lastId, processId, name, atMs };
+    const event: ProcessEvent = { ...body, id: this.lastId, processId: subject.id, name: subject.name, partition: subject.partition, atMs };
     this.kept[this.lastId % this.capacity] = event;
     for (const listener of this.listeners) {
       try {

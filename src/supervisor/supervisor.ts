@@ -1,9 +1,11 @@
 // The one writer: every change of a process goes decide (core) -> persist (store) -> act (OS),
 // one step at a time per process. OS events come back in as inputs to the same loop.
 import { decide } from '../core/decide.js';
+import { DEFAULT_PARTITION, type PartitionLimitsSet } from '../core/partition.js';
 import { isOperation, type Effect, type Input, type Outcome } from '../core/decision.js';
 import {
   dormantSnapshot,
+  holdsSlot,
   jobOf,
   wireStateOf,
   type Operation,
@@ -14,6 +16,8 @@ import {
   ProcessLimitError,
   ProcessNameTakenError,
   ProcessNotDormantError,
+  PartitionNotEmptyError,
+  PartitionNotFoundError,
   ProcessNotFoundError,
   ShuttingDownError,
   SigmaError,
@@ -24,6 +28,7 @@ import type { ProcessLogs } from '../runtime/processLogs.js';
 import { ReleaseTimers, type ReleaseWaiter } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
+import type { PartitionEntry, Partitions } from './partitions.js';
 import { jobEnvironment, withReleasePoint } from './jobEnvironment.js';
 import { persistDecision } from './persistDecision.js';
 import type { ProcessEvents } from './processEvents.js';
@@ -47,6 +52,8 @@ export interface SupervisorOptions {
   readonly clock: Clock;
   readonly logger: SupervisorLogger;
   readonly maxRunning: number | null;
+  /** The node's partitions: each process belongs to one, and needs a slot of it to run. */
+  readonly partitions: Partitions;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
   readonly releaseWaiter: ReleaseWaiter;
@@ -74,6 +81,12 @@ export interface OperationAnswer {
   readonly outcome: Outcome;
 }
 
+/** How many processes a partition has, and how many of them hold a running slot now. */
+export interface PartitionCount {
+  readonly processes: number;
+  readonly running: number;
+}
+
 /** What left a job's group is given this long after SIGTERM at shutdown, whatever its process's grace. */
 const SHUTDOWN_STRAY_GRACE_MS = 1000;
 
@@ -86,7 +99,11 @@ export class Supervisor {
   private closed = false;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.slots = new SlotQueue(options.maxRunning);
+    this.slots = new SlotQueue({
+      nodeMaxRunning: options.maxRunning,
+      partitionOf: (processId) => this.processes.get(processId)?.definition.partition ?? DEFAULT_PARTITION,
+      partitionMaxRunning: (partition) => options.partitions.maxRunningOf(partition),
+    });
     this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id), { waiter: options.releaseWaiter });
   }
 
@@ -112,6 +129,12 @@ export class Supervisor {
     return this.readingOf(this.managed(processId));
   }
 
+  /** The process with this id, or null (where a missing one is not an error). */
+  find(processId: number): ProcessReading | null {
+    const managed = this.processes.get(processId);
+    return managed && !managed.deleted ? this.readingOf(managed) : null;
+  }
+
   findByName(name: string): ProcessReading | null {
     const id = this.idsByName.get(name);
     return id === undefined ? null : this.get(id);
@@ -123,6 +146,7 @@ export class Supervisor {
    */
   async create(request: NewProcessRequest, startNow: boolean): Promise<ProcessReading> {
     this.refuseWhenShuttingDown();
+    if (!this.options.partitions.has(request.partition)) throw new PartitionNotFoundError(request.partition);
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
     if (this.processes.size >= this.options.maxProcesses) throw new ProcessLimitError(this.options.maxProcesses);
     const definition: NewProcessDefinition = {
@@ -136,7 +160,7 @@ export class Supervisor {
       dormantSnapshot(definition.spec),
     );
     this.options.logger.info({ processId: id, name: definition.name }, 'process created');
-    this.options.events.emit(id, definition.name, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
+    this.options.events.emit(managed.definition, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
     if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
     return this.readingOf(managed);
   }
@@ -158,7 +182,7 @@ export class Supervisor {
       managed.snapshot = { ...managed.snapshot, spec: definition.spec };
       managed.jobEnv = this.jobEnvOf(definition);
       this.options.logger.info({ processId, name: definition.name }, 'process updated');
-      this.options.events.emit(processId, definition.name, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
+      this.options.events.emit(managed.definition, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
       return this.readingOf(managed);
     });
   }
@@ -167,7 +191,7 @@ export class Supervisor {
   tellOutputChange(processId: number): void {
     const managed = this.processes.get(processId);
     if (!managed || managed.deleted) return;
-    this.options.events.emit(processId, managed.definition.name, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
+    this.options.events.emit(managed.definition, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
   }
 
   /** The run history of a process, newest first. */
@@ -180,6 +204,42 @@ export class Supervisor {
     this.refuseWhenShuttingDown();
     const managed = this.managed(processId);
     return this.enqueue(managed, () => this.operateNow(managed, operation));
+  }
+
+  /** The operation on every process of the partition at once, one answer each, by id. */
+  operatePartition(partition: string, operation: Operation): Promise<OperationAnswer[]> {
+    this.refuseWhenShuttingDown();
+    this.options.partitions.get(partition);
+    const members = [...this.processes.values()].filter((managed) => managed.definition.partition === partition);
+    return Promise.all(members.map((managed) => this.enqueue(managed, () => this.operateNow(managed, operation))));
+  }
+
+  countIn(partition: string): PartitionCount {
+    let processes = 0;
+    let running = 0;
+    for (const managed of this.processes.values()) {
+      if (managed.definition.partition !== partition) continue;
+      processes += 1;
+      if (holdsSlot(managed.snapshot.runtime)) running += 1;
+    }
+    return { processes, running };
+  }
+
+  /** Changes a partition's limits; a raised maxRunning hands its new slots to the waiting at once. */
+  changePartitionLimits(partition: string, change: Partial<PartitionLimitsSet>): PartitionEntry {
+    this.refuseWhenShuttingDown();
+    const entry = this.options.partitions.changeLimits(partition, change);
+    this.grantFreeSlots();
+    return entry;
+  }
+
+  /** Deletes a partition that has no process (its tokens and its cgroup go with it). */
+  deletePartition(partition: string): void {
+    this.refuseWhenShuttingDown();
+    this.options.partitions.get(partition);
+    const { processes } = this.countIn(partition);
+    if (processes > 0) throw new PartitionNotEmptyError(partition, processes);
+    this.options.partitions.remove(partition);
   }
 
   /** Ends a live job first (as STOP), then removes the process, its history and its logs. */
@@ -197,7 +257,7 @@ export class Supervisor {
       this.idsByName.delete(managed.definition.name);
       this.options.logs.remove(processId);
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
-      this.options.events.emit(processId, managed.definition.name, this.options.clock(), { type: 'deleted' });
+      this.options.events.emit(managed.definition, this.options.clock(), { type: 'deleted' });
     });
   }
 
@@ -276,7 +336,7 @@ export class Supervisor {
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
       managed.snapshot = decision.next;
-      if (decision.run) this.options.events.emit(managed.definition.id, managed.definition.name, decision.run.endedAtMs, { type: 'run', run: decision.run });
+      if (decision.run) this.options.events.emit(managed.definition, decision.run.endedAtMs, { type: 'run', run: decision.run });
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobOf(decision.next.runtime) === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
@@ -333,6 +393,7 @@ export class Supervisor {
       output: this.options.logs.acquire(definition.id),
       stragglerGraceMs: definition.spec.stopTimeoutMs,
       jobKey: `process-${definition.id}`,
+      partition: definition.partition,
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;
@@ -423,7 +484,7 @@ export class Supervisor {
     // Operations are logged at info; the steady beat of releases and exits only at debug.
     const level = isOperation(cause.kind) || cause.kind === 'SHUTDOWN' ? 'info' : 'debug';
     this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
-    this.options.events.emit(id, name, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
+    this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
   }
 }
 

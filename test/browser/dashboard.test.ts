@@ -78,7 +78,7 @@ describe('the dashboard', () => {
     const page = await open();
     await page.getByLabel('Node token').fill('not-the-node-token-at-all');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await waitForText(page.getByRole('alert').first(), 'the refusal of a wrong token', (text) => text.includes('not the node token'));
+    await waitForText(page.getByRole('alert').first(), 'the refusal of a wrong token', (text) => text.includes('neither the node token'));
     expect(await page.getByRole('heading', { name: /^Processes/ }).isVisible()).toBe(false);
 
     await logIn(page, daemon.token);

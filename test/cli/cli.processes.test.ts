@@ -70,7 +70,7 @@ describe('sigma create and sigma ps', () => {
     expect(coloured.code, coloured.stderr).toBe(0);
     expect(coloured.stdout).toContain('\u001b[32mRUNNING\u001b[39m');
     expect(coloured.stdout).toContain('\u001b[90mDORMANT\u001b[39m');
-    const plainEnvs: Array<Record<string, string>> = [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'dumb' }];
+    const plainEnvs: Record<string, string>[] = [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { TERM: 'dumb' }];
     for (const plainEnv of plainEnvs) {
       const plain = await runCliOnTerminal(['ps'], { env: { ...env, ...plainEnv } });
       expect(plain.stdout, JSON.stringify(plainEnv)).toMatch(/\bRUNNING\b/);

@@ -33,7 +33,10 @@ describe('partitionTable', () => {
       pids: 64,
       processes: 3,
       running: 1,
-      unenforced: [{ limit: 'cpu', reason: 'no cpu controller' }, { limit: 'memoryBytes', reason: 'no memory controller' }],
+      unenforced: [
+        { limit: 'cpu', reason: 'no cpu controller' },
+        { limit: 'memoryBytes', reason: 'no memory controller' },
+      ],
     });
     const lines = partitionTable([partition({ processes: 4, running: 2 }), lab], plain).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+UNENFORCED$/);

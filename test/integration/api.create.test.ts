@@ -10,7 +10,7 @@ import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaem
 afterEach(cleanUpDaemons);
 
 const FIELDS = [
-  'id', 'name', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid',
+  'id', 'name', 'partition', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid',
   'startedAt', 'nextReleaseAt', 'lastExit', 'outputError', 'runs', 'overruns', 'skipped', 'failures', 'createdAt',
 ];
 

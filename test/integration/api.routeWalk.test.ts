@@ -21,9 +21,13 @@ const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url))
 const WRONG_TOKEN = 'Bearer not-the-node-token-0000';
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-/** A daemon with one process (id 1, never started), and its OpenAPI document. */
+/**
+ * A daemon with one process (id 1, never started), and its OpenAPI document. The walk sends
+ * hundreds of requests without the token: refusals are not slowed down here (the throttle has
+ * its own test).
+ */
 async function daemonWithDocument(): Promise<{ daemon: SigmaDaemon; document: Json; id: number }> {
-  const daemon = await SigmaDaemon.start();
+  const daemon = await SigmaDaemon.start({ args: ['--auth-failures-per-minute', '0'] });
   const created = await daemon.create({ name: 'walked', command: ['sleep', '30'] });
   expect(created.status, created.text).toBe(201);
   const reply = await daemon.request('GET', '/openapi.json');
@@ -31,7 +35,9 @@ async function daemonWithDocument(): Promise<{ daemon: SigmaDaemon; document: Js
   return { daemon, document: reply.body, id: created.body.processes[0].id };
 }
 
-const filled = (template: string, id: number): string => template.replace(/\{[^}]+\}/g, String(id));
+/** The path with its parameters: a process id, a partition name (`default` always exists), a token id. */
+const filled = (template: string, id: number, partition = 'default'): string =>
+  template.replace(/\{name\}/g, partition).replace(/\{[^}]+\}/g, String(id));
 
 /** A body valid by the document (with a harmless command), so that only the token is wrong. */
 function validBody(document: Json, operation: Json): string | undefined {
@@ -115,9 +121,9 @@ describe('every route in the OpenAPI document', () => {
     expect(gets.length).toBeGreaterThanOrEqual(8);
     const problems: string[] = [];
     for (const { path } of gets) {
-      for (const [label, processId] of [['an existing process', id], ['an unknown process', 999_999]] as const) {
+      for (const [label, processId, partition] of [['an existing process', id, 'default'], ['an unknown process', 999_999, 'nowhere']] as const) {
         if (label === 'an unknown process' && !path.includes('{')) continue;
-        const request: RawRequest = { method: 'GET', path: filled(path, processId), headers: { authorization: `Bearer ${daemon.token}` } };
+        const request: RawRequest = { method: 'GET', path: filled(path, processId, partition), headers: { authorization: `Bearer ${daemon.token}` } };
         const reply = await sendRaw(daemon.url, request);
         const where = `GET ${path} for ${label}`;
         problems.push(...answerProblems(request, reply).map((problem) => `${where}: ${problem}`));

@@ -12,6 +12,7 @@ let nextId = 1;
 function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson {
   return {
     id: nextId++,
+    partition: 'default',
     state: 'DORMANT',
     type: 'ONE_SHOT',
     period: null,
@@ -29,7 +30,6 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     skipped: 0,
     failures: 0,
     createdAt: '2026-11-27T21:00:00.000Z',
-    partition: 'default',
     ...overrides,
   };
 }

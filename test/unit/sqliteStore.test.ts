@@ -20,6 +20,7 @@ const definition = (name: string) => ({
   cwd: '/tmp',
   env: { A: '1' },
   createdAtMs: 1_000,
+  partition: 'default',
 });
 
 describe('SqliteStore', () => {
@@ -99,7 +100,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(storePath());
     const id = store.insert(definition('a'));
     for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
-      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false };
+      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
       store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null }, run, 'background');
     }
     const runs = store.listRuns(id, 1000);

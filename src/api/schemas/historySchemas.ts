@@ -20,6 +20,7 @@ export const RunSchema = Type.Object(
     releaseLatenessMs: Nullable(Type.Number(), 'PERIODIC: how late the job started after its release point, in milliseconds.'),
     error: Nullable(Type.String(), 'Why the job could not start, or what of its group could not be ended; else null.'),
     endedBySigma: Type.Boolean({ description: 'True when sigma ended it (STOP, DELETE, shutdown); false when it ended on its own.' }),
+    oomKilled: Type.Boolean({ description: "True when the kernel's OOM killer ended a process of the job: its partition's memoryBytes was reached." }),
   },
   { description: 'One run of a process: a job from start to end, or a failed attempt to start one.' },
 );

@@ -21,9 +21,19 @@ export const STATES_ACCEPTED = [...WIRE_STATES, 'SUSPENDED'] as const;
 
 const NO_NUL = '^[^\\u0000]*$';
 
+/** Names of processes and of partitions. */
+const NAME_PATTERN = `^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`;
+const NAME_RULE = `1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."; not "." or ".."`;
+
+export const PartitionName = Type.String({
+  pattern: NAME_PATTERN,
+  description: `Unique on the node: ${NAME_RULE}.`,
+  examples: ['lab'],
+});
+
 export const ProcessName = Type.String({
-  pattern: `^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`,
-  description: `Unique on the node: 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."; not "." or "..".`,
+  pattern: NAME_PATTERN,
+  description: `Unique on the node: ${NAME_RULE}.`,
   examples: ['motors_checkup'],
 });
 
@@ -79,6 +89,10 @@ export const CreateProcessBody = Type.Object(
     cwd: Type.Optional(Cwd),
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
+    partition: Type.Optional({
+      ...PartitionName,
+      description: 'The partition it belongs to, for good (default: `default`, or the partition of the token sent).',
+    }),
   },
   {
     additionalProperties: false,
@@ -117,6 +131,7 @@ const LastExit = Type.Object(
     at: Type.String({ format: 'date-time', description: 'When the job ended (or the spawn failed), ISO 8601 UTC.' }),
     durationMs: Type.Number({ description: 'How long the job ran, in milliseconds.' }),
     error: Nullable(Type.String(), 'Why the job could not be started, or null.'),
+    oomKilled: Type.Boolean({ description: "True when the kernel's OOM killer ended it (its partition's memoryBytes)." }),
   },
   { description: 'How the last job ended, or why it could not start.' },
 );
@@ -125,6 +140,7 @@ export const ProcessSchema = Type.Object(
   {
     id: Type.Integer({ minimum: 1, description: 'Given by the node; never reused, also across restarts.' }),
     name: Type.String({ description: 'Unique on the node.' }),
+    partition: Type.String({ description: 'The partition it belongs to.' }),
     state: StringEnum(WIRE_STATES, { description: 'The state, as the contract spells it (SUSPENDEND for suspended).' }),
     type: ProcessTypeSchema,
     period: Nullable(Type.Integer(), 'Period duration in milliseconds; null for ONE_SHOT.'),
@@ -198,6 +214,7 @@ export const ListQuery = Type.Object(
     process_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Return only the process of this name; 404 if there is none.' })),
     state: Type.Optional(StringEnum(STATES_ACCEPTED, { description: 'Return only processes in this state (SUSPENDED is accepted for SUSPENDEND).' })),
     type: Type.Optional(StringEnum(PROCESS_TYPES, { description: 'Return only processes of this type.' })),
+    partition: Type.Optional({ ...PartitionName, description: 'Return only the processes of this partition; 404 if there is none.' }),
   },
   { additionalProperties: false },
 );

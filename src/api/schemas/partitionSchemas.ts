@@ -1,0 +1,123 @@
+// Schemas of partitions, their limits and their tokens.
+import { Type, type Static } from 'typebox';
+import { OPERATIONS } from '../../core/processModel.js';
+import { Nullable, PartitionName } from './processSchemas.js';
+import { StringEnum } from './stringEnum.js';
+
+export const PARTITION_LIMITS = {
+  maxRunning: { minimum: 1, maximum: 100_000 },
+  cpu: { minimum: 0.01, maximum: 1024 },
+  memoryBytes: { minimum: 1_048_576, maximum: Number.MAX_SAFE_INTEGER },
+  pids: { minimum: 1, maximum: 4_194_304 },
+} as const;
+
+const LIMIT_MEANINGS = {
+  maxRunning: 'Slots: at most this many of its jobs run at once; a released job without a slot waits in READY, first come first served.',
+  cpu: "A share of one core for all its jobs together (0.5: half a core; 2: two cores), enforced by its cgroup's CPU quota.",
+  memoryBytes: 'Memory of all its jobs together, in bytes (at least 1 MiB); a job past it is OOM-killed inside the partition, and its run says so.',
+  pids: 'Tasks (processes and threads) of all its jobs together; a fork past it fails.',
+} as const;
+
+const limitSchemas = () => ({
+  maxRunning: Type.Integer(PARTITION_LIMITS.maxRunning),
+  cpu: Type.Number(PARTITION_LIMITS.cpu),
+  memoryBytes: Type.Integer(PARTITION_LIMITS.memoryBytes),
+  pids: Type.Integer(PARTITION_LIMITS.pids),
+});
+
+/** Each limit, optional in a request; null there means "no such limit". */
+function optionalLimits() {
+  const schemas = limitSchemas();
+  const nullable = (limit: keyof typeof LIMIT_MEANINGS) =>
+    Type.Optional(Type.Union([schemas[limit], Type.Null()], { description: `${LIMIT_MEANINGS[limit]} Null: none.` }));
+  return { maxRunning: nullable('maxRunning'), cpu: nullable('cpu'), memoryBytes: nullable('memoryBytes'), pids: nullable('pids') };
+}
+
+export const CreatePartitionBody = Type.Object(
+  { name: PartitionName, ...optionalLimits() },
+  { additionalProperties: false, description: 'A new partition and its limits (each optional: none set, none applies).' },
+);
+export type CreatePartitionBody = Static<typeof CreatePartitionBody>;
+
+export const ChangePartitionBody = Type.Object(
+  {
+    operation: Type.Optional(
+      StringEnum(OPERATIONS, { description: 'Performed on every process of the partition; the answer has one result per process.' }),
+    ),
+    ...optionalLimits(),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'Either `operation`, or the limits to change (null removes one; those not sent keep theirs), never both. Raising maxRunning hands its new slots to waiting jobs at once; lowering it ends no running job.',
+  },
+);
+export type ChangePartitionBody = Static<typeof ChangePartitionBody>;
+
+const UnenforcedSchema = Type.Object(
+  {
+    limit: StringEnum(['cpu', 'memoryBytes', 'pids'] as const, { description: 'The limit that does not hold.' }),
+    reason: Type.String({ description: 'Why this node cannot enforce it.' }),
+  },
+  { description: 'A limit that is set but not enforced.' },
+);
+
+export const PartitionSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Unique on the node.' }),
+    maxRunning: Nullable(Type.Integer(), `${LIMIT_MEANINGS.maxRunning} Null: no limit.`),
+    cpu: Nullable(Type.Number(), `${LIMIT_MEANINGS.cpu} Null: no limit.`),
+    memoryBytes: Nullable(Type.Integer(), `${LIMIT_MEANINGS.memoryBytes} Null: no limit.`),
+    pids: Nullable(Type.Integer(), `${LIMIT_MEANINGS.pids} Null: no limit.`),
+    processes: Type.Integer({ description: 'Processes in the partition.' }),
+    running: Type.Integer({ description: 'Of those, how many hold a running slot now (RUNNING).' }),
+    unenforced: Type.Array(UnenforcedSchema, {
+      description: 'Each set limit that this node cannot enforce (no cgroups, no such controller, or the kernel refused the value), with why. Empty when every set limit holds; maxRunning always holds.',
+    }),
+    usage: Type.Object(
+      {
+        cpuMs: Nullable(Type.Number(), 'CPU time used by its jobs since the partition\'s cgroup was made, in milliseconds.'),
+        memoryBytes: Nullable(Type.Integer(), 'Memory its jobs use now, in bytes.'),
+        pids: Nullable(Type.Integer(), 'Tasks its jobs have now.'),
+      },
+      { description: "The partition cgroup's own accounting; null fields where the node has no cgroup for it." },
+    ),
+    createdAt: Type.String({ format: 'date-time', description: 'When the partition was created, ISO 8601 UTC.' }),
+  },
+  { description: 'A partition: a fenced part of the node with its own slots and limits.' },
+);
+export type PartitionJson = Static<typeof PartitionSchema>;
+
+export const PartitionList = Type.Object(
+  { partitions: Type.Array(PartitionSchema, { description: 'The partitions, by name.' }) },
+  { description: 'Partitions, under the plural resource root.' },
+);
+
+export const PartitionNameParams = Type.Object({ name: PartitionName });
+
+export const TokenIdParams = Type.Object({
+  name: PartitionName,
+  tokenId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The token id.' }),
+});
+
+export const CreateTokenBody = Type.Object(
+  { label: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]*$', description: 'What the token is for (shown in lists).' })) },
+  { additionalProperties: false },
+);
+
+const TokenSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'Names the token for revocation.' }),
+    partition: Type.String({ description: 'The partition it opens.' }),
+    label: Nullable(Type.String(), 'What the token is for, or null.'),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was made.' }),
+    token: Type.Optional(Type.String({ description: 'The secret: sent only in the answer that made it. The node keeps only its SHA-256.' })),
+  },
+  { description: 'A partition token: opens its partition only.' },
+);
+
+export const TokenList = Type.Object(
+  { tokens: Type.Array(TokenSchema, { description: 'The tokens, by id.' }) },
+  { description: 'Partition tokens, under the plural resource root.' },
+);

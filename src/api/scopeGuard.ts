@@ -1,0 +1,40 @@
+// Keeps a partition token inside its partition, for every route in one place: node-wide routes
+// are refused (403), and another partition's process or partition is answered as if it did not
+// exist (404), exactly as for an id or a name that is not there.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PartitionNotFoundError, ProcessNotFoundError } from '../errors/sigmaErrors.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { confinedTo, outOfScope } from './requestScope.js';
+
+/** What only the node token may do, by method and route, with what the refusal says. */
+const NODE_ONLY: Readonly<Record<string, string>> = {
+  'GET /metrics': 'read the node-wide metrics',
+  'GET /audit': "read the node's audit trail",
+  'GET /node': 'read the node',
+  'POST /partitions': 'create partitions',
+  'DELETE /partitions/:name': 'delete partitions',
+  'POST /partitions/:name/tokens': 'make partition tokens',
+  'GET /partitions/:name/tokens': 'list partition tokens',
+  'DELETE /partitions/:name/tokens/:tokenId': 'revoke partition tokens',
+};
+
+/** A preHandler (after validation: params are typed, bodies parsed). Public routes have no scope and pass. */
+export function scopeGuard(supervisor: Supervisor, publicRoutes: ReadonlySet<string>) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    const partition = confinedTo(request);
+    if (partition === null) return done();
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (publicRoutes.has(route)) return done();
+    const refusal = NODE_ONLY[route];
+    if (refusal !== undefined) return done(outOfScope(request, refusal));
+    const params = request.params as { id?: number; name?: string };
+    if (params.id !== undefined && request.routeOptions.url?.startsWith('/processes/:id')) {
+      const reading = supervisor.find(params.id);
+      if (reading?.definition.partition !== partition) return done(new ProcessNotFoundError(`id ${params.id}`));
+    }
+    if (params.name !== undefined && request.routeOptions.url?.startsWith('/partitions/:name') && params.name !== partition) {
+      return done(new PartitionNotFoundError(params.name));
+    }
+    done();
+  };
+}

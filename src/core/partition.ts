@@ -1,0 +1,21 @@
+// A partition: a fenced part of the node whose processes share its slots and its limits.
+
+/** Where a process goes when none is named; it always exists. */
+export const DEFAULT_PARTITION = 'default';
+
+export interface PartitionLimitsSet {
+  /** Slots: at most this many of its jobs hold one at once; the others wait in READY. */
+  readonly maxRunning: number | null;
+  /** A share of one core (0.5: half a core; 2: two cores). */
+  readonly cpu: number | null;
+  readonly memoryBytes: number | null;
+  /** Tasks, all its jobs' together. */
+  readonly pids: number | null;
+}
+
+export interface PartitionDefinition extends PartitionLimitsSet {
+  readonly name: string;
+  readonly createdAtMs: number;
+}
+
+export const NO_LIMITS: PartitionLimitsSet = { maxRunning: null, cpu: null, memoryBytes: null, pids: null };

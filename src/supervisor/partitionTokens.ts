@@ -1,0 +1,55 @@
+// Partition tokens: made by the node token, shown once, kept as their SHA-256, revocable. A
+// request's token is looked up by its hash, so no comparison depends on the secret's bytes.
+import { createHash, randomBytes } from 'node:crypto';
+import { TokenNotFoundError } from '../errors/sigmaErrors.js';
+import type { PartitionStore, StoredPartitionToken } from '../runtime/partitionStore.js';
+
+export type TokenInfo = Omit<StoredPartitionToken, 'sha256'>;
+
+const TOKEN_PREFIX = 'sigma_p_';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export class PartitionTokens {
+  private readonly byHash = new Map<string, StoredPartitionToken>();
+
+  constructor(private readonly store: PartitionStore) {
+    for (const token of store.listTokens()) this.byHash.set(token.sha256, token);
+  }
+
+  /** The partition a token opens, or null if it is no partition token (or a revoked one). */
+  partitionOf(token: string): { readonly partition: string; readonly tokenId: number } | null {
+    const stored = this.byHash.get(sha256Hex(token));
+    return stored ? { partition: stored.partition, tokenId: stored.id } : null;
+  }
+
+  /** A new token for the partition: the only time its secret is seen. */
+  create(partition: string, label: string | null, createdAtMs: number): TokenInfo & { readonly token: string } {
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const sha256 = sha256Hex(token);
+    const id = this.store.insertToken({ partition, sha256, label, createdAtMs });
+    this.byHash.set(sha256, { id, partition, sha256, label, createdAtMs });
+    return { id, partition, label, createdAtMs, token };
+  }
+
+  list(partition: string): TokenInfo[] {
+    return [...this.byHash.values()]
+      .filter((token) => token.partition === partition)
+      .sort((a, b) => a.id - b.id)
+      .map(({ sha256: _sha256, ...info }) => info);
+  }
+
+  revoke(partition: string, id: number): void {
+    const found = [...this.byHash.values()].find((token) => token.id === id && token.partition === partition);
+    if (!found) throw new TokenNotFoundError(partition, id);
+    this.store.removeToken(id);
+    this.byHash.delete(found.sha256);
+  }
+
+  /** The partition is gone, and its tokens with it (the store dropped them). */
+  forgetPartition(partition: string): void {
+    for (const [hash, token] of this.byHash) if (token.partition === partition) this.byHash.delete(hash);
+  }
+}
