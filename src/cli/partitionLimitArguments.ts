@@ -13,24 +13,26 @@ export const PARTITION_LIMIT_RANGES = {
   pids: { min: 1, max: 4_194_304 },
 } as const;
 
+/** What the flags give for "none": commander turns a parser's null into "", so the word is kept until limitsBody. */
 const NONE = 'none';
+type LimitValue = number | typeof NONE;
 
 export interface LimitOptions {
-  maxRunning?: number | null;
-  cpu?: number | null;
-  memory?: number | null;
-  pids?: number | null;
+  maxRunning?: LimitValue;
+  cpu?: LimitValue;
+  memory?: LimitValue;
+  pids?: LimitValue;
 }
 
-/** The parsers of the four flags; with `allowNone`, each also takes "none" (null: remove the limit). */
+/** The parsers of the four flags; with `allowNone`, each also takes "none" (remove the limit). */
 function limitParsers(allowNone: boolean) {
   const orNone = allowNone ? ', or none' : '';
   const withNone =
-    <T>(parse: (text: string) => T) =>
-    (text: string): T | null => {
+    (parse: (text: string) => number) =>
+    (text: string): LimitValue => {
       if (text.toLowerCase() !== NONE) return parse(text);
       if (!allowNone) throw new InvalidArgumentError('"none" removes a limit with `sigma partition set`; here, leave the flag out');
-      return null;
+      return NONE;
     };
   const wholeNumber = (min: number, max: number) =>
     withNone((text: string): number => {
@@ -69,12 +71,13 @@ export function withLimitOptions(command: Command, allowNone: boolean): Command 
     .option('--pids <n>', `tasks (processes and threads) of all its jobs together${suffix}`, parse.pids);
 }
 
-/** The limits the flags give, in the API's names; only those given. */
+/** The limits the flags give, in the API's names (null: remove it); only those given. */
 export function limitsBody(options: LimitOptions): Partial<PartitionLimitsJson> {
   const body: Partial<PartitionLimitsJson> = {};
-  if (options.maxRunning !== undefined) body.maxRunning = options.maxRunning;
-  if (options.cpu !== undefined) body.cpu = options.cpu;
-  if (options.memory !== undefined) body.memoryBytes = options.memory;
-  if (options.pids !== undefined) body.pids = options.pids;
+  const value = (given: LimitValue): number | null => (given === NONE ? null : given);
+  if (options.maxRunning !== undefined) body.maxRunning = value(options.maxRunning);
+  if (options.cpu !== undefined) body.cpu = value(options.cpu);
+  if (options.memory !== undefined) body.memoryBytes = value(options.memory);
+  if (options.pids !== undefined) body.pids = value(options.pids);
   return body;
 }
