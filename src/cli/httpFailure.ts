@@ -44,11 +44,10 @@ export function replyFailure(method: string, path: string, status: number, text:
     );
   }
   if (code === OUT_OF_SCOPE_CODE) {
-    const whose = tokenPartition === null ? 'this token is a partition token: it' : `this token is for partition ${tokenPartition}: it`;
-    return new CliError(
-      EXIT.unauthorized,
-      `${whose} may not ${method} ${path.split('?')[0]} (${message ?? 'out of scope'}); a partition token reaches only its own partition's processes and operations: use the node token for the rest`,
-    );
+    const whose = tokenPartition === null ? 'this token is a partition token' : `this token is for partition ${tokenPartition}`;
+    const why = message ?? `it may not ${method} ${path.split('?')[0]}`;
+    const hint = /node token/.test(why) ? '' : ': a partition token reaches only its own partition; use the node token for this';
+    return new CliError(EXIT.unauthorized, `${whose}: ${why}${hint} (${OUT_OF_SCOPE_CODE})`);
   }
   if (code === 'SIGMA_ERR_PROCESS_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such process'}: \`sigma ps\` lists the processes`);

@@ -63,7 +63,7 @@ export function partitionFields(partition: PartitionJson, nowMs: number, paint: 
     ['running', `${partition.running} (holding a slot now)`],
     ['maxRunning', formatLimit('maxRunning', partition.maxRunning)],
     ['cpu', partition.cpu === null ? '-' : `${partition.cpu} (of one core)`],
-    ['memory', partition.memoryBytes === null ? '-' : `${formatByteSize(partition.memoryBytes)} (${partition.memoryBytes} bytes)`],
+    ['memoryBytes', partition.memoryBytes === null ? '-' : `${formatByteSize(partition.memoryBytes)} (${partition.memoryBytes} bytes)`],
     ['pids', formatLimit('pids', partition.pids)],
     ['cpu used', usage.cpuMs === null ? '- (no accounting on this node)' : formatMs(usage.cpuMs)],
     ['memory used', usage.memoryBytes === null ? '- (no accounting on this node)' : formatByteSize(usage.memoryBytes)],

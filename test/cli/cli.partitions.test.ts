@@ -181,7 +181,7 @@ describe('partition tokens', () => {
     expect(await asLab('ps', '--partition', 'ops')).toMatchObject({ code: 3 });
     const elsewhere = await asLab('create', 'intruder', '--partition', 'ops', '--', 'true');
     expect(elsewhere.code).toBe(4);
-    expect(elsewhere.stderr).toMatch(/^sigma: this token is for partition lab: it may not POST \/processes .*use the node token/);
+    expect(elsewhere.stderr).toMatch(/^sigma: this token is for partition lab: .*use the node token.* \(SIGMA_ERR_OUT_OF_SCOPE\)\n$/);
     for (const args of [['partition', 'create', 'mine2'], ['partition', 'set', 'lab', '--max-running', '1'], ['partition', 'token', 'create', 'lab']]) {
       const refused = await asLab(...args);
       expect(refused.code, args.join(' ')).toBe(4);
