@@ -2,7 +2,6 @@
 // their tokens. Thin handlers; who may do what is decided by the scope guard.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { PartitionLimitsSet } from '../core/partition.js';
-import { RequestInvalidError } from '../errors/sigmaErrors.js';
 import { isoOf } from '../runtime/clock.js';
 import type { PartitionTokens, TokenInfo } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
@@ -106,16 +105,15 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       },
     },
     async (request) => {
-      const { operation, ...limits } = request.body;
+      const body = request.body;
       const name = request.params.name;
-      const changed = LIMIT_NAMES.filter((limit) => limits[limit] !== undefined);
-      if (operation !== undefined) {
-        if (changed.length > 0) throw new RequestInvalidError(`send either "operation" or limits, not both (${changed.join(', ')} sent with it)`);
-        const answers = await supervisor.operatePartition(name, operation);
+      if ('operation' in body) {
+        const answers = await supervisor.operatePartition(name, body.operation);
         return { processes: answers.map(operationResultOf) };
       }
       if (request.scope?.kind === 'partition') throw outOfScope(request, 'change the limits of a partition');
-      supervisor.changePartitionLimits(name, Object.fromEntries(changed.map((limit) => [limit, limits[limit]])));
+      const changed = LIMIT_NAMES.filter((limit) => body[limit] !== undefined);
+      supervisor.changePartitionLimits(name, Object.fromEntries(changed.map((limit) => [limit, body[limit]])));
       return { partitions: [viewOf(name)] };
     },
   );

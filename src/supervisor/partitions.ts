@@ -1,7 +1,7 @@
 // The node's partitions: their definitions (stored), the limits their cgroups hold, and what
 // does not hold. Processes are counted by the supervisor, which owns them.
-import { DEFAULT_PARTITION, type PartitionDefinition, type PartitionLimitsSet } from '../core/partition.js';
-import { DefaultPartitionError, PartitionExistsError, PartitionNotFoundError } from '../errors/sigmaErrors.js';
+import type { PartitionDefinition, PartitionLimitsSet } from '../core/partition.js';
+import { PartitionExistsError, PartitionNotFoundError } from '../errors/sigmaErrors.js';
 import type { PartitionCgroups, PartitionUsage, UnenforcedLimit } from '../runtime/partitionLimits.js';
 import type { PartitionStore } from '../runtime/partitionStore.js';
 import type { SupervisorLogger } from './supervisor.js';
@@ -70,7 +70,6 @@ export class Partitions {
 
   /** The caller has made sure the partition has no process left. */
   remove(name: string): void {
-    if (name === DEFAULT_PARTITION) throw new DefaultPartitionError();
     this.get(name);
     this.store.remove(name);
     this.entries.delete(name);

@@ -13,6 +13,7 @@ import {
 } from '../core/processModel.js';
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
 import {
+  DefaultPartitionError,
   ProcessLimitError,
   ProcessNameTakenError,
   ProcessNotDormantError,
@@ -237,6 +238,7 @@ export class Supervisor {
   deletePartition(partition: string): void {
     this.refuseWhenShuttingDown();
     this.options.partitions.get(partition);
+    if (partition === DEFAULT_PARTITION) throw new DefaultPartitionError();
     const { processes } = this.countIn(partition);
     if (processes > 0) throw new PartitionNotEmptyError(partition, processes);
     this.options.partitions.remove(partition);

@@ -110,7 +110,7 @@ export class HostileSession {
     if (step.method === 'POST' && (step.kind === 'valid' ? step.template === '/processes' : step.path === '/processes')) await this.makeRoom();
     if (step.kind === 'valid') {
       const query = new URLSearchParams(Object.entries(step.query).map(([key, value]) => [key, String(value)])).toString();
-      const path = `${step.template.replace('{id}', String(this.resolve(step.id)))}${query ? `?${query}` : ''}`;
+      const path = `${this.filled(step.template, step.id)}${query ? `?${query}` : ''}`;
       const withBody = step.body !== undefined;
       await this.send(`valid ${step.method} ${step.template}`, {
         method: step.method,
@@ -122,10 +122,16 @@ export class HostileSession {
     }
     await this.send(`mutated: ${step.mutation}`, {
       method: step.method,
-      path: step.path.replaceAll('{id}', String(this.resolve(step.id))),
+      path: this.filled(step.path, step.id),
       headers: { authorization: `Bearer ${this.daemon.token}`, ...step.headers },
       ...(step.body !== undefined ? { body: step.body } : {}),
     });
+  }
+
+  /** A path with a chosen process (or token) id, in the partition that always exists. */
+  private filled(template: string, choice: IdChoice): string {
+    const id = String(this.resolve(choice));
+    return template.replaceAll('{name}', 'default').replaceAll('{id}', id).replaceAll('{tokenId}', id);
   }
 
   private resolve(choice: IdChoice): number {

@@ -109,4 +109,24 @@ describe('SqliteStore', () => {
     expect(runs.at(-1)?.pid).toBe(20);
     store.close();
   });
+
+  it('moves the processes of a store written before partitions into the default partition, keeping their last exit', () => {
+    const path = storePath();
+    const old = new Database(path);
+    const beforePartitions = STORE_MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE partitions'));
+    STORE_MIGRATIONS.slice(0, beforePartitions).forEach((sql) => old.exec(sql));
+    old.pragma(`user_version = ${beforePartitions}`);
+    old.prepare(
+      `INSERT INTO processes (name, type, stop_timeout_ms, command_json, env_json, created_at_ms, last_exit_json)
+       VALUES ('veteran', 'ONE_SHOT', 5000, '["true"]', '{}', 1, '{"code":0,"signal":null,"atMs":2,"durationMs":1,"error":null}')`,
+    ).run();
+    old.close();
+
+    const store = new SqliteStore(path);
+    const [veteran] = store.loadAll();
+    expect(veteran?.definition).toMatchObject({ name: 'veteran', partition: 'default' });
+    expect(veteran?.lastExit).toEqual({ code: 0, signal: null, atMs: 2, durationMs: 1, error: null, oomKilled: false });
+    expect(store.partitions.list()).toEqual([{ name: 'default', maxRunning: null, cpu: null, memoryBytes: null, pids: null, createdAtMs: expect.any(Number) }]);
+    store.close();
+  });
 });

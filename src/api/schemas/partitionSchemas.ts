@@ -39,20 +39,22 @@ export const CreatePartitionBody = Type.Object(
 );
 export type CreatePartitionBody = Static<typeof CreatePartitionBody>;
 
-export const ChangePartitionBody = Type.Object(
-  {
-    operation: Type.Optional(
-      StringEnum(OPERATIONS, { description: 'Performed on every process of the partition; the answer has one result per process.' }),
-    ),
-    ...optionalLimits(),
-  },
-  {
-    additionalProperties: false,
-    minProperties: 1,
-    description:
-      'Either `operation`, or the limits to change (null removes one; those not sent keep theirs), never both. Raising maxRunning hands its new slots to waiting jobs at once; lowering it ends no running job.',
-  },
+const PartitionOperationBody = Type.Object(
+  { operation: StringEnum(OPERATIONS, { description: 'Performed on every process of the partition; the answer has one result per process.' }) },
+  { additionalProperties: false, description: 'An operation on every process of the partition.' },
 );
+
+const PartitionLimitsBody = Type.Object(optionalLimits(), {
+  additionalProperties: false,
+  minProperties: 1,
+  description:
+    'The limits to change (null removes one; those not sent keep theirs). Raising maxRunning hands its new slots to waiting jobs at once; lowering it ends no running job.',
+});
+
+export const ChangePartitionBody = Type.Union([PartitionOperationBody, PartitionLimitsBody], {
+  description:
+    'send either {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}, or the limits to change (one or more of maxRunning, cpu, memoryBytes, pids), never both',
+});
 export type ChangePartitionBody = Static<typeof ChangePartitionBody>;
 
 const UnenforcedSchema = Type.Object(
