@@ -1,6 +1,6 @@
 // Requests to the daemon's API at the page's own origin (relative URLs, so a proxy may mount it
-// under a prefix), with the node token. Error answers become ApiError with the API's message.
-import type { CreateRequest, ManagedProcess, Operation, OperationResult, Run } from './apiTypes.js';
+// under a prefix), with the token (the node token or a partition token). Error answers become ApiError with the API's message.
+import type { CreateRequest, ManagedProcess, Operation, OperationResult, Partition, Run } from './apiTypes.js';
 
 export class ApiError extends Error {
   constructor(
@@ -18,6 +18,12 @@ export class ApiClient {
   async listProcesses(): Promise<ManagedProcess[]> {
     const body = (await this.json('GET', 'processes')) as { processes: ManagedProcess[] };
     return body.processes;
+  }
+
+  /** The partitions this token may see: all of them for the node token, its own for a partition token. */
+  async listPartitions(): Promise<Partition[]> {
+    const body = (await this.json('GET', 'partitions')) as { partitions: Partition[] };
+    return body.partitions;
   }
 
   /** The process, or null when it no longer exists. */

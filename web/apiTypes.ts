@@ -15,6 +15,8 @@ export interface LastExit {
 export interface ManagedProcess {
   id: number;
   name: string;
+  /** Chosen at creation, fixed for the process's life. */
+  partition: string;
   state: ProcessState;
   type: ProcessType;
   period: number | null;
@@ -32,6 +34,20 @@ export interface ManagedProcess {
   overruns: number;
   skipped: number;
   failures: number;
+  createdAt: string;
+}
+
+/** A partition of GET /partitions: its limits (null: none), counts, usage and the limits that do not hold. */
+export interface Partition {
+  name: string;
+  maxRunning: number | null;
+  cpu: number | null;
+  memoryBytes: number | null;
+  pids: number | null;
+  processes: number;
+  running: number;
+  unenforced: Array<{ limit: string; reason: string }>;
+  usage: { cpuMs: number | null; memoryBytes: number | null; pids: number | null };
   createdAt: string;
 }
 
@@ -66,6 +82,8 @@ export interface CreateRequest {
   cwd?: string;
   env?: Record<string, string>;
   state?: 'DORMANT' | 'RUNNING';
+  /** Absent: the daemon's default (for a partition token, its own partition). */
+  partition?: string;
 }
 
 /** One event of GET /events, as its `data:` line carries it. */

@@ -30,6 +30,7 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
       cwd: field('create-cwd').value,
       env: byId<HTMLTextAreaElement>('create-env').value,
       startNow: field('create-start').checked,
+      partition: byId<HTMLSelectElement>('create-partition').value,
     });
     if (!parsed.ok) {
       say(parsed.message, 'error');
@@ -41,7 +42,10 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
     try {
       const created = await api.createProcess(parsed.value);
       say(`Created ${created.name} (id ${created.id}), ${created.state}.`, 'ok');
+      const partition = byId<HTMLSelectElement>('create-partition').value;
       form.reset();
+      // The partition stays chosen: several processes are often made in the same one.
+      byId<HTMLSelectElement>('create-partition').value = partition;
       showPeriod();
       onCreated(created);
     } catch (error) {

@@ -10,6 +10,8 @@ export interface CreateFields {
   cwd: string;
   env: string;
   startNow: boolean;
+  /** Empty: none chosen (the daemon decides). */
+  partition: string;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -28,6 +30,7 @@ export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
   if (!env.ok) return env;
   if (Object.keys(env.value).length > 0) request.env = env.value;
   if (fields.startNow) request.state = 'RUNNING';
+  if (fields.partition !== '') request.partition = fields.partition;
   return { ok: true, value: request };
 }
 

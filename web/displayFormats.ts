@@ -43,3 +43,18 @@ function exitWords(code: number | null, signal: string | null, error: string | n
 export function formatCommand(command: string[]): string {
   return command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
 }
+
+const BINARY_UNITS: Array<[string, number]> = [
+  ['TiB', 2 ** 40],
+  ['GiB', 2 ** 30],
+  ['MiB', 2 ** 20],
+  ['KiB', 2 ** 10],
+];
+
+/** 268435456 -> 256 MiB, 1536 -> 1.5 KiB. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of BINARY_UNITS) {
+    if (bytes >= size) return `${Math.round((bytes / size) * 10) / 10} ${unit}`;
+  }
+  return `${bytes} B`;
+}

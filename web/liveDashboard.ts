@@ -1,18 +1,24 @@
 // The logged-in page: the process list kept current from GET /events, the operations, the
 // detail pane and the create form. Each event makes the page read the one process it names
-// again; a `gap` (events lost while away) makes it read the whole list again.
+// again; a `gap` (events lost while away) makes it read the whole list again. The partitions
+// panel is read with the list, and again shortly after events (its counts follow the processes').
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { ManagedProcess, Operation, SigmaEvent } from './apiTypes.js';
 import { wireCreateForm } from './createForm.js';
 import { DetailPane } from './detailPane.js';
 import { byId } from './elements.js';
 import { EventStream, type StreamStatus } from './eventStream.js';
+import { fillPartitionField, fillPartitionFilter } from './partitionChoices.js';
+import { PartitionPanel } from './partitionPanel.js';
 import { ProcessTable, type ActionOutcome } from './processTable.js';
 
 export class LiveDashboard {
   private readonly table: ProcessTable;
   private readonly detail: DetailPane;
   private readonly events: EventStream;
+  private readonly partitions: PartitionPanel;
+  private readonly partitionFilter = byId<HTMLSelectElement>('partition-filter');
+  private readonly onFilterChange = (): void => this.table.showPartition(this.partitionFilter.value === '' ? null : this.partitionFilter.value);
   private readonly unwireCreateForm: () => void;
   /** Ids are never reused: an answer that arrives after a delete must not bring a row back. */
   private readonly deletedIds = new Set<number>();
@@ -38,6 +44,17 @@ export class LiveDashboard {
       onStatus: (status, detail) => this.showStatus(status, detail),
       onUnauthorized: (message) => this.unauthorized(message),
     });
+    this.partitions = new PartitionPanel(
+      api,
+      { rows: byId('partition-rows'), warnings: byId('partition-warnings'), error: byId('partition-error'), count: byId('partition-count') },
+      (names) => {
+        fillPartitionFilter(this.partitionFilter, names);
+        fillPartitionField(byId<HTMLSelectElement>('create-partition'), names);
+        this.onFilterChange();
+      },
+      (message) => this.unauthorized(message),
+    );
+    this.partitionFilter.addEventListener('change', this.onFilterChange);
     this.unwireCreateForm = wireCreateForm(api, (process) => {
       this.apply(process);
       this.refresh(process.id);
@@ -53,6 +70,10 @@ export class LiveDashboard {
     this.events.close();
     this.detail.close();
     this.unwireCreateForm();
+    this.partitions.stop();
+    this.partitionFilter.removeEventListener('change', this.onFilterChange);
+    fillPartitionFilter(this.partitionFilter, []);
+    this.table.showPartition(null);
     this.table.replaceAll([]);
     byId('connection').hidden = true;
   }
@@ -75,6 +96,7 @@ export class LiveDashboard {
 
   private async loadList(): Promise<void> {
     this.heldEvents ??= [];
+    void this.partitions.load();
     try {
       const processes = await this.api.listProcesses();
       if (this.stopped) return;
@@ -97,6 +119,7 @@ export class LiveDashboard {
       this.heldEvents.push(event);
       return;
     }
+    this.partitions.refreshSoon();
     switch (event.type) {
       case 'gap':
         void this.loadList();

@@ -35,7 +35,7 @@ async function logIn(event: SubmitEvent): Promise<void> {
   const token = byId<HTMLInputElement>('token').value.trim();
   const error = byId('login-error');
   if (token === '') {
-    error.textContent = 'Enter the node token.';
+    error.textContent = 'Enter the node token or a partition token.';
     return;
   }
   error.textContent = 'Checking the token…';

@@ -1,5 +1,6 @@
 // The process table: one row per process (a card on narrow screens, by CSS), with its
-// operations and the result of the last one asked from this page.
+// operations and the result of the last one asked from this page. A partition filter hides the
+// rows of the other partitions (they are kept current all the same).
 import type { ManagedProcess, Operation } from './apiTypes.js';
 import { formatClock, formatDateTime, formatLastExit, formatPeriod } from './displayFormats.js';
 import { el } from './elements.js';
@@ -19,7 +20,7 @@ const OPERATIONS: readonly Operation[] = ['START', 'SUSPEND', 'RESUME', 'STOP'];
 
 interface RowParts {
   row: HTMLTableRowElement;
-  cells: Record<'id' | 'name' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
+  cells: Record<'id' | 'name' | 'partition' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
   nameButton: HTMLButtonElement;
   stateBadge: HTMLSpanElement;
   outputWarning: HTMLSpanElement;
@@ -30,6 +31,8 @@ interface RowParts {
 export class ProcessTable {
   private readonly rows = new Map<number, RowParts>();
   private selectedId: number | null = null;
+  /** null: every partition is shown. */
+  private shownPartition: string | null = null;
 
   constructor(
     private readonly body: HTMLTableSectionElement,
@@ -52,6 +55,7 @@ export class ProcessTable {
       this.insertInOrder(parts.row, process.id);
     }
     parts.process = process;
+    parts.row.hidden = !this.isShown(process);
     fill(parts, process);
     this.refreshSummary();
   }
@@ -70,6 +74,17 @@ export class ProcessTable {
     return [...this.rows.keys()];
   }
 
+  /** Shows only the processes of one partition, or (null) of all. */
+  showPartition(partition: string | null): void {
+    this.shownPartition = partition;
+    for (const parts of this.rows.values()) parts.row.hidden = !this.isShown(parts.process);
+    this.refreshSummary();
+  }
+
+  private isShown(process: ManagedProcess): boolean {
+    return this.shownPartition === null || process.partition === this.shownPartition;
+  }
+
   markSelected(id: number | null): void {
     this.selectedId = id;
     for (const [rowId, parts] of this.rows) {
@@ -85,6 +100,7 @@ export class ProcessTable {
     const cells = {
       id: cell('Id', 'num id'),
       name: rowHeader,
+      partition: cell('Partition'),
       type: cell('Type'),
       period: cell('Period', 'num'),
       state: cell('State'),
@@ -140,8 +156,10 @@ export class ProcessTable {
   }
 
   private refreshSummary(): void {
-    this.emptyNote.hidden = this.rows.size > 0;
-    this.countLabel.textContent = `(${this.rows.size})`;
+    const shown = [...this.rows.values()].filter((parts) => !parts.row.hidden).length;
+    this.emptyNote.hidden = shown > 0;
+    this.emptyNote.textContent = this.rows.size === 0 ? 'No processes yet: create one below.' : `No process in the partition ${this.shownPartition ?? ''}.`;
+    this.countLabel.textContent = shown === this.rows.size ? `(${shown})` : `(${shown} of ${this.rows.size})`;
   }
 }
 
@@ -150,6 +168,7 @@ function fill(parts: RowParts, process: ManagedProcess): void {
   cells.id.textContent = String(process.id);
   parts.nameButton.textContent = process.name;
   parts.nameButton.setAttribute('aria-label', `${process.name}: show details`);
+  cells.partition.textContent = process.partition;
   cells.type.textContent = process.type === 'PERIODIC' ? 'periodic' : 'one-shot';
   cells.period.textContent = formatPeriod(process);
   parts.stateBadge.textContent = process.state;

@@ -1,4 +1,4 @@
-// The node token, kept for this tab only (sessionStorage): closing the tab forgets it.
+// The token (node or partition), kept for this tab only (sessionStorage): closing the tab forgets it.
 const KEY = 'sigma.token';
 
 export function savedToken(): string | null {

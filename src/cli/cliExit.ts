@@ -6,9 +6,9 @@ export const EXIT = {
   failed: 1,
   /** A usage error: an unknown flag, a bad value, an invalid apply file. */
   usage: 2,
-  /** No process has the id or name given. */
+  /** No process has the id or name given, or no partition the name. */
   notFound: 3,
-  /** The daemon refused the token, or there is no token to send. */
+  /** The daemon refused the token, or there is no token to send, or the token may not do this (out of its partition). */
   unauthorized: 4,
   /** The daemon cannot be reached: not running, wrong URL, or its certificate is not trusted. */
   unreachable: 5,

@@ -28,23 +28,43 @@ export function connectionFailure(error: NodeJS.ErrnoException, config: ClientCo
   );
 }
 
-/** An answer with an error status: sigma's errors are JSON {statusCode, code, error, message}. */
-export function replyFailure(method: string, path: string, status: number, text: string): CliError {
+/** Refused because a partition token reaches only its own partition (and never the node-wide routes). */
+export const OUT_OF_SCOPE_CODE = 'SIGMA_ERR_OUT_OF_SCOPE';
+
+/**
+ * An answer with an error status: sigma's errors are JSON {statusCode, code, error, message}.
+ * `tokenPartition`: for an out-of-scope refusal, the partition the token is for, when known.
+ */
+export function replyFailure(method: string, path: string, status: number, text: string, tokenPartition: string | null = null): CliError {
   const { code, message } = errorBody(text);
   if (status === 401) {
     return new CliError(
       EXIT.unauthorized,
-      `the daemon refused the token${code ? ` (${code})` : ''}: pass the node token with --token or SIGMA_TOKEN (the daemon keeps it in <data-dir>/token)`,
+      `the daemon refused the token${code ? ` (${code})` : ''}: pass the node token or a partition token with --token or SIGMA_TOKEN (the daemon keeps the node token in <data-dir>/token)`,
     );
+  }
+  if (code === OUT_OF_SCOPE_CODE) {
+    const whose = tokenPartition === null ? 'this token is a partition token' : `this token is for partition ${tokenPartition}`;
+    const why = message ?? `it may not ${method} ${path.split('?')[0]}`;
+    const hint = /node token/.test(why) ? '' : ': a partition token reaches only its own partition; use the node token for this';
+    return new CliError(EXIT.unauthorized, `${whose}: ${why}${hint} (${OUT_OF_SCOPE_CODE})`);
   }
   if (code === 'SIGMA_ERR_PROCESS_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such process'}: \`sigma ps\` lists the processes`);
+  }
+  if (code === 'SIGMA_ERR_PARTITION_NOT_FOUND') {
+    return new CliError(EXIT.notFound, `${message ?? 'no such partition'}: \`sigma partition ls\` lists the partitions`);
   }
   if (status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) {
     return new CliError(EXIT.apiError, `the daemon does not serve ${method} ${path.split('?')[0]}: it may be an older sigma; update it`);
   }
   const detail = message ?? (text.trim().split('\n')[0] || `HTTP ${status}`);
   return new CliError(EXIT.apiError, `${detail} (${code ?? `HTTP ${status}`})`);
+}
+
+/** The `code` of an error answer, or null. */
+export function errorCodeOf(text: string): string | null {
+  return errorBody(text).code;
 }
 
 function errorBody(text: string): { code: string | null; message: string | null } {

@@ -8,6 +8,7 @@ import { CONNECTION_HELP, withConnectionOptions } from './commands/clientCommand
 import { createCommand } from './commands/createCommand.js';
 import { logsCommand } from './commands/logsCommand.js';
 import { operationCommand, rmCommand } from './commands/operationCommands.js';
+import { partitionCommand, partitionsCommand } from './commands/partitionCommand.js';
 import { psCommand } from './commands/psCommand.js';
 import { showCommand } from './commands/showCommand.js';
 import { watchCommand } from './commands/watchCommand.js';
@@ -47,8 +48,8 @@ Exit status:
   ${EXIT.ok}  success
   ${EXIT.failed}  an operation's result was FAILED (the reason is on stderr); \`sigma serve\`: the daemon cannot start
   ${EXIT.usage}  usage error (unknown command or flag, bad value, invalid apply file, no --token for another --url)
-  ${EXIT.notFound}  no process has that id or name
-  ${EXIT.unauthorized}  the token was refused, or there is none
+  ${EXIT.notFound}  no process has that id or name, or no partition that name
+  ${EXIT.unauthorized}  the token was refused, or there is none, or it may not do this (a partition token outside its partition)
   ${EXIT.unreachable}  the daemon cannot be reached (not running, wrong URL, certificate not trusted)
   ${EXIT.apiError}  another error answered by the daemon (name taken, invalid definition, shutting down, ...)
 ${CONNECTION_HELP}
@@ -59,6 +60,8 @@ Examples:
   sigma ps
   sigma logs ticker --follow
   sigma apply -f sigma.yaml --dry-run
+  sigma partition create lab --max-running 2 --memory 256Mi
+  sigma create crunch --partition lab -- ./crunch.sh
 `;
 
 const program = new Command('sigma')
@@ -76,6 +79,8 @@ const program = new Command('sigma')
   .addCommand(withConnectionOptions(logsCommand(context)))
   .addCommand(withConnectionOptions(watchCommand(context)))
   .addCommand(withConnectionOptions(applyCommand(context)))
+  .addCommand(partitionCommand(context))
+  .addCommand(partitionsCommand(context))
   .addHelpText('after', EXIT_CODES_HELP)
   .exitOverride()
   .configureOutput({

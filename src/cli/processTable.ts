@@ -7,12 +7,13 @@ import { paintState, type Painter } from './terminalStyle.js';
 /** After the state in `sigma ps`: the output of the process's jobs cannot be written to its log now. */
 export const OUTPUT_ERROR_MARK = '!';
 
-const HEAD = ['ID', 'NAME', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'LAST EXIT', 'NEXT RELEASE'];
+const HEAD = ['ID', 'NAME', 'PARTITION', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'LAST EXIT', 'NEXT RELEASE'];
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
   const rows = processes.map((shown) => [
     String(shown.id),
     shown.name,
+    shown.partition,
     shown.type,
     formatPeriod(shown.period),
     // `!`: the output of its jobs cannot be written to its log now (the reason is in `sigma show`).

@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CliError, EXIT } from './cliExit.js';
 import type { ClientConfig } from './clientConfig.js';
-import { connectionFailure, replyFailure } from './httpFailure.js';
+import { connectionFailure, errorCodeOf, OUT_OF_SCOPE_CODE, replyFailure } from './httpFailure.js';
 
 /** Long enough for a busy node; only the connection is timed, never the answer (a STOP may take its grace). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -34,6 +34,16 @@ export class SigmaClient {
   /** Opens a streamed answer (logs, events); an error status is read and thrown. */
   async stream(path: string, headers: OutgoingHttpHeaders = {}): Promise<StreamHandle> {
     return this.send('GET', path, undefined, headers);
+  }
+
+  /** The partition a partition token is for: GET /partitions shows such a token its own alone. Null if unknown. */
+  private async tokenPartition(): Promise<string | null> {
+    try {
+      const { partitions } = await this.json<{ partitions: Array<{ name: string }> }>('GET', '/partitions');
+      return partitions.length === 1 ? (partitions[0]?.name ?? null) : null;
+    } catch {
+      return null;
+    }
   }
 
   private send(method: string, path: string, body: unknown, headers: OutgoingHttpHeaders): Promise<StreamHandle> {
@@ -73,7 +83,10 @@ export class SigmaClient {
           return;
         }
         readAll(response).then(
-          (text) => reject(replyFailure(method, path, status, text)),
+          async (text) => {
+            const tokenPartition = status === 403 && errorCodeOf(text) === OUT_OF_SCOPE_CODE ? await this.tokenPartition() : null;
+            reject(replyFailure(method, path, status, text, tokenPartition));
+          },
           () => reject(replyFailure(method, path, status, '')),
         );
       });

@@ -52,11 +52,14 @@ export interface CreateFields {
   cwd?: string;
   env?: string;
   startNow?: boolean;
+  /** The partition to choose; left as the form offers it when absent. */
+  partition?: string;
 }
 
 export async function createProcess(page: Page, fields: CreateFields): Promise<string> {
   const form = page.locator('#create-form');
   await form.getByLabel('Name').fill(fields.name);
+  if (fields.partition !== undefined) await form.getByLabel('Partition').selectOption(fields.partition);
   if (fields.periodic !== undefined) {
     await form.getByLabel('Periodic').check();
     await form.getByLabel('Period (ms)').fill(String(fields.periodic));

@@ -48,12 +48,13 @@ describe('the create form fields', () => {
   });
 
   it('sends only what was filled in, and the period only for PERIODIC', () => {
-    const fields = { name: ' ticker ', type: 'ONE_SHOT' as const, period: '1000', command: 'date -u', cwd: '', env: '', startNow: false };
+    const fields = { name: ' ticker ', type: 'ONE_SHOT' as const, period: '1000', command: 'date -u', cwd: '', env: '', startNow: false, partition: '' };
     expect(createRequestOf(fields)).toEqual({ ok: true, value: { name: 'ticker', type: 'ONE_SHOT', command: ['date', '-u'] } });
     expect(createRequestOf({ ...fields, type: 'PERIODIC', cwd: '/tmp', startNow: true })).toEqual({
       ok: true,
       value: { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: '/tmp', state: 'RUNNING' },
     });
+    expect(createRequestOf({ ...fields, partition: 'lab' })).toMatchObject({ ok: true, value: { partition: 'lab' } });
     // A period that is not a number goes to the API as typed, so its message says what is expected.
     expect(createRequestOf({ ...fields, type: 'PERIODIC', period: 'soon' })).toMatchObject({ ok: true, value: { period: 'soon' } });
   });

@@ -18,6 +18,7 @@ describe('readApplyFile', () => {
         '    command: [date, -u]',
         '  - name: web',
         '    type: one_shot',
+        '    partition: lab',
         '    command: [sleep, 600, true, 1.50]',
         '    cwd: ./site',
         '    env: {PORT: 8000, DEBUG: "yes"}',
@@ -32,7 +33,7 @@ describe('readApplyFile', () => {
     expect(reading).toEqual({
       ok: true,
       processes: [
-        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, stopTimeoutMs: 5000, state: 'started', line: 2 },
+        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, state: 'started', line: 2 },
         {
           name: 'web',
           type: 'ONE_SHOT',
@@ -40,11 +41,12 @@ describe('readApplyFile', () => {
           command: ['sleep', '600', 'true', '1.50'],
           cwd: '/files/site',
           env: { PORT: '8000', DEBUG: 'yes' },
+          partition: 'lab',
           stopTimeoutMs: 0,
           state: 'suspended',
           line: 5,
         },
-        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, stopTimeoutMs: 5000, state: 'once', line: 12 },
+        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, state: 'once', line: 13 },
       ],
     });
   });
@@ -84,7 +86,7 @@ describe('readApplyFile', () => {
       ].join('\n'),
     );
     expect(found).toEqual([
-      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, type, period, command, cwd, env, stopTimeoutMs, state',
+      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, state',
       '4: processes[0] (ok-one).command must be a list (an argv, run without a shell), e.g. [sleep, "600"]; for a shell line write [sh, -c, "..."]',
       '5: processes[1].name must be 1 to 64 letters, digits, "_", "-" or "." (not "." or ".."), not "bad name"',
       '9: processes[2] (tick).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',
@@ -104,6 +106,9 @@ describe('readApplyFile', () => {
       '3: "processes" must be a list of processes ("- name: ..." entries)',
     ]);
     expect(problems('processes:\n  - name: p\n    type: PERIODIC\n    command: [x]\n')).toEqual(['3: processes[0] (p).type PERIODIC needs "period" (milliseconds)']);
+    expect(problems('processes:\n  - name: p\n    partition: "a b"\n')).toEqual([
+      '3: processes[0] (p).partition must be a partition name: 1 to 64 letters, digits, "_", "-" or "."',
+    ]);
     expect(problems('processes:\n  - name: p\n    period: 5\n    state: once\n')).toEqual([
       '4: processes[0] (p).state "once" is for ONE_SHOT processes; a PERIODIC one is started or stopped',
     ]);

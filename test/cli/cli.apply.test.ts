@@ -1,6 +1,6 @@
 // sigma apply -f FILE against a real daemon: creates, updates (a live process by stop, update,
 // start), brings states, prunes, dry runs, changes nothing the second time, and refuses an
-// invalid file with line numbers.
+// invalid file with line numbers; puts processes in the partitions the file gives.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -154,7 +154,7 @@ describe('sigma apply', () => {
       stdout: '',
       stderr: [
         'sigma.yaml:5: processes[1] (bad).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',
-        'sigma.yaml:6: processes[1]: unknown field "commnd" (did you mean "command"?); the fields are name, type, period, command, cwd, env, stopTimeoutMs, state',
+        'sigma.yaml:6: processes[1]: unknown field "commnd" (did you mean "command"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, state',
         'sigma: sigma.yaml is not valid (2 problems): nothing was changed',
         '',
       ].join('\n'),
@@ -165,5 +165,29 @@ describe('sigma apply', () => {
     expect(broken.stderr).toMatch(/^sigma\.yaml:\d+: not valid YAML: /);
     expect(await apply('-f', 'missing.yaml')).toEqual({ code: 2, stdout: '', stderr: 'sigma: cannot read missing.yaml (ENOENT): give an existing file with -f\n' });
     expect(await processes()).toEqual({});
+  });
+
+  it('creates a process in the partition the file gives, and replaces it when the file moves it to another', async () => {
+    dir = makeTempDir('sigma-apply-');
+    expect((await daemon.request('POST', '/partitions', { name: 'lab' })).status).toBe(201);
+    writeFile(['processes:', '  - name: crunch', '    partition: lab', '    command: [sleep, 300]']);
+    const first = await apply('-f', 'sigma.yaml');
+    expect(first.code, first.stderr).toBe(0);
+    const created = (await daemon.request('GET', '/processes?process_name=crunch')).body.processes[0];
+    expect(created).toMatchObject({ partition: 'lab', state: 'RUNNING' });
+
+    writeFile(['processes:', '  - name: crunch', '    partition: default', '    command: [sleep, 300]']);
+    const plan = await apply('-f', 'sigma.yaml', '--dry-run');
+    expect(plan.stdout).toContain('-/+ replace crunch: partition lab -> default (a partition is fixed at creation: deleted (RUNNING: its job is stopped) and created again, started)\n');
+    const moved = await apply('-f', 'sigma.yaml');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/-> id \d+, RUNNING\n/);
+    const replaced = (await daemon.request('GET', '/processes?process_name=crunch')).body.processes[0];
+    expect(replaced).toMatchObject({ partition: 'default', state: 'RUNNING' });
+    expect(replaced.id).not.toBe(created.id);
+    await daemon.process(replaced.id);
+    expect((await apply('-f', 'sigma.yaml')).stdout).toMatch(/^nothing to change/);
+    await deleteAllProcesses(daemon);
+    expect((await daemon.request('DELETE', '/partitions/lab')).status).toBe(204);
   });
 });

@@ -115,7 +115,7 @@ describe('the connection', () => {
       const refused = await runCli(command, { env: { ...cliEnvFor(daemon), SIGMA_TOKEN: 'not-the-token-0123456789' } });
       expect(refused.code, command.join(' ')).toBe(4);
       expect(refused.stderr, command.join(' ')).toBe(
-        'sigma: the daemon refused the token (SIGMA_ERR_AUTH_INVALID): pass the node token with --token or SIGMA_TOKEN (the daemon keeps it in <data-dir>/token)\n',
+        'sigma: the daemon refused the token (SIGMA_ERR_AUTH_INVALID): pass the node token or a partition token with --token or SIGMA_TOKEN (the daemon keeps the node token in <data-dir>/token)\n',
       );
     }
     // A data dir that names the daemon (daemon.json) but holds no token.

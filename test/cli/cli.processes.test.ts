@@ -44,10 +44,10 @@ describe('sigma create and sigma ps', () => {
     const table = await sigma('ps');
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+LAST EXIT\s+NEXT RELEASE$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+PARTITION\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+LAST EXIT\s+NEXT RELEASE$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^\d+\s+web\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+-\s+-$/);
-    expect(lines[2]).toMatch(/^\d+\s+tick\s+PERIODIC\s+1m\s+(RUNNING|WAITING)\s+/);
+    expect(lines[1]).toMatch(/^\d+\s+web\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+-\s+-$/);
+    expect(lines[2]).toMatch(/^\d+\s+tick\s+default\s+PERIODIC\s+1m\s+(RUNNING|WAITING)\s+/);
     expect(table.stdout).not.toContain('\u001b['); // not a terminal: no colour
 
     const json = await sigma('ls', '--json');
@@ -157,7 +157,7 @@ describe('sigma show', () => {
     await waitFor('two runs of beat', () => processNamed('beat'), (process) => process.runs >= 2 && process.lastExit !== null, 10_000);
     const shown = await sigma('show', 'beat');
     expect(shown.code, shown.stderr).toBe(0);
-    for (const field of ['id', 'name', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid', 'startedAt', 'nextReleaseAt', 'lastExit', 'runs', 'overruns', 'skipped', 'failures', 'createdAt']) {
+    for (const field of ['id', 'name', 'partition', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid', 'startedAt', 'nextReleaseAt', 'lastExit', 'runs', 'overruns', 'skipped', 'failures', 'createdAt']) {
       expect(shown.stdout, field).toMatch(new RegExp(`^${field} +\\S`, 'm'));
     }
     expect(shown.stdout).toMatch(/^period +200 ms$/m);
@@ -188,8 +188,8 @@ describe('a process whose output cannot be written', () => {
     const failing = await waitFor('the output error on loud', () => daemon.process(loud.id), (process) => process.outputError !== null && process.state === 'DORMANT');
 
     const table = (await sigma('ps')).stdout.trimEnd().split('\n');
-    expect(table[1]).toMatch(/^\d+\s+quiet\s+ONE_SHOT\s+-\s+DORMANT\s+-/);
-    expect(table[2]).toMatch(/^\d+\s+loud\s+ONE_SHOT\s+-\s+DORMANT!\s+-/);
+    expect(table[1]).toMatch(/^\d+\s+quiet\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-/);
+    expect(table[2]).toMatch(/^\d+\s+loud\s+default\s+ONE_SHOT\s+-\s+DORMANT!\s+-/);
     const help = await sigma('ps', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('A ! after the state (RUNNING!) says that the output of its jobs cannot be written to its log now');
 

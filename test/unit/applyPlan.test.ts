@@ -5,7 +5,7 @@ import { changedFields, describeStep, isNoChange, operationsToReach, planApply, 
 import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 
 function desired(overrides: Partial<DesiredProcess> & { name: string }): DesiredProcess {
-  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, stopTimeoutMs: 5000, state: 'started', line: 2, ...overrides };
+  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, state: 'started', line: 2, ...overrides };
 }
 
 let nextId = 1;
@@ -79,6 +79,31 @@ describe('planApply', () => {
       },
     ]);
     expect(describeStep(plan.steps[0]!)).toBe('~ update web: env, stopTimeoutMs, then start');
+  });
+
+  it('creates a process in the partition the file gives, and replaces one that is in another (a partition is fixed at creation)', () => {
+    const plan = planApply(
+      [desired({ name: 'new', partition: 'lab' }), desired({ name: 'moved', partition: 'lab' }), desired({ name: 'unsaid' })],
+      [onNode({ id: 4, name: 'moved', partition: 'default', state: 'RUNNING' }), onNode({ id: 5, name: 'unsaid', partition: 'ops', state: 'RUNNING' })],
+      false,
+    );
+    expect(plan.steps[0]).toMatchObject({ kind: 'create', body: { name: 'new', partition: 'lab', state: 'RUNNING' } });
+    expect(plan.steps[1]).toEqual({
+      kind: 'replace',
+      id: 4,
+      name: 'moved',
+      from: 'RUNNING',
+      fromPartition: 'default',
+      body: { name: 'moved', type: 'ONE_SHOT', command: ['sleep', '600'], partition: 'lab', stopTimeoutMs: 5000, state: 'RUNNING' },
+      operations: [],
+      desired: 'started',
+    });
+    expect(describeStep(plan.steps[1]!)).toBe(
+      '-/+ replace moved: partition default -> lab (a partition is fixed at creation: deleted (RUNNING: its job is stopped) and created again, started)',
+    );
+    // No partition in the file: where the process is is not compared.
+    expect(plan.steps[2]).toMatchObject({ kind: 'unchanged', name: 'unsaid' });
+    expect(summarize(plan, 'f.yaml', true)).toBe('plan: 1 to create, 1 to replace, 1 unchanged (dry run: nothing was changed)');
   });
 
   it('stops a live process that differs, patches it, and starts it again, and says so', () => {

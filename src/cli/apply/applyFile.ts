@@ -14,7 +14,7 @@ export type ApplyFileReading = { ok: true; processes: DesiredProcess[] } | { ok:
 
 const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`);
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const FIELDS = ['name', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
+const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
 export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
@@ -171,6 +171,14 @@ function readProcess(
     }
   }
 
+  let partition: string | null = null;
+  const partitionNode = node('partition');
+  if (partitionNode !== undefined && !isNullScalar(partitionNode)) {
+    const text = scalarText(partitionNode);
+    if (text === null || !NAME_PATTERN.test(text)) failNamed('partition', `must be a partition name: 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."`);
+    else partition = text;
+  }
+
   let stopTimeoutMs: number = LIMITS.defaultStopTimeoutMs;
   if (node('stopTimeoutMs') !== undefined) {
     const value = wholeNumber(node('stopTimeoutMs'), 0, LIMITS.maxStopTimeoutMs);
@@ -187,7 +195,7 @@ function readProcess(
   if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
 
   if (problems.length !== countBefore || name === null || type === null) return null;
-  return { name, type, period, command, cwd, env, stopTimeoutMs, state, line: lineOf(map) };
+  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, state, line: lineOf(map) };
 }
 
 function keyName(pair: Pair): string {

@@ -29,6 +29,17 @@ export type PlanStep =
       operations: Operation[];
       desired: DesiredState;
     }
+  | {
+      /** The file puts it in another partition, which is fixed at creation: deleted, then created again. */
+      kind: 'replace';
+      id: number;
+      name: string;
+      from: string;
+      fromPartition: string;
+      body: Record<string, unknown>;
+      operations: Operation[];
+      desired: DesiredState;
+    }
   | { kind: 'state'; id: number; name: string; from: string; operations: Operation[]; desired: DesiredState }
   | { kind: 'delete'; id: number; name: string; from: string }
   | { kind: 'unchanged'; id: number; name: string; state: string };
@@ -57,12 +68,13 @@ export function isNoChange(plan: ApplyPlan): boolean {
   return plan.steps.every((step) => step.kind === 'unchanged');
 }
 
-function planCreate(wanted: DesiredProcess): PlanStep {
+function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' }> {
   const body: Record<string, unknown> = { name: wanted.name, type: wanted.type };
   if (wanted.period !== null) body.period = wanted.period;
   if (wanted.command !== null) body.command = wanted.command;
   if (wanted.cwd !== null) body.cwd = wanted.cwd;
   if (Object.keys(wanted.env).length > 0) body.env = wanted.env;
+  if (wanted.partition !== null) body.partition = wanted.partition;
   body.stopTimeoutMs = wanted.stopTimeoutMs;
   const operations = operationsToReach('DORMANT', 0, wanted.state);
   if (operations[0] === 'START') {
@@ -73,6 +85,10 @@ function planCreate(wanted: DesiredProcess): PlanStep {
 }
 
 function planExisting(wanted: DesiredProcess, existing: ProcessJson): PlanStep {
+  if (wanted.partition !== null && wanted.partition !== existing.partition) {
+    const { body, operations, desired } = planCreate(wanted);
+    return { kind: 'replace', id: existing.id, name: existing.name, from: existing.state, fromPartition: existing.partition, body, operations, desired };
+  }
   const changed = changedFields(wanted, existing);
   if (changed.length > 0) {
     const stopFirst = existing.state !== 'DORMANT';
@@ -164,6 +180,8 @@ export function describeStep(step: PlanStep): string {
           : '';
       return `~ update ${step.name}: ${step.changed.join(', ')}${how}`;
     }
+    case 'replace':
+      return `-/+ replace ${step.name}: partition ${step.fromPartition} -> ${String(step.body.partition)} (a partition is fixed at creation: deleted${step.from === 'DORMANT' ? '' : ` (${step.from}: its job is stopped)`} and created again, ${STATE_WORDS[step.desired]})`;
     case 'state':
       return `> ${step.operations.map(verb).join(', ')} ${step.name}: ${step.from} -> ${STATE_WORDS[step.desired]}`;
     case 'delete':
@@ -185,6 +203,7 @@ export function summarize(plan: ApplyPlan, fileName: string, dryRun: boolean): s
   const counts: Array<[PlanStep['kind'], string, string]> = [
     ['create', 'to create', 'created'],
     ['update', 'to update', 'updated'],
+    ['replace', 'to replace', 'replaced'],
     ['state', 'to start, stop or suspend', 'started, stopped or suspended'],
     ['delete', 'to delete', 'deleted'],
   ];

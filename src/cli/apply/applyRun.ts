@@ -32,6 +32,9 @@ export async function runPlan(client: SigmaClient, steps: PlanStep[], output: Ap
 
 async function runStep(client: SigmaClient, step: Exclude<PlanStep, { kind: 'unchanged' }>): Promise<string> {
   switch (step.kind) {
+    case 'replace':
+      await client.json('DELETE', `/processes/${step.id}`);
+      return runStep(client, { kind: 'create', name: step.name, body: step.body, operations: step.operations, desired: step.desired });
     case 'create': {
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', step.body)).processes[0] as ProcessJson;
       if (step.body.state === 'RUNNING' && created.state === 'DORMANT') {

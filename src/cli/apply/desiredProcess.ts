@@ -17,6 +17,8 @@ export interface DesiredProcess {
   /** Absolute, or null for the daemon's working directory. */
   cwd: string | null;
   env: Record<string, string>;
+  /** null: not said (the daemon's default, or a partition token's own), and not compared. */
+  partition: string | null;
   stopTimeoutMs: number;
   state: DesiredState;
   /** Where the entry starts in the file, for messages. */

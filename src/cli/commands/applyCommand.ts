@@ -33,6 +33,7 @@ export function applyCommand(context: CliContext): Command {
       '      period: 1000              # milliseconds; makes it PERIODIC',
       '      command: [date, -u]',
       '    - name: web',
+      '      partition: lab            # fixed at creation: a change deletes and creates it again',
       '      command: [python3, -m, http.server, "8000"]',
       '      cwd: ./site               # relative to the file',
       '      env: {PYTHONUNBUFFERED: "1"}',

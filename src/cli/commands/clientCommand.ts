@@ -5,14 +5,16 @@ import { buildClientConfig, CLIENT_DEFAULTS, type ConnectionOptions } from '../c
 import type { CliContext } from '../cliContext.js';
 import { SigmaClient } from '../sigmaClient.js';
 
-export function clientCommand(name: string, summary: string, description: string, examples: string[]): Command {
+/** `path`: the words after `sigma`, e.g. "ps" or "partition create"; the last one is the command's name. */
+export function clientCommand(path: string, summary: string, description: string, examples: string[]): Command {
+  const name = path.split(' ').at(-1) ?? path;
   return new Command(name)
     .summary(summary)
     .description(description)
     .addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`)
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`sigma ${name}: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma ${name} --help\`)\n`),
+      outputError: (text, write) => write(`sigma ${path}: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma ${path} --help\`)\n`),
     });
 }
 
@@ -30,7 +32,7 @@ export function withConnectionOptions(command: Command): Command {
   return command
     .optionsGroup('Connection:')
     .option('--url <url>', `the daemon's URL (env SIGMA_URL; default: the url in <data-dir>/daemon.json, else ${CLIENT_DEFAULTS.url})`)
-    .option('--token <token>', "the node token (env SIGMA_TOKEN; default: <data-dir>/token, for that data dir's own URL only)")
+    .option('--token <token>', "the node token or a partition token (env SIGMA_TOKEN; default: <data-dir>/token, for that data dir's own URL only)")
     .option('--cacert <file>', "the daemon's certificate to trust for https (env SIGMA_CACERT; default: <data-dir>/tls/cert.pem, for that data dir's own URL only)")
     .option('--data-dir <dir>', `the local daemon's data dir (env SIGMA_DATA_DIR; default ${CLIENT_DEFAULTS.dataDir})`)
     .addHelpText('after', CONNECTION_HELP.trimStart());

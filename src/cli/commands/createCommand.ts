@@ -15,6 +15,7 @@ interface CreateOptions extends ConnectionOptions {
   env?: Record<string, string>;
   stopTimeout?: number;
   start?: boolean;
+  partition?: string;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export function createCommand(context: CliContext): Command {
     'sigma create ticker --periodic 1000 --start -- date -u',
     "sigma create backup --periodic 3600000 --cwd /srv --env TARGET=/mnt/b --stop-timeout 30000 -- sh -c 'tar czf \"$TARGET/srv.tgz\" .'",
     'sigma create fibonacci     (no command: runs <data-dir>/programs/fibonacci)',
+    'sigma create crunch --partition lab --start -- ./crunch.sh',
   ])
     .argument('<name>', 'unique on the node: letters, digits, _, - and .')
     .argument('[command...]', "the argv to run, after --; default: the executable named NAME in the daemon's programs dir")
@@ -42,6 +44,7 @@ export function createCommand(context: CliContext): Command {
     .option('--cwd <dir>', 'working directory of its jobs (made absolute here; default: the daemon\'s)')
     .option('--env <NAME=VALUE>', 'a variable for its jobs (repeat for more)', collectEnv)
     .option('--stop-timeout <ms>', `grace between SIGTERM and SIGKILL on STOP (default ${LIMITS.defaultStopTimeoutMs})`, integerArgument(0, LIMITS.maxStopTimeoutMs, 'milliseconds'))
+    .option('--partition <partition>', "the partition it belongs to, for good (default: default; with a partition token: the token's own)")
     .option('--start', 'start it at once (created with state RUNNING)')
     .option('--json', "print the API's process object as JSON")
     .action(async (name: string, command: string[], options: CreateOptions) => {
@@ -52,14 +55,20 @@ export function createCommand(context: CliContext): Command {
       if (options.cwd !== undefined) body.cwd = resolve(context.cwd, options.cwd);
       if (options.env) body.env = options.env;
       if (options.stopTimeout !== undefined) body.stopTimeoutMs = options.stopTimeout;
+      if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
       if (options.json) context.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
-      else context.stdout.write(`created ${created.id} ${created.name} (${kindOf(created)}): ${created.state}\n`);
+      else context.stdout.write(`created ${created.id} ${created.name} (${kindOf(created)})${inPartition(created)}: ${created.state}\n`);
       if (options.start && created.state === 'DORMANT') {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
       }
     });
+}
+
+/** Said only off the default partition, where most processes live. */
+function inPartition(created: ProcessJson): string {
+  return created.partition === 'default' ? '' : ` in partition ${created.partition}`;
 }
 
 function kindOf(created: ProcessJson): string {

@@ -14,26 +14,29 @@ interface PsOptions extends ConnectionOptions {
   state?: string;
   type?: string;
   name?: string;
+  partition?: string;
 }
 
 export function psCommand(context: CliContext): Command {
   return clientCommand(
     'ps',
     'list the processes',
-    `List the processes: id, name, type, period, state, pid, runs, last exit, next release. A ${OUTPUT_ERROR_MARK} after the state (RUNNING${OUTPUT_ERROR_MARK}) says that the output of its jobs cannot be written to its log now (a full disk, say): the jobs run, their output is dropped; \`sigma show\` says why.`,
-    ['sigma ps', 'sigma ps --state running --type periodic', 'sigma ps --name ticker --json'],
+    `List the processes: id, name, partition, type, period, state, pid, runs, last exit, next release. A ${OUTPUT_ERROR_MARK} after the state (RUNNING${OUTPUT_ERROR_MARK}) says that the output of its jobs cannot be written to its log now (a full disk, say): the jobs run, their output is dropped; \`sigma show\` says why.`,
+    ['sigma ps', 'sigma ps --state running --type periodic', 'sigma ps --partition lab', 'sigma ps --name ticker --json'],
   )
     .alias('ls')
     .option('--json', "print the API's process objects as JSON")
     .option('--state <state>', `only processes in this state: ${WIRE_STATES.join(', ')} (SUSPENDED too)`, choiceArgument(WIRE_STATES, { SUSPENDED: 'SUSPENDEND' }))
     .option('--type <type>', `only processes of this type: ${PROCESS_TYPES.join(', ')}`, choiceArgument(PROCESS_TYPES))
     .option('--name <name>', 'only the process of this name')
+    .option('--partition <partition>', 'only the processes of this partition (a partition token sees only its own anyway)')
     .action(async (options: PsOptions) => {
       const client = clientFor(options, context);
       const query = new URLSearchParams();
       if (options.name !== undefined) query.set('process_name', options.name);
       if (options.state) query.set('state', options.state);
       if (options.type) query.set('type', options.type);
+      if (options.partition !== undefined) query.set('partition', options.partition);
       const path = `/processes${query.size ? `?${query}` : ''}`;
       let processes: ProcessJson[];
       try {

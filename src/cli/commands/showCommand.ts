@@ -47,6 +47,7 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
   const fields: Array<[string, string]> = [
     ['id', String(shown.id)],
     ['name', shown.name],
+    ['partition', shown.partition],
     ['state', paintState(paint, shown.state)],
     ['type', shown.type],
     ['period', shown.period === null ? '-' : withReadable(shown.period)],

@@ -1,0 +1,83 @@
+// The --max-running, --cpu, --memory and --pids flags of `sigma partition create|set`: parsed
+// and range-checked here, so a typo exits 2 before anything is sent; `none` removes a limit.
+import { InvalidArgumentError, type Command } from 'commander';
+import type { PartitionLimitsJson } from './apiTypes.js';
+import { formatByteSize, parseByteSize } from './byteSize.js';
+
+/** The ranges of the API's partition limits (the daemon checks them again); kept equal to its PARTITION_LIMITS by
+ * test/cli/partitionLimitRanges.test.ts, not imported so that the command line does not load the schemas. */
+export const PARTITION_LIMIT_RANGES = {
+  maxRunning: { min: 1, max: 100_000 },
+  cpu: { min: 0.01, max: 1024 },
+  memoryBytes: { min: 1_048_576, max: Number.MAX_SAFE_INTEGER },
+  pids: { min: 1, max: 4_194_304 },
+} as const;
+
+/** What the flags give for "none": commander turns a parser's null into "", so the word is kept until limitsBody. */
+const NONE = 'none';
+type LimitValue = number | typeof NONE;
+
+export interface LimitOptions {
+  maxRunning?: LimitValue;
+  cpu?: LimitValue;
+  memory?: LimitValue;
+  pids?: LimitValue;
+}
+
+/** The parsers of the four flags; with `allowNone`, each also takes "none" (remove the limit). */
+function limitParsers(allowNone: boolean) {
+  const orNone = allowNone ? ', or none' : '';
+  const withNone =
+    (parse: (text: string) => number) =>
+    (text: string): LimitValue => {
+      if (text.toLowerCase() !== NONE) return parse(text);
+      if (!allowNone) throw new InvalidArgumentError('"none" removes a limit with `sigma partition set`; here, leave the flag out');
+      return NONE;
+    };
+  const wholeNumber = (min: number, max: number) =>
+    withNone((text: string): number => {
+      if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}${orNone}`);
+      return Number(text);
+    });
+  const { maxRunning, cpu, memoryBytes, pids } = PARTITION_LIMIT_RANGES;
+  return {
+    maxRunning: wholeNumber(maxRunning.min, maxRunning.max),
+    pids: wholeNumber(pids.min, pids.max),
+    cpu: withNone((text: string): number => {
+      const value = Number(text);
+      if (!/^\d+(\.\d+)?$/.test(text) || value < cpu.min || value > cpu.max) {
+        throw new InvalidArgumentError(`must be a share of one core from ${cpu.min} to ${cpu.max} (0.5: half a core, 2: two cores)${orNone}`);
+      }
+      return value;
+    }),
+    memory: withNone((text: string): number => {
+      const bytes = parseByteSize(text);
+      if (bytes === null) throw new InvalidArgumentError(`must be a size in bytes, like 268435456, 256Mi, 512M or 1Gi${orNone}`);
+      if (bytes < memoryBytes.min) throw new InvalidArgumentError(`must be at least ${formatByteSize(memoryBytes.min)} (${memoryBytes.min} bytes)`);
+      if (bytes > memoryBytes.max) throw new InvalidArgumentError(`must be at most ${memoryBytes.max} bytes`);
+      return bytes;
+    }),
+  };
+}
+
+/** Adds the four limit flags; with `allowNone` (set), each also takes "none" to remove the limit. */
+export function withLimitOptions(command: Command, allowNone: boolean): Command {
+  const parse = limitParsers(allowNone);
+  const suffix = allowNone ? '; "none" removes it' : '';
+  return command
+    .option('--max-running <n>', `at most <n> jobs of the partition hold a slot at once; the others wait in READY${suffix}`, parse.maxRunning)
+    .option('--cpu <share>', `CPU for all its jobs together, as a share of one core: 0.5, 2${suffix}`, parse.cpu)
+    .option('--memory <size>', `memory for all its jobs together: bytes, or with K, M, G (powers of 1000) or Ki, Mi, Gi (of 1024), e.g. 256Mi${suffix}`, parse.memory)
+    .option('--pids <n>', `tasks (processes and threads) of all its jobs together${suffix}`, parse.pids);
+}
+
+/** The limits the flags give, in the API's names (null: remove it); only those given. */
+export function limitsBody(options: LimitOptions): Partial<PartitionLimitsJson> {
+  const body: Partial<PartitionLimitsJson> = {};
+  const value = (given: LimitValue): number | null => (given === NONE ? null : given);
+  if (options.maxRunning !== undefined) body.maxRunning = value(options.maxRunning);
+  if (options.cpu !== undefined) body.cpu = value(options.cpu);
+  if (options.memory !== undefined) body.memoryBytes = value(options.memory);
+  if (options.pids !== undefined) body.pids = value(options.pids);
+  return body;
+}
