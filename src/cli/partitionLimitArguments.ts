@@ -10,7 +10,7 @@ export const PARTITION_LIMIT_RANGES = {
   maxRunning: { min: 1, max: 100_000 },
   cpu: { min: 0.01, max: 1024 },
   memoryBytes: { min: 1_048_576, max: Number.MAX_SAFE_INTEGER },
-  pids: { min: 1, max: 4_194_304 },
+  pids: { min: 2, max: 4_194_304 },
 } as const;
 
 /** What the flags give for "none": commander turns a parser's null into "", so the word is kept until limitsBody. */
