@@ -41,7 +41,11 @@ const AuditEntrySchema = Type.Object(
     path: Type.String({ description: 'The path asked for, without the query.' }),
     processId: Nullable(Type.Integer(), 'The process concerned, when there is one.'),
     status: Type.Integer({ description: 'The HTTP status of the answer.' }),
-    outcome: Type.String({ description: 'OK, FAILED: <reason> for an operation; CREATED, UPDATED, DELETED; else the error code.' }),
+    outcome: Type.String({
+      description:
+        'OK, FAILED: <reason> for an operation (on a whole partition: OK, or FAILED: <n> of <m> with the first reason); CREATED, UPDATED, DELETED; else the error code.',
+    }),
+    actor: Type.String({ description: 'Whose token made the request: `node`, or `token <id> of <partition>` for a partition token.' }),
   },
   { description: 'One request that changed, or tried to change, something.' },
 );
@@ -66,6 +70,7 @@ export function recordChanges(app: FastifyInstance, { audit, clock, logger }: Au
         processId: answer.processId,
         status: reply.statusCode,
         outcome: answer.outcome,
+        actor: request.scope?.kind === 'partition' ? `token ${request.scope.tokenId} of ${request.scope.partition}` : 'node',
       });
     } catch (error) {
       logger.error({ err: error }, 'cannot record a request in the audit trail');
@@ -123,9 +128,18 @@ function parsedAnswer(payload: string): AnswerBody | null {
 function readOutcome(request: FastifyRequest, statusCode: number, payload: unknown): { processId: number | null; outcome: string } {
   const body = typeof payload === 'string' && payload.startsWith('{') ? parsedAnswer(payload) : null;
   const first = body?.processes?.[0];
-  const processId = idFromPath(request) ?? first?.id ?? null;
+  const onPartition = request.routeOptions.url?.startsWith('/partitions/') === true;
+  const processId = idFromPath(request) ?? (onPartition ? null : (first?.id ?? null));
   if (statusCode >= 400) return { processId, outcome: body?.code ?? `status ${statusCode}` };
+  if (onPartition && body?.processes) return { processId, outcome: partitionOutcome(body.processes) };
   if (first?.result) return { processId, outcome: first.reason ? `${first.result}: ${first.reason}` : first.result };
   const done: Record<string, string> = { POST: 'CREATED', PATCH: 'UPDATED', DELETE: 'DELETED', PUT: 'OK' };
   return { processId, outcome: done[request.method] ?? 'OK' };
+}
+
+/** One outcome for an operation on every process of a partition. */
+function partitionOutcome(results: NonNullable<AnswerBody['processes']>): string {
+  const failed = results.filter((result) => result.result !== 'OK');
+  if (failed.length === 0) return 'OK';
+  return `FAILED: ${failed.length} of ${results.length}${failed[0]?.reason ? ` (${failed[0].reason})` : ''}`;
 }

@@ -188,7 +188,7 @@ export class PartitionExistsError extends SigmaError {
 
 export class PartitionNotEmptyError extends SigmaError {
   constructor(name: string, processes: number) {
-    super('SIGMA_ERR_PARTITION_NOT_EMPTY', `partition "${name}" has ${processes} process${processes === 1 ? '' : 'es'}: delete them first`);
+    super('SIGMA_ERR_PARTITION_NOT_EMPTY', `partition "${name}" has ${processes === 1 ? 'a process: delete it first' : `${processes} processes: delete them first`}`);
   }
 }
 

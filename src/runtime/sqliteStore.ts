@@ -50,6 +50,8 @@ export interface AuditEntry {
   readonly status: number;
   /** OK, FAILED (with its reason) or the error code. */
   readonly outcome: string;
+  /** Whose token: `node`, or `token <id> of <partition>`. */
+  readonly actor: string;
 }
 
 export interface StoredAuditEntry extends AuditEntry {
@@ -116,6 +118,7 @@ interface AuditRow {
   process_id: number | null;
   status: number;
   outcome: string;
+  actor: string;
 }
 
 interface RunRow {
@@ -194,8 +197,8 @@ export class SqliteStore implements ProcessStore {
            program = @program, cwd = @cwd, env_json = @env WHERE id = @id`,
       ),
       insertAudit: this.db.prepare(
-        `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome)
-         VALUES (@atMs, @address, @method, @path, @processId, @status, @outcome)`,
+        `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor)
+         VALUES (@atMs, @address, @method, @path, @processId, @status, @outcome, @actor)`,
       ),
       trimAudit: this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ${AUDIT_ENTRIES_KEPT}`),
       listAudit: this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
@@ -319,6 +322,7 @@ export class SqliteStore implements ProcessStore {
       processId: row.process_id,
       status: row.status,
       outcome: row.outcome,
+      actor: row.actor,
     }));
   }
 

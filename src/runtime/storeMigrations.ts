@@ -60,7 +60,8 @@ export const STORE_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_by_process ON audit (process_id, id);
   `,
   // Partitions: every process belongs to one (what existed before goes to `default`), with its
-  // limits; partition tokens are kept as their SHA-256 only. A run records an OOM kill.
+  // limits; partition tokens are kept as their SHA-256 only. A run records an OOM kill, and the
+  // audit trail which token made each request (before partitions, only the node token could).
   // (processes.partition has no REFERENCES: SQLite adds no such column with a default while
   // foreign keys are on; the daemon checks it.)
   `
@@ -82,5 +83,6 @@ export const STORE_MIGRATIONS: readonly string[] = [
     created_at_ms REAL    NOT NULL
   );
   ALTER TABLE runs ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT 'node';
   `,
 ];

@@ -148,6 +148,20 @@ describe('a partition token', () => {
     await daemon.request('PUT', '/partitions/theirs', { operation: 'STOP' });
   });
 
+  it('is named in the audit trail as the actor of what it did; an operation on a partition is one entry', async () => {
+    const daemon = await SigmaDaemon.start();
+    const { mine, token } = await twoPartitions(daemon);
+    await daemon.request('PUT', `/processes/${mine.id}`, { operation: 'SUSPEND' }, asToken(token));
+    await daemon.request('PUT', '/partitions/mine', { operation: 'STOP' }, asToken(token));
+    await daemon.request('PUT', '/partitions/theirs', { operation: 'STOP' });
+    const entries = (await daemon.request('GET', '/audit?limit=3')).body.audit;
+    expect(entries.map((entry: { method: string; path: string; processId: number | null; outcome: string; actor: string }) => [entry.path, entry.processId, entry.outcome, entry.actor])).toEqual([
+      ['/partitions/theirs', null, 'OK', 'node'],
+      ['/partitions/mine', null, 'OK', `token ${mine.tokenId} of mine`],
+      [`/processes/${mine.id}`, mine.id, 'OK', `token ${mine.tokenId} of mine`],
+    ]);
+  });
+
   it('streams only the events of its partition', async () => {
     const daemon = await SigmaDaemon.start();
     const { mine, theirs, token } = await twoPartitions(daemon);
