@@ -5,7 +5,7 @@
 // definition and every intent. Seed: SIGMA_FC_SEED (default fixed); runs: SIGMA_FC_RUNS.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HostileFailure, HostileSession, RequestCounts } from '../support/hostileSession.js';
+import { HostileFailure, HostileSession, RequestCounts, HOSTILE_PARTITION } from '../support/hostileSession.js';
 import { sessionSteps } from '../support/hostileSteps.js';
 import { isLive, isLongJob, jobsInProc, type ProcessView } from '../support/jobInvariants.js';
 import type { Json } from '../support/openApiArbitraries.js';
@@ -107,6 +107,9 @@ async function stopCleanly(session: HostileSession, when: string): Promise<void>
 /** One property run: a fresh daemon, the steps, a restart on the same data dir, and the cleanup. */
 async function playSession(steps: Parameters<HostileSession['play']>[0]): Promise<void> {
   const first = await SigmaDaemon.start();
+  // The partition that generated requests on /partitions/{name} change: random limits there (a
+  // hundredth of a core, one slot) must not slow down the jobs of the real operations.
+  expect((await first.request('POST', '/partitions', { name: HOSTILE_PARTITION })).status).toBe(201);
   const session = new HostileSession(first, counts, LIMITS);
   current = session;
   let ended = false;

@@ -8,6 +8,9 @@ import { sendRaw, type RawReply, type RawRequest } from './rawHttp.js';
 import { SeenJobs } from './seenJobs.js';
 import type { SigmaDaemon } from './sigmaDaemon.js';
 
+/** Where generated requests on /partitions/{name} go (made by the test before the first step). */
+export const HOSTILE_PARTITION = 'hostile';
+
 /** Counts by kind of request, over all sessions of a test. */
 export class RequestCounts {
   readonly byKind = new Map<string, number>();
@@ -128,10 +131,10 @@ export class HostileSession {
     });
   }
 
-  /** A path with a chosen process (or token) id, in the partition that always exists. */
+  /** A path with a chosen process (or token) id, in the partition the session made for them. */
   private filled(template: string, choice: IdChoice): string {
     const id = String(this.resolve(choice));
-    return template.replaceAll('{name}', 'default').replaceAll('{id}', id).replaceAll('{tokenId}', id);
+    return template.replaceAll('{name}', HOSTILE_PARTITION).replaceAll('{id}', id).replaceAll('{tokenId}', id);
   }
 
   private resolve(choice: IdChoice): number {
