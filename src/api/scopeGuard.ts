@@ -23,7 +23,9 @@ export function scopeGuard(supervisor: Supervisor, publicRoutes: ReadonlySet<str
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const partition = confinedTo(request);
     if (partition === null) return done();
-    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    // HEAD is answered by the GET route (its headers tell a body's length): it is judged as GET.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = `${method} ${request.routeOptions.url ?? ''}`;
     if (publicRoutes.has(route)) return done();
     const refusal = NODE_ONLY[route];
     if (refusal !== undefined) return done(outOfScope(request, refusal));

@@ -118,6 +118,10 @@ describe('a partition token', () => {
         for (const target of [mine, theirs]) {
           const body = method === 'POST' ? (path === '/partitions' ? { name: 'sneaky' } : {}) : undefined;
           check(`${route} on ${target.name}`, await daemon.request(method, filled(path, target), body, asToken(token)), 403, 'SIGMA_ERR_OUT_OF_SCOPE');
+          if (method === 'GET') {
+            const head = await daemon.request('HEAD', filled(path, target), undefined, asToken(token));
+            if (head.status !== 403) problems.push(`HEAD ${path} on ${target.name}: ${head.status}`);
+          }
         }
         continue;
       }
