@@ -109,6 +109,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   // Open streams would hold the server's close until their clients leave.
   const streams = new LiveStreams(options.maxStreams);
+  options.partitionTokens.onRevoked((tokenId) => streams.endOpenedWith(tokenId));
   app.addHook('preClose', async () => streams.endAll());
   app.addHook('onRequest', (request, reply, done) => {
     // A browser sends its next request on a connection kept alive from before the close began:

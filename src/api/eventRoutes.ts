@@ -46,7 +46,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     },
     async (request, reply) => {
       const lastEventId = resumePoint(request.headers['last-event-id'], request.query.lastEventId);
-      const live = streams.begin(reply);
+      const live = streams.begin(request, reply);
       const out = new PassThrough();
       const send = (frame: string): void => {
         if (out.writableLength <= MAX_UNREAD_BYTES) {

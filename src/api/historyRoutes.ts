@@ -58,7 +58,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
       const processId = request.params.id;
       supervisor.get(processId);
       const { stream = 'stdout', tail, follow = false } = request.query;
-      const live = follow ? streams.begin(reply) : new AbortController();
+      const live = follow ? streams.begin(request, reply) : new AbortController();
       const { signal } = live;
       if (follow) {
         const unsubscribe = events.subscribe((event) => {

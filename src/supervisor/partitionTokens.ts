@@ -14,6 +14,7 @@ export function sha256Hex(value: string): string {
 
 export class PartitionTokens {
   private readonly byHash = new Map<string, StoredPartitionToken>();
+  private readonly revokedListeners = new Set<(tokenId: number) => void>();
 
   constructor(private readonly store: PartitionStore) {
     for (const token of store.listTokens()) this.byHash.set(token.sha256, token);
@@ -46,10 +47,24 @@ export class PartitionTokens {
     if (!found) throw new TokenNotFoundError(partition, id);
     this.store.removeToken(id);
     this.byHash.delete(found.sha256);
+    this.tellRevoked(id);
+  }
+
+  /** Told the id of every token that stops working (revoked, or gone with its partition). */
+  onRevoked(listener: (tokenId: number) => void): void {
+    this.revokedListeners.add(listener);
+  }
+
+  private tellRevoked(tokenId: number): void {
+    for (const listener of this.revokedListeners) listener(tokenId);
   }
 
   /** The partition is gone, and its tokens with it (the store dropped them). */
   forgetPartition(partition: string): void {
-    for (const [hash, token] of this.byHash) if (token.partition === partition) this.byHash.delete(hash);
+    for (const [hash, token] of this.byHash) {
+      if (token.partition !== partition) continue;
+      this.byHash.delete(hash);
+      this.tellRevoked(token.id);
+    }
   }
 }

@@ -207,12 +207,25 @@ export class Supervisor {
     return this.enqueue(managed, () => this.operateNow(managed, operation));
   }
 
-  /** The operation on every process of the partition at once, one answer each, by id. */
-  operatePartition(partition: string, operation: Operation): Promise<OperationAnswer[]> {
+  /**
+   * The operation on every process of the partition at once, one answer each, by id. One that is
+   * refused (the disk full for a START) is answered FAILED with why, and does not undo the others;
+   * one deleted meanwhile is left out.
+   */
+  async operatePartition(partition: string, operation: Operation): Promise<OperationAnswer[]> {
     this.refuseWhenShuttingDown();
     this.options.partitions.get(partition);
-    const members = [...this.processes.values()].filter((managed) => managed.definition.partition === partition);
-    return Promise.all(members.map((managed) => this.enqueue(managed, () => this.operateNow(managed, operation))));
+    const members = [...this.processes.values()].filter((managed) => managed.definition.partition === partition && !managed.deleted);
+    const answers = await Promise.all(
+      members.map((managed) =>
+        this.enqueue(managed, () => this.operateNow(managed, operation)).catch((error: unknown): OperationAnswer | null => {
+          if (error instanceof ProcessNotFoundError) return null;
+          if (!(error instanceof SigmaError)) throw error;
+          return { process: this.readingOf(managed), outcome: { result: 'FAILED', reason: error.message } };
+        }),
+      ),
+    );
+    return answers.filter((answer): answer is OperationAnswer => answer !== null);
   }
 
   countIn(partition: string): PartitionCount {

@@ -135,6 +135,26 @@ describe('partitions', () => {
     await daemon.operate(other, 'STOP');
   });
 
+  it('answers an operation on a partition for the processes still there when one is deleted meanwhile', async () => {
+    const daemon = await SigmaDaemon.start();
+    await daemon.request('POST', '/partitions', { name: 'busy' });
+    const ids: number[] = [];
+    for (const name of ['p1', 'p2', 'p3']) {
+      const created = await daemon.create({ name, partition: 'busy', command: ['sleep', '300'], state: 'RUNNING' });
+      ids.push(created.body.processes[0].id);
+      await daemon.process(created.body.processes[0].id);
+    }
+    const [deleted, stopped] = await Promise.all([
+      daemon.request('DELETE', `/processes/${ids[1]}`),
+      daemon.request('PUT', '/partitions/busy', { operation: 'STOP' }),
+    ]);
+    expect(deleted.status).toBe(204);
+    expect(stopped.status, stopped.text).toBe(200);
+    const answered = stopped.body.processes.map((r: { id: number; result: string; state: string }) => [r.id, r.result, r.state]);
+    expect(answered).toEqual(expect.arrayContaining([[ids[0], 'OK', 'DORMANT'], [ids[2], 'OK', 'DORMANT']]));
+    expect(answered.filter(([id]: [number]) => id === ids[1]).every(([, result]: [number, string]) => result === 'OK')).toBe(true);
+  });
+
   it('keeps partitions, their limits and the processes in them across a restart', async () => {
     const daemon = await SigmaDaemon.start();
     await daemon.request('POST', '/partitions', { name: 'kept', maxRunning: 1, pids: 32 });

@@ -166,6 +166,23 @@ describe('a partition token', () => {
     ]);
   });
 
+  it('ends the streams it opened when it is revoked, and when its partition is deleted', async () => {
+    const daemon = await SigmaDaemon.start();
+    const { mine, theirs, token } = await twoPartitions(daemon);
+    const events = await openStream(`${daemon.url}/events`, token);
+    const logs = await openStream(`${daemon.url}/processes/${mine.id}/logs?follow=true`, token);
+    expect([events.status, logs.status]).toEqual([200, 200]);
+    expect((await daemon.request('DELETE', `/partitions/mine/tokens/${mine.tokenId}`)).status).toBe(204);
+    await Promise.all([events.ended, logs.ended]);
+
+    const other = (await daemon.request('POST', '/partitions/theirs/tokens', {})).body.tokens[0].token;
+    const theirEvents = await openStream(`${daemon.url}/events`, other);
+    await daemon.request('DELETE', `/processes/${theirs.id}`);
+    expect((await daemon.request('DELETE', '/partitions/theirs')).status).toBe(204);
+    await theirEvents.ended;
+    await daemon.request('PUT', '/partitions/mine', { operation: 'STOP' });
+  });
+
   it('streams only the events of its partition', async () => {
     const daemon = await SigmaDaemon.start();
     const { mine, theirs, token } = await twoPartitions(daemon);
