@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_PARTITION_EXISTS',
   'SIGMA_ERR_PARTITION_NOT_EMPTY',
   'SIGMA_ERR_PARTITION_IS_DEFAULT',
+  'SIGMA_ERR_PARTITION_LIMIT_REFUSED',
   'SIGMA_ERR_TOKEN_NOT_FOUND',
   'SIGMA_ERR_TOO_MANY_STREAMS',
   'SIGMA_ERR_SHUTTING_DOWN',
@@ -51,6 +52,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_PARTITION_EXISTS: 409,
   SIGMA_ERR_PARTITION_NOT_EMPTY: 409,
   SIGMA_ERR_PARTITION_IS_DEFAULT: 409,
+  SIGMA_ERR_PARTITION_LIMIT_REFUSED: 409,
   SIGMA_ERR_TOKEN_NOT_FOUND: 404,
   SIGMA_ERR_TOO_MANY_STREAMS: 429,
   SIGMA_ERR_SHUTTING_DOWN: 503,
@@ -79,8 +81,10 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
   SIGMA_ERR_PARTITION_NOT_FOUND: 'No partition has this name (for a partition token: none it can see).',
   SIGMA_ERR_PARTITION_EXISTS: 'A partition of this name exists already.',
-  SIGMA_ERR_PARTITION_NOT_EMPTY: 'A partition is deleted only once it has no processes: delete or move them first.',
+  SIGMA_ERR_PARTITION_NOT_EMPTY: 'A partition is deleted only once it has no processes: delete them first.',
   SIGMA_ERR_PARTITION_IS_DEFAULT: 'The default partition always exists; its limits can change, it cannot be deleted.',
+  SIGMA_ERR_PARTITION_LIMIT_REFUSED:
+    "The kernel refused a limit (e.g. a memory limit below what the partition uses now): nothing was changed, the limits before still hold.",
   SIGMA_ERR_TOKEN_NOT_FOUND: 'The partition has no token of this id (revoked already?).',
   SIGMA_ERR_TOO_MANY_STREAMS: 'As many event streams and followed logs are open as --max-streams allows; close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
@@ -201,5 +205,11 @@ export class DefaultPartitionError extends SigmaError {
 export class TokenNotFoundError extends SigmaError {
   constructor(partition: string, id: number) {
     super('SIGMA_ERR_TOKEN_NOT_FOUND', `partition "${partition}" has no token ${id}`);
+  }
+}
+
+export class PartitionLimitRefusedError extends SigmaError {
+  constructor(name: string, reasons: readonly string[]) {
+    super('SIGMA_ERR_PARTITION_LIMIT_REFUSED', `partition "${name}": ${reasons.join('; ')}; nothing was changed`);
   }
 }

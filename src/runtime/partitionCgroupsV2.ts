@@ -38,7 +38,7 @@ export class V2PartitionCgroups implements PartitionCgroups {
       this.support.pids === null ? writeLimit('pids', join(dir, 'pids.max'), limits.pids === null ? 'max' : String(limits.pids)) : null,
     ];
     const unenforced = unenforcedBy(this.support, limits);
-    for (const refusal of refused) if (refusal !== null && limits[refusal.limit] !== null) unenforced.push(refusal);
+    for (const refusal of refused) if (refusal !== null) unenforced.push(refusal);
     return unenforced;
   }
 

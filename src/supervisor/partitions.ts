@@ -1,8 +1,8 @@
 // The node's partitions: their definitions (stored), the limits their cgroups hold, and what
 // does not hold. Processes are counted by the supervisor, which owns them.
 import type { PartitionDefinition, PartitionLimitsSet } from '../core/partition.js';
-import { PartitionExistsError, PartitionNotFoundError } from '../errors/sigmaErrors.js';
-import type { PartitionCgroups, PartitionUsage, UnenforcedLimit } from '../runtime/partitionLimits.js';
+import { PartitionExistsError, PartitionLimitRefusedError, PartitionNotFoundError } from '../errors/sigmaErrors.js';
+import { CGROUP_LIMITS, type CgroupLimitName, type PartitionCgroups, type PartitionUsage, type UnenforcedLimit } from '../runtime/partitionLimits.js';
 import type { PartitionStore } from '../runtime/partitionStore.js';
 import type { SupervisorLogger } from './supervisor.js';
 
@@ -49,20 +49,49 @@ export class Partitions {
     return this.cgroups.usage(name);
   }
 
+  /** Refused, changing nothing, when the kernel refuses one of its limits. */
   create(definition: PartitionDefinition): PartitionEntry {
     if (this.entries.has(definition.name)) throw new PartitionExistsError(definition.name);
-    this.store.insert(definition);
-    const entry = this.enforce(definition);
+    const unenforced = this.cgroups.apply(definition.name, definition);
+    const refused = this.refusals(unenforced, CGROUP_LIMITS);
+    if (refused.length > 0) {
+      this.cgroups.remove(definition.name);
+      throw new PartitionLimitRefusedError(definition.name, refused);
+    }
+    try {
+      this.store.insert(definition);
+    } catch (error) {
+      this.cgroups.remove(definition.name);
+      throw error;
+    }
+    const entry = this.report({ definition, unenforced });
     this.entries.set(definition.name, entry);
     this.logger.info({ partition: definition.name, ...limitsOf(definition) }, 'partition created');
     return entry;
   }
 
-  /** `change` holds the limits to change (null removes one); the others keep theirs. */
+  /**
+   * `change` holds the limits to change (null removes one); the others keep theirs. When the
+   * kernel refuses one of them (a memory limit below what the partition uses now), the limits
+   * before are written back and nothing changes.
+   */
   changeLimits(name: string, change: Partial<PartitionLimitsSet>): PartitionEntry {
-    const definition: PartitionDefinition = { ...this.get(name).definition, ...change };
-    this.store.update(definition);
-    const entry = this.enforce(definition);
+    const before = this.get(name).definition;
+    const definition: PartitionDefinition = { ...before, ...change };
+    const unenforced = this.cgroups.apply(name, definition);
+    const changed = CGROUP_LIMITS.filter((limit) => change[limit] !== undefined && change[limit] !== before[limit]);
+    const refused = this.refusals(unenforced, changed);
+    if (refused.length > 0) {
+      this.cgroups.apply(name, before);
+      throw new PartitionLimitRefusedError(name, refused);
+    }
+    try {
+      this.store.update(definition);
+    } catch (error) {
+      this.cgroups.apply(name, before);
+      throw error;
+    }
+    const entry = this.report({ definition, unenforced });
     this.entries.set(name, entry);
     this.logger.info({ partition: name, ...limitsOf(definition) }, 'partition limits changed');
     return entry;
@@ -83,9 +112,18 @@ export class Partitions {
   }
 
   private enforce(definition: PartitionDefinition): PartitionEntry {
-    const unenforced = this.cgroups.apply(definition.name, definition);
-    if (unenforced.length > 0) this.logger.warn({ partition: definition.name, unenforced }, 'limits of a partition that this node cannot enforce');
-    return { definition, unenforced };
+    return this.report({ definition, unenforced: this.cgroups.apply(definition.name, definition) });
+  }
+
+  private report(entry: PartitionEntry): PartitionEntry {
+    const { definition, unenforced } = entry;
+    if (unenforced.length > 0) this.logger.warn({ partition: definition.name, unenforced }, 'limits of a partition that this node does not hold');
+    return entry;
+  }
+
+  /** What the kernel refused of `limits`, which this node could otherwise enforce. */
+  private refusals(unenforced: readonly UnenforcedLimit[], limits: readonly CgroupLimitName[]): string[] {
+    return unenforced.filter(({ limit }) => limits.includes(limit) && this.cgroups.support[limit] === null).map(({ reason }) => reason);
   }
 }
 

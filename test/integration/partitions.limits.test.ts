@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { errorMismatch } from '../support/apiChecks.js';
 import { startEscaper } from '../support/escapingJob.js';
 import { isAlive, procState } from '../support/osProcesses.js';
 import { killStrays } from '../support/strayProcesses.js';
@@ -90,6 +91,30 @@ describe('partition limits', () => {
     await daemon.operate(bystander.id, 'STOP');
     const [stopped] = (await daemon.request('GET', `/processes/${bystander.id}/runs`)).body.runs;
     expect(stopped).toMatchObject({ oomKilled: false, endedBySigma: true });
+  }, 30_000);
+
+  it('refuses, changing nothing, a memory limit the kernel will not set (below what the partition uses now)', async (context) => {
+    const daemon = await SigmaDaemon.start();
+    await requireLimit(daemon, 'memoryBytes', context);
+    if ((await daemon.request('GET', '/node')).body.jobTracking.mode === 'cgroup-v2') context.skip('cgroup v2 reclaims and OOM-kills instead of refusing a limit below the usage');
+    await partition(daemon, { name: 'full', memoryBytes: 512 * MIB });
+    const holder = (
+      await daemon.create({ name: 'holder', partition: 'full', command: ['sh', '-c', 'x=$(head -c 40000000 /dev/zero | tr "\\0" a); sleep 300'], state: 'RUNNING' })
+    ).body.processes[0];
+    const holderPid = (await daemon.process(holder.id)).pid as number;
+    const usage = async () => (await daemon.request('GET', '/partitions/full')).body.partitions[0];
+    await waitFor('the job to hold 40 MB', usage, (p) => p.usage.memoryBytes > 40_000_000);
+    const refused = await daemon.request('PUT', '/partitions/full', { memoryBytes: 2 * MIB, pids: 100 });
+    expect(errorMismatch(refused, 409, 'SIGMA_ERR_PARTITION_LIMIT_REFUSED')).toBeNull();
+    expect(refused.body.message).toMatch(/EBUSY/);
+    expect(await usage()).toMatchObject({ memoryBytes: 512 * MIB, pids: null, unenforced: [] });
+    const memoryCgroup = /:memory:(.*)$/m.exec(cgroupsOf(holderPid))?.[1];
+    if (memoryCgroup !== undefined) {
+      const limitFile = `/sys/fs/cgroup/memory${memoryCgroup.replace(/\/process-\d+$/, '')}/memory.limit_in_bytes`;
+      expect(readFileSync(limitFile, 'latin1').trim()).toBe(String(512 * MIB));
+    }
+    expect(isAlive(holderPid)).toBe(true);
+    await daemon.operate(holder.id, 'STOP');
   }, 30_000);
 
   it('refuses the forks of its jobs past its partition\'s task limit', async (context) => {
