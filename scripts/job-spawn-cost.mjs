@@ -15,7 +15,7 @@ if (!cgroups) {
   process.exit(1);
 }
 const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
-const spec = (index) => ({ command: ['true'], cwd: null, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, output: { stdout: sink(), stderr: sink(), release() {} }, stragglerGraceMs: 1000, jobKey: `cost-${index}`, partition: 'bench' });
+const spec = (index) => ({ command: ['true'], cwd: null, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, output: { stdout: sink(), stderr: sink(), release() {} }, stragglerGraceMs: 1000, jobKey: `cost-${index}`, partition: 'bench', needsCgroup: false });
 const launchers = { 'process group only': new ProcessGroupLauncher(null), [tracking.mode]: new ProcessGroupLauncher(cgroups, (key, error) => console.error(key, error)) };
 const samples = Object.fromEntries(Object.keys(launchers).map((name) => [name, { launched: [], ended: [] }]));
 for (let index = 0; index < count; index += 1) {

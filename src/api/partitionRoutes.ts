@@ -65,6 +65,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
     },
     async (request, reply) => {
       const { name, ...limits } = request.body;
+      supervisor.refuseChangesWhenShuttingDown();
       partitions.create({ name, ...limitsOf(limits), createdAtMs: clock() });
       reply.code(201).header('Location', `/partitions/${name}`);
       return { partitions: [viewOf(name)] };
@@ -150,6 +151,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
     },
     async (request, reply) => {
       const name = request.params.name;
+      supervisor.refuseChangesWhenShuttingDown();
       partitions.get(name);
       const made = tokens.create(name, request.body?.label ?? null, clock());
       reply.code(201).header('Cache-Control', 'no-store');
@@ -186,6 +188,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       },
     },
     async (request, reply) => {
+      supervisor.refuseChangesWhenShuttingDown();
       partitions.get(request.params.name);
       tokens.revoke(request.params.name, request.params.tokenId);
       return reply.code(204).send(null);

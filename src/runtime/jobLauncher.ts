@@ -19,6 +19,11 @@ export interface LaunchSpec {
   readonly jobKey: string;
   /** The partition whose cgroup the job's is made in (and whose limits it is held to). */
   readonly partition: string;
+  /**
+   * The partition has cgroup limits: a job that cannot get its cgroup is then not started (it
+   * would run outside them); otherwise it runs, tracked by its process group and mark.
+   */
+  readonly needsCgroup: boolean;
 }
 
 export interface JobEnd {
@@ -78,7 +83,13 @@ export class ProcessGroupLauncher implements JobLauncher {
       spec.output.release();
       return { ok: false, error: `working directory ${spec.cwd} does not exist or is not a directory` };
     }
-    let cgroup = this.makeCgroup(spec.jobKey, spec.partition);
+    let cgroup: JobCgroup | null = null;
+    try {
+      cgroup = this.makeCgroup(spec.jobKey, spec.partition, spec.needsCgroup);
+    } catch (error) {
+      spec.output.release();
+      return { ok: false, error: `the job's cgroup in partition ${spec.partition} cannot be made (${(error as Error).message}), and the job is not started outside its partition's limits` };
+    }
     const attempt: SpawnAttempt = { tried: false, child: null, error: null };
     const spawnChild = (): void => {
       attempt.tried = true;
@@ -92,11 +103,16 @@ export class ProcessGroupLauncher implements JobLauncher {
       try {
         cgroup.spawnInside(spawnChild);
       } catch (error) {
-        // Entering or leaving the cgroup failed, not the spawn. Not entered: the job runs without it.
+        // Entering or leaving the cgroup failed, not the spawn. Not entered: the job runs without
+        // it, unless its partition's limits need it.
         this.onCgroupError(spec.jobKey, error);
         if (!attempt.tried) {
           cgroup.remove();
           cgroup = null;
+          if (spec.needsCgroup) {
+            spec.output.release();
+            return { ok: false, error: `the job cannot enter its cgroup in partition ${spec.partition} (${(error as Error).message}), and is not started outside its partition's limits` };
+          }
         }
       }
     }
@@ -114,12 +130,14 @@ export class ProcessGroupLauncher implements JobLauncher {
     return { ok: true, job: new GroupJob(child.pid, child, spec.stragglerGraceMs, cgroup) };
   }
 
-  private makeCgroup(jobKey: string, partition: string): JobCgroup | null {
+  /** Throws when the partition's limits need the cgroup that cannot be made. */
+  private makeCgroup(jobKey: string, partition: string, needsCgroup: boolean): JobCgroup | null {
     if (!this.cgroups) return null;
     try {
       return this.cgroups.create(jobKey, partition);
     } catch (error) {
       this.onCgroupError(jobKey, error);
+      if (needsCgroup) throw error;
       return null;
     }
   }

@@ -41,6 +41,12 @@ export class Partitions {
     return entry;
   }
 
+  /** Whether the partition's cgroup holds a limit its jobs must not run outside of. */
+  hasCgroupLimits(name: string): boolean {
+    const definition = this.entries.get(name)?.definition;
+    return definition !== undefined && CGROUP_LIMITS.some((limit) => definition[limit] !== null);
+  }
+
   maxRunningOf(name: string): number | null {
     return this.entries.get(name)?.definition.maxRunning ?? null;
   }

@@ -43,11 +43,6 @@ export class SlotQueue {
 
   constructor(private readonly limits: SlotLimits) {}
 
-  /** Slots held or reserved by the partition's jobs. */
-  runningIn(partition: string): number {
-    return this.taken.of(partition);
-  }
-
   /** Whether processId may take a slot now without going before a waiter that could take it. */
   isFreeFor(processId: number): boolean {
     if (this.waiting.size === 0) return this.fits(processId, this.taken);

@@ -146,7 +146,7 @@ export class Supervisor {
    * runs the program of its name from the programs directory.
    */
   async create(request: NewProcessRequest, startNow: boolean): Promise<ProcessReading> {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     if (!this.options.partitions.has(request.partition)) throw new PartitionNotFoundError(request.partition);
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
     if (this.processes.size >= this.options.maxProcesses) throw new ProcessLimitError(this.options.maxProcesses);
@@ -171,7 +171,7 @@ export class Supervisor {
    * moment (after every step queued before it).
    */
   update(processId: number, change: (current: ProcessDefinition) => DefinitionChange): Promise<ProcessReading> {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
@@ -202,7 +202,7 @@ export class Supervisor {
   }
 
   operate(processId: number, operation: Operation): Promise<OperationAnswer> {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
     return this.enqueue(managed, () => this.operateNow(managed, operation));
   }
@@ -213,7 +213,7 @@ export class Supervisor {
    * one deleted meanwhile is left out.
    */
   async operatePartition(partition: string, operation: Operation): Promise<OperationAnswer[]> {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     this.options.partitions.get(partition);
     const members = [...this.processes.values()].filter((managed) => managed.definition.partition === partition && !managed.deleted);
     const answers = await Promise.all(
@@ -241,7 +241,7 @@ export class Supervisor {
 
   /** Changes a partition's limits; a raised maxRunning hands its new slots to the waiting at once. */
   changePartitionLimits(partition: string, change: Partial<PartitionLimitsSet>): PartitionEntry {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     const entry = this.options.partitions.changeLimits(partition, change);
     this.grantFreeSlots();
     return entry;
@@ -249,7 +249,7 @@ export class Supervisor {
 
   /** Deletes a partition that has no process (its tokens and its cgroup go with it). */
   deletePartition(partition: string): void {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     this.options.partitions.get(partition);
     if (partition === DEFAULT_PARTITION) throw new DefaultPartitionError();
     const { processes } = this.countIn(partition);
@@ -259,7 +259,7 @@ export class Supervisor {
 
   /** Ends a live job first (as STOP), then removes the process, its history and its logs. */
   delete(processId: number): Promise<void> {
-    this.refuseWhenShuttingDown();
+    this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
@@ -409,6 +409,7 @@ export class Supervisor {
       stragglerGraceMs: definition.spec.stopTimeoutMs,
       jobKey: `process-${definition.id}`,
       partition: definition.partition,
+      needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
     });
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;
@@ -486,7 +487,8 @@ export class Supervisor {
     return managed;
   }
 
-  private refuseWhenShuttingDown(): void {
+  /** Throws 503 once the daemon is shutting down: for every change, this supervisor's or beside it. */
+  refuseChangesWhenShuttingDown(): void {
     if (this.shuttingDown) throw new ShuttingDownError();
   }
 

@@ -78,6 +78,7 @@ async function launchOrRefusal(partition: string, command: string[]) {
     stragglerGraceMs: 200,
     jobKey: `process-${jobs.length + 1}`,
     partition,
+    needsCgroup: true,
   });
   if (launched.ok) jobs.push(launched.job);
   return launched.ok ? { ok: true as const, job: launched.job, stderr: () => stderr } : launched;
