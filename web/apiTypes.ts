@@ -10,6 +10,8 @@ export interface LastExit {
   at: string;
   durationMs: number;
   error: string | null;
+  /** The kernel's OOM killer ended it (its partition's memoryBytes). */
+  oomKilled: boolean;
 }
 
 export interface ManagedProcess {
@@ -71,6 +73,7 @@ export interface Run {
   releaseLatenessMs: number | null;
   error: string | null;
   endedBySigma: boolean;
+  oomKilled: boolean;
 }
 
 export interface CreateRequest {

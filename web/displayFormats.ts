@@ -27,12 +27,14 @@ export function formatDateTime(iso: string | null): string {
 
 export function formatLastExit(exit: LastExit | null): string {
   if (exit === null) return '—';
-  return `${exitWords(exit.code, exit.signal, exit.error)} · ${formatMs(exit.durationMs)}`;
+  return `${exitWords(exit.code, exit.signal, exit.error)}${exit.oomKilled ? OOM_NOTE : ''} · ${formatMs(exit.durationMs)}`;
 }
 
 export function formatRunExit(run: Run): string {
-  return exitWords(run.exitCode, run.signal, run.error) + (run.endedBySigma ? ' (ended by sigma)' : '');
+  return exitWords(run.exitCode, run.signal, run.error) + (run.oomKilled ? OOM_NOTE : '') + (run.endedBySigma ? ' (ended by sigma)' : '');
 }
+
+const OOM_NOTE = ' (out of memory)';
 
 function exitWords(code: number | null, signal: string | null, error: string | null): string {
   if (error !== null) return `failed: ${error}`;

@@ -34,18 +34,18 @@ export function formatPeriod(periodMs: number | null): string {
 export function formatLastExitShort(lastExit: ProcessJson['lastExit']): string {
   if (!lastExit) return '-';
   if (lastExit.error) return 'error';
-  if (lastExit.signal) return lastExit.signal;
+  if (lastExit.signal) return lastExit.oomKilled ? `${lastExit.signal} (OOM)` : lastExit.signal;
   return String(lastExit.code);
 }
 
-/** How a job ended, in words: "exit 0", "SIGTERM", "could not start: ...". */
-export function describeEnd(end: { code: number | null; signal: string | null; error: string | null }): string {
+/** How a job ended, in words: "exit 0", "killed by SIGKILL (out of memory)", "could not start: ...". */
+export function describeEnd(end: { code: number | null; signal: string | null; error: string | null; oomKilled: boolean }): string {
   if (end.error) return `could not start: ${end.error}`;
-  if (end.signal) return `killed by ${end.signal}`;
-  return `exit ${end.code}`;
+  if (end.signal) return `killed by ${end.signal}${end.oomKilled ? " (out of memory: its partition's memoryBytes)" : ''}`;
+  return `exit ${end.code}${end.oomKilled ? " (a process of it was killed: out of memory in its partition)" : ''}`;
 }
 
 export function describeRunEnd(run: RunJson): string {
-  const end = describeEnd({ code: run.exitCode, signal: run.signal, error: run.error });
+  const end = describeEnd({ code: run.exitCode, signal: run.signal, error: run.error, oomKilled: run.oomKilled });
   return run.endedBySigma && !run.error ? `${end} (ended by sigma)` : end;
 }
