@@ -1,6 +1,7 @@
 // Keeps a partition token inside its partition, for every route in one place: node-wide routes
-// are refused (403), and another partition's process or partition is answered as if it did not
-// exist (404), exactly as for an id or a name that is not there.
+// and changes of limits are refused (403), and another partition's process or partition is
+// answered as if it did not exist (404), exactly as for an id or a name that is not there. What a
+// confined request lists (processes, partitions, events) the routes filter with `canSee`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PartitionNotFoundError, ProcessNotFoundError } from '../errors/sigmaErrors.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -36,6 +37,9 @@ export function scopeGuard(supervisor: Supervisor, publicRoutes: ReadonlySet<str
     }
     if (params.name !== undefined && request.routeOptions.url?.startsWith('/partitions/:name') && params.name !== partition) {
       return done(new PartitionNotFoundError(params.name));
+    }
+    if (route === 'PUT /partitions/:name' && !('operation' in (request.body as object))) {
+      return done(outOfScope(request, 'change the limits of a partition'));
     }
     done();
   };

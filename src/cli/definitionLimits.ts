@@ -7,3 +7,7 @@ export const DEFINITION_LIMITS = {
   maxStopTimeoutMs: 3_600_000,
   defaultStopTimeoutMs: 5000,
 } as const;
+
+/** Names of processes and partitions, as the API takes them: checked here so that a typo exits 2. */
+export const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${DEFINITION_LIMITS.nameLength}}$`);
+export const NAME_RULE = `1 to ${DEFINITION_LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")`;

@@ -2,7 +2,7 @@
 // Pure: the caller reads the file; relative cwd values are resolved against `baseDir`.
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
+import { DEFINITION_LIMITS as LIMITS, NAME_PATTERN } from '../definitionLimits.js';
 import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
 
 export interface FileProblem {
@@ -12,7 +12,6 @@ export interface FileProblem {
 
 export type ApplyFileReading = { ok: true; processes: DesiredProcess[] } | { ok: false; problems: FileProblem[] };
 
-const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`);
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;

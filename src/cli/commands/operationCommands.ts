@@ -5,7 +5,8 @@ import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { operate } from '../operate.js';
-import { paintState, painterFor } from '../terminalStyle.js';
+import { failureLine, resultLine } from '../operationResultLine.js';
+import { painterFor } from '../terminalStyle.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 import { forEachProcess } from './eachProcess.js';
 
@@ -28,10 +29,8 @@ export function operationCommand(operation: Operation, context: CliContext): Com
       const paint = painterFor(context.stdout, context.env);
       await forEachProcess(refs, client, context, async (found) => {
         const result = await operate(client, found.id, operation);
-        if (result.result === 'FAILED') {
-          throw new CliError(EXIT.failed, `${result.name} (id ${result.id}): ${operation} FAILED: ${result.reason ?? 'no reason given'}; it stays ${result.state}`);
-        }
-        context.stdout.write(`${result.name} (id ${result.id}): ${paintState(paint, result.state)}\n`);
+        if (result.result === 'FAILED') throw new CliError(EXIT.failed, failureLine(operation, result));
+        context.stdout.write(`${resultLine(result, paint)}\n`);
       });
     });
 }

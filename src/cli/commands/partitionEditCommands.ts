@@ -5,6 +5,7 @@ import type { PartitionJson } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
+import { NAME_PATTERN, NAME_RULE } from '../definitionLimits.js';
 import { limitsBody, withLimitOptions, type LimitOptions } from '../partitionLimitArguments.js';
 import { limitsSummary, unenforcedNotes } from '../partitionTable.js';
 import { painterFor } from '../terminalStyle.js';
@@ -14,11 +15,8 @@ interface EditOptions extends ConnectionOptions, LimitOptions {
   json?: boolean;
 }
 
-/** The pattern of partition names (the same as process names): checked here so a typo exits 2. */
-const NAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
-
 function partitionName(text: string): string {
-  if (!NAME_PATTERN.test(text)) throw new InvalidArgumentError('must be 1 to 64 letters, digits, "_", "-" or "." (not "." or "..")');
+  if (!NAME_PATTERN.test(text)) throw new InvalidArgumentError(`must be ${NAME_RULE}`);
   return text;
 }
 

@@ -5,7 +5,8 @@ import type { Operation, OperationResult } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
-import { paintState, painterFor } from '../terminalStyle.js';
+import { failureLine, resultLine } from '../operationResultLine.js';
+import { painterFor } from '../terminalStyle.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface OperationOptions extends ConnectionOptions {
@@ -40,11 +41,8 @@ export function partitionOperationCommand(operation: Operation, context: CliCont
       } else {
         const paint = painterFor(context.stdout, context.env);
         for (const result of results) {
-          if (result.result === 'FAILED') {
-            context.stderr.write(`sigma: ${result.name} (id ${result.id}): ${operation} FAILED: ${result.reason ?? 'no reason given'}; it stays ${result.state}\n`);
-          } else {
-            context.stdout.write(`${result.name} (id ${result.id}): ${paintState(paint, result.state)}\n`);
-          }
+          if (result.result === 'FAILED') context.stderr.write(`sigma: ${failureLine(operation, result)}\n`);
+          else context.stdout.write(`${resultLine(result, paint)}\n`);
         }
       }
       if (failed.length > 0) throw new CliError(EXIT.failed, options.json ? `${operation} FAILED for ${failed.length} of ${results.length} processes` : '');
