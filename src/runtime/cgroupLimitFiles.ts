@@ -1,7 +1,7 @@
 // Writing a partition's limits into cgroup control files, and reading its accounting back: a
 // value the kernel refuses is answered as a limit that does not hold, with why, never thrown.
 import { readControl, writeControl } from './jobCgroups.js';
-import { CGROUP_LIMITS, type CgroupLimitName, type PartitionLimits, type UnenforcedLimit } from './partitionLimits.js';
+import { CGROUP_LIMITS, unenforcedBy, type CgroupLimitName, type LimitSupport, type PartitionLimits, type UnenforcedLimit } from './partitionLimits.js';
 
 /** The period of every partition's CPU quota: a cpu share of 0.2 is 20 000 µs of every 100 000. */
 export const CPU_PERIOD_US = 100_000;
@@ -45,4 +45,33 @@ export function readCounter(path: string, key?: string): number | null {
   const raw = (line ?? '').trim();
   const value = Number(raw);
   return raw === '' || !Number.isFinite(value) ? null : value;
+}
+
+/** Writes one limit's control files (null: lifts it); the refusal, if the kernel refuses. */
+export type LimitWriter<T> = (dir: T, value: number | null) => UnenforcedLimit | null;
+
+/**
+ * Makes the partition's cgroup (`make` answers what the writers need of it), then writes every
+ * limit this node supports, unset ones too (that lifts the one set before). Answers what does
+ * not hold: the set limits the node cannot enforce, and whatever the kernel refused.
+ */
+export function applyLimits<T>(
+  support: LimitSupport,
+  limits: PartitionLimits,
+  make: () => T,
+  writers: Readonly<Record<CgroupLimitName, LimitWriter<T>>>,
+): UnenforcedLimit[] {
+  let made: T;
+  try {
+    made = make();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return everySetLimit(limits, `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`);
+  }
+  const unenforced = unenforcedBy(support, limits);
+  for (const limit of CGROUP_LIMITS) {
+    const refusal = support[limit] === null ? writers[limit](made, limits[limit]) : null;
+    if (refusal !== null) unenforced.push(refusal);
+  }
+  return unenforced;
 }

@@ -2,16 +2,15 @@
 // controller's directory of the partition (cpu, memory, pids), the accounting from cpuacct too.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuQuotaUs, CPU_PERIOD_US, everySetLimit, readCounter, writeLimit } from './cgroupLimitFiles.js';
+import { applyLimits, cpuQuotaUs, CPU_PERIOD_US, readCounter, writeLimit } from './cgroupLimitFiles.js';
 import type { V1Controller, V1ControllerName } from './cgroupV1.js';
 import { makeDir, partitionDirName, removeDir } from './jobCgroups.js';
-import {
-  unenforcedBy,
-  type LimitSupport,
-  type PartitionCgroups,
-  type PartitionLimits,
-  type PartitionUsage,
-  type UnenforcedLimit,
+import type {
+  LimitSupport,
+  PartitionCgroups,
+  PartitionLimits,
+  PartitionUsage,
+  UnenforcedLimit,
 } from './partitionLimits.js';
 
 /** "No limit" for v1's memory files. */
@@ -25,21 +24,15 @@ export class V1PartitionCgroups implements PartitionCgroups {
   ) {}
 
   apply(partition: string, limits: PartitionLimits): UnenforcedLimit[] {
-    try {
+    const make = (): string => {
       for (const controller of this.controllers) makeDir(this.pathIn(controller, partition));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      return everySetLimit(limits, `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`);
-    }
-    // A limit that is not set is written too: it lifts the one set before.
-    const refused = [
-      this.support.cpu === null ? this.writeCpu(partition, limits.cpu) : null,
-      this.support.memoryBytes === null ? this.writeMemory(partition, limits.memoryBytes) : null,
-      this.support.pids === null ? this.writePids(partition, limits.pids) : null,
-    ];
-    const unenforced = unenforcedBy(this.support, limits);
-    for (const refusal of refused) if (refusal !== null) unenforced.push(refusal);
-    return unenforced;
+      return partition;
+    };
+    return applyLimits(this.support, limits, make, {
+      cpu: (made, cpu) => this.writeCpu(made, cpu),
+      memoryBytes: (made, memoryBytes) => this.writeMemory(made, memoryBytes),
+      pids: (made, pids) => this.writePids(made, pids),
+    });
   }
 
   usage(partition: string): PartitionUsage {

@@ -3,16 +3,15 @@
 // interface names them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuQuotaUs, CPU_PERIOD_US, everySetLimit, readCounter, writeLimit } from './cgroupLimitFiles.js';
+import { applyLimits, cpuQuotaUs, CPU_PERIOD_US, readCounter, writeLimit } from './cgroupLimitFiles.js';
 import { makeV2Partition } from './cgroupV2.js';
 import { partitionDirName, removeDir } from './jobCgroups.js';
-import {
-  unenforcedBy,
-  type LimitSupport,
-  type PartitionCgroups,
-  type PartitionLimits,
-  type PartitionUsage,
-  type UnenforcedLimit,
+import type {
+  LimitSupport,
+  PartitionCgroups,
+  PartitionLimits,
+  PartitionUsage,
+  UnenforcedLimit,
 } from './partitionLimits.js';
 
 export class V2PartitionCgroups implements PartitionCgroups {
@@ -24,22 +23,11 @@ export class V2PartitionCgroups implements PartitionCgroups {
   ) {}
 
   apply(partition: string, limits: PartitionLimits): UnenforcedLimit[] {
-    let dir: string;
-    try {
-      dir = makeV2Partition(this.parentPath, partition, this.controllers);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      return everySetLimit(limits, `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`);
-    }
-    // A limit that is not set is written too: it lifts the one set before.
-    const refused = [
-      this.support.cpu === null ? this.writeCpu(dir, limits.cpu) : null,
-      this.support.memoryBytes === null ? this.writeMemory(dir, limits.memoryBytes) : null,
-      this.support.pids === null ? writeLimit('pids', join(dir, 'pids.max'), limits.pids === null ? 'max' : String(limits.pids)) : null,
-    ];
-    const unenforced = unenforcedBy(this.support, limits);
-    for (const refusal of refused) if (refusal !== null) unenforced.push(refusal);
-    return unenforced;
+    return applyLimits(this.support, limits, () => makeV2Partition(this.parentPath, partition, this.controllers), {
+      cpu: (dir, cpu) => this.writeCpu(dir, cpu),
+      memoryBytes: (dir, memoryBytes) => this.writeMemory(dir, memoryBytes),
+      pids: (dir, pids) => writeLimit('pids', join(dir, 'pids.max'), pids === null ? 'max' : String(pids)),
+    });
   }
 
   usage(partition: string): PartitionUsage {
