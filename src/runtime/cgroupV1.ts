@@ -1,7 +1,10 @@
-// Job cgroups on a legacy (or hybrid) hierarchy, cgroup v1: one directory per controller used.
-// The freezer's directory is the job's: it lists the members and freezes them (freezer.state).
+// Job cgroups on a legacy (or hybrid) hierarchy, cgroup v1: a hierarchy per controller. A job
+// has a directory of its own where it must be told apart from its partition's other jobs: the
+// freezer (its members; freezing them) and memory (its OOM kills). In cpu, cpuacct and pids it
+// joins its partition's directory, whose limits and accounting are the partition's anyway: fewer
+// directories to make and remove at every start (about 0.4 ms each time on this project's machines).
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   countsOomKill,
   jobDirsBelow,
@@ -31,6 +34,9 @@ export interface V1Controller {
   readonly parentPath: string;
 }
 
+/** The controllers in which a job has a directory of its own. */
+const OWN_DIR_CONTROLLERS: ReadonlySet<V1ControllerName> = new Set(['freezer', 'memory']);
+
 const FREEZE_SETTLE_MS = 1000;
 /** Rounds of moving a job's members into its memory cgroup, against members that fork meanwhile. */
 const MEMORY_ADOPTION_ROUNDS = 20;
@@ -47,11 +53,22 @@ export class V1JobCgroups implements JobCgroups {
 
   create(jobKey: string, partition: string): JobCgroup {
     const partitionDir = partitionDirName(partition);
-    for (const controller of this.controllers) makeDir(join(controller.parentPath, partitionDir));
+    try {
+      return this.createIn(partitionDir, jobKey);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The partition's directories are made when its limits are written; gone since, made again.
+      for (const controller of this.controllers) makeDir(join(controller.parentPath, partitionDir));
+      return this.createIn(partitionDir, jobKey);
+    }
+  }
+
+  private createIn(partitionDir: string, jobKey: string): JobCgroup {
     return withFreeName(jobKey, (name) => {
       const made: string[] = [];
       try {
         for (const controller of this.controllers) {
+          if (!OWN_DIR_CONTROLLERS.has(controller.name)) continue;
           const path = join(controller.parentPath, partitionDir, name);
           mkdirSync(path);
           made.push(path);
@@ -76,18 +93,21 @@ export class V1JobCgroups implements JobCgroups {
 
 class V1JobCgroup implements JobCgroup {
   readonly path: string;
+  /** The job's own directories: the freezer's (its members), then memory's. */
   private readonly paths: readonly string[];
-  /** The job's directories the daemon's thread enters for a spawn: every controller but memory. */
+  /** Where the daemon's thread goes for a spawn (the job's own directory, or its partition's): every controller but memory. */
   private readonly entered: readonly { readonly path: string; readonly ownPath: string }[];
   private readonly memoryPath: string | null;
 
-  /** jobDir: the job's directory below the parent, the same in every controller. */
+  /** jobDir: the job's directory below the parent (`partition-<name>/<job>`), the same in every controller. */
   constructor(controllers: readonly V1Controller[], jobDir: string) {
-    this.paths = controllers.map((controller) => join(controller.parentPath, jobDir));
+    const pathIn = (controller: V1Controller): string =>
+      join(controller.parentPath, OWN_DIR_CONTROLLERS.has(controller.name) ? jobDir : dirname(jobDir));
+    this.paths = controllers.filter((controller) => OWN_DIR_CONTROLLERS.has(controller.name)).map(pathIn);
     this.path = this.paths[0] as string;
     this.entered = controllers
       .filter((controller) => controller.name !== 'memory')
-      .map((controller) => ({ path: join(controller.parentPath, jobDir), ownPath: controller.ownPath }));
+      .map((controller) => ({ path: pathIn(controller), ownPath: controller.ownPath }));
     const memory = controllers.find((controller) => controller.name === 'memory');
     this.memoryPath = memory ? join(memory.parentPath, jobDir) : null;
   }
@@ -105,7 +125,8 @@ class V1JobCgroup implements JobCgroup {
   }
 
   addPid(pid: number): void {
-    for (const path of this.paths) writeControl(join(path, 'cgroup.procs'), String(pid));
+    for (const { path } of this.entered) writeControl(join(path, 'cgroup.procs'), String(pid));
+    if (this.memoryPath !== null) writeControl(join(this.memoryPath, 'cgroup.procs'), String(pid));
   }
 
   freeze(): Promise<void> {

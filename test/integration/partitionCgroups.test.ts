@@ -2,8 +2,8 @@
 // machine's hierarchy, and what they may use is read from the kernel's own accounting and /proc.
 // A limit this node cannot enforce skips its test, saying why in the test's title.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -210,12 +210,12 @@ describe('partition cgroups on the hierarchy this machine has', () => {
 });
 
 /** On v1, each member is in the job's directory of every controller used, memory too (moved in after the spawn). */
+/** On v1: in the job's own memory cgroup, and in its partition's cpu, cpuacct and pids cgroups (those mounted here). */
 function expectInEveryController(cgroup: JobCgroup, members: number[]): void {
   if (tracking.mode !== 'cgroup-v1') return;
   const jobDir = cgroup.path.slice(cgroup.path.indexOf(`sigma-${nodeId}/`) + `sigma-${nodeId}/`.length);
-  for (const controller of ['cpu', 'cpuacct', 'memory', 'pids']) {
-    const procs = join(dirIn(controller, jobDir), 'cgroup.procs');
-    if (!existsSync(procs)) continue;
+  for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'].filter((name) => ownV1Path(name) !== null)) {
+    const procs = join(dirIn(controller, controller === 'memory' ? jobDir : dirname(jobDir)), 'cgroup.procs');
     const listed = readFileSync(procs, 'latin1').trim().split('\n').map(Number);
     expect(listed, `members in ${procs}`).toEqual(expect.arrayContaining(members));
   }
