@@ -32,7 +32,9 @@ const TAGS = ['partitions'];
 const LIMIT_NAMES = ['maxRunning', 'cpu', 'memoryBytes', 'pids'] as const;
 
 export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> = async (app, { supervisor, partitions, tokens, clock }) => {
-  const viewOf = (name: string) => partitionView(partitions.get(name), supervisor.countIn(name), partitions.usageOf(name));
+  const NONE = { processes: 0, running: 0 };
+  const viewOf = (name: string, counts = supervisor.countsByPartition()) =>
+    partitionView(partitions.get(name), counts.get(name) ?? NONE, partitions.usageOf(name));
 
   app.get(
     '/partitions',
@@ -44,12 +46,15 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         response: { 200: { ...PartitionList, description: 'The partitions.' }, ...errorResponses(401) },
       },
     },
-    async (request) => ({
-      partitions: partitions
-        .list()
-        .filter((entry) => canSee(request, entry.definition.name))
-        .map((entry) => viewOf(entry.definition.name)),
-    }),
+    async (request) => {
+      const counts = supervisor.countsByPartition();
+      return {
+        partitions: partitions
+          .list()
+          .filter((entry) => canSee(request, entry.definition.name))
+          .map((entry) => viewOf(entry.definition.name, counts)),
+      };
+    },
   );
 
   app.post(

@@ -229,14 +229,19 @@ export class Supervisor {
   }
 
   countIn(partition: string): PartitionCount {
-    let processes = 0;
-    let running = 0;
+    return this.countsByPartition().get(partition) ?? { processes: 0, running: 0 };
+  }
+
+  /** Every partition's counts, in one pass over the processes (partitions without any are absent). */
+  countsByPartition(): Map<string, PartitionCount> {
+    const counts = new Map<string, { processes: number; running: number }>();
     for (const managed of this.processes.values()) {
-      if (managed.definition.partition !== partition) continue;
-      processes += 1;
-      if (holdsSlot(managed.snapshot.runtime)) running += 1;
+      const count = counts.get(managed.definition.partition) ?? { processes: 0, running: 0 };
+      count.processes += 1;
+      if (holdsSlot(managed.snapshot.runtime)) count.running += 1;
+      counts.set(managed.definition.partition, count);
     }
-    return { processes, running };
+    return counts;
   }
 
   /** Changes a partition's limits; a raised maxRunning hands its new slots to the waiting at once. */

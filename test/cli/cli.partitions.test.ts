@@ -2,7 +2,7 @@
 // daemon: limits in human units, operations answered per process, and a partition token that
 // sees and does its own partition only.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUpClis, cliEnvFor, runCli } from '../support/cliRunner.js';
+import { cleanUpClis, cliEnvFor, deleteAllProcesses, runCli } from '../support/cliRunner.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 
 let daemon: SigmaDaemon;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await cleanUpClis();
   // Every process, then every partition but default: each test starts from a fresh node.
-  for (const process of (await daemon.request('GET', '/processes')).body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+  await deleteAllProcesses(daemon);
   for (const partition of (await daemon.request('GET', '/partitions')).body?.partitions ?? []) {
     if (partition.name !== 'default') await daemon.request('DELETE', `/partitions/${partition.name}`);
   }
