@@ -45,7 +45,7 @@ describe('a job in a cgroup of its own', () => {
     expect(procState(stray), 'the escaped grandchild after SUSPEND').toBe('T');
 
     expect((await daemon.operate(id, 'RESUME')).body.processes[0]).toMatchObject({ state: 'RUNNING', result: 'OK' });
-    expect(procState(stray), 'the escaped grandchild after RESUME').not.toBe('T');
+    expect(procState(stray), 'the escaped grandchild after RESUME').toMatch(/^[RS]$/);
 
     expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ state: 'DORMANT', result: 'OK' });
     expect(isAlive(leader), 'the leader after STOP').toBe(false);

@@ -114,6 +114,7 @@ describe('SqliteStore', () => {
     const path = storePath();
     const old = new Database(path);
     const beforePartitions = STORE_MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE partitions'));
+    expect(beforePartitions).toBeGreaterThan(0);
     STORE_MIGRATIONS.slice(0, beforePartitions).forEach((sql) => old.exec(sql));
     old.pragma(`user_version = ${beforePartitions}`);
     old.prepare(
