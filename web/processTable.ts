@@ -70,10 +70,6 @@ export class ProcessTable {
     return this.rows.has(id);
   }
 
-  ids(): number[] {
-    return [...this.rows.keys()];
-  }
-
   /** Shows only the processes of one partition, or (null) of all. */
   showPartition(partition: string | null): void {
     this.shownPartition = partition;

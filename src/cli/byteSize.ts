@@ -1,5 +1,6 @@
 // Sizes in bytes as a person writes and reads them: 256Mi, 1G, 512K, 1048576.
 // K, M, G, T are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (as Kubernetes spells them).
+import { trimDecimal } from './displayValues.js';
 
 const MULTIPLIERS: Record<string, number> = {
   '': 1,
@@ -37,12 +38,8 @@ export function formatByteSize(bytes: number): string {
   for (const [unit, size] of BINARY_UNITS) {
     if (bytes >= size) {
       const value = bytes / size;
-      return `${Number.isInteger(value) ? value : trimmed(value)}${unit}`;
+      return `${Number.isInteger(value) ? value : trimDecimal(value)}${unit}`;
     }
   }
   return `${bytes}B`;
-}
-
-function trimmed(value: number): string {
-  return value.toFixed(1).replace(/\.0$/, '');
 }

@@ -11,3 +11,6 @@ export const DEFINITION_LIMITS = {
 /** Names of processes and partitions, as the API takes them: checked here so that a typo exits 2. */
 export const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${DEFINITION_LIMITS.nameLength}}$`);
 export const NAME_RULE = `1 to ${DEFINITION_LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")`;
+
+/** Names of a job's environment variables: letters, digits and _, not starting with a digit. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;

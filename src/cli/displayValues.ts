@@ -15,7 +15,8 @@ export function formatMs(ms: number): string {
   return minutes ? `${hours}h${minutes}m` : `${hours}h`;
 }
 
-function trimDecimal(value: number): string {
+/** One decimal at most, none when it is .0: 1.5, 2. */
+export function trimDecimal(value: number): string {
   return value.toFixed(1).replace(/\.0$/, '');
 }
 

@@ -52,6 +52,10 @@ export function replyFailure(method: string, path: string, status: number, text:
   if (code === 'SIGMA_ERR_PROCESS_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such process'}: \`sigma ps\` lists the processes`);
   }
+  if (code === 'SIGMA_ERR_PARTITION_NOT_EMPTY') {
+    const partition = decodeURIComponent(path.split('?')[0]?.split('/')[2] ?? '');
+    return new CliError(EXIT.apiError, `${message ?? 'the partition has processes'} (${code}); \`sigma ps --partition ${partition}\` lists them`);
+  }
   if (code === 'SIGMA_ERR_PARTITION_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such partition'}: \`sigma partition ls\` lists the partitions`);
   }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/applyCommand.js';
-import { CONNECTION_HELP, withConnectionOptions } from './commands/clientCommand.js';
+import { CONNECTION_HELP, withConnectionOptions, withUsageErrors } from './commands/clientCommand.js';
 import { createCommand } from './commands/createCommand.js';
 import { logsCommand } from './commands/logsCommand.js';
 import { operationCommand, rmCommand } from './commands/operationCommands.js';
@@ -16,8 +16,6 @@ import { CliError, EXIT } from './cliExit.js';
 import type { CliContext } from './cliContext.js';
 import { serveCommand } from './serveCommand.js';
 
-/** Exit status of a usage error (unknown flag, missing value); 1 is for a daemon that cannot start. */
-const USAGE_EXIT_CODE = 2;
 /** The conventional status of a command ended by a second Ctrl-C (128 + SIGINT). */
 const FORCED_EXIT_CODE = 130;
 
@@ -64,7 +62,7 @@ Examples:
   sigma create crunch --partition lab -- ./crunch.sh
 `;
 
-const program = new Command('sigma')
+const program = withUsageErrors(new Command('sigma'), '')
   .description('sigma: a process manager for a node, driven through the SIGMA Process Manager API')
   .version(packageVersion(), '-V, --version')
   .addCommand(serveCommand().exitOverride())
@@ -82,10 +80,6 @@ const program = new Command('sigma')
   .addCommand(partitionCommand(context))
   .addCommand(partitionsCommand(context))
   .addHelpText('after', EXIT_CODES_HELP)
-  .exitOverride()
-  .configureOutput({
-    outputError: (text, write) => write(`sigma: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma --help\`)\n`),
-  })
   .hook('preAction', (_program, command) => {
     // `sigma ps | head`: a closed stdout ends a client command quietly. (`sigma serve` keeps its own rule.)
     if (command.name() !== 'serve') {
@@ -97,7 +91,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help).
     const helpOrVersion = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-    process.exit(helpOrVersion ? 0 : USAGE_EXIT_CODE);
+    process.exit(helpOrVersion ? 0 : EXIT.usage);
   }
   if (error instanceof CliError) {
     if (error.message) process.stderr.write(`sigma: ${error.message}\n`);

@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PartitionLimitsJson } from './apiTypes.js';
 import { formatByteSize, parseByteSize } from './byteSize.js';
+import { integerArgument } from './commands/clientCommand.js';
 
 /** The ranges of the API's partition limits (the daemon checks them again); kept equal to its PARTITION_LIMITS by
  * test/cli/partitionLimitRanges.test.ts, not imported so that the command line does not load the schemas. */
@@ -34,11 +35,7 @@ function limitParsers(allowNone: boolean) {
       if (!allowNone) throw new InvalidArgumentError('"none" removes a limit with `sigma partition set`; here, leave the flag out');
       return NONE;
     };
-  const wholeNumber = (min: number, max: number) =>
-    withNone((text: string): number => {
-      if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}${orNone}`);
-      return Number(text);
-    });
+  const wholeNumber = (min: number, max: number) => withNone(integerArgument(min, max, '', orNone));
   const { maxRunning, cpu, memoryBytes, pids } = PARTITION_LIMIT_RANGES;
   return {
     maxRunning: wholeNumber(maxRunning.min, maxRunning.max),

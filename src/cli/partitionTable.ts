@@ -12,11 +12,11 @@ export const UNENFORCED_MARK = '!';
 const HEAD = ['NAME', 'PROCESSES', 'RUNNING', 'MAX RUNNING', 'CPU', 'MEMORY', 'PIDS', 'UNENFORCED'];
 
 /** The limit's name as the command line's flags say it (memoryBytes is --memory). */
-export function limitWord(limit: string): string {
+function limitWord(limit: string): string {
   return limit === 'memoryBytes' ? 'memory' : limit === 'maxRunning' ? 'max running' : limit;
 }
 
-export function formatLimit(limit: keyof PartitionLimitsJson, value: number | null): string {
+function formatLimit(limit: keyof PartitionLimitsJson, value: number | null): string {
   if (value === null) return '-';
   return limit === 'memoryBytes' ? formatByteSize(value) : String(value);
 }

@@ -107,7 +107,7 @@ describe('readApplyFile', () => {
     ]);
     expect(problems('processes:\n  - name: p\n    type: PERIODIC\n    command: [x]\n')).toEqual(['3: processes[0] (p).type PERIODIC needs "period" (milliseconds)']);
     expect(problems('processes:\n  - name: p\n    partition: "a b"\n')).toEqual([
-      '3: processes[0] (p).partition must be a partition name: 1 to 64 letters, digits, "_", "-" or "."',
+      '3: processes[0] (p).partition must be a partition name: 1 to 64 letters, digits, "_", "-" or "." (not "." or "..")',
     ]);
     expect(problems('processes:\n  - name: p\n    period: 5\n    state: once\n')).toEqual([
       '4: processes[0] (p).state "once" is for ONE_SHOT processes; a PERIODIC one is started or stopped',

@@ -2,7 +2,7 @@
 // Pure: the caller reads the file; relative cwd values are resolved against `baseDir`.
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { DEFINITION_LIMITS as LIMITS, NAME_PATTERN } from '../definitionLimits.js';
+import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../definitionLimits.js';
 import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
 
 export interface FileProblem {
@@ -12,7 +12,6 @@ export interface FileProblem {
 
 export type ApplyFileReading = { ok: true; processes: DesiredProcess[] } | { ok: false; problems: FileProblem[] };
 
-const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
@@ -100,7 +99,7 @@ function readProcess(
   } else {
     const text = scalarText(nameNode);
     if (text === null || !NAME_PATTERN.test(text)) {
-      fail('name', `must be 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")${text !== null ? `, not "${text}"` : ''}`);
+      fail('name', `must be ${NAME_RULE}${text !== null ? `, not "${text}"` : ''}`);
     } else {
       name = text;
     }
@@ -174,7 +173,7 @@ function readProcess(
   const partitionNode = node('partition');
   if (partitionNode !== undefined && !isNullScalar(partitionNode)) {
     const text = scalarText(partitionNode);
-    if (text === null || !NAME_PATTERN.test(text)) failNamed('partition', `must be a partition name: 1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."`);
+    if (text === null || !NAME_PATTERN.test(text)) failNamed('partition', `must be a partition name: ${NAME_RULE}`);
     else partition = text;
   }
 

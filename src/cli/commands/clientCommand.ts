@@ -8,14 +8,19 @@ import { SigmaClient } from '../sigmaClient.js';
 /** `path`: the words after `sigma`, e.g. "ps" or "partition create"; the last one is the command's name. */
 export function clientCommand(path: string, summary: string, description: string, examples: string[]): Command {
   const name = path.split(' ').at(-1) ?? path;
-  return new Command(name)
+  const command = new Command(name)
     .summary(summary)
     .description(description)
-    .addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`)
-    .exitOverride()
-    .configureOutput({
-      outputError: (text, write) => write(`sigma ${path}: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma ${path} --help\`)\n`),
-    });
+    .addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`);
+  return withUsageErrors(command, path);
+}
+
+/** Usage errors exit (status 2, by main) with one line naming the command and its help; `path` '' is `sigma` itself. */
+export function withUsageErrors(command: Command, path: string): Command {
+  const words = path ? `sigma ${path}` : 'sigma';
+  return command.exitOverride().configureOutput({
+    outputError: (text, write) => write(`${words}: ${text.replace(/^error: /, '').trimEnd()} (see \`${words} --help\`)\n`),
+  });
 }
 
 /** Where the token goes, and where it never goes: after the help of sigma and of every client command. */
@@ -42,11 +47,11 @@ export function clientFor(options: ConnectionOptions, context: CliContext): Sigm
   return new SigmaClient(buildClientConfig(options, context.env, context.cwd));
 }
 
-/** A commander argument parser for a whole number in [min, max]. */
-export function integerArgument(min: number, max: number, unit = '') {
+/** A commander argument parser for a whole number in [min, max]; `orElse` names what else the flag takes. */
+export function integerArgument(min: number, max: number, unit = '', orElse = '') {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-      throw new InvalidArgumentError(`must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}`);
+      throw new InvalidArgumentError(`must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}${orElse}`);
     }
     return Number(text);
   };

@@ -1,7 +1,7 @@
 // `sigma create NAME [options] -- CMD [ARGS...]`: POST /processes.
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
+import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN } from '../definitionLimits.js';
 import type { ProcessJson } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
@@ -19,12 +19,10 @@ interface CreateOptions extends ConnectionOptions {
   json?: boolean;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 function collectEnv(text: string, env: Record<string, string> | undefined): Record<string, string> {
   const equals = text.indexOf('=');
   const name = equals < 0 ? text : text.slice(0, equals);
-  if (equals < 0 || !ENV_NAME.test(name)) {
+  if (equals < 0 || !ENV_NAME_PATTERN.test(name)) {
     throw new InvalidArgumentError('must be NAME=VALUE, the name letters, digits and _, not starting with a digit');
   }
   return { ...env, [name]: text.slice(equals + 1) };

@@ -2,7 +2,7 @@
 // tokens; and `sigma partitions`, short for `sigma partition ls`.
 import { Command } from 'commander';
 import type { CliContext } from '../cliContext.js';
-import { withConnectionOptions } from './clientCommand.js';
+import { withConnectionOptions, withUsageErrors } from './clientCommand.js';
 import { partitionCreateCommand, partitionRmCommand, partitionSetCommand } from './partitionEditCommands.js';
 import { partitionOperationCommand } from './partitionOperationCommand.js';
 import { partitionLsCommand, partitionShowCommand } from './partitionReadCommands.js';
@@ -23,7 +23,7 @@ Examples:
 `;
 
 export function partitionCommand(context: CliContext): Command {
-  return new Command('partition')
+  const command = new Command('partition')
     .summary('partitions: groups of processes with shared limits and their own tokens')
     .description('Manage partitions: groups of processes with limits shared by their jobs (slots, CPU, memory, tasks), operations on all their processes at once, and tokens that reach one partition only.')
     .addCommand(withConnectionOptions(partitionLsCommand(context).alias('list')))
@@ -36,11 +36,8 @@ export function partitionCommand(context: CliContext): Command {
     .addCommand(withConnectionOptions(partitionOperationCommand('SUSPEND', context)))
     .addCommand(withConnectionOptions(partitionOperationCommand('RESUME', context)))
     .addCommand(partitionTokenCommand(context))
-    .addHelpText('after', PARTITION_HELP)
-    .exitOverride()
-    .configureOutput({
-      outputError: (text, write) => write(`sigma partition: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma partition --help\`)\n`),
-    });
+    .addHelpText('after', PARTITION_HELP);
+  return withUsageErrors(command, 'partition');
 }
 
 /** `sigma partitions`: the list, as `sigma partition ls`. */

@@ -82,8 +82,7 @@ export function partitionRmCommand(context: CliContext): Command {
           context.stdout.write(`partition ${name}: deleted\n`);
         } catch (error) {
           if (!(error instanceof CliError) || error.exitCode === EXIT.unreachable || error.exitCode === EXIT.unauthorized) throw error;
-          const hint = error.message.includes('SIGMA_ERR_PARTITION_NOT_EMPTY') ? `; \`sigma ps --partition ${name}\` lists them` : '';
-          context.stderr.write(`sigma: partition ${name}: ${error.message}${hint}\n`);
+          context.stderr.write(`sigma: partition ${name}: ${error.message}\n`);
           firstFailure ??= error;
         }
       }

@@ -12,7 +12,7 @@ interface JsonOption extends ConnectionOptions {
   json?: boolean;
 }
 
-export async function fetchPartition(client: SigmaClient, name: string): Promise<PartitionJson> {
+async function fetchPartition(client: SigmaClient, name: string): Promise<PartitionJson> {
   const answer = await client.json<{ partitions: PartitionJson[] }>('GET', `/partitions/${encodeURIComponent(name)}`);
   const found = answer.partitions[0];
   if (!found) throw new Error(`GET /partitions/${name} answered no partition`);

@@ -7,7 +7,7 @@ import type { ConnectionOptions } from '../clientConfig.js';
 import { formatRelative } from '../displayValues.js';
 import { plainTable } from '../plainTable.js';
 import { painterFor } from '../terminalStyle.js';
-import { clientCommand, clientFor, withConnectionOptions } from './clientCommand.js';
+import { clientCommand, clientFor, withConnectionOptions, withUsageErrors } from './clientCommand.js';
 
 interface TokenCreateOptions extends ConnectionOptions {
   label?: string;
@@ -84,14 +84,11 @@ function tokenRmCommand(context: CliContext): Command {
 }
 
 export function partitionTokenCommand(context: CliContext): Command {
-  return new Command('token')
+  const command = new Command('token')
     .summary('make, list and revoke partition tokens')
     .description('Partition tokens: each reaches one partition only (its processes, their logs and events, and the partition\'s operations).')
     .addCommand(withConnectionOptions(tokenCreateCommand(context)))
     .addCommand(withConnectionOptions(tokenLsCommand(context)))
-    .addCommand(withConnectionOptions(tokenRmCommand(context)))
-    .exitOverride()
-    .configureOutput({
-      outputError: (text, write) => write(`sigma partition token: ${text.replace(/^error: /, '').trimEnd()} (see \`sigma partition token --help\`)\n`),
-    });
+    .addCommand(withConnectionOptions(tokenRmCommand(context)));
+  return withUsageErrors(command, 'partition token');
 }

@@ -44,7 +44,7 @@ export function watchCommand(context: CliContext): Command {
     });
 }
 
-export function eventLine(event: SigmaEvent, paint: Painter): string {
+function eventLine(event: SigmaEvent, paint: Painter): string {
   const time = clockTime(event.at);
   const who = `${event.name ?? '?'} (id ${event.processId ?? '?'})`;
   switch (event.type) {
