@@ -131,9 +131,12 @@ export class LiveDashboard {
         this.detail.runEnded(event.processId);
         this.refresh(event.processId);
         return;
-      case 'state':
       case 'created':
       case 'updated':
+        // The event carries the process as it is now: nothing to read again.
+        this.apply(event.process);
+        return;
+      case 'state':
         this.refresh(event.processId);
         return;
     }
