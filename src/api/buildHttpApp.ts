@@ -22,6 +22,7 @@ import { metricsRoutes } from './metricsRoutes.js';
 import { nodeMetrics } from './nodeMetrics.js';
 import { nodeRoutes } from './nodeRoutes.js';
 import { partitionRoutes } from './partitionRoutes.js';
+import { plainDecimalIds } from './plainDecimalIds.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { scopeGuard } from './scopeGuard.js';
@@ -100,6 +101,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     'onRequest',
     bearerAuth(options.token, options.partitionTokens, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)),
   );
+  app.addHook('preValidation', plainDecimalIds);
   app.addHook('preHandler', scopeGuard(options.supervisor, new Set([...publicPaths].map((path) => `GET ${path}`))));
   const metrics = nodeMetrics(options.supervisor, options.events);
   // Hooks run on every request: synchronous callbacks, no promise each.

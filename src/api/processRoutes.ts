@@ -29,9 +29,6 @@ export interface ProcessRoutesOptions {
 
 const TAGS = ['processes'];
 
-/** Ids are written in plain decimal: `01`, `+1`, `1e0` or `0x1` would also convert to 1. */
-const PLAIN_ID = /^[1-9][0-9]{0,15}$/;
-
 export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes }) => {
   /** The bytes exec will copy for the job: each argument and NAME=value with its NUL. */
   const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
@@ -42,10 +39,6 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       throw new ProcessInvalidError(`"command" and "env" take ${bytes} bytes; at most ${maxDefinitionBytes} are allowed (--max-definition-bytes)`);
     }
   };
-  app.addHook('preValidation', (request, _reply, done) => {
-    const id = (request.params as { id?: string } | undefined)?.id;
-    done(id !== undefined && !PLAIN_ID.test(id) ? new RequestInvalidError(`params.id must be a positive integer in plain decimal, not "${id}"`) : undefined);
-  });
   app.get(
     '/processes',
     {

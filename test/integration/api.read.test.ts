@@ -114,13 +114,18 @@ describe('GET /processes/{id}', () => {
     }
   });
 
-  it('answers 400 SIGMA_ERR_REQUEST_INVALID for an id that is not a positive integer in plain decimal', async () => {
+  it('answers 400 SIGMA_ERR_REQUEST_INVALID for an id that is not a positive integer in plain decimal, on every route with one', async () => {
     const daemon = await SigmaDaemon.start();
     await createOk(daemon, { name: 'only', command: SLEEP });
     const before = await processesText(daemon);
     // Process 1 exists: an id that merely converts to 1 must still be refused.
+    await daemon.request('POST', '/partitions/default/tokens', {});
     for (const id of ['abc', '0', '-1', '1.5', '01', '+1', '1e0', '0x1', '%201', '99999999999999999']) {
-      expectError(await daemon.request('GET', `/processes/${id}`), 400, 'SIGMA_ERR_REQUEST_INVALID');
+      // every route with an id in its path, the token's too (token 1 exists)
+      for (const path of [`/processes/${id}`, `/processes/${id}/runs`, `/processes/${id}/logs`]) {
+        expectError(await daemon.request('GET', path), 400, 'SIGMA_ERR_REQUEST_INVALID');
+      }
+      expectError(await daemon.request('DELETE', `/partitions/default/tokens/${id}`), 400, 'SIGMA_ERR_REQUEST_INVALID');
     }
     expect(await processesText(daemon)).toBe(before);
   });
