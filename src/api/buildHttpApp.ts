@@ -102,7 +102,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bearerAuth(options.token, options.partitionTokens, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)),
   );
   app.addHook('preValidation', plainDecimalIds);
-  app.addHook('preHandler', scopeGuard(options.supervisor, new Set([...publicPaths].map((path) => `GET ${path}`))));
+  app.addHook('preHandler', scopeGuard(options.supervisor));
   const metrics = nodeMetrics(options.supervisor, options.events);
   // Hooks run on every request: synchronous callbacks, no promise each.
   app.addHook('onResponse', (request, reply, done) => {

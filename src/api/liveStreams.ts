@@ -53,8 +53,4 @@ export class LiveStreams {
   get isClosing(): boolean {
     return this.closing;
   }
-
-  get count(): number {
-    return this.open.size;
-  }
 }

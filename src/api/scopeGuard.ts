@@ -20,14 +20,13 @@ const NODE_ONLY: Readonly<Record<string, string>> = {
 };
 
 /** A preHandler (after validation: params are typed, bodies parsed). Public routes have no scope and pass. */
-export function scopeGuard(supervisor: Supervisor, publicRoutes: ReadonlySet<string>) {
+export function scopeGuard(supervisor: Supervisor) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const partition = confinedTo(request);
     if (partition === null) return done();
     // HEAD is answered by the GET route (its headers tell a body's length): it is judged as GET.
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const route = `${method} ${request.routeOptions.url ?? ''}`;
-    if (publicRoutes.has(route)) return done();
     const refusal = NODE_ONLY[route];
     if (refusal !== undefined) return done(outOfScope(request, refusal));
     const params = request.params as { id?: number; name?: string };

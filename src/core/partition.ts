@@ -17,5 +17,3 @@ export interface PartitionDefinition extends PartitionLimitsSet {
   readonly name: string;
   readonly createdAtMs: number;
 }
-
-export const NO_LIMITS: PartitionLimitsSet = { maxRunning: null, cpu: null, memoryBytes: null, pids: null };

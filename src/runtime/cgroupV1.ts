@@ -124,11 +124,6 @@ class V1JobCgroup implements JobCgroup {
     return result;
   }
 
-  addPid(pid: number): void {
-    for (const { path } of this.entered) writeControl(join(path, 'cgroup.procs'), String(pid));
-    if (this.memoryPath !== null) writeControl(join(this.memoryPath, 'cgroup.procs'), String(pid));
-  }
-
   freeze(): Promise<void> {
     return this.setState('FROZEN');
   }

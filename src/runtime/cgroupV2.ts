@@ -41,12 +41,21 @@ export class V2JobCgroups implements JobCgroups {
   }
 
   create(jobKey: string, partition: string): JobCgroup {
-    const partitionPath = makeV2Partition(this.parentPath, partition, this.controllers);
-    return withFreeName(jobKey, (name) => {
-      const path = join(partitionPath, name);
-      mkdirSync(path);
-      return new V2JobCgroup(path, this.ownPath);
-    });
+    const partitionPath = join(this.parentPath, partitionDirName(partition));
+    const makeJobDir = (): JobCgroup =>
+      withFreeName(jobKey, (name) => {
+        const path = join(partitionPath, name);
+        mkdirSync(path);
+        return new V2JobCgroup(path, this.ownPath);
+      });
+    try {
+      return makeJobDir();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The partition's cgroup is made when its limits are written; gone since, made again.
+      makeV2Partition(this.parentPath, partition, this.controllers);
+      return makeJobDir();
+    }
   }
 
   leftovers(): JobCgroup[] {
@@ -87,10 +96,6 @@ class V2JobCgroup implements JobCgroup {
     } finally {
       writeControl(join(this.daemonPath, 'cgroup.procs'), String(process.pid));
     }
-  }
-
-  addPid(pid: number): void {
-    writeControl(join(this.path, 'cgroup.procs'), String(pid));
   }
 
   freeze(): Promise<void> {

@@ -16,8 +16,6 @@ export interface JobCgroup {
    * the child is born in it: nothing it forks can be outside it, not even for an instant.
    */
   spawnInside<T>(spawnChild: () => T): T;
-  /** Moves a process (all its threads) into the cgroup. */
-  addPid(pid: number): void;
   /** Resolves once every member is frozen, or after a bounded wait (a member stuck in the kernel). */
   freeze(): Promise<void>;
   thaw(): Promise<void>;

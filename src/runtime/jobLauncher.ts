@@ -39,6 +39,8 @@ export interface RunningJob {
   readonly pid: number;
   /** Start time of the leader in /proc (clock ticks after boot), null if it could not be read. */
   readonly startTicks: number | null;
+  /** Whether it runs in a cgroup of its own, which holds whatever leaves its process group. */
+  readonly inCgroup: boolean;
   /** Settles once the leader has exited and no live process of the group (or the cgroup) is left. */
   readonly ended: Promise<JobEnd>;
   /** Settles once the leader shows the signal's effect in /proc (stopped or not), or is gone. */
@@ -159,6 +161,7 @@ class GroupJob implements RunningJob {
   private pollTimer: NodeJS.Timeout | null = null;
   private resolveEnded: (end: JobEnd) => void = () => {};
   readonly startTicks: number | null;
+  readonly inCgroup: boolean;
 
   constructor(
     readonly pid: number,
@@ -168,6 +171,7 @@ class GroupJob implements RunningJob {
   ) {
     // Read at once: the child exists from the fork on, and a quick one may be gone soon.
     this.startTicks = readProcStat(pid)?.startTicks ?? null;
+    this.inCgroup = cgroup !== null;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     child.once('exit', (code, signal) => {
       this.leaderExit = { exitCode: code, signal };

@@ -9,6 +9,8 @@ export interface ManagedProcess {
   definition: ProcessDefinition;
   snapshot: ProcessSnapshot;
   job: RunningJob | null;
+  /** Its last job ran without a cgroup of its own: what left its group is found by its mark. */
+  lastJobOutsideCgroup: boolean;
   /** Tail of this process's queue of steps: operations and events run one at a time, in order. */
   chain: Promise<unknown>;
   deleted: boolean;

@@ -61,8 +61,9 @@ export interface SupervisorOptions {
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
   /**
-   * Whether STOP and DELETE look for a job's strays by its mark (reading every process's
-   * environment): not needed where each job has a cgroup, which ends whatever left the group.
+   * Whether STOP, DELETE and shutdown look for every job's strays by its mark (reading every
+   * process's environment): on a node without job cgroups. Where there are, only a job that could
+   * not get one is looked for this way; a cgroup ends whatever left the group.
    */
   readonly findStraysByMark: boolean;
   /** The environment every job starts from, before its own `env`. */
@@ -298,7 +299,9 @@ export class Supervisor {
       this.enqueue(managed, () => this.apply(managed, { kind: 'SHUTDOWN' }, 'background')),
     );
     await Promise.allSettled(halts);
-    await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
+    if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
+      await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
+    }
     this.closed = true;
     this.timers.cancelAll();
   }
@@ -311,7 +314,7 @@ export class Supervisor {
   }
 
   private async endStraysOf(managed: ManagedProcess): Promise<void> {
-    if (!this.options.findStraysByMark) return;
+    if (!this.options.findStraysByMark && !managed.lastJobOutsideCgroup) return;
     await endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
   }
 
@@ -419,6 +422,7 @@ export class Supervisor {
     if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
     const job = launched.job;
     managed.job = job;
+    managed.lastJobOutsideCgroup = !job.inCgroup;
     void job.ended.then((end) => {
       if (managed.deleted || this.closed) return;
       void this.enqueue(managed, () => this.apply(managed, { kind: 'JOB_ENDED', pid: job.pid, ...end }, 'background'));
@@ -468,6 +472,7 @@ export class Supervisor {
       definition: entry.definition,
       snapshot,
       job: null,
+      lastJobOutsideCgroup: false,
       chain: Promise.resolve(),
       deleted: false,
       reportedState: wireStateOf(snapshot.runtime),
