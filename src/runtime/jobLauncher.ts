@@ -196,11 +196,12 @@ class GroupJob implements RunningJob {
   terminate(graceMs: number): void {
     if (this.finished || this.terminating) return;
     this.terminating = true;
-    signalGroup(this.pid, 'SIGTERM');
-    this.cgroup?.kill('SIGTERM');
-    // A stopped process only acts on SIGTERM once continued.
-    signalGroup(this.pid, 'SIGCONT');
-    this.cgroup?.kill('SIGCONT');
+    // Once each: a job born in its cgroup has its whole group in it, and some programs take a
+    // second SIGTERM for "quit now". A stopped process only acts on SIGTERM once continued.
+    for (const signal of ['SIGTERM', 'SIGCONT'] as const) {
+      if (this.cgroup) this.cgroup.kill(signal);
+      else signalGroup(this.pid, signal);
+    }
     this.killTimer = setTimeout(() => this.kill(), graceMs);
     this.poll(FIRST_POLL_MS);
   }
