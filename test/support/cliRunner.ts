@@ -22,10 +22,14 @@ export function cliEnvFor(daemon: SigmaDaemon): Record<string, string> {
   return { SIGMA_URL: daemon.url, SIGMA_TOKEN: daemon.token };
 }
 
+// What decides whether a terminal shows colour, for Node: under CI (CI=true) it says no colour on
+// any terminal, so a test sets these itself instead of taking the runner's.
+const COLOUR_VARIABLES = new Set(['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'CI', 'TERM', 'COLORTERM', 'TERM_PROGRAM', 'TMUX']);
+
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('SIGMA_') && key !== 'NO_COLOR' && key !== 'FORCE_COLOR') env[key] = value;
+    if (!key.startsWith('SIGMA_') && !COLOUR_VARIABLES.has(key)) env[key] = value;
   }
   return { ...env, ...extra };
 }
