@@ -4,15 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { PartitionLimitsJson } from './apiTypes.js';
 import { formatByteSize, parseByteSize } from './byteSize.js';
 import { integerArgument } from './commands/clientCommand.js';
-
-/** The ranges of the API's partition limits (the daemon checks them again); kept equal to its PARTITION_LIMITS by
- * test/cli/partitionLimitRanges.test.ts, not imported so that the command line does not load the schemas. */
-export const PARTITION_LIMIT_RANGES = {
-  maxRunning: { min: 1, max: 100_000 },
-  cpu: { min: 0.01, max: 1024 },
-  memoryBytes: { min: 1_048_576, max: Number.MAX_SAFE_INTEGER },
-  pids: { min: 2, max: 4_194_304 },
-} as const;
+import { PARTITION_LIMIT_RANGES } from './partitionLimitRanges.js';
 
 /** What the flags give for "none": commander turns a parser's null into "", so the word is kept until limitsBody. */
 const NONE = 'none';

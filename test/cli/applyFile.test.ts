@@ -1,4 +1,4 @@
-// Reading an apply file: what a valid file gives, and each problem reported on its line.
+// Reading an apply file: what a valid file gives (processes and partitions), and each problem reported on its line.
 import { describe, expect, it } from 'vitest';
 import { readApplyFile } from '../../src/cli/apply/applyFile.js';
 
@@ -48,11 +48,12 @@ describe('readApplyFile', () => {
         },
         { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, state: 'once', line: 13 },
       ],
+      partitions: null,
     });
   });
 
   it('accepts an empty list', () => {
-    expect(readApplyFile('processes: []\n', '/')).toEqual({ ok: true, processes: [] });
+    expect(readApplyFile('processes: []\n', '/')).toEqual({ ok: true, processes: [], partitions: null });
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -102,7 +103,7 @@ describe('readApplyFile', () => {
   it('reports a file without a process list, and unknown top-level keys', () => {
     expect(problems('')).toEqual([expect.stringMatching(/^1: the file must be a mapping with a "processes:" list/)]);
     expect(problems('version: 1\nprocesses:\n  name: x\n')).toEqual([
-      '1: unknown top-level key "version": the file has only "processes:"',
+      '1: unknown top-level key "version": the file has only "partitions:" and "processes:"',
       '3: "processes" must be a list of processes ("- name: ..." entries)',
     ]);
     expect(problems('processes:\n  - name: p\n    type: PERIODIC\n    command: [x]\n')).toEqual(['3: processes[0] (p).type PERIODIC needs "period" (milliseconds)']);
@@ -111,6 +112,98 @@ describe('readApplyFile', () => {
     ]);
     expect(problems('processes:\n  - name: p\n    period: 5\n    state: once\n')).toEqual([
       '4: processes[0] (p).state "once" is for ONE_SHOT processes; a PERIODIC one is started or stopped',
+    ]);
+  });
+
+  it('reads partitions: every limit, sizes with units or in bytes, null as no limit, default listed like any other', () => {
+    const reading = readApplyFile(
+      [
+        'partitions:', // 1
+        '  - name: lab', // 2
+        '    maxRunning: 2', // 3
+        '    cpu: 0.5', // 4
+        '    memoryBytes: 256MiB', // 5
+        '    pids: 64', // 6
+        '  - name: bytes', // 7
+        '    memoryBytes: 268435456', // 8
+        '    cpu: 2', // 9
+        '  - name: units', // 10
+        '    memoryBytes: 1Gi', // 11
+        '  - name: decimal', // 12
+        '    memoryBytes: 512M', // 13
+        '    pids: ~', // 14
+        '  - name: default', // 15
+        '    maxRunning: 8', // 16
+        'processes:', // 17
+        '  - name: crunch', // 18
+        '    partition: lab', // 19
+        '',
+      ].join('\n'),
+      '/files',
+    );
+    expect(reading).toMatchObject({ ok: true, processes: [{ name: 'crunch', partition: 'lab', line: 18 }] });
+    if (!reading.ok) throw new Error('expected a valid file');
+    expect(reading.partitions).toEqual([
+      { name: 'lab', limits: { maxRunning: 2, cpu: 0.5, memoryBytes: 268_435_456, pids: 64 }, line: 2 },
+      { name: 'bytes', limits: { maxRunning: null, cpu: 2, memoryBytes: 268_435_456, pids: null }, line: 7 },
+      { name: 'units', limits: { maxRunning: null, cpu: null, memoryBytes: 1_073_741_824, pids: null }, line: 10 },
+      { name: 'decimal', limits: { maxRunning: null, cpu: null, memoryBytes: 512_000_000, pids: null }, line: 12 },
+      { name: 'default', limits: { maxRunning: 8, cpu: null, memoryBytes: null, pids: null }, line: 15 },
+    ]);
+    expect(readApplyFile('partitions: []\nprocesses: []\n', '/')).toEqual({ ok: true, processes: [], partitions: [] });
+  });
+
+  it('reports each invalid partition field on its own line, unknown fields, and names used twice', () => {
+    const found = problems(
+      [
+        'partitions:', // 1
+        '  - name: lab', // 2
+        '    maxRunning: 0', // 3
+        '    cpu: 0.001', // 4
+        '    memoryBytes: 1Ki', // 5
+        '    pids: 1', // 6
+        '  - name: "bad name"', // 7
+        '    cpu: half', // 8
+        '    memoryBytes: lots', // 9
+        '  - name: odd', // 10
+        '    maxrunning: 2', // 11
+        '    maxRunning: 1.5', // 12
+        '    memoryBytes: 1.5', // 13
+        '    pids: 4194305', // 14
+        '  - name: lab', // 15
+        '    memory: 1Gi', // 16
+        '  - cpu: 1', // 17
+        '  - just-a-name', // 18
+        'processes: []', // 19
+        '',
+      ].join('\n'),
+    );
+    expect(found).toEqual([
+      '3: partitions[0] (lab).maxRunning must be a whole number of running slots from 1 to 100000; leave it out for no limit',
+      '4: partitions[0] (lab).cpu must be a share of one core from 0.01 to 1024 (0.5: half a core, 2: two cores); leave it out for no limit',
+      '5: partitions[0] (lab).memoryBytes must be at least 1Mi (1048576 bytes), not 1024 bytes',
+      '6: partitions[0] (lab).pids must be a whole number of tasks (processes and threads) from 2 to 4194304; leave it out for no limit',
+      '7: partitions[1].name must be 1 to 64 letters, digits, "_", "-" or "." (not "." or ".."), not "bad name"',
+      '8: partitions[1].cpu must be a share of one core from 0.01 to 1024 (0.5: half a core, 2: two cores); leave it out for no limit',
+      '9: partitions[1].memoryBytes must be a size in bytes, like 268435456, 256Mi, 256MiB, 512M or 1Gi; leave it out for no limit',
+      '11: partitions[2]: unknown field "maxrunning" (did you mean "maxRunning"?); the fields are name, maxRunning, cpu, memoryBytes, pids',
+      '12: partitions[2] (odd).maxRunning must be a whole number of running slots from 1 to 100000; leave it out for no limit',
+      '13: partitions[2] (odd).memoryBytes must be a size in bytes, like 268435456, 256Mi, 256MiB, 512M or 1Gi; leave it out for no limit',
+      '14: partitions[2] (odd).pids must be a whole number of tasks (processes and threads) from 2 to 4194304; leave it out for no limit',
+      '15: partitions[3]: the name "lab" is already used on line 2: names are unique',
+      '16: partitions[3]: unknown field "memory" (did you mean "memoryBytes"?); the fields are name, maxRunning, cpu, memoryBytes, pids',
+      '17: partitions[4]: "name" is missing: every partition needs a unique name',
+      '18: partitions[5] must be a mapping (name: ..., maxRunning: ..., ...)',
+    ]);
+  });
+
+  it('reports a "partitions" that is not a list, and a file with partitions but no "processes:"', () => {
+    expect(problems('partitions:\n  name: lab\nprocesses: []\n')).toEqual([
+      '2: "partitions" must be a list of partitions ("- name: ..." entries), or [] for none but default',
+    ]);
+    expect(problems('partitions:\n  - name: lab\n    cpu: -1\n')).toEqual([
+      '1: "processes:" is missing: list the processes ("- name: ..." entries), or write "processes: []" for none',
+      '3: partitions[0] (lab).cpu must be a share of one core from 0.01 to 1024 (0.5: half a core, 2: two cores); leave it out for no limit',
     ]);
   });
 });

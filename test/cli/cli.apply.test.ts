@@ -1,6 +1,7 @@
 // sigma apply -f FILE against a real daemon: creates, updates (a live process by stop, update,
 // start), brings states, prunes, dry runs, changes nothing the second time, and refuses an
-// invalid file with line numbers; puts processes in the partitions the file gives.
+// invalid file with line numbers; puts processes in the partitions the file gives, and creates,
+// limits and prunes the partitions it declares.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,12 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await cleanUpClis();
+  // Every process, then every partition but default, and default's limits: each test starts from a fresh node.
   await deleteAllProcesses(daemon);
+  for (const partition of (await daemon.request('GET', '/partitions')).body?.partitions ?? []) {
+    if (partition.name !== 'default') await daemon.request('DELETE', `/partitions/${partition.name}`);
+  }
+  await daemon.request('PUT', '/partitions/default', { maxRunning: null, cpu: null, memoryBytes: null, pids: null });
   removeTempDirs();
 });
 afterAll(cleanUpDaemons);
@@ -30,7 +36,9 @@ function writeFile(lines: string[]): string {
 }
 const apply = (...args: string[]) => runCli(['apply', ...args], { env: cliEnvFor(daemon), cwd: dir });
 
-async function processes(): Promise<Record<string, { id: number; state: string; pid: number | null; env: Record<string, string>; cwd: string | null; period: number | null; type: string }>> {
+async function processes(): Promise<
+  Record<string, { id: number; partition: string; state: string; pid: number | null; env: Record<string, string>; cwd: string | null; period: number | null; type: string }>
+> {
   const listed = (await daemon.request('GET', '/processes')).body.processes;
   return Object.fromEntries(listed.map((process: { name: string }) => [process.name, process]));
 }
@@ -190,5 +198,147 @@ describe('sigma apply', () => {
     expect((await apply('-f', 'sigma.yaml')).stdout).toMatch(/^nothing to change/);
     await deleteAllProcesses(daemon);
     expect((await daemon.request('DELETE', '/partitions/lab')).status).toBe(204);
+  });
+
+  describe('with partitions', () => {
+    const partition = async (name: string) => {
+      const reply = await daemon.request('GET', `/partitions/${name}`);
+      return reply.status === 200 ? reply.body.partitions[0] : null;
+    };
+    /** Each stderr line is a warning that a limit of lab does not hold on this node (said, never hidden), if any. */
+    const onlyUnenforcedWarnings = (stderr: string) => {
+      for (const line of stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^sigma: warning: the (cpu|memory|pids) limit of lab does not hold: /);
+    };
+    const labFile = (limits: string[]) => ['partitions:', '  - name: lab', ...limits, 'processes:', '  - name: crunch', '    partition: lab', '    command: [sleep, 300]'];
+
+    it('creates a declared partition with its limits before its process, sets exactly the limits the file gives, prunes it after its processes, and dry runs', async () => {
+      dir = makeTempDir('sigma-apply-');
+      writeFile(labFile(['    maxRunning: 2', '    cpu: 0.5', '    memoryBytes: 256MiB', '    pids: 64']));
+
+      const dry = await apply('-f', 'sigma.yaml', '--dry-run');
+      expect(dry).toEqual({
+        code: 0,
+        stdout: [
+          '+ create partition lab: maxRunning 2, cpu 0.5, memory 256Mi, pids 64',
+          '+ create crunch: ONE_SHOT, started',
+          'plan: 1 to create, 0 unchanged; partitions: 1 to create, 0 unchanged (dry run: nothing was changed)',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+      expect(await partition('lab')).toBeNull();
+      expect(await processes()).toEqual({});
+
+      const applied = await apply('-f', 'sigma.yaml');
+      expect(applied.code, applied.stderr).toBe(0);
+      const created = await processes();
+      await daemon.process(created.crunch!.id);
+      expect(applied.stdout).toBe(
+        [
+          '+ create partition lab: maxRunning 2, cpu 0.5, memory 256Mi, pids 64 -> created',
+          `+ create crunch: ONE_SHOT, started -> id ${created.crunch!.id}, RUNNING`,
+          'applied: 1 created, 0 unchanged; partitions: 1 created, 0 unchanged',
+          '',
+        ].join('\n'),
+      );
+      onlyUnenforcedWarnings(applied.stderr);
+      expect(await partition('lab')).toMatchObject({ maxRunning: 2, cpu: 0.5, memoryBytes: 268_435_456, pids: 64, processes: 1, running: 1 });
+      expect(created.crunch).toMatchObject({ partition: 'lab', state: 'RUNNING' });
+      expect(isAlive(created.crunch!.pid as number)).toBe(true);
+
+      // cpu left out: removed; pids changed; the process, unchanged, keeps its job.
+      writeFile(labFile(['    maxRunning: 2', '    memoryBytes: 268435456', '    pids: 32']));
+      const changed = await apply('-f', 'sigma.yaml');
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stdout).toBe('~ update partition lab: cpu 0.5 -> none, pids 64 -> 32 -> updated\napplied: 1 unchanged; partitions: 1 updated, 0 unchanged\n');
+      onlyUnenforcedWarnings(changed.stderr);
+      expect(await partition('lab')).toMatchObject({ maxRunning: 2, cpu: null, memoryBytes: 268_435_456, pids: 32, processes: 1 });
+      expect((await processes()).crunch).toMatchObject({ state: 'RUNNING', pid: created.crunch!.pid });
+      expect(await apply('-f', 'sigma.yaml')).toMatchObject({ code: 0, stdout: 'nothing to change: the node matches sigma.yaml (1 processes, 1 partition)\n' });
+
+      // Without "partitions:" the partition is left alone, even with --prune.
+      writeFile(['processes:', '  - name: crunch', '    partition: lab', '    command: [sleep, 300]']);
+      expect(await apply('-f', 'sigma.yaml', '--prune')).toMatchObject({ code: 0, stdout: 'nothing to change: the node matches sigma.yaml (1 processes)\n' });
+
+      writeFile(['partitions: []', 'processes: []']);
+      const prunePlan = [
+        '- delete crunch: not in the file (RUNNING: its job is stopped)',
+        '- delete partition lab: not in the file',
+      ];
+      const withoutPrune = await apply('-f', 'sigma.yaml', '--dry-run');
+      expect(withoutPrune.stdout).toBe(
+        'nothing to change: the node matches sigma.yaml (0 processes, 0 partitions); 1 on the node not in the file (--prune deletes them): crunch; 1 partition on the node not in the file (--prune deletes it): lab\n',
+      );
+      const dryPrune = await apply('-f', 'sigma.yaml', '--prune', '--dry-run');
+      expect(dryPrune).toEqual({
+        code: 0,
+        stdout: [...prunePlan, 'plan: 1 to delete, 0 unchanged; partitions: 1 to delete, 0 unchanged (dry run: nothing was changed)', ''].join('\n'),
+        stderr: '',
+      });
+      expect(await partition('lab')).toMatchObject({ processes: 1 });
+      expect((await processes()).crunch).toMatchObject({ state: 'RUNNING', pid: created.crunch!.pid });
+
+      const pruned = await apply('-f', 'sigma.yaml', '--prune');
+      expect(pruned).toEqual({
+        code: 0,
+        stdout: [...prunePlan.map((line) => `${line} -> deleted`), 'applied: 1 deleted, 0 unchanged; partitions: 1 deleted, 0 unchanged', ''].join('\n'),
+        stderr: '',
+      });
+      expect(await partition('lab')).toBeNull();
+      expect(await partition('default')).not.toBeNull();
+      expect(await processes()).toEqual({});
+      await waitFor(`the job ${created.crunch!.pid} to be gone`, () => isAlive(created.crunch!.pid as number), (alive) => !alive, 5000);
+    });
+
+    it('sets the limits of default; refuses before any change a process whose partition is nowhere; reports a partition that cannot be pruned', async () => {
+      dir = makeTempDir('sigma-apply-');
+      writeFile(['partitions:', '  - name: default', '    maxRunning: 8', 'processes: []']);
+      expect(await apply('-f', 'sigma.yaml', '--prune')).toMatchObject({ code: 0, stdout: '~ update partition default: maxRunning none -> 8 -> updated\napplied: 0 unchanged; partitions: 1 updated, 0 unchanged\n' });
+      expect(await partition('default')).toMatchObject({ maxRunning: 8 });
+
+      writeFile(['partitions:', '  - name: lab', 'processes:', '  - name: a', '    command: [true]', '  - name: b', '    partition: nowhere', '    command: [true]']);
+      expect(await apply('-f', 'sigma.yaml')).toEqual({
+        code: 3,
+        stdout: '',
+        stderr: [
+          'sigma.yaml:6: processes[1] (b).partition: there is no partition "nowhere" on the node, and the file does not declare it: add it under "partitions:", or create it with `sigma partition create nowhere`',
+          'sigma: sigma.yaml names partitions that the node does not have (1 problem): nothing was changed',
+          '',
+        ].join('\n'),
+      });
+      expect(await partition('lab')).toBeNull();
+      expect(await processes()).toEqual({});
+
+      // A process the file lists without a partition stays where it is: the prune of its partition is refused, and said.
+      expect((await daemon.request('POST', '/partitions', { name: 'old' })).status).toBe(201);
+      expect((await daemon.create({ name: 'keeper', partition: 'old', command: ['sleep', '300'] })).status).toBe(201);
+      writeFile(['partitions: []', 'processes:', '  - name: keeper', '    command: [sleep, 300]', '    state: stopped']);
+      const refused = await apply('-f', 'sigma.yaml', '--prune');
+      expect(refused).toEqual({
+        code: 6,
+        stdout: '- delete partition old: not in the file -> not done\napplied: 1 unchanged; partitions: 0 unchanged; 1 not done: partition old\n',
+        stderr: 'sigma: partition old: partition "old" has a process: delete it first (SIGMA_ERR_PARTITION_NOT_EMPTY); `sigma ps --partition old` lists them\n',
+      });
+      expect(await partition('old')).toMatchObject({ processes: 1 });
+    });
+
+    it('with a partition token: sees its own partition only, and a partition it may not create ends the run with status 4 before any process', async () => {
+      dir = makeTempDir('sigma-apply-');
+      expect((await daemon.request('POST', '/partitions', { name: 'lab', pids: 64 })).status).toBe(201);
+      const token = (await daemon.request('POST', '/partitions/lab/tokens', {})).body.tokens[0].token as string;
+      const asLab = (...args: string[]) => runCli(['apply', ...args], { env: { ...cliEnvFor(daemon), SIGMA_TOKEN: token }, cwd: dir });
+      writeFile(['partitions:', '  - name: lab', '    pids: 64', '  - name: more', 'processes:', '  - name: crunch', '    partition: lab', '    command: [sleep, 300]']);
+
+      expect(await asLab('-f', 'sigma.yaml', '--dry-run')).toMatchObject({
+        code: 0,
+        stdout: '+ create partition more: no limits\n+ create crunch: ONE_SHOT, started\nplan: 1 to create, 0 unchanged; partitions: 1 to create, 1 unchanged (dry run: nothing was changed)\n',
+      });
+      const refused = await asLab('-f', 'sigma.yaml');
+      expect(refused.code).toBe(4);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(/^sigma: this token is for partition lab: .*\(SIGMA_ERR_OUT_OF_SCOPE\)\n$/);
+      expect(await partition('more')).toBeNull();
+      expect(await processes()).toEqual({});
+    });
   });
 });

@@ -1,7 +1,7 @@
 // The client's copy of the partition limits' ranges stays equal to the API's.
 import { expect, it } from 'vitest';
 import { PARTITION_LIMITS } from '../../src/api/schemas/partitionSchemas.js';
-import { PARTITION_LIMIT_RANGES } from '../../src/cli/partitionLimitArguments.js';
+import { PARTITION_LIMIT_RANGES } from '../../src/cli/partitionLimitRanges.js';
 
 it("matches the API's ranges", () => {
   expect(Object.keys(PARTITION_LIMIT_RANGES).sort()).toEqual(Object.keys(PARTITION_LIMITS).sort());

@@ -1,16 +1,24 @@
-// Reads an apply file (YAML): every field checked, every problem reported with its line number.
+// Reads an apply file (YAML): its processes (here) and partitions (partitionEntries.ts), every
+// field checked, every problem reported with its line number.
 // Pure: the caller reads the file; relative cwd values are resolved against `baseDir`.
 import { isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../definitionLimits.js';
+import type { DesiredPartition } from './desiredPartition.js';
 import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
+import { readPartitionList } from './partitionEntries.js';
+import { isNullScalar, keyName, scalarText, unknownFieldMessage, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
 
-export interface FileProblem {
-  line: number;
-  message: string;
-}
+export type { FileProblem } from './yamlNodes.js';
 
-export type ApplyFileReading = { ok: true; processes: DesiredProcess[] } | { ok: false; problems: FileProblem[] };
+export type ApplyFileReading =
+  | {
+      ok: true;
+      processes: DesiredProcess[];
+      /** null: the file has no "partitions:" key, and the node's partitions are not touched. */
+      partitions: DesiredPartition[] | null;
+    }
+  | { ok: false; problems: FileProblem[] };
 
 const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
@@ -19,7 +27,7 @@ export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const problems: FileProblem[] = [];
-  const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+  const lineOf: LineOf = (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   const problem = (node: Node | null | undefined, message: string): void => {
     problems.push({ line: lineOf(node), message });
   };
@@ -34,16 +42,20 @@ export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
     problem(root, 'the file must be a mapping with a "processes:" list, e.g.\n  processes:\n    - name: web\n      command: [sleep, "600"]');
     return { ok: false, problems };
   }
-  let list: Node | null = null;
+  let list: Node | null | undefined;
+  let partitions: DesiredPartition[] | null = null;
   for (const pair of root.items) {
     const key = keyName(pair);
-    if (key === 'processes') list = pair.value as Node | null;
-    else problem(pair.key as Node, `unknown top-level key "${key}": the file has only "processes:"`);
+    if (key === 'processes') list = (pair.value as Node | null) ?? null;
+    else if (key === 'partitions') partitions = readPartitionList(pair.value as Node | null, pair.key as Node, problems, lineOf);
+    else problem(pair.key as Node, `unknown top-level key "${key}": the file has only "partitions:" and "processes:"`);
   }
-  if (!isSeq(list)) {
+  if (list === undefined) {
+    problem(root, '"processes:" is missing: list the processes ("- name: ..." entries), or write "processes: []" for none');
+  } else if (!isSeq(list)) {
     problem(list ?? root, '"processes" must be a list of processes ("- name: ..." entries)');
-    return { ok: false, problems };
   }
+  if (!isSeq(list)) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
 
   const processes: DesiredProcess[] = [];
   const seenNames = new Map<string, number>();
@@ -62,7 +74,7 @@ export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
     const desired = readProcess(item, where, baseDir, problems, lineOf);
     if (desired) processes.push(desired);
   });
-  return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, processes };
+  return problems.length > 0 ? { ok: false, problems: problems.sort((a, b) => a.line - b.line) } : { ok: true, processes, partitions };
 }
 
 function readProcess(
@@ -70,7 +82,7 @@ function readProcess(
   where: string,
   baseDir: string,
   problems: FileProblem[],
-  lineOf: (node: Node | null | undefined) => number,
+  lineOf: LineOf,
 ): DesiredProcess | null {
   const countBefore = problems.length;
   const problem = (node: Node | null | undefined, message: string): void => {
@@ -82,8 +94,7 @@ function readProcess(
     if ((FIELDS as readonly string[]).includes(key)) {
       fields.set(key, (pair.value as Node | null) ?? null);
     } else {
-      const near = FIELDS.find((field) => editDistance(field.toLowerCase(), key.toLowerCase()) <= 2);
-      problem(pair.key as Node, `${where}: unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${FIELDS.join(', ')}`);
+      problem(pair.key as Node, unknownFieldMessage(where, key, FIELDS));
     }
   }
   const node = (field: string): Node | null | undefined => fields.get(field);
@@ -194,38 +205,4 @@ function readProcess(
 
   if (problems.length !== countBefore || name === null || type === null) return null;
   return { name, type, period, command, cwd, env, partition, stopTimeoutMs, state, line: lineOf(map) };
-}
-
-function keyName(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-}
-
-function isNullScalar(node: Node | null): boolean {
-  return node === null || (isScalar(node) && node.value === null);
-}
-
-/** A scalar as the file spells it (so that `10`, `true` or `1.50` in a command stay what was written). */
-function scalarText(node: Node | null | undefined): string | null {
-  if (!isScalar(node) || node.value === null || typeof node.value === 'object') return null;
-  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
-  return String(node.value);
-}
-
-function wholeNumber(node: Node | null | undefined, min: number, max: number): number | null {
-  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) return null;
-  return node.value >= min && node.value <= max ? node.value : null;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
 }

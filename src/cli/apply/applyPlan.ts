@@ -1,8 +1,17 @@
 // What `sigma apply` has to do to make the node match a file: pure, from the file's processes
-// and the node's current ones to a list of steps (the HTTP calls are made by applyRun).
+// and the node's current ones to a list of steps (the HTTP calls are made by applyRun); the
+// partitions' steps are planned by partitionPlan and ordered around the processes' here.
 import type { Operation, ProcessJson } from '../apiTypes.js';
 import { formatMs } from '../displayValues.js';
 import type { DesiredProcess, DesiredState } from './desiredProcess.js';
+import {
+  describePartitionStep,
+  isPartitionStep,
+  summarizePartitions,
+  unlistedPartitionsNote,
+  type PartitionPlan,
+  type PartitionStep,
+} from './partitionPlan.js';
 
 export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs';
 
@@ -48,9 +57,14 @@ export interface ApplyPlan {
   steps: PlanStep[];
   /** Processes on the node that the file does not list, left alone without --prune. */
   unlisted: string[];
+  /** null: the file does not declare partitions, and the node's are not touched. */
+  partitions: PartitionPlan | null;
 }
 
-export function planApply(desired: DesiredProcess[], current: ProcessJson[], prune: boolean): ApplyPlan {
+/** A step of either kind, as carried out and printed. */
+export type ApplyStep = PlanStep | PartitionStep;
+
+export function planApply(desired: DesiredProcess[], current: ProcessJson[], prune: boolean, partitions: PartitionPlan | null = null): ApplyPlan {
   const byName = new Map(current.map((existing) => [existing.name, existing]));
   const listed = new Set(desired.map((wanted) => wanted.name));
   const steps: PlanStep[] = desired.map((wanted) => {
@@ -61,11 +75,20 @@ export function planApply(desired: DesiredProcess[], current: ProcessJson[], pru
   if (prune) {
     for (const unlisted of unlistedProcesses) steps.push({ kind: 'delete', id: unlisted.id, name: unlisted.name, from: unlisted.state });
   }
-  return { steps, unlisted: prune ? [] : unlistedProcesses.map((unlisted) => unlisted.name) };
+  return { steps, unlisted: prune ? [] : unlistedProcesses.map((unlisted) => unlisted.name), partitions };
+}
+
+/** The order of execution: partitions created and updated, then the processes, then partitions deleted (they must be empty by then). */
+export function orderedSteps(plan: ApplyPlan): ApplyStep[] {
+  return [...(plan.partitions?.before ?? []), ...plan.steps, ...(plan.partitions?.after ?? [])];
+}
+
+export function isUnchanged(step: ApplyStep): step is Extract<ApplyStep, { kind: 'unchanged' | 'partition-unchanged' }> {
+  return step.kind === 'unchanged' || step.kind === 'partition-unchanged';
 }
 
 export function isNoChange(plan: ApplyPlan): boolean {
-  return plan.steps.every((step) => step.kind === 'unchanged');
+  return orderedSteps(plan).every(isUnchanged);
 }
 
 function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' }> {
@@ -166,7 +189,8 @@ function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean 
 const STATE_WORDS: Record<DesiredState, string> = { started: 'started', stopped: 'stopped', suspended: 'suspended', once: 'run once' };
 
 /** One line of the plan, e.g. `~ update web: command, env (RUNNING: stop, update, start again)`. */
-export function describeStep(step: PlanStep): string {
+export function describeStep(step: ApplyStep): string {
+  if (isPartitionStep(step)) return describePartitionStep(step);
   switch (step.kind) {
     case 'create': {
       const kind = step.body.period === undefined ? String(step.body.type) : `${String(step.body.type)} every ${formatMs(step.body.period as number)}`;
@@ -195,11 +219,16 @@ function verb(operation: Operation): string {
   return operation.toLowerCase();
 }
 
-/** The closing line: what was (or would be) done, or that nothing had to change. */
-export function summarize(plan: ApplyPlan, fileName: string, dryRun: boolean): string {
-  const count = (kind: PlanStep['kind']): number => plan.steps.filter((step) => step.kind === kind).length;
-  const unlisted = plan.unlisted.length > 0 ? `; ${plan.unlisted.length} on the node not in the file (--prune deletes them): ${plan.unlisted.join(', ')}` : '';
-  if (isNoChange(plan)) return `nothing to change: the node matches ${fileName} (${count('unchanged')} processes)${unlisted}`;
+/** The closing line: what was (or would be) done, or that nothing had to change; `notDone`: the steps that failed, not counted as done. */
+export function summarize(plan: ApplyPlan, fileName: string, dryRun: boolean, notDone: ReadonlySet<ApplyStep> = new Set()): string {
+  const count = (kind: PlanStep['kind']): number => plan.steps.filter((step) => step.kind === kind && !notDone.has(step)).length;
+  const unlistedProcesses = plan.unlisted.length > 0 ? `; ${plan.unlisted.length} on the node not in the file (--prune deletes them): ${plan.unlisted.join(', ')}` : '';
+  const unlisted = `${unlistedProcesses}${plan.partitions ? unlistedPartitionsNote(plan.partitions) : ''}`;
+  if (isNoChange(plan)) {
+    const partitionCount = plan.partitions?.before.length ?? null;
+    const partitions = partitionCount === null ? '' : `, ${partitionCount} partition${partitionCount === 1 ? '' : 's'}`;
+    return `nothing to change: the node matches ${fileName} (${count('unchanged')} processes${partitions})${unlisted}`;
+  }
   const counts: Array<[PlanStep['kind'], string, string]> = [
     ['create', 'to create', 'created'],
     ['update', 'to update', 'updated'],
@@ -209,5 +238,8 @@ export function summarize(plan: ApplyPlan, fileName: string, dryRun: boolean): s
   ];
   const parts = counts.filter(([kind]) => count(kind) > 0).map(([kind, planned, done]) => `${count(kind)} ${dryRun ? planned : done}`);
   parts.push(`${count('unchanged')} unchanged`);
-  return `${dryRun ? 'plan' : 'applied'}: ${parts.join(', ')}${dryRun ? ' (dry run: nothing was changed)' : ''}${unlisted}`;
+  const partitions = plan.partitions ? `; ${summarizePartitions(plan.partitions, dryRun, notDone)}` : '';
+  const failed = [...notDone].map((step) => (isPartitionStep(step) ? `partition ${step.name}` : step.name));
+  const failures = failed.length > 0 ? `; ${failed.length} not done: ${failed.join(', ')}` : '';
+  return `${dryRun ? 'plan' : 'applied'}: ${parts.join(', ')}${partitions}${failures}${dryRun ? ' (dry run: nothing was changed)' : ''}${unlisted}`;
 }

@@ -1,14 +1,19 @@
-// `sigma apply -f FILE [--prune] [--dry-run]`: makes the node match a file of processes.
+// `sigma apply -f FILE [--prune] [--dry-run]`: makes the node match a file of partitions and processes.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ProcessJson } from '../apiTypes.js';
+import type { PartitionJson, ProcessJson } from '../apiTypes.js';
 import { readApplyFile } from '../apply/applyFile.js';
-import { describeStep, isNoChange, planApply, summarize } from '../apply/applyPlan.js';
+import { describeStep, isNoChange, isUnchanged, orderedSteps, planApply, summarize } from '../apply/applyPlan.js';
 import { runPlan } from '../apply/applyRun.js';
+import { DEFAULT_PARTITION } from '../apply/desiredPartition.js';
+import { planPartitions } from '../apply/partitionPlan.js';
+import { partitionReferenceProblems } from '../apply/partitionReferences.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
+import { unenforcedNotes } from '../partitionTable.js';
+import { painterFor } from '../terminalStyle.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface ApplyOptions extends ConnectionOptions {
@@ -20,20 +25,26 @@ interface ApplyOptions extends ConnectionOptions {
 export function applyCommand(context: CliContext): Command {
   return clientCommand(
     'apply',
-    'make the node match a file of processes (YAML)',
-    'Make the node match a file of processes: create what is missing, update what differs (a live process is stopped, updated and started again), bring each to its state, and with --prune delete what the file does not list.',
+    'make the node match a file of partitions and processes (YAML)',
+    'Make the node match a file of processes, and of partitions if it has "partitions:": create what is missing, give each partition exactly the limits the file gives (a limit left out is removed), update what differs (a live process is stopped, updated and started again), bring each process to its state, and with --prune delete what the file does not list. Partitions are created and changed first; with --prune they are deleted last (never default), and only when the file has "partitions:".',
     [
       'sigma apply -f sigma.yaml --dry-run     show the plan, change nothing',
       'sigma apply -f sigma.yaml',
-      'sigma apply -f sigma.yaml --prune       also delete the processes the file does not list',
+      'sigma apply -f sigma.yaml --prune       also delete the processes (and partitions) the file does not list',
       '',
       'A file:',
+      '  partitions:                   # optional: without it, partitions are not touched',
+      '    - name: lab',
+      '      maxRunning: 2             # each limit optional; one left out is no limit',
+      '      cpu: 0.5                  # a share of one core',
+      '      memoryBytes: 256Mi        # bytes, or with K, M, G (of 1000) or Ki, Mi, Gi (of 1024)',
+      '      pids: 64',
       '  processes:',
       '    - name: ticker',
       '      period: 1000              # milliseconds; makes it PERIODIC',
       '      command: [date, -u]',
       '    - name: web',
-      '      partition: lab            # fixed at creation: a change deletes and creates it again',
+      '      partition: lab            # declared above, or on the node; a change deletes and creates it again',
       '      command: [python3, -m, http.server, "8000"]',
       '      cwd: ./site               # relative to the file',
       '      env: {PYTHONUNBUFFERED: "1"}',
@@ -41,8 +52,8 @@ export function applyCommand(context: CliContext): Command {
       '      state: started            # started (default) | stopped | suspended | once',
     ],
   )
-    .requiredOption('-f, --file <file>', 'the YAML file listing the processes')
-    .option('--prune', 'delete the processes on the node that the file does not list')
+    .requiredOption('-f, --file <file>', 'the YAML file listing the processes (and partitions)')
+    .option('--prune', 'delete the processes on the node that the file does not list, and its partitions too if the file has "partitions:"')
     .option('--dry-run', 'print the plan and change nothing')
     .action(async (options: ApplyOptions) => {
       const path = resolve(context.cwd, options.file);
@@ -57,20 +68,37 @@ export function applyCommand(context: CliContext): Command {
         for (const problem of reading.problems) context.stderr.write(`${options.file}:${problem.line}: ${problem.message}\n`);
         throw new CliError(EXIT.usage, `${options.file} is not valid (${reading.problems.length} problem${reading.problems.length === 1 ? '' : 's'}): nothing was changed`);
       }
+      const prune = options.prune === true;
       const client = clientFor(options, context);
       const current = (await client.json<{ processes: ProcessJson[] }>('GET', '/processes')).processes;
-      const plan = planApply(reading.processes, current, options.prune === true);
+      const needsPartitions = reading.partitions !== null || reading.processes.some((process) => process.partition !== null && process.partition !== DEFAULT_PARTITION);
+      const nodePartitions = needsPartitions ? (await client.json<{ partitions: PartitionJson[] }>('GET', '/partitions')).partitions : [];
+      const references = partitionReferenceProblems(reading.processes, reading.partitions, nodePartitions.map((partition) => partition.name), prune);
+      if (references.problems.length > 0) {
+        for (const problem of references.problems) context.stderr.write(`${options.file}:${problem.line}: ${problem.message}\n`);
+        const count = references.problems.length;
+        throw new CliError(
+          references.missing ? EXIT.notFound : EXIT.usage,
+          `${options.file} names partitions that ${references.missing ? 'the node does not have' : '--prune would delete'} (${count} problem${count === 1 ? '' : 's'}): nothing was changed`,
+        );
+      }
+      const partitionPlan = reading.partitions === null ? null : planPartitions(reading.partitions, nodePartitions, prune);
+      const plan = planApply(reading.processes, current, prune, partitionPlan);
       const fileName = basename(path);
       if (options.dryRun || isNoChange(plan)) {
-        for (const step of plan.steps) if (step.kind !== 'unchanged') context.stdout.write(`${describeStep(step)}\n`);
+        for (const step of orderedSteps(plan)) if (!isUnchanged(step)) context.stdout.write(`${describeStep(step)}\n`);
         context.stdout.write(`${summarize(plan, fileName, options.dryRun === true)}\n`);
         return;
       }
-      const exitCode = await runPlan(client, plan.steps, {
+      const paint = painterFor(context.stderr, context.env);
+      const { exitCode, notDone } = await runPlan(client, orderedSteps(plan), {
         line: (line) => context.stdout.write(`${line}\n`),
         problem: (line) => context.stderr.write(`sigma: ${line}\n`),
+        unenforced: (partition) => {
+          for (const note of unenforcedNotes([partition], paint)) context.stderr.write(`sigma: warning: ${note}\n`);
+        },
       });
-      context.stdout.write(`${summarize(plan, fileName, false)}\n`);
+      context.stdout.write(`${summarize(plan, fileName, false, notDone)}\n`);
       if (exitCode !== EXIT.ok) throw new CliError(exitCode, '');
     });
 }

@@ -1,0 +1,53 @@
+// Reading the nodes of an apply file: scalars as the file spells them, keys, whole numbers, and
+// the problems found, each with its line. Shared by the readers of processes and partitions.
+import { isScalar, type Node, type Pair } from 'yaml';
+
+export interface FileProblem {
+  line: number;
+  message: string;
+}
+
+/** The line a node starts on (1 for a node the file leaves out). */
+export type LineOf = (node: Node | null | undefined) => number;
+
+export function keyName(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+export function isNullScalar(node: Node | null): boolean {
+  return node === null || (isScalar(node) && node.value === null);
+}
+
+/** A scalar as the file spells it (so that `10`, `true` or `1.50` in a command stay what was written). */
+export function scalarText(node: Node | null | undefined): string | null {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') return null;
+  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
+  return String(node.value);
+}
+
+export function wholeNumber(node: Node | null | undefined, min: number, max: number): number | null {
+  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) return null;
+  return node.value >= min && node.value <= max ? node.value : null;
+}
+
+/** The message for a key that is not one of `fields`, with the nearest one when it looks like a typo or a short form (memory). */
+export function unknownFieldMessage(where: string, key: string, fields: readonly string[]): string {
+  const typed = key.toLowerCase();
+  const near =
+    fields.find((field) => editDistance(field.toLowerCase(), typed) <= 2) ?? (typed.length >= 3 ? fields.find((field) => field.toLowerCase().startsWith(typed)) : undefined);
+  return `${where}: unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${fields.join(', ')}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
