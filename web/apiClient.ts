@@ -51,6 +51,12 @@ export class ApiClient {
     return result;
   }
 
+  /** One operation on every process of the partition: one result per process (none when it has none). */
+  async operatePartition(name: string, operation: Operation): Promise<OperationResult[]> {
+    const body = (await this.json('PUT', `partitions/${encodeURIComponent(name)}`, { operation })) as { processes: OperationResult[] };
+    return body.processes;
+  }
+
   async deleteProcess(id: number): Promise<void> {
     await this.send('DELETE', `processes/${id}`);
   }

@@ -2,15 +2,18 @@
 // detail pane and the create form. Each event makes the page read the one process it names
 // again; a `gap` (events lost while away) makes it read the whole list again. The partitions
 // panel is read with the list, and again shortly after events (its counts follow the processes').
+// An operation on a whole partition reads nothing again: its processes' events bring the changes.
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { ManagedProcess, Operation, SigmaEvent } from './apiTypes.js';
 import { wireCreateForm } from './createForm.js';
 import { DetailPane } from './detailPane.js';
 import { byId } from './elements.js';
 import { EventStream, type StreamStatus } from './eventStream.js';
+import type { ActionOutcome } from './operationButton.js';
 import { fillPartitionField, fillPartitionFilter } from './partitionChoices.js';
+import { partitionOutcomeOf } from './partitionOutcome.js';
 import { PartitionPanel } from './partitionPanel.js';
-import { ProcessTable, type ActionOutcome } from './processTable.js';
+import { ProcessTable } from './processTable.js';
 
 export class LiveDashboard {
   private readonly table: ProcessTable;
@@ -47,12 +50,15 @@ export class LiveDashboard {
     this.partitions = new PartitionPanel(
       api,
       { rows: byId('partition-rows'), warnings: byId('partition-warnings'), error: byId('partition-error'), count: byId('partition-count') },
-      (names) => {
-        fillPartitionFilter(this.partitionFilter, names);
-        fillPartitionField(byId<HTMLSelectElement>('create-partition'), names);
-        this.onFilterChange();
+      {
+        onNames: (names) => {
+          fillPartitionFilter(this.partitionFilter, names);
+          fillPartitionField(byId<HTMLSelectElement>('create-partition'), names);
+          this.onFilterChange();
+        },
+        onUnauthorized: (message) => this.unauthorized(message),
+        operate: (partition, operation) => this.operatePartition(partition, operation),
       },
-      (message) => this.unauthorized(message),
     );
     this.partitionFilter.addEventListener('change', this.onFilterChange);
     this.unwireCreateForm = wireCreateForm(api, (process) => {
@@ -195,6 +201,14 @@ export class LiveDashboard {
         : { ok: false, text: `${operation}: FAILED: ${result.reason ?? 'no reason given'}` };
     } catch (error) {
       return { ok: false, text: `${operation}: ${this.messageOf(error)}` };
+    }
+  }
+
+  private async operatePartition(partition: string, operation: Operation): Promise<ActionOutcome> {
+    try {
+      return partitionOutcomeOf(operation, partition, await this.api.operatePartition(partition, operation));
+    } catch (error) {
+      return { ok: false, text: `${operation} ${partition}: ${this.messageOf(error)}` };
     }
   }
 

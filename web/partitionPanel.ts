@@ -1,9 +1,9 @@
 // The partitions panel: each partition the token may see, with its counts, limits and what its
-// cgroup has used, and a visible warning for every limit that is set but does not hold.
+// cgroup has used, its operations, and a visible warning for every limit that is set but does not hold.
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { Partition } from './apiTypes.js';
-import { formatBytes, formatMs } from './displayFormats.js';
 import { el } from './elements.js';
+import { PartitionRow, type PartitionOperate } from './partitionRow.js';
 
 /** Events arrive in bursts (a partition STOP ends many jobs): one read after the burst. */
 const REFRESH_DELAY_MS = 500;
@@ -19,7 +19,16 @@ export interface PartitionPanelParts {
   count: HTMLElement;
 }
 
+export interface PartitionPanelActions {
+  /** Told the names after each read, for the partition filter and the create form. */
+  onNames(names: string[]): void;
+  onUnauthorized(message: string): void;
+  operate: PartitionOperate;
+}
+
 export class PartitionPanel {
+  /** By name, kept across reads: a focused or busy button and the last answer stay put. */
+  private readonly rows = new Map<string, PartitionRow>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly usageTimer: ReturnType<typeof setInterval>;
   private loading = false;
@@ -29,9 +38,7 @@ export class PartitionPanel {
   constructor(
     private readonly api: ApiClient,
     private readonly parts: PartitionPanelParts,
-    /** Told the names after each read, for the partition filter and the create form. */
-    private readonly onNames: (names: string[]) => void,
-    private readonly onUnauthorized: (message: string) => void,
+    private readonly actions: PartitionPanelActions,
   ) {
     this.usageTimer = setInterval(() => this.refreshSoon(), USAGE_REFRESH_MS);
   }
@@ -56,9 +63,9 @@ export class PartitionPanel {
       if (this.stopped) return;
       this.render(partitions);
       this.parts.error.textContent = '';
-      this.onNames(partitions.map((partition) => partition.name));
+      this.actions.onNames(partitions.map((partition) => partition.name));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) this.onUnauthorized(error.message);
+      if (error instanceof ApiError && error.status === 401) this.actions.onUnauthorized(error.message);
       this.parts.error.textContent = `Cannot read the partitions: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
       this.loading = false;
@@ -73,13 +80,31 @@ export class PartitionPanel {
     this.stopped = true;
     clearInterval(this.usageTimer);
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.rows.clear();
     this.parts.rows.replaceChildren();
     this.parts.warnings.replaceChildren();
   }
 
   private render(partitions: Partition[]): void {
     this.parts.count.textContent = `(${partitions.length})`;
-    this.parts.rows.replaceChildren(...partitions.map(rowOf));
+    const shown = partitions.map((partition) => {
+      let row = this.rows.get(partition.name);
+      if (!row) {
+        row = new PartitionRow(partition.name, this.actions.operate);
+        this.rows.set(partition.name, row);
+      }
+      row.fill(partition);
+      return row.element;
+    });
+    const names = new Set(partitions.map((partition) => partition.name));
+    for (const name of [...this.rows.keys()]) if (!names.has(name)) this.rows.delete(name);
+    // A row is moved only when it is out of place: moving one takes the focus off its button.
+    const body = this.parts.rows;
+    shown.forEach((row, index) => {
+      const there = body.children[index];
+      if (there !== row) body.insertBefore(row, there ?? null);
+    });
+    while (body.children.length > shown.length) body.lastElementChild?.remove();
     this.parts.warnings.replaceChildren(
       ...partitions.flatMap((partition) =>
         partition.unenforced.map((entry) =>
@@ -91,34 +116,4 @@ export class PartitionPanel {
       ),
     );
   }
-}
-
-function rowOf(partition: Partition): HTMLTableRowElement {
-  const unenforced = new Map(partition.unenforced.map((entry) => [entry.limit, entry.reason]));
-  const limitCell = (label: string, limit: string, text: string): HTMLTableCellElement => {
-    const reason = unenforced.get(limit);
-    const cell = el('td', { attrs: { 'data-label': label } }, [text]);
-    if (reason !== undefined) {
-      cell.classList.add('unenforced');
-      cell.title = `not enforced: ${reason}`;
-      cell.append(el('span', { className: 'unenforced-mark', text: ' ⚠ not enforced' }));
-    }
-    return cell;
-  };
-  const { usage } = partition;
-  const used = [
-    usage.cpuMs === null ? null : `CPU ${formatMs(usage.cpuMs)}`,
-    usage.memoryBytes === null ? null : `memory ${formatBytes(usage.memoryBytes)}`,
-    usage.pids === null ? null : `${usage.pids} pids`,
-  ].filter((part): part is string => part !== null);
-  return el('tr', { attrs: { 'data-partition': partition.name } }, [
-    el('th', { className: 'name', text: partition.name, attrs: { scope: 'row', 'data-label': 'Name' } }),
-    el('td', { className: 'num', text: String(partition.processes), attrs: { 'data-label': 'Processes' } }),
-    el('td', { className: 'num', text: String(partition.running), attrs: { 'data-label': 'Running' } }),
-    limitCell('Max running', 'maxRunning', partition.maxRunning === null ? '—' : String(partition.maxRunning)),
-    limitCell('CPU', 'cpu', partition.cpu === null ? '—' : `${partition.cpu} core${partition.cpu === 1 ? '' : 's'}`),
-    limitCell('Memory', 'memoryBytes', partition.memoryBytes === null ? '—' : formatBytes(partition.memoryBytes)),
-    limitCell('Pids', 'pids', partition.pids === null ? '—' : String(partition.pids)),
-    el('td', { text: used.length === 0 ? '—' : used.join(', '), attrs: { 'data-label': 'Used' } }),
-  ]);
 }

@@ -4,16 +4,12 @@
 import type { ManagedProcess, Operation } from './apiTypes.js';
 import { formatClock, formatDateTime, formatLastExit, formatPeriod } from './displayFormats.js';
 import { el } from './elements.js';
+import { operationButton, outcomeLine, type ActionOutcome } from './operationButton.js';
 
 export interface ProcessTableActions {
   operate(process: ManagedProcess, operation: Operation): Promise<ActionOutcome>;
   remove(process: ManagedProcess): Promise<ActionOutcome | null>;
   select(process: ManagedProcess): void;
-}
-
-export interface ActionOutcome {
-  ok: boolean;
-  text: string;
 }
 
 const OPERATIONS: readonly Operation[] = ['START', 'SUSPEND', 'RESUME', 'STOP'];
@@ -111,39 +107,18 @@ export class ProcessTable {
     // Shown while the daemon cannot write the jobs' output to the process's log.
     const outputWarning = el('span', { className: 'output-warning' }, [el('span', { text: '⚠ ', attrs: { 'aria-hidden': 'true' } }), 'output not logged']);
     cells.state.append(stateBadge, outputWarning);
-    const outcome = el('p', { className: 'outcome', attrs: { role: 'status', 'aria-live': 'polite' } });
+    const outcome = outcomeLine();
     const row = el('tr', { attrs: { 'data-process-id': String(process.id) } }, Object.values(cells));
     const parts: RowParts = { row, cells, nameButton, stateBadge, outputWarning, outcome, process };
     nameButton.addEventListener('click', () => this.actions.select(parts.process));
     const buttons = el('div', { className: 'operations' });
     for (const operation of OPERATIONS) {
-      buttons.append(this.actionButton(operation, parts, () => this.actions.operate(parts.process, operation)));
+      buttons.append(operationButton(operation, outcome, () => this.actions.operate(parts.process, operation)));
     }
-    buttons.append(this.actionButton('DELETE', parts, () => this.actions.remove(parts.process), 'danger'));
+    buttons.append(operationButton('DELETE', outcome, () => this.actions.remove(parts.process), { className: 'danger' }));
     row.append(el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, outcome]));
     if (process.id === this.selectedId) row.classList.add('selected');
     return parts;
-  }
-
-  private actionButton(label: string, parts: RowParts, act: () => Promise<ActionOutcome | null>, className = ''): HTMLButtonElement {
-    const button = el('button', { className, text: label, attrs: { type: 'button' } });
-    button.addEventListener('click', async () => {
-      button.disabled = true;
-      parts.outcome.className = 'outcome pending';
-      parts.outcome.textContent = `${label}…`;
-      try {
-        const outcome = await act();
-        if (outcome === null) {
-          parts.outcome.textContent = '';
-          return;
-        }
-        parts.outcome.className = `outcome ${outcome.ok ? 'ok' : 'failed'}`;
-        parts.outcome.textContent = outcome.text;
-      } finally {
-        button.disabled = false;
-      }
-    });
-    return button;
   }
 
   private insertInOrder(row: HTMLTableRowElement, id: number): void {

@@ -107,6 +107,24 @@ export async function operate(page: Page, name: string, operation: string): Prom
   return text ?? '';
 }
 
+export function partitionRowOf(page: Page, partition: string): Locator {
+  return page.locator(`#partition-rows tr[data-partition="${partition}"]`);
+}
+
+/** The button of an operation on a whole partition, by the name a screen reader says: "Stop partition lab". */
+export function partitionButton(page: Page, partition: string, operation: string): Locator {
+  const verb = operation.charAt(0) + operation.slice(1).toLowerCase();
+  return partitionRowOf(page, partition).getByRole('button', { name: `${verb} partition ${partition}`, exact: true });
+}
+
+/** Clicks an operation button of a partition and returns the result line its row shows. */
+export async function operatePartition(page: Page, partition: string, operation: string): Promise<string> {
+  await partitionButton(page, partition, operation).click();
+  return waitForText(partitionRowOf(page, partition).locator('.outcome'), `the result of ${operation} on partition ${partition}`, (text) =>
+    text.startsWith(`${operation} ${partition}:`),
+  );
+}
+
 export async function waitForText(locator: Locator, what: string, accept: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
   return waitFor(what, async () => (await locator.textContent({ timeout: 1000 }).catch(() => null)) ?? '', accept, timeoutMs);
 }
