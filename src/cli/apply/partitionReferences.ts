@@ -24,20 +24,20 @@ export function partitionReferenceProblems(
   const existing = new Set(onNode);
   const problems: FileProblem[] = [];
   let missing = false;
-  processes.forEach((process, index) => {
-    const name = process.partition;
+  processes.forEach((wanted, index) => {
+    const name = wanted.partition;
     // default always exists; a partition token that does not see it is answered by the API.
     if (name === null || name === DEFAULT_PARTITION || inFile.has(name)) return;
-    const where = `processes[${index}] (${process.name}).partition`;
+    const where = `processes[${index}] (${wanted.name}).partition`;
     if (!existing.has(name)) {
       missing = true;
       problems.push({
-        line: process.line,
+        line: wanted.line,
         message: `${where}: there is no partition "${name}" on the node, and the file does not declare it: add it under "partitions:", or create it with \`sigma partition create ${name}\``,
       });
     } else if (declared !== null && prune) {
       problems.push({
-        line: process.line,
+        line: wanted.line,
         message: `${where}: "${name}" is not under "partitions:", so --prune would delete it: add it there (its limits then are the file's)`,
       });
     }

@@ -71,7 +71,7 @@ export function applyCommand(context: CliContext): Command {
       const prune = options.prune === true;
       const client = clientFor(options, context);
       const current = (await client.json<{ processes: ProcessJson[] }>('GET', '/processes')).processes;
-      const needsPartitions = reading.partitions !== null || reading.processes.some((process) => process.partition !== null && process.partition !== DEFAULT_PARTITION);
+      const needsPartitions = reading.partitions !== null || reading.processes.some((wanted) => wanted.partition !== null && wanted.partition !== DEFAULT_PARTITION);
       const nodePartitions = needsPartitions ? (await client.json<{ partitions: PartitionJson[] }>('GET', '/partitions')).partitions : [];
       const references = partitionReferenceProblems(reading.processes, reading.partitions, nodePartitions.map((partition) => partition.name), prune);
       if (references.problems.length > 0) {
