@@ -7,7 +7,7 @@ import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE 
 import type { DesiredPartition } from './desiredPartition.js';
 import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
 import { readPartitionList } from './partitionEntries.js';
-import { isNullScalar, keyName, scalarText, unknownFieldMessage, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
+import { isNullScalar, keyName, knownFields, scalarText, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
 
 export type { FileProblem } from './yamlNodes.js';
 
@@ -88,15 +88,7 @@ function readProcess(
   const problem = (node: Node | null | undefined, message: string): void => {
     problems.push({ line: lineOf(node), message });
   };
-  const fields = new Map<string, Node | null>();
-  for (const pair of map.items) {
-    const key = keyName(pair);
-    if ((FIELDS as readonly string[]).includes(key)) {
-      fields.set(key, (pair.value as Node | null) ?? null);
-    } else {
-      problem(pair.key as Node, unknownFieldMessage(where, key, FIELDS));
-    }
-  }
+  const fields = knownFields(map, where, FIELDS, problem);
   const node = (field: string): Node | null | undefined => fields.get(field);
   const fail = (field: string, message: string): null => {
     problem(node(field) ?? map, `${where}.${field} ${message}`);

@@ -6,7 +6,7 @@ import { formatByteSize, parseByteSize } from '../byteSize.js';
 import { NAME_PATTERN, NAME_RULE } from '../definitionLimits.js';
 import { PARTITION_LIMIT_RANGES as RANGES } from '../partitionLimitRanges.js';
 import type { DesiredPartition } from './desiredPartition.js';
-import { isNullScalar, keyName, scalarText, unknownFieldMessage, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
+import { isNullScalar, knownFields, scalarText, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
 
 const FIELDS = ['name', 'maxRunning', 'cpu', 'memoryBytes', 'pids'] as const;
 type LimitName = keyof PartitionLimitsJson;
@@ -69,12 +69,7 @@ function readPartition(map: YAMLMap, where: string, problems: FileProblem[], lin
   const problem = (node: Node | null | undefined, message: string): void => {
     problems.push({ line: lineOf(node), message });
   };
-  const fields = new Map<string, Node | null>();
-  for (const pair of map.items) {
-    const key = keyName(pair);
-    if ((FIELDS as readonly string[]).includes(key)) fields.set(key, (pair.value as Node | null) ?? null);
-    else problem(pair.key as Node, unknownFieldMessage(where, key, FIELDS));
-  }
+  const fields = knownFields(map, where, FIELDS, problem);
 
   let name: string | null = null;
   const nameNode = fields.get('name');

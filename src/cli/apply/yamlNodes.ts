@@ -1,6 +1,6 @@
 // Reading the nodes of an apply file: scalars as the file spells them, keys, whole numbers, and
 // the problems found, each with its line. Shared by the readers of processes and partitions.
-import { isScalar, type Node, type Pair } from 'yaml';
+import { isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export interface FileProblem {
   line: number;
@@ -28,6 +28,17 @@ export function scalarText(node: Node | null | undefined): string | null {
 export function wholeNumber(node: Node | null | undefined, min: number, max: number): number | null {
   if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) return null;
   return node.value >= min && node.value <= max ? node.value : null;
+}
+
+/** The values of a mapping by key; each key that is not one of `fields` is reported, with a near one if any. */
+export function knownFields(map: YAMLMap, where: string, fields: readonly string[], problem: (node: Node, message: string) => void): Map<string, Node | null> {
+  const values = new Map<string, Node | null>();
+  for (const pair of map.items) {
+    const key = keyName(pair);
+    if (fields.includes(key)) values.set(key, (pair.value as Node | null) ?? null);
+    else problem(pair.key as Node, unknownFieldMessage(where, key, fields));
+  }
+  return values;
 }
 
 /** The message for a key that is not one of `fields`, with the nearest one when it looks like a typo or a short form (memory). */
