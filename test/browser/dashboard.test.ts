@@ -17,6 +17,7 @@ import {
   openDashboard,
   operate,
   PHONE,
+  TABLET,
   rowOf,
   waitForState,
   waitForText,
@@ -261,6 +262,13 @@ describe('the dashboard', () => {
     const row = rowOf(laptop, 'alpha');
     await row.waitFor();
     expect((await cellOf(row, 'Operations').boundingBox())!.y).toBe((await cellOf(row, 'Name').boundingBox())!.y);
+
+    // Between the two (a tablet, a narrow window) the tables are rows too, and scroll inside their panels, not the page.
+    const tablet = await open(TABLET);
+    await logIn(tablet, daemon.token);
+    await rowOf(tablet, 'alpha').waitFor();
+    await tablet.locator('#partition-rows tr').first().waitFor();
+    expect(await tablet.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
   });
 
   it('reconnects over HTTPS after the daemon restarts and shows what changed meanwhile', async () => {

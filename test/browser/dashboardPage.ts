@@ -8,6 +8,7 @@ export const CHROMIUM_PATH = process.env['SIGMA_CHROMIUM'] ?? '/usr/bin/chromium
 
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
+export const TABLET = { width: 800, height: 1024 };
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
