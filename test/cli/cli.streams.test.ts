@@ -2,6 +2,7 @@
 // real state changes as they happen, and end on Ctrl-C with status 0.
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpClis, cliEnvFor, CliProcess, closedPort, deleteAllProcesses, runCli } from '../support/cliRunner.js';
@@ -27,6 +28,34 @@ async function createOk(daemon: SigmaDaemon, definition: Record<string, unknown>
   const reply = await daemon.create(definition);
   expect(reply.status, reply.text).toBe(201);
   return reply.body.processes[0].id;
+}
+
+/** A TCP relay to the daemon that can be cut (connections reset, port closed) and opened again on the same port. */
+async function cuttableRelay(targetPort: number): Promise<{ port: number; cut(): Promise<void>; reopen(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  const listen = (port: number): Promise<void> => new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  await listen(0);
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    cut: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    reopen: () => listen(port),
+  };
 }
 
 /** A daemon stand-in whose log answer stops after `sent` and then loses its connection. */
@@ -125,6 +154,33 @@ describe('sigma watch', () => {
     for (const cli of [all, json, onlyOther]) {
       cli.interrupt();
       expect(await cli.exited()).toBe(0);
+    }
+  });
+
+  it('resumes with Last-Event-ID after its connection drops, so the events sent meanwhile are printed, once', async () => {
+    const daemon = await startDaemon();
+    const daemonPort = Number(new URL(daemon.url).port);
+    const relay = await cuttableRelay(daemonPort);
+    try {
+      const env = { ...cliEnvFor(daemon), SIGMA_URL: `http://127.0.0.1:${relay.port}` };
+      const watch = CliProcess.start(['watch'], { env });
+      await watch.waitForOutput('the watch to connect', ({ stderr }) => stderr.includes('sigma: watching '));
+      await createOk(daemon, { name: 'before', command: ['true'] });
+      await watch.waitForOutput('"before" created', ({ stdout }) => stdout.includes('before ('));
+
+      await relay.cut();
+      await watch.waitForOutput('the watch to notice', ({ stderr }) => stderr.includes('reconnecting'));
+      // Sent while the watch is away: only a resume from its last event id brings it back.
+      await createOk(daemon, { name: 'meanwhile', command: ['true'] });
+      await relay.reopen();
+      await watch.waitForOutput('the watch to be back', ({ stderr }) => /event stream back; resumed after event \d+/.test(stderr), 15_000);
+      await watch.waitForOutput('"meanwhile" created', ({ stdout }) => stdout.includes('meanwhile ('));
+      expect(watch.stdout.match(/before \(id \d+\)  created/g)).toHaveLength(1);
+      expect(watch.stdout.match(/meanwhile \(id \d+\)  created/g)).toHaveLength(1);
+      watch.interrupt();
+      expect(await watch.exited()).toBe(0);
+    } finally {
+      await relay.cut();
     }
   });
 
