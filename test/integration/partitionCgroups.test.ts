@@ -189,6 +189,42 @@ describe('partition cgroups on the hierarchy this machine has', () => {
     expect(partitions.apply('busy', NO_LIMITS)).toEqual([]);
   });
 
+  const filesWhy = cgroups === null ? tracking.reason : null;
+  it.skipIf(filesWhy !== null)(titled("writes each limit into its cgroup's control files, and lifts it again", filesWhy), () => {
+    const v2 = tracking.mode === 'cgroup-v2';
+    const file = (controller: string, name: string): string => join(dirIn(controller, 'partition-files'), name);
+    const read = (controller: string, name: string): string => readFileSync(file(controller, name), 'latin1').trim();
+    // What each supported limit's files say, set (0.5 core, 64 MiB, 32 tasks) and lifted.
+    const checks: Array<{ limit: keyof PartitionLimits; set: () => void; lifted: () => void }> = [
+      {
+        limit: 'cpu',
+        set: () => (v2 ? expect(read('cpu', 'cpu.max')).toBe('50000 100000') : expect([read('cpu', 'cpu.cfs_quota_us'), read('cpu', 'cpu.cfs_period_us')]).toEqual(['50000', '100000'])),
+        lifted: () => (v2 ? expect(read('cpu', 'cpu.max')).toBe('max 100000') : expect(read('cpu', 'cpu.cfs_quota_us')).toBe('-1')),
+      },
+      {
+        limit: 'memoryBytes',
+        set: () => expect(Number(read('memory', v2 ? 'memory.max' : 'memory.limit_in_bytes'))).toBe(64 * MIB),
+        // v1 answers "no limit" with the largest page-aligned number it holds.
+        lifted: () => (v2 ? expect(read('memory', 'memory.max')).toBe('max') : expect(Number(read('memory', 'memory.limit_in_bytes'))).toBeGreaterThan(2 ** 62)),
+      },
+      {
+        limit: 'pids',
+        set: () => expect(read('pids', 'pids.max')).toBe('32'),
+        lifted: () => expect(read('pids', 'pids.max')).toBe('max'),
+      },
+    ];
+    const supported = checks.filter((check) => unsupported(check.limit) === null);
+    expect(supported.length, 'limits this node enforces').toBeGreaterThan(0);
+    const limits: Partial<PartitionLimits> = {};
+    if (unsupported('cpu') === null) limits.cpu = 0.5;
+    if (unsupported('memoryBytes') === null) limits.memoryBytes = 64 * MIB;
+    if (unsupported('pids') === null) limits.pids = 32;
+    apply('files', limits);
+    for (const check of supported) check.set();
+    apply('files', {});
+    for (const check of supported) check.lifted();
+  });
+
   it.skipIf(cgroups === null)(titled('a job that double-forks out of its process group is stopped whole and killed whole in its partition', cgroups ? null : tracking.reason), async () => {
     apply('lab', { cpu: unsupported('cpu') ? null : 0.5, pids: unsupported('pids') ? null : 20 });
     const cgroup = (cgroups as NonNullable<typeof cgroups>).create('escaper', 'lab');
@@ -212,7 +248,6 @@ describe('partition cgroups on the hierarchy this machine has', () => {
   });
 });
 
-/** On v1, each member is in the job's directory of every controller used, memory too (moved in after the spawn). */
 /** On v1: in the job's own memory cgroup, and in its partition's cpu, cpuacct and pids cgroups (those mounted here). */
 function expectInEveryController(cgroup: JobCgroup, members: number[]): void {
   if (tracking.mode !== 'cgroup-v1') return;
