@@ -215,11 +215,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
     ];
     const supported = checks.filter((check) => unsupported(check.limit) === null);
     expect(supported.length, 'limits this node enforces').toBeGreaterThan(0);
-    const limits: Partial<PartitionLimits> = {};
-    if (unsupported('cpu') === null) limits.cpu = 0.5;
-    if (unsupported('memoryBytes') === null) limits.memoryBytes = 64 * MIB;
-    if (unsupported('pids') === null) limits.pids = 32;
-    apply('files', limits);
+    const wanted: PartitionLimits = { cpu: 0.5, memoryBytes: 64 * MIB, pids: 32 };
+    apply('files', Object.fromEntries(supported.map(({ limit }) => [limit, wanted[limit]])));
     for (const check of supported) check.set();
     apply('files', {});
     for (const check of supported) check.lifted();
