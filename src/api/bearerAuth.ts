@@ -19,11 +19,13 @@ export function bearerAuth(nodeToken: string, partitionTokens: PartitionTokens, 
     const path = request.url.split('?', 1)[0] ?? '';
     if ((request.method === 'GET' || request.method === 'HEAD') && publicPaths.has(path)) return done();
     const sent = tokenFrom(request.headers.authorization);
-    if (sent !== null && timingSafeEqual(digest(sent), expected)) {
+    const sentDigest = sent === null ? null : digest(sent);
+    if (sentDigest !== null && timingSafeEqual(sentDigest, expected)) {
       request.scope = NODE_SCOPE;
       return done();
     }
-    const opened = sent ? partitionTokens.partitionOf(sent) : null;
+    // The same digest finds a partition token: tokens are stored by their SHA-256.
+    const opened = sent && sentDigest ? partitionTokens.partitionOfHash(sentDigest.toString('hex')) : null;
     if (opened) {
       request.scope = { kind: 'partition', ...opened };
       return done();

@@ -20,9 +20,9 @@ export class PartitionTokens {
     for (const token of store.listTokens()) this.byHash.set(token.sha256, token);
   }
 
-  /** The partition a token opens, or null if it is no partition token (or a revoked one). */
-  partitionOf(token: string): { readonly partition: string; readonly tokenId: number } | null {
-    const stored = this.byHash.get(sha256Hex(token));
+  /** The partition a token opens, found by the token's SHA-256 (hex); null if it is no partition token (or a revoked one). */
+  partitionOfHash(tokenSha256: string): { readonly partition: string; readonly tokenId: number } | null {
+    const stored = this.byHash.get(tokenSha256);
     return stored ? { partition: stored.partition, tokenId: stored.id } : null;
   }
 
