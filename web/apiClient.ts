@@ -1,6 +1,6 @@
 // Requests to the daemon's API at the page's own origin (relative URLs, so a proxy may mount it
 // under a prefix), with the token (the node token or a partition token). Error answers become ApiError with the API's message.
-import type { CreateRequest, ManagedProcess, Operation, OperationResult, Partition, Run } from './apiTypes.js';
+import type { CreateRequest, ManagedProcess, Operation, OperationResult, Partition, PartitionLimitsRequest, PartitionToken, Run } from './apiTypes.js';
 
 export class ApiError extends Error {
   constructor(
@@ -55,6 +55,45 @@ export class ApiClient {
   async operatePartition(name: string, operation: Operation): Promise<OperationResult[]> {
     const body = (await this.json('PUT', `partitions/${encodeURIComponent(name)}`, { operation })) as { processes: OperationResult[] };
     return body.processes;
+  }
+
+  /** Node token only. 409 when the name is taken; 400 with the API's message for a bad value. */
+  async createPartition(request: PartitionLimitsRequest & { name: string }): Promise<Partition> {
+    const body = (await this.json('POST', 'partitions', request)) as { partitions: Partition[] };
+    const created = body.partitions[0];
+    if (!created) throw new ApiError(0, 'SIGMA_DASHBOARD_EMPTY_ANSWER', 'the daemon answered without the new partition');
+    return created;
+  }
+
+  /** Node token only. Limits sent change (null removes one); those not sent keep theirs. */
+  async changePartitionLimits(name: string, limits: PartitionLimitsRequest): Promise<void> {
+    await this.send('PUT', `partitions/${encodeURIComponent(name)}`, limits);
+  }
+
+  /** Node token only. 409 while it has processes, and always for `default`. */
+  async deletePartition(name: string): Promise<void> {
+    await this.send('DELETE', `partitions/${encodeURIComponent(name)}`);
+  }
+
+  /** Node token only: the partition's tokens, without their secrets. */
+  async listTokens(partition: string): Promise<PartitionToken[]> {
+    const body = (await this.json('GET', `partitions/${encodeURIComponent(partition)}/tokens`)) as { tokens: PartitionToken[] };
+    return body.tokens;
+  }
+
+  /** Node token only: a new token, with its secret (this answer is the only one that holds it). */
+  async createToken(partition: string, label: string | null): Promise<PartitionToken & { token: string }> {
+    const body = (await this.json('POST', `partitions/${encodeURIComponent(partition)}/tokens`, label === null ? {} : { label })) as {
+      tokens: Array<PartitionToken & { token: string }>;
+    };
+    const created = body.tokens[0];
+    if (!created) throw new ApiError(0, 'SIGMA_DASHBOARD_EMPTY_ANSWER', 'the daemon answered without the new token');
+    return created;
+  }
+
+  /** Node token only: the token stops working at once. */
+  async revokeToken(partition: string, id: number): Promise<void> {
+    await this.send('DELETE', `partitions/${encodeURIComponent(partition)}/tokens/${id}`);
   }
 
   async deleteProcess(id: number): Promise<void> {

@@ -53,6 +53,19 @@ export interface Partition {
   createdAt: string;
 }
 
+/** The limits of POST /partitions or PUT /partitions/{name}: absent keeps (or leaves unset), null removes. A
+ * string only when the field was not a number: the API then says what it expects. */
+export type PartitionLimitsRequest = Partial<Record<'maxRunning' | 'cpu' | 'memoryBytes' | 'pids', number | string | null>>;
+
+/** A partition token as GET /partitions/{name}/tokens lists it; `token`, the secret, only in the answer that made it. */
+export interface PartitionToken {
+  id: number;
+  partition: string;
+  label: string | null;
+  createdAt: string;
+  token?: string;
+}
+
 export interface OperationResult {
   id: number;
   name: string;

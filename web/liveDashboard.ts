@@ -12,6 +12,7 @@ import { EventStream, type StreamStatus } from './eventStream.js';
 import type { ActionOutcome } from './operationButton.js';
 import { fillPartitionField, fillPartitionFilter } from './partitionChoices.js';
 import { partitionOutcomeOf } from './partitionOutcome.js';
+import { wirePartitionForm } from './partitionForm.js';
 import { PartitionPanel } from './partitionPanel.js';
 import { ProcessTable } from './processTable.js';
 
@@ -23,6 +24,7 @@ export class LiveDashboard {
   private readonly partitionFilter = byId<HTMLSelectElement>('partition-filter');
   private readonly onFilterChange = (): void => this.table.showPartition(this.partitionFilter.value === '' ? null : this.partitionFilter.value);
   private readonly unwireCreateForm: () => void;
+  private readonly unwirePartitionForm: (() => void) | null;
   /** Ids are never reused: an answer that arrives after a delete must not bring a row back. */
   private readonly deletedIds = new Set<number>();
   private readonly refreshing = new Map<number, { again: boolean }>();
@@ -35,6 +37,8 @@ export class LiveDashboard {
   constructor(
     private readonly api: ApiClient,
     private readonly onUnauthorized: (message: string) => void,
+    /** A partition token may not create, change or delete partitions: the page offers none of it. */
+    partitionToken: boolean,
   ) {
     this.table = new ProcessTable(byId('process-rows'), byId('no-processes'), byId('process-count'), {
       operate: (process, operation) => this.operate(process, operation),
@@ -58,13 +62,16 @@ export class LiveDashboard {
         },
         onUnauthorized: (message) => this.unauthorized(message),
         operate: (partition, operation) => this.operatePartition(partition, operation),
+        messageOf: (error) => this.messageOf(error),
       },
+      !partitionToken,
     );
     this.partitionFilter.addEventListener('change', this.onFilterChange);
     this.unwireCreateForm = wireCreateForm(api, (process) => {
       this.apply(process);
       this.refresh(process.id);
     });
+    this.unwirePartitionForm = partitionToken ? null : wirePartitionForm(api, () => void this.partitions.load());
   }
 
   start(): void {
@@ -76,6 +83,7 @@ export class LiveDashboard {
     this.events.close();
     this.detail.close();
     this.unwireCreateForm();
+    this.unwirePartitionForm?.();
     this.partitions.stop();
     this.partitionFilter.removeEventListener('change', this.onFilterChange);
     fillPartitionFilter(this.partitionFilter, []);

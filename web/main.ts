@@ -3,6 +3,7 @@
 import { ApiClient, ApiError } from './apiClient.js';
 import { byId } from './elements.js';
 import { LiveDashboard } from './liveDashboard.js';
+import { isPartitionToken } from './tokenKind.js';
 import { forgetToken, saveToken, savedToken } from './tokenStore.js';
 
 let dashboard: LiveDashboard | null = null;
@@ -23,10 +24,14 @@ function showDashboard(token: string): void {
   byId('login').hidden = true;
   byId('dashboard').hidden = false;
   byId('logout').hidden = false;
-  dashboard = new LiveDashboard(new ApiClient(token), (message) => {
-    forgetToken();
-    showLogin(`The daemon refused the token: ${message}`);
-  });
+  dashboard = new LiveDashboard(
+    new ApiClient(token),
+    (message) => {
+      forgetToken();
+      showLogin(`The daemon refused the token: ${message}`);
+    },
+    isPartitionToken(token),
+  );
   dashboard.start();
 }
 

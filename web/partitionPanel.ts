@@ -3,6 +3,7 @@
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { Partition } from './apiTypes.js';
 import { el } from './elements.js';
+import { partitionAdminOf, type PartitionAdmin } from './partitionAdmin.js';
 import { PartitionRow, type PartitionOperate } from './partitionRow.js';
 
 /** Events arrive in bursts (a partition STOP ends many jobs): one read after the burst. */
@@ -24,6 +25,7 @@ export interface PartitionPanelActions {
   onNames(names: string[]): void;
   onUnauthorized(message: string): void;
   operate: PartitionOperate;
+  messageOf(error: unknown): string;
 }
 
 export class PartitionPanel {
@@ -31,15 +33,19 @@ export class PartitionPanel {
   private readonly rows = new Map<string, PartitionRow>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly usageTimer: ReturnType<typeof setInterval>;
-  private loading = false;
-  private loadAgain = false;
+  private reading: Promise<void> | null = null;
+  private readAgain: Promise<void> | null = null;
   private stopped = false;
+  /** Null for a partition token: its page has no limits editor, DELETE or new-partition form. */
+  private readonly admin: PartitionAdmin | null;
 
   constructor(
     private readonly api: ApiClient,
     private readonly parts: PartitionPanelParts,
     private readonly actions: PartitionPanelActions,
+    withAdmin: boolean,
   ) {
+    this.admin = withAdmin ? partitionAdminOf(api, () => this.load(), actions.messageOf) : null;
     this.usageTimer = setInterval(() => this.refreshSoon(), USAGE_REFRESH_MS);
   }
 
@@ -52,12 +58,24 @@ export class PartitionPanel {
     }, REFRESH_DELAY_MS);
   }
 
-  async load(): Promise<void> {
-    if (this.loading) {
-      this.loadAgain = true;
-      return;
+  /** Resolves once a read that began after this call has been shown (a change made just before is in it). */
+  load(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.reading === null) {
+      this.reading = this.read().finally(() => {
+        this.reading = null;
+      });
+      return this.reading;
     }
-    this.loading = true;
+    // Asks made during a read fold into one more read after it.
+    this.readAgain ??= this.reading.then(() => {
+      this.readAgain = null;
+      return this.load();
+    });
+    return this.readAgain;
+  }
+
+  private async read(): Promise<void> {
     try {
       const partitions = await this.api.listPartitions();
       if (this.stopped) return;
@@ -67,12 +85,6 @@ export class PartitionPanel {
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) this.actions.onUnauthorized(error.message);
       this.parts.error.textContent = `Cannot read the partitions: ${error instanceof Error ? error.message : String(error)}`;
-    } finally {
-      this.loading = false;
-      if (this.loadAgain && !this.stopped) {
-        this.loadAgain = false;
-        void this.load();
-      }
     }
   }
 
@@ -90,7 +102,7 @@ export class PartitionPanel {
     const shown = partitions.map((partition) => {
       let row = this.rows.get(partition.name);
       if (!row) {
-        row = new PartitionRow(partition.name, this.actions.operate);
+        row = new PartitionRow(partition.name, this.actions.operate, this.admin);
         this.rows.set(partition.name, row);
       }
       row.fill(partition);

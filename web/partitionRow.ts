@@ -1,9 +1,14 @@
 // One row of the partitions panel: the partition's counts, limits and usage, filled again in place
-// on each read (so a focused or busy button and the last answer stay), and its operations.
+// on each read (so a focused or busy button and the last answer stay), its operations, and for
+// the node token its limits editor, its tokens and DELETE.
 import type { Operation, Partition } from './apiTypes.js';
 import { formatBytes, formatMs } from './displayFormats.js';
 import { el } from './elements.js';
 import { operationButton, outcomeLine, type ActionOutcome } from './operationButton.js';
+import type { PartitionAdmin } from './partitionAdmin.js';
+import type { LimitName } from './partitionLimitFields.js';
+import { PartitionLimitsEditor } from './partitionLimitsEditor.js';
+import { PartitionTokensView } from './partitionTokens.js';
 
 export type PartitionOperate = (partition: string, operation: Operation) => Promise<ActionOutcome>;
 
@@ -14,21 +19,32 @@ const OPERATIONS: ReadonlyArray<{ operation: Operation; verb: string }> = [
   { operation: 'STOP', verb: 'Stop' },
 ];
 
-type LimitName = 'maxRunning' | 'cpu' | 'memoryBytes' | 'pids';
-
 export class PartitionRow {
   readonly element: HTMLTableRowElement;
   private readonly cells: Record<'processes' | 'running' | 'used', HTMLTableCellElement>;
   private readonly limitCells: Record<LimitName, HTMLTableCellElement>;
+  private readonly editor: PartitionLimitsEditor | null = null;
 
-  constructor(name: string, operate: PartitionOperate) {
+  /** `admin` null: a partition token's page, which has the operations only. */
+  constructor(name: string, operate: PartitionOperate, admin: PartitionAdmin | null) {
     const cell = (label: string, className = ''): HTMLTableCellElement => el('td', { className, attrs: { 'data-label': label } });
     this.cells = { processes: cell('Processes', 'num'), running: cell('Running', 'num'), used: cell('Used') };
     this.limitCells = { maxRunning: cell('Max running'), cpu: cell('CPU'), memoryBytes: cell('Memory'), pids: cell('Pids') };
     const outcome = outcomeLine();
-    const buttons = el('div', { className: 'operations' });
+    const buttons = el('div', { className: 'operations partition-operations' });
     for (const { operation, verb } of OPERATIONS) {
       buttons.append(operationButton(operation, outcome, () => operate(name, operation), { ariaLabel: `${verb} partition ${name}`, busyScope: buttons }));
+    }
+    const adminParts: HTMLElement[] = [];
+    if (admin) {
+      this.editor = new PartitionLimitsEditor(name, outcome, (partition, limits) => admin.changeLimits(partition, limits));
+      const tokens = new PartitionTokensView(name, admin.tokens);
+      const adminButtons = el('div', { className: 'operations partition-admin' }, [this.editor.toggle, tokens.toggle]);
+      // The default partition is never deleted (the API says 409): no button offers it.
+      if (name !== 'default') {
+        adminButtons.append(operationButton('DELETE', outcome, () => admin.remove(name), { className: 'danger', ariaLabel: `Delete partition ${name}`, busyScope: adminButtons }));
+      }
+      adminParts.push(adminButtons, this.editor.form, tokens.element);
     }
     // The name heads its row, as a process's does, so that the buttons are heard with it.
     this.element = el('tr', { attrs: { 'data-partition': name } }, [
@@ -40,11 +56,12 @@ export class PartitionRow {
       this.limitCells.memoryBytes,
       this.limitCells.pids,
       this.cells.used,
-      el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, outcome]),
+      el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, ...adminParts, outcome]),
     ]);
   }
 
   fill(partition: Partition): void {
+    this.editor?.fill(partition);
     this.cells.processes.textContent = String(partition.processes);
     this.cells.running.textContent = String(partition.running);
     const unenforced = new Map(partition.unenforced.map((entry) => [entry.limit, entry.reason]));

@@ -129,3 +129,42 @@ export async function operatePartition(page: Page, partition: string, operation:
 export async function waitForText(locator: Locator, what: string, accept: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
   return waitFor(what, async () => (await locator.textContent({ timeout: 1000 }).catch(() => null)) ?? '', accept, timeoutMs);
 }
+
+export interface PartitionFields {
+  name: string;
+  maxRunning?: string;
+  cpu?: string;
+  memoryMiB?: string;
+  pids?: string;
+}
+
+/** Fills the "New partition" form (a field not given is left empty) and returns what the form then says. */
+export async function createPartition(page: Page, fields: PartitionFields): Promise<string> {
+  const form = page.locator('#partition-form');
+  await form.getByLabel('Name').fill(fields.name);
+  await form.getByLabel('Max running').fill(fields.maxRunning ?? '');
+  await form.getByLabel('CPU (cores)').fill(fields.cpu ?? '');
+  await form.getByLabel('Memory (MiB)').fill(fields.memoryMiB ?? '');
+  await form.getByLabel('Pids').fill(fields.pids ?? '');
+  await form.getByRole('button', { name: 'Create partition' }).click();
+  return waitForText(form.locator('#partition-message'), `the new-partition form to answer for ${fields.name}`, (text) => text !== '' && text !== 'Creating…');
+}
+
+/** Opens a partition row's limits editor, sets the fields given ("" empties one), saves, and returns what the row says. */
+export async function editPartitionLimits(page: Page, partition: string, fields: Omit<PartitionFields, 'name'>): Promise<string> {
+  const row = partitionRowOf(page, partition);
+  await row.getByRole('button', { name: `Edit limits of partition ${partition}`, exact: true }).click();
+  const editor = row.getByRole('form', { name: `Limits of partition ${partition}` });
+  const labels: Array<[keyof typeof fields, string]> = [
+    ['maxRunning', 'Max running'],
+    ['cpu', 'CPU (cores)'],
+    ['memoryMiB', 'Memory (MiB)'],
+    ['pids', 'Pids'],
+  ];
+  for (const [field, label] of labels) {
+    const value = fields[field];
+    if (value !== undefined) await editor.getByLabel(label).fill(value);
+  }
+  await editor.getByRole('button', { name: `Save limits of partition ${partition}`, exact: true }).click();
+  return waitForText(row.locator('.outcome'), `the answer to the new limits of ${partition}`, (text) => text.startsWith(`Limits of ${partition}`) && !text.endsWith('…'));
+}
