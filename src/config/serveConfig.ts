@@ -1,6 +1,7 @@
 // The daemon's configuration, read once from the command line's options and the environment,
 // validated, and frozen. No other module reads process.env.
 import { resolve } from 'node:path';
+import { PARTITION_TOKEN_PREFIX } from '../core/partition.js';
 import type { ReleaseWaiter } from '../runtime/releaseTimers.js';
 
 export interface ServeConfig {
@@ -90,6 +91,9 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
   const token = options.token ?? (env.SIGMA_TOKEN || null);
   if (token !== null && (token.length < 16 || /\s/.test(token))) {
     throw new ConfigError('the token must be at least 16 characters, without spaces');
+  }
+  if (token?.startsWith(PARTITION_TOKEN_PREFIX)) {
+    throw new ConfigError(`the node token must not begin with ${PARTITION_TOKEN_PREFIX}: that is how partition tokens begin`);
   }
   const programsDir = options.programsDir ? resolve(cwd, options.programsDir) : resolve(dataDir, SERVE_DEFAULTS.programsDirName);
   const logLevel = options.logLevel ?? env.SIGMA_LOG_LEVEL ?? SERVE_DEFAULTS.logLevel;

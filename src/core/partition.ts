@@ -3,6 +3,9 @@
 /** Where a process goes when none is named; it always exists. */
 export const DEFAULT_PARTITION = 'default';
 
+/** How every partition token begins, and no node token may: a client tells the two kinds apart by it. */
+export const PARTITION_TOKEN_PREFIX = 'sigma_p_';
+
 export interface PartitionLimitsSet {
   /** Slots: at most this many of its jobs hold one at once; the others wait in READY. */
   readonly maxRunning: number | null;

@@ -1,12 +1,11 @@
 // Partition tokens: made by the node token, shown once, kept as their SHA-256, revocable. A
 // request's token is looked up by its hash, so no comparison depends on the secret's bytes.
 import { createHash, randomBytes } from 'node:crypto';
+import { PARTITION_TOKEN_PREFIX } from '../core/partition.js';
 import { TokenNotFoundError } from '../errors/sigmaErrors.js';
 import type { PartitionStore, StoredPartitionToken } from '../runtime/partitionStore.js';
 
 export type TokenInfo = Omit<StoredPartitionToken, 'sha256'>;
-
-const TOKEN_PREFIX = 'sigma_p_';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
@@ -28,7 +27,7 @@ export class PartitionTokens {
 
   /** A new token for the partition: the only time its secret is seen. */
   create(partition: string, label: string | null, createdAtMs: number): TokenInfo & { readonly token: string } {
-    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const token = `${PARTITION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const sha256 = sha256Hex(token);
     const id = this.store.insertToken({ partition, sha256, label, createdAtMs });
     this.byHash.set(sha256, { id, partition, sha256, label, createdAtMs });
