@@ -1,7 +1,6 @@
 // What the node token may do to a partition from its row: change its limits, delete it, and
-// manage its tokens. Each
-// answer is said in the row; after a change the panel is read again, so the row shows the limits
-// the daemon now holds (or goes, once deleted).
+// manage its tokens. Each answer is said in the row; after a change the panel is read again, so
+// the row shows the limits the daemon now holds (or goes, once deleted).
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { PartitionLimitsRequest } from './apiTypes.js';
 import type { ActionOutcome } from './operationButton.js';
