@@ -3,7 +3,8 @@
 // (one left out is removed); with --prune, those the file does not list are deleted (never default).
 import type { PartitionJson, PartitionLimitsJson } from '../apiTypes.js';
 import { formatByteSize } from '../byteSize.js';
-import { DEFAULT_PARTITION, type DesiredPartition } from './desiredPartition.js';
+import { DEFAULT_PARTITION } from '../../core/partition.js';
+import type { DesiredPartition } from './desiredPartition.js';
 
 type LimitName = keyof PartitionLimitsJson;
 const LIMIT_NAMES: readonly LimitName[] = ['maxRunning', 'cpu', 'memoryBytes', 'pids'];

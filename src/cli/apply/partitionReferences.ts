@@ -1,6 +1,7 @@
 // Checked before anything is done: each partition a process of the file names is on the node or
 // declared in the file; and with --prune, not one that the prune would delete under it.
-import { DEFAULT_PARTITION, type DesiredPartition } from './desiredPartition.js';
+import { DEFAULT_PARTITION } from '../../core/partition.js';
+import type { DesiredPartition } from './desiredPartition.js';
 import type { DesiredProcess } from './desiredProcess.js';
 import type { FileProblem } from './yamlNodes.js';
 

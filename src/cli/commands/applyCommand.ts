@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_PARTITION } from '../../core/partition.js';
 import type { PartitionJson, ProcessJson } from '../apiTypes.js';
 import { readApplyFile } from '../apply/applyFile.js';
 import { describeStep, isNoChange, isUnchanged, orderedSteps, planApply, summarize } from '../apply/applyPlan.js';
 import { runPlan } from '../apply/applyRun.js';
-import { DEFAULT_PARTITION } from '../apply/desiredPartition.js';
 import { planPartitions } from '../apply/partitionPlan.js';
 import { partitionReferenceProblems } from '../apply/partitionReferences.js';
 import { CliError, EXIT } from '../cliExit.js';

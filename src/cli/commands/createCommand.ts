@@ -1,6 +1,7 @@
 // `sigma create NAME [options] -- CMD [ARGS...]`: POST /processes.
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_PARTITION } from '../../core/partition.js';
 import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN } from '../definitionLimits.js';
 import type { ProcessJson } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
@@ -66,7 +67,7 @@ export function createCommand(context: CliContext): Command {
 
 /** Said only off the default partition, where most processes live. */
 function inPartition(created: ProcessJson): string {
-  return created.partition === 'default' ? '' : ` in partition ${created.partition}`;
+  return created.partition === DEFAULT_PARTITION ? '' : ` in partition ${created.partition}`;
 }
 
 function kindOf(created: ProcessJson): string {
