@@ -10,7 +10,7 @@ import { distinctDirs, findV1Controllers } from './cgroupV1Controllers.js';
 import { V2JobCgroups } from './cgroupV2.js';
 import { delegateV2Controllers } from './cgroupV2Delegation.js';
 import { makeDir, readControl, type JobCgroups, type JobTracking } from './jobCgroups.js';
-import { partitionsWithoutCgroups, type PartitionCgroups } from './partitionLimits.js';
+import { partitionsWithoutCgroups, restorable, type PartitionCgroups } from './partitionLimits.js';
 import { V1PartitionCgroups } from './partitionCgroupsV1.js';
 import { V2PartitionCgroups } from './partitionCgroupsV2.js';
 
@@ -63,12 +63,14 @@ function unified(root: string, parentName: string): FoundCgroups {
   // Left by an earlier daemon of this node: its leftovers are swept at boot.
   makeDir(parentPath);
   const { controllers, support } = delegateV2Controllers(ownPath, parentPath);
-  return { cgroups: new V2JobCgroups(ownPath, parentPath, controllers), partitions: new V2PartitionCgroups(parentPath, controllers, support) };
+  const partitions = restorable(new V2PartitionCgroups(parentPath, controllers, support));
+  return { cgroups: new V2JobCgroups(ownPath, parentPath, (partition) => partitions.restore(partition)), partitions };
 }
 
 function legacy(parentName: string): FoundCgroups {
   const { controllers, support } = findV1Controllers(parentName);
-  return { cgroups: new V1JobCgroups(distinctDirs(controllers)), partitions: new V1PartitionCgroups(controllers, support) };
+  const partitions = restorable(new V1PartitionCgroups(controllers, support));
+  return { cgroups: new V1JobCgroups(distinctDirs(controllers), (partition) => partitions.restore(partition)), partitions };
 }
 
 /** A probe job cgroup in a probe partition, entered and left as a spawn does: what fails here would fail every job. */

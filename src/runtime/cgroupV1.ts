@@ -9,7 +9,6 @@ import {
   countsOomKill,
   jobDirsBelow,
   liveMembers,
-  makeDir,
   partitionDirName,
   readControl,
   readPids,
@@ -45,7 +44,11 @@ export class V1JobCgroups implements JobCgroups {
   readonly tracking: JobTracking;
 
   /** controllers: the freezer first (it tracks the members), then any other controller used. */
-  constructor(private readonly controllers: readonly V1Controller[]) {
+  constructor(
+    private readonly controllers: readonly V1Controller[],
+    /** Makes a partition's directories again, with its limits, when they are found gone. */
+    private readonly restorePartition: (partition: string) => void,
+  ) {
     const freezer = controllers[0] as V1Controller;
     const names = controllers.map((controller) => controller.name).join(', ');
     this.tracking = { mode: 'cgroup-v1', parentPath: freezer.parentPath, reason: `legacy hierarchy (${names}): job cgroups below ${freezer.parentPath}` };
@@ -57,8 +60,9 @@ export class V1JobCgroups implements JobCgroups {
       return this.createIn(partitionDir, jobKey);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      // The partition's directories are made when its limits are written; gone since, made again.
-      for (const controller of this.controllers) makeDir(join(controller.parentPath, partitionDir));
+      // The partition's directories are made when its limits are written; gone since (removed from
+      // outside), made again with them: a job never runs in a partition's cgroup without its limits.
+      this.restorePartition(partition);
       return this.createIn(partitionDir, jobKey);
     }
   }

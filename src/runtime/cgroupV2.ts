@@ -35,7 +35,8 @@ export class V2JobCgroups implements JobCgroups {
   constructor(
     private readonly ownPath: string,
     private readonly parentPath: string,
-    private readonly controllers: readonly string[],
+    /** Makes a partition's cgroup again, with its limits, when it is found gone. */
+    private readonly restorePartition: (partition: string) => void,
   ) {
     this.tracking = { mode: 'cgroup-v2', parentPath, reason: `unified hierarchy: job cgroups below ${parentPath}` };
   }
@@ -52,8 +53,9 @@ export class V2JobCgroups implements JobCgroups {
       return makeJobDir();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      // The partition's cgroup is made when its limits are written; gone since, made again.
-      makeV2Partition(this.parentPath, partition, this.controllers);
+      // The partition's cgroup is made when its limits are written; gone since (removed from
+      // outside), made again with them: a job never runs in a partition's cgroup without its limits.
+      this.restorePartition(partition);
       return makeJobDir();
     }
   }

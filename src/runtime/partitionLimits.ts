@@ -36,6 +36,33 @@ export interface PartitionCgroups {
   remove(partition: string): boolean;
 }
 
+/** Partition cgroups that can be made again with the limits last written: for one removed from outside. */
+export interface RestorablePartitionCgroups extends PartitionCgroups {
+  /** Makes the partition's cgroup again with the limits last applied to it (none if never). */
+  restore(partition: string): void;
+}
+
+const NO_LIMITS: PartitionLimits = { cpu: null, memoryBytes: null, pids: null };
+
+export function restorable(partitions: PartitionCgroups): RestorablePartitionCgroups {
+  const applied = new Map<string, PartitionLimits>();
+  return {
+    support: partitions.support,
+    apply(partition, limits) {
+      applied.set(partition, limits);
+      return partitions.apply(partition, limits);
+    },
+    usage: (partition) => partitions.usage(partition),
+    remove(partition) {
+      applied.delete(partition);
+      return partitions.remove(partition);
+    },
+    restore(partition) {
+      partitions.apply(partition, applied.get(partition) ?? NO_LIMITS);
+    },
+  };
+}
+
 export const NO_USAGE: PartitionUsage = { cpuMs: null, memoryBytes: null, pids: null };
 
 /** Where no cgroup can be made: every set limit is reported, with the reason, never silently dropped. */

@@ -1,13 +1,13 @@
 // The cgroup v2 adapters against a directory tree that stands in for the kernel's: which files
 // they write with which values, and what they read back. (This machine's unified hierarchy has no
 // controller to hold a limit; the kernel's side of these files is not exercised here.)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { V2JobCgroups } from '../../src/runtime/cgroupV2.js';
 import { delegateV2Controllers } from '../../src/runtime/cgroupV2Delegation.js';
 import { V2PartitionCgroups } from '../../src/runtime/partitionCgroupsV2.js';
-import type { LimitSupport } from '../../src/runtime/partitionLimits.js';
+import { restorable, type LimitSupport } from '../../src/runtime/partitionLimits.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
 afterEach(removeTempDirs);
@@ -96,7 +96,8 @@ describe('a partition\'s limits (cpu.max, memory.max, memory.swap.max, pids.max)
 describe('job cgroups in partitions', () => {
   it('makes a job\'s cgroup in its partition\'s, finds leftovers in both layouts, and reads its OOM kills', () => {
     const { own, parent } = fakeTree('cpu memory pids');
-    const cgroups = new V2JobCgroups(own, parent, ['memory']);
+    const partitions = restorable(new V2PartitionCgroups(parent, ['memory'], ALL_HELD));
+    const cgroups = new V2JobCgroups(own, parent, (partition) => partitions.restore(partition));
     const job = cgroups.create('process-1', 'lab');
     expect(job.path).toBe(join(parent, 'partition-lab', 'process-1'));
     expect(read(join(parent, 'partition-lab', 'cgroup.subtree_control'))).toBe('+memory');
@@ -111,5 +112,23 @@ describe('job cgroups in partitions', () => {
     expect(job.oomKilled()).toBe(false);
     writeFileSync(join(job.path, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n');
     expect(job.oomKilled()).toBe(true);
+  });
+
+  it('makes a partition\'s cgroup removed from outside again with its limits before a job goes in', () => {
+    const { own, parent } = fakeTree('cpu memory pids');
+    const partitions = restorable(new V2PartitionCgroups(parent, ['memory', 'pids'], ALL_HELD));
+    const cgroups = new V2JobCgroups(own, parent, (partition) => partitions.restore(partition));
+    expect(partitions.apply('lab', { cpu: null, memoryBytes: 64 * 1024 * 1024, pids: 10 })).toEqual([]);
+    const dir = join(parent, 'partition-lab');
+    rmSync(dir, { recursive: true });
+
+    expect(cgroups.create('process-1', 'lab').path).toBe(join(dir, 'process-1'));
+    expect(read(join(dir, 'memory.max'))).toBe('67108864');
+    expect(read(join(dir, 'pids.max'))).toBe('10');
+    // A partition deleted (its limits forgotten) comes back without any.
+    expect(partitions.remove('lab')).toBe(false);
+    rmSync(dir, { recursive: true });
+    cgroups.create('process-2', 'lab');
+    expect(read(join(dir, 'pids.max'))).toBe('max');
   });
 });
