@@ -32,11 +32,6 @@ export function writeLimit(limit: CgroupLimitName, path: string, value: string):
   }
 }
 
-/** Each set limit, with the same reason (the partition's cgroup itself could not be made). */
-export function everySetLimit(limits: PartitionLimits, reason: string): UnenforcedLimit[] {
-  return CGROUP_LIMITS.filter((limit) => limits[limit] !== null).map((limit) => ({ limit, reason }));
-}
-
 /** The first number in a control file (or on its line starting with `key `), null if unreadable. */
 export function readCounter(path: string, key?: string): number | null {
   const text = readControl(path);
@@ -66,7 +61,9 @@ export function applyLimits<T>(
     made = make();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return everySetLimit(limits, `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`);
+    // Each set limit, with the same reason.
+    const reason = `the partition's cgroup cannot be made (${code}: ${(error as Error).message})`;
+    return unenforcedBy({ cpu: reason, memoryBytes: reason, pids: reason }, limits);
   }
   const unenforced = unenforcedBy(support, limits);
   for (const limit of CGROUP_LIMITS) {

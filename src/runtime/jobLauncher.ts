@@ -298,7 +298,7 @@ const SPAWN_ERRORS: Record<string, string> = {
 };
 
 /** inCgroup: the fork was made in the job's cgroup, where the partition's pids limit holds too. */
-export function describeSpawnError(error: unknown, file: string, inCgroup = false): string {
+export function describeSpawnError(error: unknown, file: string, inCgroup: boolean): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EAGAIN' && inCgroup) return `${code}: fork refused: the partition's pids limit (or the node's process limit) is reached: ${file}`;
   if (code && SPAWN_ERRORS[code]) return `${code}: ${SPAWN_ERRORS[code]}: ${file}`;
