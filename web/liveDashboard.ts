@@ -71,7 +71,7 @@ export class LiveDashboard {
       this.apply(process);
       this.refresh(process.id);
     });
-    this.unwirePartitionForm = partitionToken ? null : wirePartitionForm(api, () => void this.partitions.load());
+    this.unwirePartitionForm = partitionToken ? null : wirePartitionForm(api, () => void this.partitions.load(), (error) => this.messageOf(error));
   }
 
   start(): void {

@@ -1,11 +1,12 @@
 // The "New partition" form of the partitions panel (node token only): reads the name and the
 // limits, sends POST /partitions, and shows what the API says, as the create-process form does.
-import { ApiError, type ApiClient } from './apiClient.js';
+import type { ApiClient } from './apiClient.js';
 import type { Partition } from './apiTypes.js';
 import { byId } from './elements.js';
 import { limitInputs, newPartitionLimitsOf, type LimitName } from './partitionLimitFields.js';
 
-export function wirePartitionForm(api: ApiClient, onCreated: (partition: Partition) => void): () => void {
+/** `messageOf` words a failure as the rest of the page does (and ends the session on a refused token). */
+export function wirePartitionForm(api: ApiClient, onCreated: (partition: Partition) => void, messageOf: (error: unknown) => string): () => void {
   const form = byId<HTMLFormElement>('partition-form');
   const name = byId<HTMLInputElement>('partition-name');
   const message = byId<HTMLParagraphElement>('partition-message');
@@ -29,7 +30,7 @@ export function wirePartitionForm(api: ApiClient, onCreated: (partition: Partiti
       say(`Created partition ${created.name}`, 'ok');
       onCreated(created);
     } catch (error) {
-      say(`Not created: ${error instanceof ApiError ? error.message : String(error)}`, 'error');
+      say(`Not created: ${messageOf(error)}`, 'error');
     } finally {
       if (submit) submit.disabled = false;
     }

@@ -247,6 +247,7 @@ describe('partition cgroups on the hierarchy this machine has', () => {
 
 /** On v1: in the job's own memory cgroup, and in its partition's cpu, cpuacct and pids cgroups (those mounted here). */
 function expectInEveryController(cgroup: JobCgroup, members: number[]): void {
+  // On v2 there is one hierarchy: the members were read from the job's own cgroup.procs already.
   if (tracking.mode !== 'cgroup-v1') return;
   const jobDir = cgroup.path.slice(cgroup.path.indexOf(`sigma-${nodeId}/`) + `sigma-${nodeId}/`.length);
   for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'].filter((name) => ownV1Path(name) !== null)) {
