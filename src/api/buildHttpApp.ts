@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { JobTracking } from '../runtime/jobCgroups.js';
+import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
 import type { PartitionTokens } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
@@ -51,6 +52,7 @@ export interface HttpAppOptions {
   readonly version: string;
   /** How jobs are tracked on this node (GET /node). */
   readonly jobTracking: JobTracking;
+  readonly launcher: LauncherStatus;
   /** Which partition limits this node can enforce (GET /node). */
   readonly limitSupport: LimitSupport;
 }
@@ -152,7 +154,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(systemRoutes);
-  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport });
+  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {

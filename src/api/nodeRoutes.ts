@@ -2,11 +2,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { JobTracking } from '../runtime/jobCgroups.js';
+import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
 const NodeSchema = Type.Object(
   {
+    launcher: Type.Union([Type.Literal('native'), Type.Literal('in-process')], {
+      description:
+        'native: jobs run under the sigma-launcher program, which releases PERIODIC jobs itself and keeps every job running while the daemon restarts (docs/launcher.md); in-process: jobs run in the daemon\'s own process (no launcher was built) and end with it.',
+    }),
+    launcherPid: Type.Union([Type.Integer(), Type.Null()], { description: 'The launcher\'s pid, null in-process.' }),
+    launcherReason: Type.String({ description: 'How jobs came to run where they do: which launcher, and what was adopted from it at start.' }),
     jobTracking: Type.Object(
       {
         mode: Type.Union([Type.Literal('cgroup-v2'), Type.Literal('cgroup-v1'), Type.Literal('process-group')], {
@@ -30,11 +37,14 @@ const NodeSchema = Type.Object(
   { additionalProperties: false, description: 'The node as the daemon found it at start.' },
 );
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; limitSupport: LimitSupport }> = async (
+export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; limitSupport: LimitSupport; launcher: LauncherStatus }> = async (
   app,
-  { jobTracking, limitSupport },
+  { jobTracking, limitSupport, launcher },
 ) => {
   const body = {
+    launcher: launcher.mode,
+    launcherPid: launcher.pid,
+    launcherReason: launcher.reason,
     jobTracking: { mode: jobTracking.mode, cgroup: jobTracking.parentPath, reason: jobTracking.reason },
     partitionLimits: { cpu: limitSupport.cpu, memoryBytes: limitSupport.memoryBytes, pids: limitSupport.pids },
   };
@@ -44,7 +54,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; l
       schema: {
         tags: ['system'],
         summary: 'The node',
-        description: 'How the daemon tracks its jobs on this node, and which partition limits it can enforce (decided once at start). See docs/job-tracking.md. Node token only.',
+        description: 'Where the node\'s jobs run, how the daemon tracks them, and which partition limits it can enforce (decided once at start). See docs/launcher.md and docs/job-tracking.md. Node token only.',
         response: { 200: NodeSchema, ...errorResponses(401, 403) },
       },
     },

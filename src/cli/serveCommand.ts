@@ -21,6 +21,8 @@ export function serveCommand(): Command {
     .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
     .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)
     .option('--release-waiter <waiter>', 'how PERIODIC releases wait for their point: event-loop (default), or thread (one worker thread, about 0.1 ms late instead of about 0.6 ms, for a little more CPU per release)')
+    .option('--launcher <launcher>', 'where jobs run: native (the sigma-launcher program: jobs outlive the daemon, releases never wait for it) or in-process (default: native where it was built)')
+    .option('--replace', 'take over from the daemon running on this data dir: it hands its jobs to this one and exits, and no job ends (native launcher)')
     .option('--max-processes <n>', `most processes defined on the node (default ${SERVE_DEFAULTS.maxProcesses})`)
     .option('--max-body-bytes <n>', `largest request body (default ${SERVE_DEFAULTS.maxBodyBytes})`)
     .option('--max-definition-bytes <n>', `largest command plus env of one process, in bytes (default ${SERVE_DEFAULTS.maxDefinitionBytes})`)
@@ -78,6 +80,10 @@ Examples:
         fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`, 1);
       }
       if (stopRequested) stop(daemon);
+      void daemon.ended.then(({ exitCode, message }) => {
+        process.stderr.write(`sigma serve: ${message}\n`);
+        process.exit(exitCode);
+      });
     });
 }
 

@@ -35,7 +35,15 @@ export interface ServeConfig {
   readonly maxDefinitionBytes: number;
   /** The environment jobs start from: the daemon's, less its own secrets. */
   readonly childBaseEnv: Readonly<Record<string, string>>;
+  /** Where jobs run: the native launcher, the daemon's own process, or null: the launcher where one was built. */
+  readonly launcher: LauncherChoice | null;
+  /** The launcher program to start (env SIGMA_LAUNCHER_BINARY, for a sanitizer build); null: the one built. */
+  readonly launcherBinary: string | null;
+  /** Take over from the daemon running on this data dir: it hands its jobs over and exits. */
+  readonly replace: boolean;
 }
+
+export type LauncherChoice = 'native' | 'in-process';
 
 /** The options as the command line hands them over (strings, or false for --no-tls). */
 export interface RawServeOptions {
@@ -59,6 +67,8 @@ export interface RawServeOptions {
   maxBodyBytes?: string;
   maxDefinitionBytes?: string;
   authFailuresPerMinute?: string;
+  launcher?: string;
+  replace?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -77,7 +87,7 @@ export const SERVE_DEFAULTS = {
   authFailuresPerMinute: 60,
 } as const;
 
-const SECRET_VARIABLES = ['SIGMA_TOKEN'];
+const SECRET_VARIABLES = ['SIGMA_TOKEN', 'SIGMA_LAUNCHER_BINARY'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
@@ -123,7 +133,16 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     maxBodyBytes: integerOption('--max-body-bytes', options.maxBodyBytes, SERVE_DEFAULTS.maxBodyBytes, 1024, 16 * 1024 * 1024),
     maxDefinitionBytes: integerOption('--max-definition-bytes', options.maxDefinitionBytes, SERVE_DEFAULTS.maxDefinitionBytes, 1024, 16 * 1024 * 1024),
     childBaseEnv: Object.freeze(childBaseEnv),
+    launcher: launcherOption(options.launcher),
+    launcherBinary: env.SIGMA_LAUNCHER_BINARY ? resolve(cwd, env.SIGMA_LAUNCHER_BINARY) : null,
+    replace: options.replace === true,
   });
+}
+
+function launcherOption(raw: string | undefined): LauncherChoice | null {
+  if (raw === undefined) return null;
+  if (raw !== 'native' && raw !== 'in-process') throw new ConfigError(`--launcher must be native or in-process, not "${raw}"`);
+  return raw;
 }
 
 const RELEASE_WAITER_NAMES: Readonly<Record<string, ReleaseWaiter>> = { 'event-loop': 'eventLoop', thread: 'thread' };

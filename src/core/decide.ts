@@ -10,7 +10,7 @@ import {
   type ReleaseGrid,
   type Runtime,
 } from './processModel.js';
-import { advancePast, lastPointAtOrBefore, pointsDueBy, startGrid } from './releaseGrid.js';
+import { advancePast, lastPointAtOrBefore, pastRelease, pointsDueBy, startGrid } from './releaseGrid.js';
 
 export const REASONS = {
   notStarted: 'not started: START it first',
@@ -41,6 +41,12 @@ export function decide(process: ProcessSnapshot, input: Input, nowMs: number): D
       return spawnFailed(process, input.error, nowMs);
     case 'JOB_ENDED':
       return jobEnded(process, input, nowMs);
+    case 'RELEASED':
+      return released(process, input, nowMs);
+    case 'RELEASE_PASSED':
+      return releasePassed(process, input);
+    case 'RELEASE_FAILED':
+      return releaseFailed(process, input, nowMs);
     case 'SHUTDOWN':
       return shutdown(process, nowMs);
   }
@@ -355,6 +361,84 @@ function jobEnded(
   if (!grid) return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters }, record);
   if (r.phase === 'SUSPENDED') return change(p, { runtime: { phase: 'SUSPENDED', grid, job: null }, counters }, record);
   return change(p, { runtime: { phase: 'WAITING', grid }, counters }, record);
+}
+
+const armAt = (grid: ReleaseGrid): Effect => ({ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs });
+
+/** The grid of a phase that has one. */
+function gridOf(r: Runtime): ReleaseGrid | null {
+  return r.phase === 'DORMANT' || r.phase === 'STOPPING' ? null : r.grid;
+}
+
+/**
+ * A job the launcher started: it is the process's job from now on, whatever the process became
+ * meanwhile (a STOP or SUSPEND decided while the release was on its way ends or stops it).
+ */
+function released(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASED' }>, nowMs: number): Decision {
+  const r = p.runtime;
+  const job: Job = { pid: input.pid, startedAtMs: nowMs, releaseAtMs: input.releaseAtMs };
+  const grid = gridOf(r);
+  const nextGrid = grid && input.releaseAtMs !== null ? pastRelease(grid, input.releaseAtMs) : grid;
+  const counters = { runs: 1, skipped: input.skippedBefore };
+  switch (r.phase) {
+    case 'WAITING':
+      return change(p, { runtime: { phase: 'RUNNING', grid: nextGrid, job }, counters, effects: [armAt(nextGrid as ReleaseGrid)] });
+    case 'READY':
+      // The spawn a daemon that died had asked for while READY (a slot was granted): it runs.
+      if (r.heldJob) return unchanged(p);
+      return change(p, {
+        runtime: { phase: 'RUNNING', grid: nextGrid, job: { ...job, releaseAtMs: r.releaseAtMs ?? input.releaseAtMs } },
+        counters,
+        effects: nextGrid ? [armAt(nextGrid)] : [],
+      });
+    case 'LAUNCHING':
+      // The answer to the daemon's own spawn request, told again after the daemon died waiting for it.
+      return change(p, {
+        runtime: { phase: 'RUNNING', grid: r.grid, job: { ...job, releaseAtMs: r.releaseAtMs ?? input.releaseAtMs } },
+        counters: { runs: 1 },
+        ...(r.byOperation ? { outcome: OK } : {}),
+      });
+    case 'SUSPENDED':
+      if (r.job) return unchanged(p);
+      return change(p, { runtime: { phase: 'SUSPENDED', grid: nextGrid, job }, counters, effects: [{ kind: 'SIGNAL_GROUP', pid: input.pid, signal: 'SIGSTOP' }] });
+    case 'DORMANT':
+      return change(p, { runtime: { phase: 'STOPPING', job }, counters: { runs: 1 }, effects: [{ kind: 'END_GROUP', pid: input.pid, graceMs: p.spec.stopTimeoutMs }] });
+    case 'RUNNING':
+    case 'STOPPING':
+      // The launcher never starts a second job of a process while one lives.
+      return unchanged(p);
+  }
+}
+
+function releasePassed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASE_PASSED' }>): Decision {
+  const r = p.runtime;
+  const grid = gridOf(r);
+  // STOP counted the points due when it was decided; one told afterwards is not counted twice.
+  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING') return unchanged(p);
+  const nextGrid = pastRelease(grid, input.releaseAtMs);
+  const counters = input.overrun ? { overruns: input.count } : { skipped: input.count };
+  return change(p, { runtime: { ...r, grid: nextGrid }, counters, effects: r.phase === 'SUSPENDED' ? [] : [armAt(nextGrid)] });
+}
+
+function releaseFailed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASE_FAILED' }>, nowMs: number): Decision {
+  const r = p.runtime;
+  const lastExit = { code: null, signal: null, atMs: nowMs, durationMs: 0, error: input.error, oomKilled: false };
+  const run = {
+    pid: null,
+    startedAtMs: nowMs,
+    endedAtMs: nowMs,
+    exitCode: null,
+    signal: null,
+    releaseAtMs: input.releaseAtMs,
+    error: input.error,
+    endedBySigma: false,
+    oomKilled: false,
+  };
+  const counters = { failures: 1, skipped: input.skippedBefore };
+  const grid = gridOf(r);
+  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING') return change(p, { counters }, { run, lastExit });
+  const nextGrid = pastRelease(grid, input.releaseAtMs);
+  return change(p, { runtime: { ...r, grid: nextGrid }, counters, effects: r.phase === 'SUSPENDED' ? [] : [armAt(nextGrid)] }, { run, lastExit });
 }
 
 function shutdown(p: ProcessSnapshot, nowMs: number): Decision {

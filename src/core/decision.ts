@@ -26,6 +26,16 @@ export type Input =
       /** The kernel's OOM killer ended a process of the job. */
       readonly oomKilled?: boolean;
     }
+  /**
+   * The launcher started a job on its own: at a release point of the grid the supervisor armed
+   * (`releaseAtMs`), or for a request whose answer a daemon that died never stored (null).
+   * `skippedBefore`: earlier points that a late wake-up passed over.
+   */
+  | { readonly kind: 'RELEASED'; readonly pid: number; readonly releaseAtMs: number | null; readonly skippedBefore: number }
+  /** Release points passed without a job: the previous job still ran (overrun), or none could be started (skipped). */
+  | { readonly kind: 'RELEASE_PASSED'; readonly releaseAtMs: number; readonly count: number; readonly overrun: boolean }
+  /** The launcher's spawn at a release point failed. */
+  | { readonly kind: 'RELEASE_FAILED'; readonly releaseAtMs: number; readonly error: string; readonly skippedBefore: number }
   /** The daemon is shutting down: end the job but keep the operator's intent for the next boot. */
   | { readonly kind: 'SHUTDOWN' };
 

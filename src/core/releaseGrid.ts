@@ -23,3 +23,14 @@ export function advancePast(grid: ReleaseGrid, nowMs: number): ReleaseGrid {
   if (nowMs < grid.nextReleaseAtMs) return grid;
   return { ...grid, nextReleaseAtMs: lastPointAtOrBefore(grid, nowMs) + grid.periodMs };
 }
+
+/**
+ * The grid once the release at releaseAtMs has been handled elsewhere (by the launcher): its next
+ * point is the one after it, and never earlier than it was. The point's index is rounded, so a
+ * time read back from another clock's arithmetic still names the same point.
+ */
+export function pastRelease(grid: ReleaseGrid, releaseAtMs: number): ReleaseGrid {
+  const index = Math.round((releaseAtMs - grid.t0Ms) / grid.periodMs);
+  const next = grid.t0Ms + (index + 1) * grid.periodMs;
+  return next > grid.nextReleaseAtMs ? { ...grid, nextReleaseAtMs: next } : grid;
+}

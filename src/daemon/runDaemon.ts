@@ -1,28 +1,32 @@
-// Starts the daemon from a config: data dir, store (locked), token, TLS, supervisor, HTTP; and
-// stops it cleanly.
+// Starts the daemon from a config: data dir, store (locked), token, TLS, where jobs run,
+// supervisor, HTTP; and stops it cleanly, or hands it over to a daemon that replaces it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
-import { monotonicNowMs } from '../runtime/clock.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
-import { ProcessGroupLauncher } from '../runtime/jobLauncher.js';
-import { ProcessLogs } from '../runtime/processLogs.js';
+import { builtLauncherPath, NothingToReplaceError, openLauncher, type OpenedLauncher } from '../runtime/launcher/launcherProcess.js';
+import { MessageType } from '../runtime/launcher/launcherWire.js';
+import { readNodeIdFile, writeNodeIdFile } from '../runtime/nodeIdFile.js';
+import { logPathOf } from '../runtime/processLogs.js';
 import { resolveProgram } from '../runtime/programsDir.js';
-import { SqliteStore } from '../runtime/sqliteStore.js';
+import { SqliteStore, StoreLockedError } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
 import { PartitionTokens } from '../supervisor/partitionTokens.js';
 import { Partitions } from '../supervisor/partitions.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
-import { endOrphans } from '../supervisor/orphanRecovery.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { setUpJobHost, type JobHostSetup } from './jobHostSetup.js';
 
 /** What a dead daemon's jobs left in their cgroups gets after SIGTERM, before SIGKILL. */
 const LEFTOVER_GRACE_MS = 1000;
+/** How long a clean stop waits for the launcher, which has nothing left to hold, to exit. */
+const LAUNCHER_EXIT_WAIT_MS = 2000;
 
 export interface RunningDaemon {
   readonly url: string;
@@ -30,27 +34,57 @@ export interface RunningDaemon {
   stop(): Promise<void>;
   /** SIGKILL to every job now (a stop under way then completes at once). */
   killAllJobs(): void;
+  /**
+   * Settles when the daemon ends on its own: handed over to a daemon that replaced it (0), or
+   * lost its launcher (1). The message says why.
+   */
+  readonly ended: Promise<{ readonly exitCode: number; readonly message: string }>;
 }
 
 export async function runDaemon(config: ServeConfig, print: (line: string) => void): Promise<RunningDaemon> {
   const logger = pino({ level: config.logLevel }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  // First, so that a second daemon on this data dir is refused before it touches anything.
-  const store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  // With --replace, the launcher first: the running daemon hands over (and frees the store) when it asks.
+  const replaced = config.replace ? await takeOverLauncher(config) : null;
+  // Then the store, so that a second daemon on this data dir is refused before it touches anything.
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(join(config.dataDir, 'sigma.db'));
+  } catch (error) {
+    await replaced?.connection.end();
+    if (error instanceof StoreLockedError && config.replace) {
+      throw new Error(`${error.message}; it runs its jobs in its own process (no launcher) and cannot hand them over: stop it first`);
+    }
+    throw error;
+  }
   let detection: CgroupDetection | null = null;
   try {
     const node = store.claimNode();
     if (node.copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
+    if (replaced && replaced.hello.nodeId !== node.nodeId) throw new Error(`the launcher on this data dir belongs to node ${replaced.hello.nodeId}, not ${node.nodeId}`);
+    writeNodeIdFile(config.dataDir, node.nodeId);
     detection = config.jobCgroups
       ? detectJobCgroups({ nodeId: node.nodeId })
       : withoutJobCgroups('no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark');
-    return await serve(config, store, node.nodeId, detection, logger, print);
+    return await serve(config, store, node.nodeId, detection, replaced, logger, print);
   } catch (error) {
     // A daemon that cannot start leaves no cgroup behind (it has started no job).
-    detection?.cgroups?.removeParent();
+    if (!replaced) detection?.cgroups?.removeParent();
     store.close();
     throw error;
   }
+}
+
+async function takeOverLauncher(config: ServeConfig): Promise<OpenedLauncher | null> {
+  const binary = config.launcherBinary ?? builtLauncherPath();
+  if (config.launcher === 'in-process' || binary === null) throw new Error('--replace needs the native launcher: in-process jobs cannot be handed over');
+  // Nothing to take over on a data dir that never served (a plain start then).
+  const nodeId = readNodeIdFile(config.dataDir);
+  if (nodeId === null) return null;
+  return openLauncher({ binary, dataDir: config.dataDir, nodeId, replace: true }).catch((error: Error) => {
+    if (error instanceof NothingToReplaceError) return null;
+    throw error;
+  });
 }
 
 async function serve(
@@ -58,10 +92,12 @@ async function serve(
   store: SqliteStore,
   nodeId: string,
   { cgroups, tracking, partitions: partitionCgroups }: CgroupDetection,
+  replaced: OpenedLauncher | null,
   logger: pino.Logger,
   print: (line: string) => void,
 ): Promise<RunningDaemon> {
-  mkdirSync(join(config.dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logsDir = join(config.dataDir, 'logs');
+  mkdirSync(logsDir, { recursive: true, mode: 0o700 });
   mkdirSync(config.programsDir, { recursive: true, mode: 0o755 });
   const token = loadNodeToken(config.dataDir, config.token);
   // Said at once, so that a start that fails later still shows what it generated.
@@ -70,25 +106,10 @@ async function serve(
     ? await loadTlsMaterial({ dataDir: config.dataDir, host: config.host, certPath: config.tlsCertPath, keyPath: config.tlsKeyPath })
     : null;
   if (tls?.generated) print(`generated a self-signed certificate for ${config.host}: ${tls.certPath}`);
-  // Whether a process's output is written shows on it (outputError): clients are told of each change.
-  let supervisor: Supervisor | null = null;
-  const logs = new ProcessLogs(
-    join(config.dataDir, 'logs'),
-    config.logMaxBytes,
-    (processId, path, error) => {
-      logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable');
-      supervisor?.tellOutputChange(processId);
-    },
-    (processId) => supervisor?.tellOutputChange(processId),
-  );
   logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
-  // Before anything is started: nothing a previous daemon left behind runs unmanaged.
-  await endOrphans({ store, nodeId, clock: monotonicNowMs, logger });
-  if (cgroups) {
-    // After the recorded jobs are ended (and their runs told truthfully): what is left escaped them.
-    const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
-    if (sweep.found > 0) logger.warn(sweep, 'emptied and removed job cgroups a previous daemon left');
-  }
+  // Before anything is started: what a previous daemon left is adopted or ended.
+  const jobs: JobHostSetup = await setUpJobHost({ config, store, nodeId, cgroups, logger, opened: replaced });
+  const { clock } = jobs;
   const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
   const unenforceable = Object.entries(partitionCgroups.support).filter(([, reason]) => reason !== null);
   if (unenforceable.length > 0) logger.warn(Object.fromEntries(unenforceable), 'partition limits this node cannot enforce (maxRunning always holds)');
@@ -96,25 +117,21 @@ async function serve(
   partitions.load();
   const partitionTokens = new PartitionTokens(store.partitions);
   partitions.onRemoved((name) => partitionTokens.forgetPartition(name));
-  supervisor = new Supervisor({
+  const supervisor = new Supervisor({
     partitions,
     store,
-    launcher: new ProcessGroupLauncher(cgroups, (jobKey, error) =>
-      logger.warn({ jobKey, err: error }, 'a job could not get a cgroup of its own; it is tracked by its process group and mark'),
-    ),
-    logs,
+    host: jobs.host,
     events,
-    clock: monotonicNowMs,
+    clock,
     logger,
     nodeId,
     findStraysByMark: cgroups === null,
     maxRunning: config.maxRunning,
     maxProcesses: config.maxProcesses,
-    releaseWaiter: config.releaseWaiter,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });
-  supervisor.load();
+  supervisor.load(jobs.adoption);
 
   const app = await buildHttpApp({
     tls,
@@ -124,8 +141,8 @@ async function serve(
     partitionTokens,
     events,
     audit: store,
-    logPathOf: (processId, stream) => logs.pathOf(processId, stream),
-    clock: monotonicNowMs,
+    logPathOf: (processId, stream) => logPathOf(logsDir, processId, stream),
+    clock,
     metricsPublic: config.metricsPublic,
     maxStreams: config.maxStreams,
     maxBodyBytes: config.maxBodyBytes,
@@ -135,6 +152,7 @@ async function serve(
     version: packageVersion(),
     jobTracking: tracking,
     limitSupport: partitionCgroups.support,
+    launcher: jobs.status,
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
@@ -145,6 +163,8 @@ async function serve(
   const daemonFile = join(config.dataDir, 'daemon.json');
   writeFileSync(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
 
+  let endDaemon: (ending: { exitCode: number; message: string }) => void = () => {};
+  const ended = new Promise<{ exitCode: number; message: string }>((resolve) => (endDaemon = resolve));
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -158,6 +178,12 @@ async function serve(
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
         if (!cgroups.removeParent()) logger.warn({ ...sweep, cgroup: tracking.parentPath }, 'job cgroups are left that could not be emptied; the next start tries again');
       }
+      // Nothing is left for the launcher to hold: it stops, and the daemon exits after it.
+      if (jobs.connection) {
+        await jobs.connection.request(MessageType.SHUTDOWN, []).catch(() => undefined);
+        await Promise.race([jobs.connection.whenClosed, sleep(LAUNCHER_EXIT_WAIT_MS)]);
+        await jobs.connection.end();
+      }
       store.close();
       rmSync(daemonFile, { force: true });
       logger.info('stopped');
@@ -165,11 +191,43 @@ async function serve(
     })();
     return stopping;
   };
+  // A daemon started with --replace asks for the jobs: this one stops deciding, closes its port and
+  // its store, and tells the launcher it leaves. No job ends.
+  const handOver = (): void => {
+    if (stopping) return;
+    stopping = (async () => {
+      logger.info('handing the node over to a new daemon: no more requests, every job runs on');
+      supervisor.detach();
+      await app.close();
+      store.close();
+      await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
+      await jobs.connection?.end();
+      logger.info('handed over');
+      logger.flush();
+      endDaemon({ exitCode: 0, message: 'handed over to a new daemon (--replace); every job runs on' });
+    })();
+  };
+  jobs.connection?.listen({
+    onReplaceRequested: handOver,
+    onClose: () => {
+      if (stopping) return;
+      // Its jobs have no parent that collects their ends: the next start ends and records them.
+      const message = `the launcher (pid ${jobs.status.pid}) is gone; start sigma again: it ends and records what its jobs left`;
+      logger.error(message);
+      stopping = (async () => {
+        supervisor.detach();
+        await app.close();
+        store.close();
+        logger.flush();
+        endDaemon({ exitCode: 1, message });
+      })();
+    },
+  });
 
-  await supervisor.restartStarted();
+  if (!jobs.adoption) await supervisor.restartStarted();
   print(`sigma serving ${url}`);
   print(`data dir: ${config.dataDir}`);
-  return { url, stop, killAllJobs: () => supervisor.killAllJobs() };
+  return { url, stop, killAllJobs: () => supervisor.killAllJobs(), ended };
 }
 
 function packageVersion(): string {

@@ -18,6 +18,8 @@ import {
   waitUntil,
   withFreeName,
   writeControl,
+  PlanFlag,
+  type CgroupPlanEntry,
   type CgroupSignal,
   type JobCgroup,
   type JobCgroups,
@@ -83,6 +85,28 @@ export class V1JobCgroups implements JobCgroups {
       }
       return new V1JobCgroup(this.controllers, join(partitionDir, name));
     });
+  }
+
+  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
+    const partitionDir = partitionDirName(partition);
+    // The freezer's first: its directory lists the job's members. Memory is joined by the child
+    // itself: the launcher's own thread never enters a job's memory cgroup (mm->owner).
+    const entries = this.controllers.map((controller): CgroupPlanEntry => {
+      const path = join(controller.parentPath, partitionDir);
+      switch (controller.name) {
+        case 'freezer':
+          return { path, home: controller.ownPath, flags: PlanFlag.CREATE | PlanFlag.ENTER | PlanFlag.MEMBERS };
+        case 'memory':
+          return { path, home: '', flags: PlanFlag.CREATE | PlanFlag.CHILD_JOIN | PlanFlag.OOM_V1 };
+        default:
+          return { path, home: controller.ownPath, flags: PlanFlag.ENTER };
+      }
+    });
+    return { name: jobKey, entries };
+  }
+
+  ensurePartition(partition: string): void {
+    this.restorePartition(partition);
   }
 
   leftovers(): JobCgroup[] {

@@ -16,6 +16,8 @@ import {
   waitUntil,
   withFreeName,
   writeControl,
+  PlanFlag,
+  type CgroupPlanEntry,
   type CgroupSignal,
   type JobCgroup,
   type JobCgroups,
@@ -58,6 +60,16 @@ export class V2JobCgroups implements JobCgroups {
       this.restorePartition(partition);
       return makeJobDir();
     }
+  }
+
+  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
+    const path = join(this.parentPath, partitionDirName(partition));
+    const flags = PlanFlag.CREATE | PlanFlag.ENTER | PlanFlag.MEMBERS | PlanFlag.OOM_V2 | PlanFlag.V2;
+    return { name: jobKey, entries: [{ path, home: this.ownPath, flags }] };
+  }
+
+  ensurePartition(partition: string): void {
+    this.restorePartition(partition);
   }
 
   leftovers(): JobCgroup[] {

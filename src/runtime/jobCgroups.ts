@@ -41,11 +41,28 @@ export interface JobTracking {
 }
 
 /**
+ * One directory of a job's cgroup plan, for the launcher (docs/launcher.md): `flags` are the
+ * launcher's cgroup flags (CREATE: the job's own directory is made in `path`; ENTER: the launcher
+ * moves into it for the clone and back to `home`; CHILD_JOIN: the child joins it before exec;
+ * MEMBERS: it lists the job's members and is the one frozen; OOM_V1/OOM_V2: it counts OOM kills;
+ * V2: the unified hierarchy).
+ */
+export interface CgroupPlanEntry {
+  readonly path: string;
+  readonly home: string;
+  readonly flags: number;
+}
+
+/**
  * The daemon's jobs' cgroups: one parent per daemon below its own cgroup, one child per
  * partition in it, one child per job in its partition's.
  */
 export interface JobCgroups {
   readonly tracking: JobTracking;
+  /** Where the launcher makes and puts a job of the partition (it makes the job's own directories itself). */
+  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] };
+  /** Makes the partition's cgroup again, with its limits, if it was removed from outside. */
+  ensurePartition(partition: string): void;
   /**
    * Makes the job's cgroup inside the partition's (made if missing); its name starts with jobKey
    * and is unique among the partition's children.
@@ -58,6 +75,17 @@ export interface JobCgroups {
 }
 
 const PARTITION_PREFIX = 'partition-';
+
+/** The launcher's cgroup flags (native/launcher/protocol.h, `enum cgroup_flag`). */
+export const PlanFlag = {
+  CREATE: 1 << 0,
+  ENTER: 1 << 1,
+  CHILD_JOIN: 1 << 2,
+  MEMBERS: 1 << 3,
+  OOM_V1: 1 << 4,
+  OOM_V2: 1 << 5,
+  V2: 1 << 6,
+} as const;
 
 /** The directory of a partition's cgroup below the parent. */
 export function partitionDirName(partition: string): string {

@@ -8,6 +8,11 @@ import { groupAlive, groupMembers, readProcStat, signalGroup, waitForStopState }
 
 export interface LaunchSpec {
   readonly command: readonly string[];
+  /**
+   * A program opened and checked on its descriptor (programsDir.openProgram): the job executes
+   * that very file, as /proc/self/fd/3 (command[0] is its argv[0]); the caller closes it.
+   */
+  readonly programFd?: number;
   readonly cwd: string | null;
   /** The complete environment of the job. */
   readonly env: Readonly<Record<string, string>>;
@@ -57,6 +62,9 @@ export interface JobLauncher {
   launch(spec: LaunchSpec): Promise<LaunchResult>;
 }
 
+/** Where a checked program's descriptor is in the child (the fourth of its stdio) and how exec reaches it. */
+const PROGRAM_FD_PATH = '/proc/self/fd/3';
+
 /** The group is checked again after 5 ms, then at doubling intervals up to 200 ms. */
 const FIRST_POLL_MS = 5;
 const LONGEST_POLL_MS = 200;
@@ -96,7 +104,10 @@ export class ProcessGroupLauncher implements JobLauncher {
     const spawnChild = (): void => {
       attempt.tried = true;
       try {
-        attempt.child = spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        attempt.child =
+          spec.programFd === undefined
+            ? spawn(file, args, { cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+            : spawn(PROGRAM_FD_PATH, args, { argv0: file, cwd: spec.cwd ?? undefined, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', spec.programFd] });
       } catch (error) {
         attempt.error = error;
       }

@@ -12,6 +12,20 @@ export interface JobOutput {
   release(): void;
 }
 
+/** Where a process's log of one stream is kept, whoever writes it (the daemon or the launcher). */
+export function logPathOf(logsDir: string, processId: number, stream: 'stdout' | 'stderr'): string {
+  return join(logsDir, `${processId}.${stream}.log`);
+}
+
+/** Removes a deleted process's logs with their rotated copies. */
+export function removeLogFiles(logsDir: string, processId: number): void {
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const path = logPathOf(logsDir, processId, stream);
+    rmSync(path, { force: true });
+    rmSync(`${path}.1`, { force: true });
+  }
+}
+
 interface Writers {
   readonly stdout: RotatingLogFile;
   readonly stderr: RotatingLogFile;
@@ -33,7 +47,7 @@ export class ProcessLogs {
   ) {}
 
   pathOf(processId: number, stream: 'stdout' | 'stderr'): string {
-    return join(this.logsDir, `${processId}.${stream}.log`);
+    return logPathOf(this.logsDir, processId, stream);
   }
 
   /** The writers a new job pipes into (with `end: false`); the files stay open until released. */
@@ -76,11 +90,7 @@ export class ProcessLogs {
     this.failing.delete(processId);
     writers?.stdout.discard();
     writers?.stderr.discard();
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const path = this.pathOf(processId, stream);
-      rmSync(path, { force: true });
-      rmSync(`${path}.1`, { force: true });
-    }
+    removeLogFiles(this.logsDir, processId);
   }
 
   private file(processId: number, stream: 'stdout' | 'stderr'): RotatingLogFile {

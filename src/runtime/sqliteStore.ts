@@ -22,6 +22,8 @@ export interface PersistedState {
   readonly counters: Counters;
   readonly lastExit: LastExit | null;
   readonly job: StoredJob | null;
+  /** The last of the launcher's events applied to this process (0: none of this launcher's). */
+  readonly launcherSeq: number;
 }
 
 /** The live job of a process as recorded: enough to find it again after a crash of the daemon. */
@@ -72,6 +74,10 @@ export interface ProcessStore {
    * new id and forgets the jobs it recorded, which belong to the original (`copied` is then true).
    */
   claimNode(): { readonly nodeId: string; readonly copied: boolean };
+  /** The launcher whose events the processes' `launcherSeq` count (null: none yet). */
+  launcherEpoch(): number | null;
+  /** A launcher of another epoch: every process's count starts again. */
+  setLauncherEpoch(epoch: number): void;
   loadAll(): StoredProcess[];
   insert(definition: NewProcessDefinition): number;
   /** Replaces the definition of a process (its name and id stay). */
@@ -107,6 +113,7 @@ interface ProcessRow {
   job_pid: number | null;
   job_started_at_ms: number | null;
   job_start_ticks: number | null;
+  launcher_seq: number;
 }
 
 interface AuditRow {
@@ -181,7 +188,7 @@ export class SqliteStore implements ProcessStore {
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
            failures = @failures, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
-           job_start_ticks = @jobStartTicks
+           job_start_ticks = @jobStartTicks, launcher_seq = @launcherSeq
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
@@ -225,6 +232,23 @@ export class SqliteStore implements ProcessStore {
     return { nodeId, copied: storedId !== null };
   }
 
+  launcherEpoch(): number | null {
+    const row = this.db.prepare("SELECT value FROM node WHERE key = 'launcher_epoch'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : null;
+  }
+
+  setLauncherEpoch(epoch: number): void {
+    this.setDurability('acknowledged');
+    try {
+      this.db.transaction(() => {
+        this.db.prepare("INSERT INTO node (key, value) VALUES ('launcher_epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(epoch));
+        this.db.exec('UPDATE processes SET launcher_seq = 0');
+      })();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
   loadAll(): StoredProcess[] {
     return (this.statements.loadAll.all() as ProcessRow[]).map(rowToStored);
   }
@@ -260,6 +284,7 @@ export class SqliteStore implements ProcessStore {
         jobPid: state.job?.pid ?? null,
         jobStartedAtMs: state.job?.startedAtMs ?? null,
         jobStartTicks: state.job?.startTicks ?? null,
+        launcherSeq: state.launcherSeq,
       });
       if (run) {
         this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
@@ -394,5 +419,6 @@ function rowToStored(row: ProcessRow): StoredProcess {
       row.job_pid === null || row.job_started_at_ms === null
         ? null
         : { pid: row.job_pid, startedAtMs: row.job_started_at_ms, startTicks: row.job_start_ticks },
+    launcherSeq: row.launcher_seq,
   };
 }

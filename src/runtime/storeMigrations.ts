@@ -85,4 +85,9 @@ export const STORE_MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT 'node';
   `,
+  // The launcher's journal (docs/launcher.md): the last of its events each process has applied,
+  // so that a daemon that died and comes back applies every later one exactly once.
+  `
+  ALTER TABLE processes ADD COLUMN launcher_seq INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -2,13 +2,13 @@
 // live job, and the chain that serialises everything done to it.
 import type { ProcessDefinition } from '../core/processDefinition.js';
 import type { ProcessSnapshot, WireState } from '../core/processModel.js';
-import type { RunningJob } from '../runtime/jobLauncher.js';
+import type { HostedJob, StateEvent } from '../runtime/jobHost.js';
 
 export interface ManagedProcess {
   /** Replaced only by an update, while DORMANT. */
   definition: ProcessDefinition;
   snapshot: ProcessSnapshot;
-  job: RunningJob | null;
+  job: HostedJob | null;
   /** Its last job ran without a cgroup of its own: what left its group is found by its mark. */
   lastJobOutsideCgroup: boolean;
   /** Tail of this process's queue of steps: operations and events run one at a time, in order. */
@@ -18,6 +18,10 @@ export interface ManagedProcess {
   reportedState: WireState;
   /** The environment of its jobs (the daemon's plus its own), made once rather than per release. */
   jobEnv: Readonly<Record<string, string>>;
+  /** The launcher's events of it not yet applied, in order. */
+  inbox: StateEvent[];
+  /** The last launcher event applied to it (stored with its state). */
+  launcherSeq: number;
 }
 
 /** A read-only view for the API: the definition and the snapshot at one instant. */

@@ -1,8 +1,9 @@
-// At boot, before anything starts: the jobs a daemon that died (SIGKILL, power cut, crash) left
-// running are ended, and each one's run is recorded. They are not adopted: their output pipes
-// died with that daemon and a process that is not our child has no exit status to collect, so
-// what an adopted job did could never be shown truthfully. A started process is then started
-// again as after any restart.
+// At boot, before anything starts: the jobs nobody holds any more are ended, and each one's run
+// is recorded. With the launcher alive, its jobs are adopted (docs/launcher.md) and only a stored
+// job it does not know is such an orphan. Without it (in-process jobs, or a launcher that died),
+// every job left running is: its output pipes are gone and a process that is not sigma's child has
+// no exit status to collect, so what an adopted one did could never be shown truthfully. A started
+// process is then started again as after any restart.
 import type { LastExit, RunRecord } from '../core/processModel.js';
 import { endProcesses, findMarkedProcesses, hasNodeMark, type MarkedProcess } from '../runtime/markedProcesses.js';
 import { isSameLiveProcess } from '../runtime/processGroup.js';
@@ -14,19 +15,25 @@ export interface OrphanRecoveryOptions {
   readonly nodeId: string;
   readonly clock: () => number;
   readonly logger: SupervisorLogger;
+  /**
+   * The jobs a running launcher holds (or told the end of): those are adopted, not ended, and
+   * marked processes are left to it. Null: no launcher holds anything.
+   */
+  readonly adoptedPids?: ReadonlySet<number> | null;
 }
 
 const LEFT_RUNNING = 'left running by a daemon that stopped without ending it; ended at the next boot';
 const ENDED_UNSEEN = 'ended while no daemon was watching; its exit status is unknown';
 
 /** Ends every job of this node still alive from an earlier daemon; answers how many processes it ended. */
-export async function endOrphans({ store, nodeId, clock, logger }: OrphanRecoveryOptions): Promise<number> {
-  const marked = findMarkedProcesses(nodeId);
-  const entries = store.loadAll();
+export async function endOrphans({ store, nodeId, clock, logger, adoptedPids = null }: OrphanRecoveryOptions): Promise<number> {
+  // The launcher's jobs and what they started carry the mark too: with a launcher, only stored jobs it does not hold.
+  const marked = adoptedPids ? [] : findMarkedProcesses(nodeId);
+  const entries = store.loadAll().filter((entry) => !(entry.job && adoptedPids?.has(entry.job.pid)));
   // All at once: a boot waits for the longest grace, not for their sum.
   const ended = await Promise.all(entries.map((entry) => endOrphansOf(entry, marked, { store, nodeId, clock, logger })));
   // Marked processes of a process that no longer exists.
-  const known = new Set(entries.map((entry) => entry.definition.id));
+  const known = new Set(store.loadAll().map((entry) => entry.definition.id));
   const ownerless: MarkedProcess[] = marked.filter((found) => !known.has(found.processId));
   if (ownerless.length > 0) {
     const result = await endProcesses(ownerless, 0);
@@ -64,6 +71,6 @@ async function endOrphansOf(entry: StoredProcess, marked: readonly MarkedProcess
     oomKilled: false,
   };
   const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error, oomKilled: false };
-  store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null }, run, 'acknowledged');
+  store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null, launcherSeq: entry.launcherSeq }, run, 'acknowledged');
   return targets.length;
 }

@@ -10,6 +10,8 @@ import {
   wireStateOf,
   type Operation,
   type ProcessSnapshot,
+  type ReleaseGrid,
+  type Runtime,
 } from '../core/processModel.js';
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
 import {
@@ -24,13 +26,13 @@ import {
   SigmaError,
 } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
-import type { JobLauncher } from '../runtime/jobLauncher.js';
-import type { ProcessLogs } from '../runtime/processLogs.js';
-import { ReleaseTimers, type ReleaseWaiter } from '../runtime/releaseTimers.js';
+import type { HostedJob, HostEvent, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
+import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
+import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import type { PartitionEntry, Partitions } from './partitions.js';
-import { jobEnvironment, withReleasePoint } from './jobEnvironment.js';
+import { jobEnvironment } from './jobEnvironment.js';
 import { persistDecision } from './persistDecision.js';
 import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
@@ -46,8 +48,8 @@ export interface SupervisorLogger {
 
 export interface SupervisorOptions {
   readonly store: ProcessStore;
-  readonly launcher: JobLauncher;
-  readonly logs: ProcessLogs;
+  /** Where jobs run: the native launcher, or the daemon's own process. */
+  readonly host: JobHost;
   /** Where every state change, run, creation, update and deletion is told. */
   readonly events: ProcessEvents;
   readonly clock: Clock;
@@ -57,7 +59,6 @@ export interface SupervisorOptions {
   readonly partitions: Partitions;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
-  readonly releaseWaiter: ReleaseWaiter;
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
   /**
@@ -68,9 +69,22 @@ export interface SupervisorOptions {
   readonly findStraysByMark: boolean;
   /** The environment every job starts from, before its own `env`. */
   readonly baseEnv: Readonly<Record<string, string>>;
-  /** Resolves a program name to its executable, checked again at every spawn. */
+  /** Resolves a program name to its executable (at creation; the host checks it again at every spawn). */
   readonly resolveProgram: (name: string) => string;
 }
+
+/** An input with where it came from: the time it happened and its place in the launcher's journal. */
+interface Step {
+  readonly input: Input;
+  /** When it happened (the node's clock); null: now. */
+  readonly atMs: number | null;
+  /** Its launcher event's seq, null for what the daemon decided or the in-process host told. */
+  readonly seq: number | null;
+  /** The job a RELEASED or JOB_SPAWNED input is about. */
+  readonly job: HostedJob | null;
+}
+
+const stepOf = (input: Input, atMs: number | null = null, seq: number | null = null, job: HostedJob | null = null): Step => ({ input, atMs, seq, job });
 
 /** A definition as a client sends it: without a command, the programs directory supplies one. */
 export type NewProcessRequest = Omit<NewProcessDefinition, 'command' | 'program'> & { readonly command: readonly string[] | null };
@@ -96,7 +110,6 @@ export class Supervisor {
   private readonly processes = new Map<number, ManagedProcess>();
   private readonly idsByName = new Map<string, number>();
   private readonly slots: SlotQueue;
-  private readonly timers: ReleaseTimers;
   private shuttingDown = false;
   private closed = false;
 
@@ -106,13 +119,58 @@ export class Supervisor {
       partitionOf: (processId) => this.processes.get(processId)?.definition.partition ?? DEFAULT_PARTITION,
       partitionMaxRunning: (partition) => options.partitions.maxRunningOf(partition),
     });
-    this.timers = new ReleaseTimers(options.clock, (id) => this.onReleaseTimer(id), { waiter: options.releaseWaiter });
+    options.host.onEvent((event) => this.onHostEvent(event));
   }
 
-  /** Loads every stored process, each DORMANT or SUSPENDEND and without a job. */
-  load(): void {
+  /**
+   * Loads every stored process. Without an adoption, each is DORMANT or SUSPENDEND and without a
+   * job (restartStarted starts again what was started). With one, each is what it was when the
+   * last daemon stored it, holding the launcher's live job, and the launcher's later events are
+   * applied to it in order before anything else is done to it.
+   */
+  load(adoption: Adoption | null = null): void {
     const nowMs = this.options.clock();
-    for (const entry of this.options.store.loadAll()) this.register(entry, restoredSnapshot(entry, nowMs));
+    for (const entry of this.options.store.loadAll()) {
+      if (!adoption) {
+        this.register(entry, restoredSnapshot(entry, nowMs));
+        continue;
+      }
+      const managed = this.register(entry, adoptedSnapshot(entry, adoption.grids.get(entry.definition.id) ?? null, nowMs));
+      managed.launcherSeq = entry.launcherSeq;
+      const live = adoption.jobs.get(entry.definition.id);
+      if (live && live.pid === jobOf(managed.snapshot.runtime)?.pid) managed.job = live;
+      this.slots.track(entry.definition.id, { phase: 'DORMANT' }, managed.snapshot.runtime);
+    }
+    if (!adoption) return;
+    for (const event of adoption.events) this.onHostEvent(event);
+    for (const managed of this.processes.values()) void this.enqueue(managed, () => this.settleAdopted(managed));
+    this.grantFreeSlots();
+  }
+
+  /**
+   * After its launcher events, what an adopted process still needs: a job being stopped is ended,
+   * a job is continued or stopped as its state says, a grid is armed.
+   */
+  private async settleAdopted(managed: ManagedProcess): Promise<void> {
+    const { runtime } = managed.snapshot;
+    const job = managed.job;
+    switch (runtime.phase) {
+      case 'STOPPING':
+        await this.perform(managed, { kind: 'END_GROUP', pid: runtime.job.pid, graceMs: managed.definition.spec.stopTimeoutMs });
+        return;
+      case 'RUNNING':
+        if (job) await this.options.host.signal(job, 'SIGCONT');
+        if (runtime.grid) await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
+        return;
+      case 'WAITING':
+        await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
+        return;
+      case 'SUSPENDED':
+        if (job) await this.options.host.signal(job, 'SIGSTOP');
+        return;
+      default:
+        return;
+    }
   }
 
   /** Starts again the processes the operator had started (the daemon then serves already). */
@@ -273,10 +331,9 @@ export class Supervisor {
       await this.endStraysOf(managed);
       this.options.store.remove(processId);
       managed.deleted = true;
-      this.timers.cancel(processId);
       this.processes.delete(processId);
       this.idsByName.delete(managed.definition.name);
-      this.options.logs.remove(processId);
+      await this.options.host.forget(processId);
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
       this.options.events.emit(managed.definition, this.options.clock(), { type: 'deleted' });
     });
@@ -289,21 +346,26 @@ export class Supervisor {
 
   /** SIGKILL to every live job's group at once, for an operator who will not wait for the grace. */
   killAllJobs(): void {
-    for (const managed of this.processes.values()) managed.job?.kill();
+    for (const managed of this.processes.values()) if (managed.job) this.options.host.kill(managed.job);
   }
 
   /** Ends every job (grace, then kill) and records it, keeping each intent for the next boot. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     const halts = [...this.processes.values()].map((managed) =>
-      this.enqueue(managed, () => this.apply(managed, { kind: 'SHUTDOWN' }, 'background')),
+      this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')),
     );
     await Promise.allSettled(halts);
     if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
     this.closed = true;
-    this.timers.cancelAll();
+  }
+
+  /** Stops deciding anything, leaving every job to the launcher (a daemon that hands over). */
+  detach(): void {
+    this.shuttingDown = true;
+    this.closed = true;
   }
 
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
@@ -320,7 +382,7 @@ export class Supervisor {
 
   private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
     const input = this.operationInput(managed, operation);
-    const outcome = await this.apply(managed, input, durability);
+    const outcome = await this.apply(managed, stepOf(input), durability);
     // decide settles every operation (test/unit/decide.*.test.ts checks each phase and input).
     if (!outcome) throw new Error(`${operation} of process ${managed.definition.id} was left unsettled`);
     return outcome;
@@ -339,107 +401,199 @@ export class Supervisor {
   }
 
   /** decide -> persist -> act, following up on spawns and terminations until the step settles. */
-  private async apply(managed: ManagedProcess, first: Input, durability: Durability): Promise<Outcome | undefined> {
+  private async apply(managed: ManagedProcess, first: Step, durability: Durability): Promise<Outcome | undefined> {
     let outcome: Outcome | undefined;
-    let input: Input | null = first;
-    while (input && !this.closed) {
+    const steps: Step[] = [first];
+    while (steps.length > 0 && !this.closed) {
+      const step = steps[0] as Step;
+      if (step.seq !== null) {
+        // Applied already (told twice: in a reply, then as an event)...
+        if (step.seq <= managed.launcherSeq) {
+          steps.shift();
+          continue;
+        }
+        // ...or after the launcher's events that came before it, within this step.
+        const earlier = this.pullInbox(managed, step.seq - 1);
+        if (earlier.length > 0) {
+          steps.unshift(...earlier);
+          continue;
+        }
+      }
+      steps.shift();
+      const { input } = step;
       // One sync per operation: its own decision (the intent the operator asked for) reaches the
       // disk before the answer; its follow-ups (the job's pid, its end) are written at once and
       // synced with the next acknowledged write: a crash of the daemon loses none of them, and a
       // power cut leaves no job to record anyway.
-      const writeDurability = isOperation(first.kind) && input === first ? durability : 'background';
+      const writeDurability = isOperation(first.input.kind) && step === first ? durability : 'background';
       const before = managed.snapshot;
-      const decision = decide(before, input, this.options.clock());
+      const decision = decide(before, input, step.atMs ?? this.options.clock());
+      const jobAfter = jobOf(decision.next.runtime);
+      if (step.job && jobAfter?.pid === step.job.pid) {
+        managed.job = step.job;
+        managed.lastJobOutsideCgroup = !step.job.inCgroup;
+      }
       // Only the first write of a step may fail it (after that, something has happened on the
       // node), and never a STOP or SUSPEND: with the disk full, a job must still be stoppable.
-      const failRequest = input === first && (first.kind === 'START' || first.kind === 'RESUME');
-      const change = { before, after: decision.next, run: decision.run ?? null, jobStartTicks: managed.job?.startTicks ?? null };
-      persistDecision(this.options.store, managed.definition.id, change, writeDurability, (error) => {
+      const failRequest = step === first && (input.kind === 'START' || input.kind === 'RESUME');
+      if (step.seq !== null) managed.launcherSeq = step.seq;
+      const change = {
+        before,
+        after: decision.next,
+        run: decision.run ?? null,
+        jobStartTicks: managed.job?.startTicks ?? null,
+        launcherSeq: managed.launcherSeq,
+        seqChanged: step.seq !== null,
+      };
+      const stored = persistDecision(this.options.store, managed.definition.id, change, writeDurability, (error) => {
         if (failRequest) throw error;
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
+      // The launcher keeps an event until it is stored: a daemon that dies first is told it again.
+      if (stored && step.seq !== null) this.options.host.acknowledge(managed.definition.id, step.seq);
       managed.snapshot = decision.next;
       if (decision.run) this.options.events.emit(managed.definition, decision.run.endedAtMs, { type: 'run', run: decision.run });
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
-      if (jobOf(decision.next.runtime) === null) managed.job = null;
+      if (jobAfter === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
-      input = null;
-      for (const effect of decision.effects) input = (await this.act(managed, effect)) ?? input;
+      const followUps: Step[] = [];
+      for (const effect of decision.effects) {
+        const followUp = await this.act(managed, effect);
+        if (followUp === null) continue;
+        // A release the launcher made before it was disarmed: its events first, within this step.
+        if ('drainUpTo' in followUp) steps.unshift(...this.pullInbox(managed, followUp.drainUpTo));
+        else followUps.push(followUp);
+      }
+      steps.push(...followUps);
     }
-    this.reportStateChange(managed, first);
+    this.reportStateChange(managed, first.input);
     this.grantFreeSlots();
     return outcome;
   }
 
-  private async act(managed: ManagedProcess, effect: Effect): Promise<Input | null> {
+  /** Performs one effect outside a decision (an adopted process settling), and applies what follows. */
+  private async perform(managed: ManagedProcess, effect: Effect): Promise<void> {
+    const followUp = await this.act(managed, effect);
+    if (followUp === null) return;
+    if ('drainUpTo' in followUp) await this.catchUp(managed, followUp.drainUpTo + 1);
+    else await this.apply(managed, followUp, 'background');
+  }
+
+  /** What an effect leads to: an input to decide next, or the launcher's events up to a seq to apply first. */
+  private async act(managed: ManagedProcess, effect: Effect): Promise<Step | { readonly drainUpTo: number } | null> {
     const id = managed.definition.id;
+    const { host } = this.options;
     switch (effect.kind) {
       case 'SPAWN_JOB':
         // Whatever goes wrong on the way to a job is a failed spawn, never a step left LAUNCHING.
-        return this.spawnJob(managed).catch((error: unknown) => ({ kind: 'SPAWN_FAILED', error: String(error) }) as const);
+        return this.spawnJob(managed).catch((error: unknown) => stepOf({ kind: 'SPAWN_FAILED', error: String(error) }));
       case 'SIGNAL_GROUP':
-        await managed.job?.signal(effect.signal);
+        if (managed.job) await host.signal(managed.job, effect.signal);
         return null;
       case 'END_GROUP': {
         const job = managed.job;
-        if (!job) return { kind: 'JOB_ENDED', pid: effect.pid, exitCode: null, signal: null };
-        job.terminate(effect.graceMs);
+        if (!job) return stepOf({ kind: 'JOB_ENDED', pid: effect.pid, exitCode: null, signal: null });
+        host.terminate(job, effect.graceMs);
         const end = await job.ended;
-        return { kind: 'JOB_ENDED', pid: job.pid, ...end };
+        const input: Input = { kind: 'JOB_ENDED', pid: job.pid, exitCode: end.exitCode, signal: end.signal, error: end.error, oomKilled: end.oomKilled };
+        return stepOf(input, end.atMs, end.seq);
       }
-      case 'ARM_RELEASE':
-        this.timers.arm(id, effect.atMs);
+      case 'ARM_RELEASE': {
+        const grid = gridOf(managed.snapshot.runtime);
+        if (!grid) return null;
+        await host.arm(id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, this.releasesItself(managed) ? this.specOf(managed) : null);
         return null;
-      case 'CANCEL_RELEASE':
-        this.timers.cancel(id);
-        return null;
+      }
+      case 'CANCEL_RELEASE': {
+        const lastSeq = await host.disarm(id);
+        return lastSeq === null ? null : { drainUpTo: lastSeq };
+      }
     }
   }
 
-  private async spawnJob(managed: ManagedProcess): Promise<Input> {
+  /**
+   * Whether the host may start a release's job itself: when no running limit can hold it back
+   * (the node's or its partition's); otherwise each release waits for the supervisor's slot.
+   */
+  private releasesItself(managed: ManagedProcess): boolean {
+    return this.options.maxRunning === null && this.options.partitions.maxRunningOf(managed.definition.partition) === null;
+  }
+
+  private specOf(managed: ManagedProcess): JobSpec {
     const { definition } = managed;
-    let command = definition.command;
-    if (definition.program !== null) {
-      // Resolved again at every spawn: the programs directory may have changed since.
-      try {
-        command = [this.options.resolveProgram(definition.program)];
-      } catch (error) {
-        return { kind: 'SPAWN_FAILED', error: (error as Error).message };
-      }
-    }
-    const { runtime } = managed.snapshot;
-    const releaseAtMs = runtime.phase === 'LAUNCHING' ? runtime.releaseAtMs : null;
-    const launched = await this.options.launcher.launch({
-      command,
+    return {
+      processId: definition.id,
+      command: definition.program === null ? definition.command : null,
+      program: definition.program,
       cwd: definition.cwd,
-      env: withReleasePoint(managed.jobEnv, releaseAtMs),
-      output: this.options.logs.acquire(definition.id),
-      stragglerGraceMs: definition.spec.stopTimeoutMs,
-      jobKey: `process-${definition.id}`,
+      env: managed.jobEnv,
+      stopTimeoutMs: definition.spec.stopTimeoutMs,
       partition: definition.partition,
       needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
-    });
-    if (!launched.ok) return { kind: 'SPAWN_FAILED', error: launched.error };
-    const job = launched.job;
-    managed.job = job;
-    managed.lastJobOutsideCgroup = !job.inCgroup;
-    void job.ended.then((end) => {
-      if (managed.deleted || this.closed) return;
-      void this.enqueue(managed, () => this.apply(managed, { kind: 'JOB_ENDED', pid: job.pid, ...end }, 'background'));
-    });
-    return { kind: 'JOB_SPAWNED', pid: job.pid };
+    };
   }
 
-  private onReleaseTimer(processId: number): void {
-    // After the I/O of this turn of the event loop: a job that exited while the loop was busy
-    // is seen to have ended before the release is decided, not taken for an overrun.
-    setImmediate(() => {
-      const managed = this.processes.get(processId);
-      if (!managed || this.shuttingDown) return;
-      void this.enqueue(managed, () =>
-        this.apply(managed, { kind: 'RELEASE', slotFree: this.slots.isFreeFor(processId) }, 'background'),
-      );
-    });
+  private async spawnJob(managed: ManagedProcess): Promise<Step> {
+    const { runtime } = managed.snapshot;
+    const releaseAtMs = runtime.phase === 'LAUNCHING' ? runtime.releaseAtMs : null;
+    const spawned = await this.options.host.spawn(this.specOf(managed), releaseAtMs);
+    if (!spawned.ok) return stepOf({ kind: 'SPAWN_FAILED', error: spawned.error });
+    return stepOf({ kind: 'JOB_SPAWNED', pid: spawned.job.pid }, spawned.atMs, spawned.seq, spawned.job);
+  }
+
+  /** An event of the host: in order, after whatever is queued for its process. */
+  private onHostEvent(event: HostEvent): void {
+    const managed = this.processes.get(event.processId);
+    if (!managed || managed.deleted) return;
+    if (event.kind === 'OUTPUT') {
+      this.tellOutputChange(event.processId);
+      return;
+    }
+    if (seqOf(event) !== null) {
+      // Kept in order: a step that learns of a later event applies these first.
+      managed.inbox.push(event);
+      void this.enqueue(managed, () => this.catchUp(managed, Number.POSITIVE_INFINITY));
+      return;
+    }
+    void this.enqueue(managed, () => this.applyHostEvent(managed, event));
+  }
+
+  /** Applies the launcher's events of this process that came before `beforeSeq`, in order. */
+  private async catchUp(managed: ManagedProcess, beforeSeq: number): Promise<void> {
+    const steps = this.pullInbox(managed, beforeSeq - 1);
+    for (const step of steps) {
+      if (this.closed || managed.deleted) return;
+      await this.apply(managed, step, 'background');
+    }
+  }
+
+  /** Takes the events of the inbox up to a seq, as steps, in order. */
+  private pullInbox(managed: ManagedProcess, upToSeq: number): Step[] {
+    const taken: StateEvent[] = [];
+    while (managed.inbox.length > 0 && (seqOf(managed.inbox[0] as StateEvent) ?? 0) <= upToSeq) taken.push(managed.inbox.shift() as StateEvent);
+    return taken.map((event) => this.stepOfEvent(managed, event));
+  }
+
+  private async applyHostEvent(managed: ManagedProcess, event: StateEvent): Promise<void> {
+    if (managed.deleted || (this.shuttingDown && event.kind === 'RELEASE_DUE')) return;
+    await this.apply(managed, this.stepOfEvent(managed, event), 'background');
+  }
+
+  private stepOfEvent(managed: ManagedProcess, event: StateEvent): Step {
+    switch (event.kind) {
+      case 'RELEASE_DUE':
+        return stepOf({ kind: 'RELEASE', slotFree: this.slots.isFreeFor(managed.definition.id) }, null, event.seq);
+      case 'RELEASED':
+        return stepOf({ kind: 'RELEASED', pid: event.job.pid, releaseAtMs: event.releaseAtMs, skippedBefore: event.skippedBefore }, event.atMs, event.seq, event.job);
+      case 'RELEASE_PASSED':
+        return stepOf({ kind: 'RELEASE_PASSED', releaseAtMs: event.releaseAtMs, count: event.count, overrun: event.overrun }, event.atMs, event.seq);
+      case 'RELEASE_FAILED':
+        return stepOf({ kind: 'RELEASE_FAILED', releaseAtMs: event.releaseAtMs, error: event.error, skippedBefore: event.skippedBefore }, event.atMs, event.seq);
+      case 'JOB_ENDED': {
+        const { end } = event;
+        return stepOf({ kind: 'JOB_ENDED', pid: event.pid, exitCode: end.exitCode, signal: end.signal, error: end.error, oomKilled: end.oomKilled }, end.atMs, end.seq);
+      }
+    }
   }
 
   private grantFreeSlots(): void {
@@ -451,7 +605,7 @@ export class Supervisor {
       }
       void this.enqueue(managed, () => {
         this.slots.granted(processId);
-        return this.apply(managed, { kind: 'SLOT_GRANTED' }, 'background');
+        return this.apply(managed, stepOf({ kind: 'SLOT_GRANTED' }), 'background');
       });
     }
   }
@@ -477,6 +631,8 @@ export class Supervisor {
       deleted: false,
       reportedState: wireStateOf(snapshot.runtime),
       jobEnv: this.jobEnvOf(entry.definition),
+      inbox: [],
+      launcherSeq: 0,
     };
     this.processes.set(entry.definition.id, managed);
     this.idsByName.set(entry.definition.name, entry.definition.id);
@@ -484,7 +640,7 @@ export class Supervisor {
   }
 
   private readingOf(managed: ManagedProcess): ProcessReading {
-    return { definition: managed.definition, snapshot: managed.snapshot, outputError: this.options.logs.errorOf(managed.definition.id) };
+    return { definition: managed.definition, snapshot: managed.snapshot, outputError: this.options.host.outputErrorOf(managed.definition.id) };
   }
 
   private jobEnvOf(definition: ProcessDefinition): Record<string, string> {
@@ -516,3 +672,19 @@ export class Supervisor {
 }
 
 
+
+/** The launcher's journal number of an event, null for one the in-process host told. */
+function seqOf(event: HostEvent): number | null {
+  switch (event.kind) {
+    case 'JOB_ENDED':
+      return event.end.seq;
+    case 'OUTPUT':
+      return null;
+    default:
+      return event.seq;
+  }
+}
+
+function gridOf(runtime: Runtime): ReleaseGrid | null {
+  return runtime.phase === 'DORMANT' || runtime.phase === 'STOPPING' ? null : runtime.grid;
+}

@@ -1,6 +1,8 @@
-// A daemon killed outright (SIGKILL, power cut) leaves jobs behind: the next boot ends every one
-// of them, records its run, and starts again what was started. What leaves a job's process
-// group is found by the mark every job inherits, and ended by STOP.
+// A daemon killed outright with whatever held its jobs (SIGKILL of the daemon and its launcher,
+// a power cut) leaves jobs behind that nobody watches: the next boot ends every one of them,
+// records its run, and starts again what was started. What leaves a job's process group is found
+// by the mark every job inherits, and ended by STOP. (A daemon killed alone, its launcher alive,
+// leaves nothing unwatched: its jobs are adopted, test/integration/adoption.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, liveGroupMembers } from '../support/osProcesses.js';
 import { killStrays, trackStray } from '../support/strayProcesses.js';
@@ -22,14 +24,14 @@ async function strayPidOf(daemon: SigmaDaemon, id: number): Promise<number> {
   return pid;
 }
 
-describe('after the daemon is killed', () => {
+describe('after the daemon and its launcher are killed', () => {
   it('ends the jobs it left running at the next boot, records their runs, and starts them again', async () => {
     const first = await SigmaDaemon.start();
     const id = (await first.create({ name: 'survivor', command: ['sh', '-c', 'sleep 300 & exec sleep 300'], state: 'RUNNING' })).body.processes[0].id;
     const oldPid = (await first.process(id)).pid as number;
     await waitFor('the grandchild', () => liveGroupMembers(oldPid).length, (count) => count === 2);
-    await first.kill();
-    expect(liveGroupMembers(oldPid).length, 'the jobs outlive a killed daemon').toBe(2);
+    await first.killOutright();
+    expect(liveGroupMembers(oldPid).length, 'the jobs outlive a killed daemon and launcher').toBe(2);
 
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
     expect(liveGroupMembers(oldPid), 'nothing of the old job is left once the new daemon serves').toEqual([]);
@@ -47,7 +49,7 @@ describe('after the daemon is killed', () => {
     const first = await SigmaDaemon.start();
     const id = (await first.create({ name: 'brief', command: ['sleep', '0.3'], state: 'RUNNING' })).body.processes[0].id;
     const oldPid = (await first.process(id)).pid as number;
-    await first.kill();
+    await first.killOutright();
     await waitFor('the orphaned job to end', () => isAlive(oldPid), (alive) => !alive);
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
     const [run] = (await second.request('GET', `/processes/${id}/runs?limit=1`)).body.runs;
@@ -61,7 +63,7 @@ describe('after the daemon is killed', () => {
     const id = (await first.create({ name: 'escaper', command: ESCAPING_JOB, state: 'RUNNING' })).body.processes[0].id;
     trackJobGroup((await first.process(id)).pid);
     const stray = await strayPidOf(first, id);
-    await first.kill();
+    await first.killOutright();
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
     expect(isAlive(stray), `stray ${stray} after the next boot`).toBe(false);
     await second.operate(id, 'STOP');

@@ -69,14 +69,14 @@ describe('a job in a cgroup of its own', () => {
     expect(existsSync(parent), `${parent} after the daemon's shutdown`).toBe(false);
   });
 
-  it('leaves a job cgroup when the daemon is killed, which the next boot empties and removes', async (context) => {
+  it('leaves a job cgroup when the daemon and its launcher are killed, which the next boot empties and removes', async (context) => {
     const first = await SigmaDaemon.start();
     const parent = await jobCgroupsOf(first, context);
     const { id, stray } = await startEscaper(first, 'survivor');
     const leftover = join(parent, 'partition-default', `process-${id}`);
     const leftoverInode = statSync(leftover).ino;
-    await first.kill();
-    expect(isAlive(stray), 'the escaped grandchild outlives a killed daemon').toBe(true);
+    await first.killOutright();
+    expect(isAlive(stray), 'the escaped grandchild outlives a killed daemon and launcher').toBe(true);
     expect(membersOf(leftover)).toContain(stray);
 
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });

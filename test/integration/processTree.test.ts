@@ -146,7 +146,7 @@ describe('process tree', () => {
     const leftovers = procTable().filter(
       (entry) => !before.has(entry.pid) && entry.state !== 'Z' && entry.state !== 'X' && ['sleep', 'sh', 'true', 'tree.sh', 'ignore-term.sh'].includes(entry.comm),
     );
-    expect(leftovers).toEqual([]);
+    expect(leftovers.map((entry) => `${entry.pid} ${entry.comm} (parent ${entry.ppid})`)).toEqual([]);
   });
 
   it('SIGTERM to the daemon with --max-running: a held READY job (stopped), a queued READY process and a suspended job are all ended too', async () => {

@@ -1,6 +1,7 @@
 // A process created without a command runs the executable of its name in the programs
 // directory, and nothing outside it.
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
@@ -61,3 +62,51 @@ describe('the programs directory', () => {
     expect(await daemon.process(id)).toMatchObject({ runs: 0, failures: 1 });
   });
 });
+
+describe('the programs directory, raced', () => {
+  it('never runs a file outside it while a link is swapped in and out under repeated STARTs', async () => {
+    const programs = programsDirWith({});
+    const outside = makeTempDir('sigma-outside-');
+    const marker = join(outside, 'ran-outside');
+    writeFileSync(join(outside, 'evil'), `#!/bin/sh\ntouch ${marker}\n`);
+    chmodSync(join(outside, 'evil'), 0o755);
+    writeFileSync(join(programs, 'racer.inside'), '#!/bin/sh\ntrue\n');
+    chmodSync(join(programs, 'racer.inside'), 0o755);
+    symlinkSync('racer.inside', join(programs, 'racer'));
+    const daemon = await SigmaDaemon.start({ args: ['--programs-dir', programs] });
+    const id = (await daemon.create({ name: 'racer' })).body.processes[0].id;
+    // A swapper in another process: the link points inside, then outside, then inside..., each
+    // change one atomic rename.
+    const swapper = spawnSwapper(programs, join(outside, 'evil'));
+    let started = 0;
+    let refused = 0;
+    try {
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        const answer = (await daemon.operate(id, 'START')).body.processes[0];
+        if (answer.result === 'OK') started += 1;
+        else refused += 1;
+        await waitFor('the job to end', () => daemon.process(id), (p) => p.state === 'DORMANT');
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    expect(existsSync(marker), `a file outside ran (${started} started, ${refused} refused)`).toBe(false);
+    expect(started, 'some STARTs found the program inside').toBeGreaterThan(0);
+    expect(refused, 'some STARTs found the link pointing outside').toBeGreaterThan(0);
+  });
+});
+
+function spawnSwapper(programs: string, outsideTarget: string): ChildProcess {
+  const script = `
+    const { symlinkSync, renameSync } = require('node:fs');
+    const dir = ${JSON.stringify(programs)};
+    let inside = false;
+    setInterval(() => {
+      inside = !inside;
+      const temporary = dir + '/.racer.' + process.pid;
+      symlinkSync(inside ? 'racer.inside' : ${JSON.stringify(outsideTarget)}, temporary);
+      renameSync(temporary, dir + '/racer');
+    }, 2);`;
+  return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+}

@@ -186,7 +186,7 @@ export class HostileSession {
   }
 
   trackGroup(pid: number): void {
-    this.jobs.note(pid, this.daemon.pid);
+    this.jobs.note(pid, this.daemon.jobParentPid);
   }
 
   private daemonAlive(): boolean {
@@ -265,11 +265,11 @@ export class HostileSession {
     this.requestsSinceCheck = 0;
     this.counts.add('check: invariants against /proc');
     const before = await this.list();
-    const proc = jobsInProc(this.daemon.pid);
+    const proc = jobsInProc(this.daemon.jobParentPid);
     const after = await this.list();
     for (const child of proc.children) if (isLive(child) && child.sigmaProcessId !== null) this.trackGroup(child.pid);
     for (const process of [...before, ...after]) if (typeof process.pid === 'number') this.trackGroup(process.pid);
-    const problems = invariantProblems(this.daemon.pid, before, proc, after);
+    const problems = invariantProblems(this.daemon.jobParentPid, before, proc, after);
     if (problems.length > 0) {
       throw new HostileFailure(`invariants broken:\n  ${problems.join('\n  ')}\n  processes: ${JSON.stringify(after).slice(0, 3000)}`);
     }

@@ -103,7 +103,7 @@ export function invariantProblems(
       continue;
     }
     if (leader.pgid !== leader.pid) problems.push(`${where}: not the leader of its own group (pgid ${leader.pgid})`);
-    if (leader.ppid !== daemonPid) problems.push(`${where}: parent is ${leader.ppid}, not the daemon ${daemonPid}`);
+    if (leader.ppid !== daemonPid) problems.push(`${where}: parent is ${leader.ppid}, not the jobs' parent ${daemonPid} (the launcher, or the daemon)`);
     if (leader.sigmaProcessId !== null && leader.sigmaProcessId !== process.id) {
       problems.push(`${where}: the job's SIGMA_PROCESS_ID is ${leader.sigmaProcessId}`);
     }

@@ -1,17 +1,24 @@
 // Starts the real, built daemon as a child process on a temp data dir and port 0, and talks to
 // it over real HTTP(S). Every test ends the daemons and the process groups it started.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { removeJobCgroups } from './jobCgroupCleanup.js';
-import { killGroup, startTimeOf } from './osProcesses.js';
+import { killGroup, procState, startTimeOf } from './osProcesses.js';
 import { waitFor } from './waitFor.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/**
+ * Where the daemons of a test run put their jobs: `SIGMA_TEST_LAUNCHER=in-process npm test` runs
+ * the whole suite on the in-process host; by default the daemon chooses (the native launcher).
+ */
+export const TEST_LAUNCHER = process.env.SIGMA_TEST_LAUNCHER ?? null;
+export const NATIVE = TEST_LAUNCHER !== 'in-process';
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
@@ -39,7 +46,11 @@ export class SigmaDaemon {
   token = TEST_TOKEN;
   /** The daemon's parent of its job cgroups (GET /node), null without cgroups. */
   jobCgroupParent: string | null = null;
+  /** The launcher holding its jobs (GET /node), null in-process. */
+  launcherPid: number | null = null;
   private exit: Promise<number | null>;
+  /** Set when the test itself stops or kills it. */
+  expectedExit = false;
 
   private constructor(
     readonly child: ChildProcess,
@@ -64,6 +75,7 @@ export class SigmaDaemon {
       'warn',
       ...(tls ? [] : ['--no-tls']),
       ...(withToken ? ['--token', TEST_TOKEN] : []),
+      ...(TEST_LAUNCHER && !(options.args ?? []).some((arg) => arg.startsWith('--launcher')) ? ['--launcher', TEST_LAUNCHER] : []),
       ...(options.args ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGMA_TOKEN: '' } });
@@ -77,6 +89,17 @@ export class SigmaDaemon {
       daemon.stdoutLines.push(...lines);
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (daemon.stderr += chunk));
+    // A daemon that dies on its own is a failure of the daemon: its last words go to the test's output.
+    child.once('exit', (code, signal) => {
+      if (daemon.expectedExit || daemon.url === '' || (code === 0 && signal === null)) return;
+      let launcherLog = '(none)';
+      try {
+        launcherLog = readFileSync(join(dataDir, 'launcher.log'), 'utf8').slice(-4000);
+      } catch {
+        // In-process, or removed already.
+      }
+      process.stderr.write(`sigma daemon ${child.pid} exited (${code ?? signal}) unexpectedly:\n${daemon.stderr.slice(-4000)}\nlauncher.log:\n${launcherLog}\n`);
+    });
     const serving = await waitFor(
       'the daemon to print "sigma serving <url>"',
       () => daemon.stdoutLines.find((line) => line.startsWith('sigma serving ')) ?? (child.exitCode !== null ? `exited ${child.exitCode}: ${daemon.stderr}` : null),
@@ -86,12 +109,20 @@ export class SigmaDaemon {
     if (!serving?.startsWith('sigma serving ')) throw new Error(`the daemon did not start: ${serving}`);
     daemon.url = serving.slice('sigma serving '.length).trim();
     if (!withToken) daemon.token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
-    daemon.jobCgroupParent = (await daemon.request('GET', '/node')).body?.jobTracking?.cgroup ?? null;
+    const node = (await daemon.request('GET', '/node')).body;
+    daemon.jobCgroupParent = node?.jobTracking?.cgroup ?? null;
+    daemon.launcherPid = node?.launcherPid ?? null;
+    if (daemon.launcherPid !== null) trackLauncher(daemon.launcherPid);
     return daemon;
   }
 
   get pid(): number {
     return this.child.pid as number;
+  }
+
+  /** The parent of its jobs: the launcher, or the daemon itself in-process. */
+  get jobParentPid(): number {
+    return this.launcherPid ?? this.pid;
   }
 
   request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
@@ -150,13 +181,31 @@ export class SigmaDaemon {
 
   /** SIGTERM, then waits for the exit code. */
   async stop(): Promise<number | null> {
+    this.expectedExit = true;
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
     return this.waitExit();
   }
 
   async kill(): Promise<void> {
+    this.expectedExit = true;
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
     await this.waitExit();
+  }
+
+  /**
+   * The daemon and whatever holds its jobs, killed outright (a power cut, or an operator's kill
+   * -9 of both): with the native launcher, its jobs then have no parent that watches them.
+   */
+  async killOutright(): Promise<void> {
+    await this.kill();
+    const launcher = this.launcherPid;
+    if (launcher === null) return;
+    try {
+      process.kill(launcher, 'SIGKILL');
+    } catch {
+      return;
+    }
+    await waitFor(`launcher ${launcher} to die`, () => startTimeOf(launcher) === null || isZombie(launcher), (gone) => gone, 5000);
   }
 
   async waitExit(timeoutMs = 20_000): Promise<number | null> {
@@ -171,7 +220,64 @@ export class SigmaDaemon {
   }
 }
 
+function isZombie(pid: number): boolean {
+  return procState(pid) === 'Z';
+}
+
 const started = new Set<SigmaDaemon>();
+/** Launchers by pid, with their start time: one a test's daemon started or adopted. */
+const launchers = new Map<number, string | null>();
+
+function trackLauncher(pid: number): void {
+  if (!launchers.has(pid)) launchers.set(pid, startTimeOf(pid));
+}
+
+/**
+ * A launcher outlives a daemon killed outright. Every process of its jobs is its descendant (it is
+ * a subreaper): they are killed, round after round until none is left, then the launcher.
+ */
+async function endLauncher(pid: number, startTime: string | null): Promise<void> {
+  if (startTime === null || startTimeOf(pid) !== startTime) return;
+  for (let round = 0; round < 20; round += 1) {
+    const descendants = descendantsOf(pid);
+    if (descendants.length === 0) break;
+    for (const descendant of descendants) killProcess(descendant);
+    await sleep(20);
+  }
+  killProcess(pid);
+  await waitFor(`launcher ${pid} to die`, () => startTimeOf(pid) === null || isZombie(pid), (gone) => gone, 5000).catch(() => undefined);
+}
+
+function descendantsOf(root: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  for (const entry of psEntries()) childrenOf.set(entry.ppid, [...(childrenOf.get(entry.ppid) ?? []), entry.pid]);
+  const found: number[] = [];
+  const stack = [...(childrenOf.get(root) ?? [])];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    found.push(pid);
+    stack.push(...(childrenOf.get(pid) ?? []));
+  }
+  return found;
+}
+
+function psEntries(): { pid: number; ppid: number }[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,stat='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, , stat]) => !stat?.startsWith('Z'))
+    .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }));
+}
+
+function killProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
 /** Job groups by leader pid, with the leader's start time: a pid reused later is never signalled. */
 const jobGroups = new Map<number, string | null>();
 
@@ -180,10 +286,11 @@ export function trackJobGroup(pid: number): void {
   if (!jobGroups.has(pid)) jobGroups.set(pid, startTimeOf(pid));
 }
 
-/** Ends every daemon and job group started by the test; call from afterEach. */
 export async function cleanUpDaemons(): Promise<void> {
+  for (const daemon of started) await daemon.kill().catch(() => undefined);
+  for (const [pid, startTime] of launchers) await endLauncher(pid, startTime);
+  launchers.clear();
   for (const daemon of started) {
-    await daemon.kill().catch(() => undefined);
     if (daemon.jobCgroupParent) await removeJobCgroups(daemon.jobCgroupParent);
     daemon.removeDataDir();
   }

@@ -133,9 +133,9 @@ export class Bench {
     return pid as number;
   }
 
-  /** Live children of the daemon: the leaders of its live jobs. */
+  /** Live children of the jobs' parent (the launcher, or the daemon): the leaders of its live jobs. */
   liveJobs(): ProcEntry[] {
-    return liveChildrenOf(this.daemon.pid);
+    return liveChildrenOf(this.daemon.jobParentPid);
   }
 
   /** STOPs every process that is not DORMANT and asserts nothing of any job is left. */
@@ -152,7 +152,7 @@ export class Bench {
 
   expectNothingLeft(): void {
     for (const pgid of this.groups) expect(liveGroupMembers(pgid), `live members of job group ${pgid}`).toEqual([]);
-    expect(this.liveJobs(), 'live children of the daemon').toEqual([]);
+    expect(this.liveJobs(), 'live children of the jobs\' parent').toEqual([]);
   }
 }
 

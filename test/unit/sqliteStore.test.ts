@@ -41,7 +41,7 @@ describe('SqliteStore', () => {
     const second = store.insert(definition('b'));
     expect(() => store.insert(definition('a'))).toThrow(ProcessNameTakenError);
     store.remove(second);
-    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 777 } }, null, 'acknowledged');
+    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 777 }, launcherSeq: 17 }, null, 'acknowledged');
     store.close();
 
     const reopened = new SqliteStore(path);
@@ -53,6 +53,7 @@ describe('SqliteStore', () => {
       intent: 'STARTED',
       counters: { runs: 3 },
       job: { pid: 42, startedAtMs: 5, startTicks: 777 },
+      launcherSeq: 17,
     });
     reopened.close();
   });
@@ -79,7 +80,7 @@ describe('SqliteStore', () => {
     const original = new SqliteStore(path);
     const { nodeId } = original.claimNode();
     const id = original.insert(definition('a'));
-    original.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 7 } }, null, 'acknowledged');
+    original.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 7 }, launcherSeq: 0 }, null, 'acknowledged');
     original.close();
     const copyPath = `${path}.copy`;
     copyFileSync(path, copyPath);
@@ -101,7 +102,7 @@ describe('SqliteStore', () => {
     const id = store.insert(definition('a'));
     for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
       const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
-      store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null }, run, 'background');
+      store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0 }, run, 'background');
     }
     const runs = store.listRuns(id, 1000);
     expect(runs).toHaveLength(RUNS_KEPT_PER_PROCESS);
