@@ -1,4 +1,4 @@
-// `npx tsx bench/profile.ts <reads|start|create|periodic> [--tls] [--build DIR]`: runs the daemon under `node --cpu-prof`
+// `npx tsx bench/profile.ts <reads|start|create|periodic> [--tls] [--launcher native|in-process] [--build DIR]`: runs the daemon under `node --cpu-prof`
 // through one workload and prints the functions with the most self time (the profile is kept for a
 // flame graph viewer, e.g. Chrome DevTools or speedscope).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const WORKLOADS: Record<string, (url: string, api: Awaited<ReturnType<typeof sta
   periodic: async (_url, api) => {
     const ids: number[] = [];
     for (let index = 0; index < 20; index += 1) {
-      const reply = await api.expect('POST', '/processes', { name: `p-${index}`, type: 'PERIODIC', period: 100, command: nativePrograms().stamp, state: 'RUNNING' }, 201);
+      const reply = await api.expect('POST', '/processes', { name: `p-${index}`, type: 'PERIODIC', period: Number(process.env.PROFILE_PERIOD ?? 100), command: nativePrograms().stamp, state: 'RUNNING' }, 201);
       ids.push(reply.body.processes[0].id as number);
     }
     await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   const buildIndex = args.indexOf('--build');
   snapshotBuild(buildIndex >= 0 ? args[buildIndex + 1] : undefined);
   const profileDir = tempDir('cpuprof');
-  const daemon = await startSigma({ tls: args.includes('--tls'), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+  const launcherIndex = args.indexOf('--launcher');
+  const launcher = launcherIndex >= 0 ? args[launcherIndex + 1] : undefined;
+  if (launcher !== undefined && launcher !== 'native' && launcher !== 'in-process') throw new Error('--launcher: native or in-process');
+  const daemon = await startSigma({ tls: args.includes('--tls'), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], ...(launcher ? { launcher } : {}) });
   try {
     await run(daemon.url, daemon.api);
   } finally {

@@ -12,6 +12,7 @@ import { benchOperations } from './sections/operations.js';
 import { benchPeers } from './sections/peers.js';
 import { benchReads } from './sections/reads.js';
 import { benchRelease } from './sections/release.js';
+import { benchRestart } from './sections/restart.js';
 import { benchScale } from './sections/scale.js';
 
 type Section = (plan: Plan, log: (line: string) => void) => Promise<void>;
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, Section> = {
   reads: benchReads,
   operations: benchOperations,
   release: benchRelease,
+  restart: benchRestart,
   scale: benchScale,
   peers: benchPeers,
 };

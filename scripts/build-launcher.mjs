@@ -28,6 +28,10 @@ if (cc === null) {
   console.warn('sigma: no C compiler found (cc, gcc, clang): the launcher is not built; jobs will run in the daemon\'s own process');
   process.exit(0);
 }
-const build = (output, flags) => execFileSync(cc, [...COMMON, ...flags, '-o', join(outDir, output), ...sources], { stdio: 'inherit' });
+const build = (output, flags) => execFileSync(cc, [...COMMON, ...flags, '-o', join(outDir, output), ...sources, '-pthread'], { stdio: 'inherit' });
 build('sigma-launcher', ['-O2']);
-if (process.argv.includes('--sanitize')) build('sigma-launcher-asan', ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']);
+// Its starters are forked there: a child sharing the launcher's memory would run the sanitizers'
+// runtime beside the launcher's (starter.c).
+if (process.argv.includes('--sanitize')) {
+  build('sigma-launcher-asan', ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-DSIGMA_STARTER_FORK']);
+}

@@ -1,5 +1,6 @@
-// How long and how often each part runs: the full run (under 10 minutes) or --quick (under 90 s,
-// a smoke run whose figures are rough, with fewer processes and jobs in the scale and peers sections).
+// How long and how often each part runs: the full run (under 10 minutes) or --quick (about 2 minutes,
+// a smoke run whose figures are rough, with fewer processes and jobs in the scale and peers sections;
+// the restart section keeps its 1,000 live jobs, with one kill and one --replace).
 
 export interface Plan {
   readonly quick: boolean;
@@ -16,6 +17,12 @@ export interface Plan {
   readonly releaseRounds: number;
   readonly releaseProcesses: number;
   readonly releasePeriodsMs: readonly number[];
+  /** Live `sleep` jobs the restart section's daemon holds across each restart. */
+  readonly restartJobs: number;
+  /** Restarts of each kind (SIGKILL + start, --replace), alternated. */
+  readonly restartRounds: number;
+  /** How long the PERIODIC processes run between two restarts. */
+  readonly restartSteadyMs: number;
   readonly idleWindowMs: number;
   readonly definedCounts: readonly number[];
   readonly liveCounts: readonly number[];
@@ -38,6 +45,9 @@ export function planFor(quick: boolean): Plan {
         releaseRounds: 1,
         releaseProcesses: 20,
         releasePeriodsMs: [10, 100],
+        restartJobs: 1000,
+        restartRounds: 1,
+        restartSteadyMs: 1000,
         idleWindowMs: 500,
         definedCounts: [0, 500, 2000],
         liveCounts: [0, 100, 300],
@@ -57,6 +67,9 @@ export function planFor(quick: boolean): Plan {
         releaseRounds: 4,
         releaseProcesses: 20,
         releasePeriodsMs: [10, 100],
+        restartJobs: 1000,
+        restartRounds: 3,
+        restartSteadyMs: 3000,
         idleWindowMs: 3000,
         definedCounts: [0, 1000, 10_000],
         liveCounts: [0, 100, 1000],

@@ -35,6 +35,18 @@ export function cpuTimeMs(pid: number): number | null {
   }
 }
 
+/** The process's start time (field 22 of stat, in clock ticks since boot): with the pid, who it is. */
+export function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 22 of stat is 19 after the state (field 3).
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function parentOf(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -1,36 +1,55 @@
 // Starts the built daemon the way a user does (`node dist/cli/main.js serve ...`) on a free port
-// and a temp data dir, and ends it by pid.
+// and a temp data dir, and ends it by pid, with the launcher that holds its jobs (GET /node).
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/nodeFlags.js';
 import { ApiClient } from './apiClient.js';
-import { end, refuseWhenStopping, track } from './cleanup.js';
+import { end, endLauncherOf, refuseWhenStopping, track, trackLauncher } from './cleanup.js';
 
 export const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 
+export type LauncherMode = 'native' | 'in-process';
+
 export interface SigmaDaemonOptions {
   readonly tls: boolean;
   readonly dataDir?: string;
+  /** A given port (the one a daemon being replaced or killed served on); default: a free one. */
+  readonly port?: number;
   readonly extraArgs?: readonly string[];
   /** Extra flags for node itself, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
-  /** Run with the release waiter thread (the precise release mode). */
-  readonly preciseReleases?: boolean;
+  /** `--launcher`; default: none given, the daemon's own choice (native where it was built). */
+  readonly launcher?: LauncherMode;
+  /** `--replace`: take over from the daemon running on dataDir. */
+  readonly replace?: boolean;
   readonly maxSockets?: number;
 }
 
 export interface SigmaDaemon {
   readonly pid: number;
   readonly url: string;
+  readonly port: number;
   readonly dataDir: string;
   readonly api: ApiClient;
   readonly certPath: string | null;
   readonly keyPath: string | null;
+  /** Where its jobs run (GET /node). */
+  readonly launcher: LauncherMode;
+  /** The launcher holding its jobs (GET /node), null in-process. */
+  readonly launcherPid: number | null;
+  /** Its parent cgroup of job cgroups (GET /node), null without cgroups. */
+  readonly jobCgroupParent: string | null;
+  /** Settles with the daemon's exit code once it has exited. */
+  readonly exited: Promise<number | null>;
+  /** SIGTERM (it ends its jobs), SIGKILL after a grace; then its launcher, unless another daemon holds it. */
   stop(): Promise<void>;
+  /** SIGKILL to the daemon alone: its launcher and jobs run on (ended later by stop or endAll). */
+  kill(): Promise<void>;
 }
 
 let snapshotCli: string | null = null;
@@ -80,9 +99,11 @@ export function removeTempDirs(): void {
 export async function startSigma(options: SigmaDaemonOptions): Promise<SigmaDaemon> {
   refuseWhenStopping('a daemon');
   const dataDir = options.dataDir ?? tempDir('data');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const entry = cliPath();
   const args = [
+    // As `sigma serve` and `npm start` run it.
+    ...DAEMON_NODE_FLAGS,
     ...(options.nodeArgs ?? []),
     entry,
     'serve',
@@ -95,7 +116,8 @@ export async function startSigma(options: SigmaDaemonOptions): Promise<SigmaDaem
     '--log-level',
     'warn',
     ...(options.tls ? [] : ['--no-tls']),
-    ...(options.preciseReleases ? ['--release-waiter', 'thread'] : []),
+    ...(options.launcher ? ['--launcher', options.launcher] : []),
+    ...(options.replace ? ['--replace'] : []),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
@@ -105,7 +127,13 @@ export async function startSigma(options: SigmaDaemonOptions): Promise<SigmaDaem
     env: { ...process.env, SIGMA_TOKEN: '' },
   });
   track(child, `sigma daemon on port ${port}`, 10_000);
-  child.stderr.pipe(createWriteStream(join(dataDir, 'daemon.stderr.log')));
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+  // Appended: the daemons that follow each other on one data dir (a restart, --replace) keep one log.
+  const stderrPath = join(dataDir, 'daemon.stderr.log');
+  child.stderr.pipe(createWriteStream(stderrPath, { flags: 'a' }));
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the daemon did not start within 20 s: ${seen}`)), 20_000);
@@ -119,25 +147,54 @@ export async function startSigma(options: SigmaDaemonOptions): Promise<SigmaDaem
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the daemon exited with ${code}: ${readFileSafe(join(dataDir, 'daemon.stderr.log'))}`));
+      reject(new Error(`the daemon exited with ${code}: ${readFileSafe(stderrPath)}`));
     });
   });
   const certPath = options.tls ? join(dataDir, 'tls', 'cert.pem') : null;
   const keyPath = options.tls ? join(dataDir, 'tls', 'key.pem') : null;
   const api = new ApiClient(url, BENCH_TOKEN, certPath ? readFileSync(certPath, 'utf8') : null, options.maxSockets ?? 16);
   const pid = child.pid as number;
+  const node = (await api.expect('GET', '/node', undefined, 200)).body as {
+    launcher: LauncherMode;
+    launcherPid: number | null;
+    jobTracking?: { cgroup?: string | null };
+  };
+  const jobCgroupParent = node.jobTracking?.cgroup ?? null;
+  if (node.launcherPid !== null) trackLauncher(node.launcherPid, pid, jobCgroupParent);
   return {
     pid,
     url,
+    port,
     dataDir,
     api,
     certPath,
     keyPath,
+    launcher: node.launcher,
+    launcherPid: node.launcherPid,
+    jobCgroupParent,
+    exited,
     stop: async () => {
       api.close();
       await end(pid);
+      await endLauncherOf(pid);
+    },
+    kill: async () => {
+      api.close();
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      await exited;
     },
   };
+}
+
+/** Throws unless the daemon runs its jobs under the native launcher (the figures would be mislabelled). */
+export function requireNativeLauncher(daemon: SigmaDaemon): void {
+  if (daemon.launcher !== 'native' || daemon.launcherPid === null) {
+    throw new Error(`the daemon runs its jobs ${daemon.launcher}, not under the native launcher: was dist/launcher/sigma-launcher built (npm run build, a C compiler)?`);
+  }
 }
 
 function readFileSafe(path: string): string {

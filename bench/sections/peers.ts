@@ -1,6 +1,7 @@
-// 5. Peers, side by side: the same work through sigma, supervisord and PM2, each installed by the
-// bench (skipped with a message if it cannot be): list 100 processes, start one, stop one, start 100
-// short jobs, daemon memory with 100 processes. Samples and rounds interleaved across the three.
+// 6. Peers, side by side: the same work through sigma (its default, native launcher), supervisord and
+// PM2, each installed by the bench (skipped with a message if it cannot be): list 100 processes, start
+// one, stop one, start 100 short jobs, daemon memory with 100 processes (sigma's also with its
+// launcher's). Samples and rounds interleaved across the three.
 import { forEachConcurrently } from '../lib/apiClient.js';
 import { record } from '../lib/figures.js';
 import type { Plan } from '../lib/plan.js';
@@ -23,6 +24,8 @@ interface Contender {
   /** Starts the short jobs with 8 clients and resolves once every one has ended. */
   startShortJobs(): Promise<void>;
   readonly pid: number;
+  /** A second process the manager needs (sigma's launcher), counted in its memory. */
+  readonly helperPid?: number | null;
 }
 
 interface Measures {
@@ -31,6 +34,8 @@ interface Measures {
   stopMs: number[];
   shortJobsS: number[];
   rssMb: number;
+  /** With its helper process (sigma's launcher); the daemon alone for the others. */
+  totalRssMb: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,6 +47,7 @@ export async function benchPeers(plan: Plan, log: (line: string) => void): Promi
   const sigma = await startSigma({ tls: true, maxSockets: CLIENTS });
   const stops: Array<() => Promise<void>> = [() => sigma.stop()];
   try {
+    log(`  sigma runs its jobs ${sigma.launcher === 'native' ? `under the native launcher (pid ${sigma.launcherPid})` : 'in its own process (--launcher in-process)'}`);
     contenders.push(await sigmaContender(sigma, count));
     const supervisordBinary = ensureSupervisord(log);
     if ('skipped' in supervisordBinary) skipped.set('supervisord', supervisordBinary.skipped);
@@ -72,10 +78,14 @@ export async function benchPeers(plan: Plan, log: (line: string) => void): Promi
     }
     for (const [name, reason] of skipped) log(`  ${name} skipped: ${reason}`);
 
-    const measures = new Map<string, Measures>(contenders.map((c) => [c.name, { listPerS: [], startMs: [], stopMs: [], shortJobsS: [], rssMb: Number.NaN }]));
+    const measures = new Map<string, Measures>(contenders.map((c) => [c.name, { listPerS: [], startMs: [], stopMs: [], shortJobsS: [], rssMb: Number.NaN, totalRssMb: Number.NaN }]));
     // Memory first, with the 100 processes running and nothing else under way.
     await sleep(1000);
-    for (const contender of contenders) (measures.get(contender.name) as Measures).rssMb = (rssBytes(contender.pid) ?? Number.NaN) / MB;
+    for (const contender of contenders) {
+      const m = measures.get(contender.name) as Measures;
+      m.rssMb = (rssBytes(contender.pid) ?? Number.NaN) / MB;
+      m.totalRssMb = m.rssMb + (contender.helperPid ? (rssBytes(contender.helperPid) ?? Number.NaN) / MB : 0);
+    }
     const rotate = (round: number): Contender[] => contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);
     for (let round = 0; round < plan.rounds; round += 1) {
       for (const contender of rotate(round)) {
@@ -171,6 +181,14 @@ function recordPeers(plan: Plan, measures: Map<string, Measures>, skipped: Map<s
       baseline: theirs ? theirs.rssMb : null,
       bar: { kind: 'max', limit: 1, on: 'ratio' },
     });
+    record({
+      ...common,
+      key: `${key}.rssWithLauncher`,
+      label: `daemon + launcher RSS with ${count} running processes, sigma vs ${peer} (its daemon)`,
+      value: ours.totalRssMb,
+      unit: 'MB',
+      baseline: theirs ? theirs.totalRssMb : null,
+    });
   }
 }
 
@@ -182,6 +200,7 @@ async function sigmaContender(sigma: SigmaDaemon, count: number): Promise<Conten
   return {
     name: 'sigma',
     pid: sigma.pid,
+    helperPid: sigma.launcherPid,
     listAll: async () => {
       await sigma.api.expect('GET', '/processes', undefined, 200);
     },

@@ -1,6 +1,7 @@
-// 4. Scale and memory: the daemon's RSS and idle CPU with 0, 1,000 and 10,000 processes defined
-// (created through the API, timed) and with 0, 100 and 1,000 live `sleep` jobs; GET /processes
-// latency at the largest count; the cost per process and per job from the differences.
+// 5. Scale and memory: the daemon's RSS and idle CPU with 0, 1,000 and 10,000 processes defined
+// (created through the API, timed) and with 0, 100 and 1,000 live `sleep` jobs (there with its
+// launcher's RSS too); GET /processes latency at the largest count; the cost per process and per
+// job from the differences.
 import { forEachConcurrently } from '../lib/apiClient.js';
 import { record } from '../lib/figures.js';
 import { runLoad } from '../lib/load.js';
@@ -71,6 +72,7 @@ async function definedProcesses(plan: Plan, log: (line: string) => void): Promis
 async function liveJobs(plan: Plan, log: (line: string) => void): Promise<void> {
   const daemon = await startSigma({ tls: false, maxSockets: CLIENTS });
   try {
+    log(`  jobs run ${daemon.launcher === 'native' ? `under the native launcher (pid ${daemon.launcherPid})` : 'in the daemon\'s process (--launcher in-process)'}`);
     let live = 0;
     const rss = new Map<number, number>();
     for (const count of plan.liveCounts) {
@@ -81,6 +83,7 @@ async function liveJobs(plan: Plan, log: (line: string) => void): Promise<void> 
       live = count;
       await settle(daemon);
       const bytes = rssBytes(daemon.pid) ?? Number.NaN;
+      const launcherBytes = daemon.launcherPid !== null ? (rssBytes(daemon.launcherPid) ?? Number.NaN) : 0;
       rss.set(count, bytes);
       const cpu = await idleCpuShare(daemon.pid, plan.idleWindowMs);
       const barred = count === 1000;
@@ -93,6 +96,14 @@ async function liveJobs(plan: Plan, log: (line: string) => void): Promise<void> 
         ...(barred ? { bar: { kind: 'max', limit: 150, on: 'value' } as const } : {}),
       });
       record({
+        key: `scale.live.${count}.rssWithLauncher`,
+        section: SECTION,
+        label: `daemon + launcher RSS, ${count} live sleep jobs`,
+        value: (bytes + launcherBytes) / MB,
+        unit: 'MB',
+        ...(daemon.launcherPid === null ? { note: 'in-process: no launcher' } : {}),
+      });
+      record({
         key: `scale.live.${count}.idleCpu`,
         section: SECTION,
         label: `daemon idle CPU, ${count} live sleep jobs`,
@@ -100,7 +111,7 @@ async function liveJobs(plan: Plan, log: (line: string) => void): Promise<void> 
         unit: '% of a core',
         ...(barred ? { bar: { kind: 'max', limit: 1, on: 'value' } as const } : {}),
       });
-      log(`  ${count} live: RSS ${(bytes / MB).toFixed(1)} MB, idle CPU ${(cpu * 100).toFixed(2)} %`);
+      log(`  ${count} live: RSS ${(bytes / MB).toFixed(1)} MB (+ launcher ${(launcherBytes / MB).toFixed(1)} MB), idle CPU ${(cpu * 100).toFixed(2)} %`);
     }
     const largest = plan.liveCounts[plan.liveCounts.length - 1] as number;
     const smallest = plan.liveCounts[0] as number;
@@ -113,7 +124,7 @@ async function liveJobs(plan: Plan, log: (line: string) => void): Promise<void> 
     });
     const stopStartMs = performance.now();
     await daemon.stop();
-    record({ key: 'scale.live.shutdown', section: SECTION, label: `daemon shutdown with ${largest} live jobs (each ended, recorded)`, value: (performance.now() - stopStartMs) / 1000, unit: 's' });
+    record({ key: 'scale.live.shutdown', section: SECTION, label: `daemon shutdown with ${largest} live jobs (each ended, recorded; the launcher exited)`, value: (performance.now() - stopStartMs) / 1000, unit: 's' });
   } finally {
     await daemon.stop();
   }

@@ -1,21 +1,16 @@
-/* A job's cgroup, as the daemon planned it (docs/job-tracking.md): directories made for the job,
- * the launcher's way in for the clone (so that the child is born inside, and counts against its
- * partition's pids limit at the fork) and back out, the child joining v1 memory itself, and what
- * the job's end needs: its members, freezing, signals, OOM kills, removal. */
+/* A job's cgroup, as the daemon planned it (docs/job-tracking.md) and the starter made it
+ * (starter.c): its directories, the members' one, its OOM counter; and what the job's end needs:
+ * its live members, freezing, signals, removal (by the janitor). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "launcher.h"
-
-#define MAX_SUFFIX 100
 
 static char *joined(const char *dir, const char *name) {
   size_t length = strlen(dir) + 1 + strlen(name) + 1;
@@ -24,129 +19,34 @@ static char *joined(const char *dir, const char *name) {
   return path;
 }
 
-static void remove_made(struct cgroup_plan *plan) {
-  while (plan->made_count > 0) {
-    char *dir = plan->made[--plan->made_count];
-    rmdir(dir);
-    free(dir);
+static uint64_t oom_kills(const char *oom_file) {
+  char text[1024];
+  if (oom_file == NULL || read_text(oom_file, text, sizeof text) < 0) return 0;
+  const char *line = strstr(text, "oom_kill ");
+  while (line != NULL && line != text && line[-1] != '\n') line = strstr(line + 1, "oom_kill ");
+  return line == NULL ? 0 : strtoull(line + strlen("oom_kill "), NULL, 10);
+}
+
+void cgroup_adopt(struct job *job, const char *name) {
+  job->in_cgroup = 1;
+  free(job->cg_name);
+  job->cg_name = xstrdup(name);
+  for (size_t i = 0; i < job->cg_count; i++) {
+    uint64_t flags = job->cg_flags[i];
+    char *target = (flags & CG_CREATE) ? joined(job->cg_paths[i], name) : xstrdup(job->cg_paths[i]);
+    if (flags & CG_MEMBERS) {
+      free(job->members_dir);
+      job->members_dir = xstrdup(target);
+      job->cgroup_v2 = (flags & CG_V2) != 0;
+    }
+    if (flags & (CG_OOM_V1 | CG_OOM_V2)) {
+      free(job->oom_file);
+      job->oom_file = joined(target, (flags & CG_OOM_V2) ? "memory.events" : "memory.oom_control");
+    }
+    if ((flags & CG_CREATE) && job->made_count < MAX_CGROUP_ENTRIES) job->made_dirs[job->made_count++] = target;
+    else free(target);
   }
-}
-
-/* Makes the job's own directories, each with the same name, the first free one of
- * `<name>`, `<name>.2`, ... (a directory left by a job whose members were given up on keeps its name). */
-static int make_dirs(const struct spawn_spec *spec, struct cgroup_plan *plan, char **targets, char *why, size_t why_size) {
-  for (int suffix = 1; suffix <= MAX_SUFFIX; suffix++) {
-    char name[300];
-    if (suffix == 1) snprintf(name, sizeof name, "%s", spec->cgroup_name ? spec->cgroup_name : "job");
-    else snprintf(name, sizeof name, "%s.%d", spec->cgroup_name ? spec->cgroup_name : "job", suffix);
-    int taken = 0;
-    for (size_t i = 0; i < spec->cgroup_count; i++) {
-      if (!(spec->cgroups[i].flags & CG_CREATE)) continue;
-      char *dir = joined(spec->cgroups[i].path, name);
-      if (mkdir(dir, 0755) != 0) {
-        int saved = errno;
-        free(dir);
-        remove_made(plan);
-        if (saved == EEXIST) {
-          taken = 1;
-          break;
-        }
-        snprintf(why, why_size, "cannot make a cgroup in %s: %s", spec->cgroups[i].path, strerror(saved));
-        errno = saved;
-        return -1;
-      }
-      plan->made[plan->made_count++] = dir;
-      targets[i] = dir;
-    }
-    if (!taken) return 0;
-  }
-  snprintf(why, why_size, "no free cgroup name for %s", spec->cgroup_name ? spec->cgroup_name : "job");
-  errno = EEXIST;
-  return -1;
-}
-
-int cgroup_prepare(const struct spawn_spec *spec, struct cgroup_plan *plan, char *why, size_t why_size) {
-  memset(plan, 0, sizeof *plan);
-  plan->child_join_fd = -1;
-  if (spec->cgroup_count == 0) return 0;
-  char *targets[MAX_CGROUP_ENTRIES] = {0};
-  if (make_dirs(spec, plan, targets, why, why_size) != 0) return -1;
-  for (size_t i = 0; i < spec->cgroup_count; i++) {
-    const struct cgroup_entry *entry = &spec->cgroups[i];
-    const char *target = targets[i] ? targets[i] : entry->path;
-    if (entry->flags & CG_ENTER) {
-      plan->enter_paths[plan->enter_count] = target;
-      plan->enter_homes[plan->enter_count] = entry->home;
-      plan->enter_v2[plan->enter_count] = (entry->flags & CG_V2) != 0;
-      plan->enter_count++;
-    }
-    if (entry->flags & CG_CHILD_JOIN) {
-      char *procs = joined(target, "cgroup.procs");
-      plan->child_join_fd = open(procs, O_WRONLY | O_CLOEXEC);
-      int saved = errno;
-      free(procs);
-      if (plan->child_join_fd < 0) {
-        snprintf(why, why_size, "cannot open %s/cgroup.procs: %s", target, strerror(saved));
-        cgroup_discard(plan);
-        errno = saved;
-        return -1;
-      }
-    }
-    if (entry->flags & CG_MEMBERS) {
-      plan->members_dir = xstrdup(target);
-      plan->v2 = (entry->flags & CG_V2) != 0;
-    }
-    if (entry->flags & (CG_OOM_V1 | CG_OOM_V2)) {
-      plan->oom_file = joined(target, (entry->flags & CG_OOM_V2) ? "memory.events" : "memory.oom_control");
-      plan->oom_v2 = (entry->flags & CG_OOM_V2) != 0;
-    }
-  }
-  return 0;
-}
-
-/* v1 moves one thread (`tasks`); v2 moves the whole process (`cgroup.procs`). */
-static int move_into(const char *dir, int v2) {
-  char id[32];
-  snprintf(id, sizeof id, "%ld", v2 ? (long)getpid() : (long)syscall(SYS_gettid));
-  char *file = joined(dir, v2 ? "cgroup.procs" : "tasks");
-  int result = write_text(file, id);
-  int saved = errno;
-  free(file);
-  errno = saved;
-  return result;
-}
-
-int cgroup_enter(struct cgroup_plan *plan, char *why, size_t why_size) {
-  for (int i = 0; i < plan->enter_count; i++) {
-    if (move_into(plan->enter_paths[i], plan->enter_v2[i]) != 0) {
-      int saved = errno;
-      snprintf(why, why_size, "cannot enter the cgroup %s: %s", plan->enter_paths[i], strerror(saved));
-      plan->enter_count = i; /* leave only those entered */
-      cgroup_leave(plan);
-      errno = saved;
-      return -1;
-    }
-  }
-  return 0;
-}
-
-void cgroup_leave(struct cgroup_plan *plan) {
-  for (int i = 0; i < plan->enter_count; i++) {
-    if (move_into(plan->enter_homes[i], plan->enter_v2[i]) != 0) {
-      log_line("cannot leave the cgroup %s for %s: %s", plan->enter_paths[i], plan->enter_homes[i], strerror(errno));
-    }
-  }
-}
-
-/* Undoes a prepare whose job was not started. */
-void cgroup_discard(struct cgroup_plan *plan) {
-  if (plan->child_join_fd >= 0) close(plan->child_join_fd);
-  plan->child_join_fd = -1;
-  remove_made(plan);
-  free(plan->members_dir);
-  free(plan->oom_file);
-  plan->members_dir = NULL;
-  plan->oom_file = NULL;
+  job->oom_kills_before = oom_kills(job->oom_file);
 }
 
 int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
@@ -186,10 +86,8 @@ int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
 void cgroup_signal(const struct job *job, int signo) {
   if (!job->in_cgroup || job->members_dir == NULL) return;
   if (signo == SIGKILL && job->cgroup_v2) {
-    char *kill_file = joined(job->members_dir, "cgroup.kill");
-    int done = write_text(kill_file, "1") == 0;
-    free(kill_file);
-    if (done) return;
+    /* cgroup.kill takes cgroup_mutex: written by the janitor; the members get SIGKILL here too. */
+    janitor_push(joined(job->members_dir, "cgroup.kill"), xstrdup("1"), 0);
   }
   pid_t pids[1024];
   int count = cgroup_members(job->members_dir, pids, 1024);
@@ -220,19 +118,127 @@ void cgroup_freeze(const struct job *job, int frozen) {
 }
 
 int cgroup_oom_killed(const struct job *job) {
-  if (job->oom_file == NULL) return 0;
-  char text[1024];
-  if (read_text(job->oom_file, text, sizeof text) < 0) return 0;
-  const char *line = strstr(text, "oom_kill ");
-  while (line != NULL && line != text && line[-1] != '\n') line = strstr(line + 1, "oom_kill ");
-  return line != NULL && strtoull(line + strlen("oom_kill "), NULL, 10) > 0;
+  return job->oom_file != NULL && oom_kills(job->oom_file) > job->oom_kills_before;
 }
 
 void cgroup_remove(struct job *job) {
-  /* The members' directory (the freezer's) last: while it is there, a later sweep finds the job. */
-  while (job->made_count > 0) {
-    char *dir = job->made_dirs[--job->made_count];
-    if (rmdir(dir) != 0 && errno != ENOENT) log_line("cannot remove the cgroup %s: %s", dir, strerror(errno));
-    free(dir);
+  /* The members' directory (the freezer's, made first) last: while it is there, a later sweep finds the job. */
+  while (job->made_count > 0) janitor_push(job->made_dirs[--job->made_count], NULL, 0);
+}
+
+/* Reusing a job's cgroup spares the next job a mkdir and the janitor an rmdir: each waits for
+ * cgroup_mutex, which on some kernels is held across an RCU grace period, so that at hundreds of
+ * releases a second they, not the jobs, would be most of the launcher's work; and a START right
+ * after a STOP would wait for the rmdir of the cgroup the STOP emptied. An armed process keeps its
+ * spares; any other keeps them for SPARE_LINGER_NS, then they go. */
+#define SPARE_LINGER_NS (5 * NS_PER_SEC)
+
+/* Spares that go at a time, oldest first (every one lingers as long); one taken or removed
+ * meanwhile is skipped when its time comes. */
+struct lingering {
+  struct lingering *next;
+  uint64_t process_id;
+  struct spare_cgroup *spare;
+  int64_t expires_ns;
+};
+static struct lingering *lingering_head, *lingering_tail;
+
+static void linger(struct process *process, struct spare_cgroup *spare) {
+  spare->expires_ns = now_ns() + SPARE_LINGER_NS;
+  struct lingering *entry = xcalloc(1, sizeof *entry);
+  entry->process_id = process->id;
+  entry->spare = spare;
+  entry->expires_ns = spare->expires_ns;
+  if (lingering_tail) lingering_tail->next = entry;
+  else lingering_head = entry;
+  lingering_tail = entry;
+}
+
+static void spare_remove(struct spare_cgroup *spare) {
+  while (spare->dir_count > 0) janitor_push(spare->dirs[--spare->dir_count], NULL, 0);
+  free(spare->name);
+  free(spare);
+}
+
+void cgroup_release(struct process *process, struct job *job) {
+  if (!job->in_cgroup || job->cg_name == NULL || job->made_count == 0 || process->forgotten || process->spare_count == SPARE_CGROUPS) {
+    cgroup_remove(job);
+    return;
   }
+  struct spare_cgroup *spare = xcalloc(1, sizeof *spare);
+  spare->name = job->cg_name;
+  job->cg_name = NULL;
+  for (size_t i = 0; i < job->made_count; i++) spare->dirs[spare->dir_count++] = job->made_dirs[i];
+  job->made_count = 0;
+  process->spares[process->spare_count++] = spare;
+  if (!process->armed) linger(process, spare);
+}
+
+void cgroup_linger_spares(struct process *process) {
+  for (size_t i = 0; i < process->spare_count; i++) {
+    if (process->spares[i]->expires_ns == 0) linger(process, process->spares[i]);
+  }
+}
+
+static int planned_as(const struct spare_cgroup *spare, const struct spawn_spec *spec) {
+  size_t matched = 0;
+  for (size_t i = 0; i < spec->cgroup_count; i++) {
+    if (!(spec->cgroups[i].flags & CG_CREATE)) continue;
+    char *dir = joined(spec->cgroups[i].path, spare->name);
+    int found = 0;
+    for (size_t j = 0; j < spare->dir_count && !found; j++) found = strcmp(spare->dirs[j], dir) == 0;
+    free(dir);
+    if (!found) return 0;
+    matched++;
+  }
+  return matched == spare->dir_count;
+}
+
+char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec) {
+  while (process->spare_count > 0) {
+    struct spare_cgroup *spare = process->spares[--process->spare_count];
+    if (!planned_as(spare, spec)) {
+      spare_remove(spare);
+      continue;
+    }
+    char *name = spare->name;
+    spare->name = NULL;
+    /* The starter finds the directories there; if they were removed from outside it makes them. */
+    while (spare->dir_count > 0) free(spare->dirs[--spare->dir_count]);
+    free(spare);
+    return name;
+  }
+  return NULL;
+}
+
+void cgroup_remove_spares(struct process *process) {
+  while (process->spare_count > 0) spare_remove(process->spares[--process->spare_count]);
+}
+
+int64_t cgroup_linger_deadline(void) {
+  return lingering_head ? lingering_head->expires_ns : 0;
+}
+
+void cgroup_linger_due(int64_t now) {
+  while (lingering_head != NULL && lingering_head->expires_ns <= now) {
+    struct lingering *entry = lingering_head;
+    lingering_head = entry->next;
+    if (lingering_head == NULL) lingering_tail = NULL;
+    struct process *process = process_get(entry->process_id, 0);
+    for (size_t i = 0; process != NULL && i < process->spare_count; i++) {
+      struct spare_cgroup *spare = process->spares[i];
+      if (spare != entry->spare || spare->expires_ns != entry->expires_ns) continue;
+      process->spares[i] = process->spares[--process->spare_count];
+      spare_remove(spare);
+      process_release_if_idle(process);
+      break;
+    }
+    free(entry);
+  }
+}
+
+void cgroup_remove_all_spares(void) {
+  uint64_t key;
+  void *value;
+  for (size_t cursor = 0; table_next(&processes, &cursor, &key, &value);) cgroup_remove_spares(value);
 }

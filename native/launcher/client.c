@@ -32,6 +32,8 @@ struct client {
 };
 
 static struct client clients[MAX_CLIENTS];
+/* Counts the connections that became the daemon's: an answer is for the one that asked. */
+static uint64_t generation;
 static struct message message; /* large: one, reused */
 
 static struct client *active(void) {
@@ -43,6 +45,39 @@ static struct client *active(void) {
 
 int client_connected(void) {
   return active() != NULL;
+}
+
+uint64_t client_generation(void) {
+  return generation;
+}
+
+static void answer_failure(struct client *client, uint64_t req_id, const struct spawn_result *result) {
+  out_begin(&client->out, MSG_REPLY);
+  out_u64(&client->out, F_REQ_ID, req_id);
+  out_u64(&client->out, F_STATUS, (uint64_t)(result->error_number ? result->error_number : EIO));
+  out_u64(&client->out, F_STAGE, (uint64_t)result->stage);
+  out_str(&client->out, F_MESSAGE, result->message);
+  out_end(&client->out);
+}
+
+void client_answer_spawn(const struct job *job, const struct spawn_result *failure) {
+  struct client *client = active();
+  if (client == NULL) return;
+  if (failure != NULL) {
+    answer_failure(client, job->reply_req_id, failure);
+    return;
+  }
+  struct out_buffer *out = &client->out;
+  out_begin(out, MSG_REPLY);
+  out_u64(out, F_REQ_ID, job->reply_req_id);
+  out_u64(out, F_STATUS, 0);
+  out_u64(out, F_JOB_ID, job->id);
+  out_u64(out, F_PID, (uint64_t)job->pid);
+  out_u64(out, F_START_TICKS, job->start_ticks);
+  out_i64(out, F_AT_NS, job->started_ns);
+  out_u64(out, F_SEQ, job->spawn_seq);
+  out_u64(out, F_IN_CGROUP, (uint64_t)job->in_cgroup);
+  out_end(out);
 }
 
 int client_busy(void) {
@@ -141,6 +176,8 @@ static void send_state(struct client *client) {
   void *value;
   for (size_t cursor = 0; table_next(&jobs, &cursor, &key, &value);) {
     struct job *job = value;
+    /* One still starting is told once its exec is certain (SPAWNED). */
+    if (job->starting_fd >= 0) continue;
     out_begin(out, MSG_STATE_JOB);
     out_u64(out, F_JOB_ID, job->id);
     out_u64(out, F_PROCESS_ID, job->process_id);
@@ -162,6 +199,7 @@ static void send_state(struct client *client) {
       out_i64(out, F_PERIOD_NS, process->period_ns);
       out_u64(out, F_NEXT_INDEX, process->next_index);
       out_u64(out, F_AUTO, (uint64_t)process->autospawn);
+      out_u64(out, F_STANDBY, (uint64_t)process->standby_allowed);
       out_end(out);
     }
     for (size_t i = 0; i < process->journal_length; i++) write_event(out, process->id, &process->journal[i]);
@@ -180,6 +218,7 @@ static void promote_waiting(void) {
     if (clients[i].state != AWAITING_REPLACE) continue;
     clients[i].state = ACTIVE;
     clients[i].deadline_ns = 0;
+    generation++;
     log_line("a new daemon took over");
     send_state(&clients[i]);
     return;
@@ -204,6 +243,7 @@ static void on_hello(struct client *client) {
   if (current == NULL) {
     client->state = ACTIVE;
     client->deadline_ns = 0;
+    generation++;
     log_line("a daemon connected");
     send_state(client);
     return;
@@ -235,27 +275,11 @@ static void on_spawn(struct client *client) {
   spec_from_message(&message, &spec);
   struct process *process = process_get(message.process_id, 1);
   struct spawn_result result;
-  struct job *job = spawn_job(process, &spec, HAS(&message, F_RELEASE_AT_NS) ? (int64_t)message.release_at_ns : 0, -1, 0, 1, &result);
-  if (job == NULL) {
-    out_begin(&client->out, MSG_REPLY);
-    out_u64(&client->out, F_REQ_ID, message.req_id);
-    out_u64(&client->out, F_STATUS, (uint64_t)(result.error_number ? result.error_number : EIO));
-    out_u64(&client->out, F_STAGE, (uint64_t)result.stage);
-    out_str(&client->out, F_MESSAGE, result.message);
-    out_end(&client->out);
-    process_release_if_idle(process);
-    return;
-  }
-  out_begin(&client->out, MSG_REPLY);
-  out_u64(&client->out, F_REQ_ID, message.req_id);
-  out_u64(&client->out, F_STATUS, 0);
-  out_u64(&client->out, F_JOB_ID, job->id);
-  out_u64(&client->out, F_PID, (uint64_t)job->pid);
-  out_u64(&client->out, F_START_TICKS, job->start_ticks);
-  out_i64(&client->out, F_AT_NS, job->started_ns);
-  out_u64(&client->out, F_SEQ, job->spawn_seq);
-  out_u64(&client->out, F_IN_CGROUP, (uint64_t)job->in_cgroup);
-  out_end(&client->out);
+  int64_t release_at_ns = HAS(&message, F_RELEASE_AT_NS) ? (int64_t)message.release_at_ns : 0;
+  /* Answered once the job's exec is certain (client_answer_spawn), or at once if it cannot begin. */
+  if (job_start(process, &spec, release_at_ns, -1, 0, 1, message.req_id, &result) != NULL) return;
+  answer_failure(client, message.req_id, &result);
+  process_release_if_idle(process);
 }
 
 static void on_arm(struct client *client) {
@@ -275,7 +299,7 @@ static void on_arm(struct client *client) {
     spec_free(process->spec);
     process->spec = spec_copy(&spec);
   }
-  release_arm(process, (int64_t)message.t0_ns, (int64_t)message.period_ns, message.next_index, message.autospawn != 0);
+  release_arm(process, (int64_t)message.t0_ns, (int64_t)message.period_ns, message.next_index, message.autospawn != 0, message.standby != 0);
   reply_status(client, message.req_id, 0, NULL);
 }
 

@@ -80,23 +80,23 @@ static void finish(struct job *job, char *error) {
       .exit_signal = job->phase == JOB_LEADER_EXITED && WIFSIGNALED(job->wait_status) ? WTERMSIG(job->wait_status) : 0,
       .error = error,
   };
-  cgroup_remove(job);
+  /* Emptied, it can serve the process's next job; one with members left running cannot. */
+  if (error == NULL) cgroup_release(process, job);
+  else cgroup_remove(job);
   job->phase = JOB_ENDED;
   if (process->live_job == job->id) process->live_job = 0;
   table_remove(&jobs, job->id);
   table_remove(&polling, job->id);
-  free(job->members_dir);
-  free(job->oom_file);
   for (int stream = 0; stream < 2; stream++) {
     if (job->pipes[stream] >= 0 && pipe_slots[job->pipes[stream]].job_id == job->id) pipe_slots[job->pipes[stream]].job_id = 0;
   }
-  free(job);
+  job_free(job);
   journal_append(process, &ended);
   process_release_if_idle(process);
 }
 
 /* Finishes the job when its leader has exited and nothing of it is alive; else ends what is left. */
-static void check(struct job *job, int64_t now) {
+void check(struct job *job, int64_t now) {
   if (job->phase != JOB_LEADER_EXITED) return;
   if (!job_alive(job)) {
     finish(job, NULL);
@@ -112,10 +112,15 @@ void jobs_reap(void) {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
     struct job *job = job_find_pid(pid);
-    if (job == NULL) continue; /* an orphan of a job, or a child of a spawn that failed */
+    /* An orphan of a job, a child of a spawn that failed, or a standby that died before its release. */
+    if (job == NULL) {
+      standby_reaped(pid);
+      continue;
+    }
     job->wait_status = status;
     job->phase = JOB_LEADER_EXITED;
-    check(job, now_ns());
+    /* A job whose exec is not confirmed yet: its start, or its failure to start, is told first. */
+    if (job->starting_fd < 0) check(job, now_ns());
   }
 }
 
@@ -151,6 +156,53 @@ void job_kill(struct job *job) {
   schedule_poll(job, now);
 }
 
+void job_confirmed(struct process *process, struct job *job) {
+  /* The request's answer says it, unless the daemon that asked has gone: then the next one is told. */
+  int answered = job->requested && job->client_generation == client_generation() && client_connected();
+  struct event spawned = {
+      .kind = EV_SPAWNED,
+      .requested = (uint8_t)answered,
+      .in_cgroup = (uint8_t)job->in_cgroup,
+      .job_id = job->id,
+      .pid = job->pid,
+      .start_ticks = job->start_ticks,
+      .at_ns = job->started_ns,
+      .release_index = job->release_index,
+      .skipped_before = job->skipped_before,
+  };
+  job->spawn_seq = journal_append(process, &spawned)->seq;
+  if (answered) client_answer_spawn(job, NULL);
+  if (job->phase == JOB_LEADER_EXITED) check(job, now_ns());
+}
+
+void job_failed(struct process *process, struct job *job, const struct spawn_result *failure) {
+  /* The starter exits right after saying why. */
+  if (job->phase == JOB_RUNNING) waitpid(job->pid, NULL, 0);
+  for (int stream = 0; stream < 2; stream++) {
+    if (job->pipes[stream] >= 0) logs_close_pipe(job->pipes[stream]);
+  }
+  cgroup_remove(job);
+  if (process->live_job == job->id) process->live_job = 0;
+  table_remove(&jobs, job->id);
+  table_remove(&polling, job->id);
+  if (job->requested) {
+    if (job->client_generation == client_generation() && client_connected()) client_answer_spawn(job, failure);
+  } else {
+    struct event failed = {
+        .kind = EV_RELEASE_FAILED,
+        .at_ns = now_ns(),
+        .release_index = job->release_index,
+        .skipped_before = job->skipped_before,
+        .stage = (uint32_t)failure->stage,
+        .error_number = failure->error_number,
+        .error = xstrdup(failure->message),
+    };
+    journal_append(process, &failed);
+  }
+  job_free(job);
+  process_release_if_idle(process);
+}
+
 int job_signal(struct job *job, int signo) {
   if (job->phase == JOB_ENDED) return -1;
   if (signo == SIGSTOP && job->in_cgroup) {
@@ -177,7 +229,8 @@ void jobs_poll(int64_t now) {
   }
   for (size_t i = 0; i < count; i++) {
     struct job *job = table_get(&jobs, ids[i]);
-    if (job == NULL) continue;
+    /* A job whose exec is not confirmed yet is finished once it is (job_confirmed). */
+    if (job == NULL || job->starting_fd >= 0) continue;
     if (job->phase == JOB_LEADER_EXITED && !job_alive(job)) {
       finish(job, NULL);
       continue;

@@ -78,11 +78,15 @@ void journal_ack(struct process *process, uint64_t seq) {
  * could not be written is kept, to tell the daemon when a write succeeds again. */
 void process_release_if_idle(struct process *process) {
   if (process->armed || process->live_job != 0 || process->journal_length > 0 || process->log_users > 0) return;
+  if (process->spare_count > 0 && !process->forgotten) return; /* until its spares go (cgroup.c) */
   if ((process->logs[0].error_number || process->logs[1].error_number) && !process->forgotten) return;
+  cgroup_remove_spares(process);
   if (process->spec) spec_free(process->spec);
   free(process->journal);
   free(process->log_paths[0]);
   free(process->log_paths[1]);
+  free(process->logs[0].carry);
+  free(process->logs[1].carry);
   table_remove(&processes, process->id);
   free(process);
 }

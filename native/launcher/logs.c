@@ -134,7 +134,8 @@ static int write_lines(struct process *process, int stream, const uint8_t *bytes
         if (count - lines <= LOG_CARRY_BYTES) whole = lines;
       }
       if (whole > 0 && append_piece(process, stream, bytes, whole) != 0) return -1;
-      memcpy(log->carry, bytes + whole, count - whole);
+      if (count > whole && log->carry == NULL) log->carry = xmalloc(LOG_CARRY_BYTES);
+      if (count > whole) memcpy(log->carry, bytes + whole, count - whole);
       log->carry_length = count - whole;
       return 0;
     }

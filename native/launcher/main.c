@@ -7,6 +7,7 @@
  * Prints "ready" on stdout once it listens; logs on stderr. docs/launcher.md has the protocol. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ uint64_t launcher_epoch;
 int64_t clock_anchor_ns;
 int shutting_down;
 int oom_adjusted;
+static int realtime_releases;
 /* SIGTERM, SIGINT or SIGHUP: every job is ended (each with its grace) once no daemon holds them. */
 static int stop_requested;
 
@@ -119,6 +121,14 @@ static void protect_self(void) {
   signal(SIGPIPE, SIG_IGN);
   /* The OOM killer takes a job rather than the parent of every job (needs root; best effort). */
   oom_adjusted = write_text("/proc/self/oom_score_adj", "-1000") == 0;
+  /* A release must not wait for the daemon or anything else the node runs: a real-time policy
+   * (a low priority; needs root or CAP_SYS_NICE; best effort). Its work is short and bounded by
+   * what the jobs give it, and the kernel's real-time throttling keeps 5% of each CPU for others. */
+  struct sched_param realtime = {.sched_priority = RELEASE_PRIORITY};
+  /* Its children (starters, then jobs) and threads start under the normal policy: a real-time task
+   * cannot join a cpu cgroup that has no real-time time of its own (CONFIG_RT_GROUP_SCHED). */
+  realtime_releases = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &realtime) == 0;
+  if (!realtime_releases) log_line("no real-time priority for releases (%s): they may wait behind other work", strerror(errno));
 }
 
 static void set_timer(int fd, int64_t at_ns, int64_t *current) {
@@ -186,6 +196,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   lock_data_dir(socket_path);
+  janitor_start();
   int listen_fd = listen_on(socket_path);
   watch(listen_fd, WATCH_LISTEN, 0, EPOLLIN);
   watch(signal_fd, WATCH_SIGNALS, 0, EPOLLIN);
@@ -201,6 +212,8 @@ int main(int argc, char **argv) {
   for (;;) {
     set_timer(release_timer, release_next_deadline(), &release_timer_at);
     int64_t poll_at = jobs_next_deadline();
+    int64_t spares_at = cgroup_linger_deadline();
+    if (spares_at && (poll_at == 0 || spares_at < poll_at)) poll_at = spares_at;
     int64_t client_at = client_next_deadline();
     if (client_at && (poll_at == 0 || client_at < poll_at)) poll_at = client_at;
     if (!ever_connected && (poll_at == 0 || started_ns + NO_DAEMON_EXIT_NS < poll_at)) poll_at = started_ns + NO_DAEMON_EXIT_NS;
@@ -232,10 +245,21 @@ int main(int argc, char **argv) {
           poll_timer_at = -1;
           jobs_poll(now_ns());
           client_poll(now_ns());
+          cgroup_linger_due(now_ns());
           break;
         case WATCH_PIPE:
           logs_read_pipe((int)index, 0);
           break;
+        case WATCH_STANDBY: {
+          struct process *process = process_get(index, 0);
+          if (process != NULL && process->standby != NULL) starting_readable(process->standby);
+          break;
+        }
+        case WATCH_STARTING: {
+          struct job *job = table_get(&jobs, index);
+          if (job != NULL && job->starting_fd >= 0) starting_readable(job);
+          break;
+        }
         default:
           break;
       }
@@ -258,6 +282,9 @@ int main(int argc, char **argv) {
     /* Told to stop by its daemon (which waits for it to go) or by a signal: once no job is left. */
     if (shutting_down && jobs.count == 0) break;
   }
+  standby_reap_dying();
+  cgroup_remove_all_spares();
+  janitor_finish(NS_PER_SEC);
   unlink(socket_path);
   log_line("stopped");
   return 0;

@@ -83,6 +83,7 @@ enum field_tag {
   F_ERROR = 49,
   F_IN_CGROUP = 50,
   F_REQUESTED = 51,
+  F_STANDBY = 52,
 };
 
 /* cgroup plan entry flags (F_CG_FLAGS). */
@@ -94,6 +95,7 @@ enum cgroup_flag {
   CG_OOM_V1 = 1 << 4,     /* memory.oom_control here counts OOM kills */
   CG_OOM_V2 = 1 << 5,     /* memory.events here counts OOM kills */
   CG_V2 = 1 << 6,         /* unified hierarchy: cgroup.procs to enter, cgroup.freeze, cgroup.kill */
+  CG_TASK_LIMIT = 1 << 7, /* <path>/pids.max limits the job's tasks: a start is held to it as a fork is */
 };
 
 /* What a message may carry, once parsed. Strings point into the frame: a string field's value
@@ -102,7 +104,7 @@ struct message {
   uint8_t type;
   uint64_t present; /* bit per scalar tag below 64 that was sent */
   uint64_t req_id, version, replace, process_id, needs_cgroup, log_max_bytes, grace_ms;
-  uint64_t release_at_ns, t0_ns, period_ns, next_index, autospawn, job_id, signo, seq;
+  uint64_t release_at_ns, t0_ns, period_ns, next_index, autospawn, job_id, signo, seq, standby;
   int64_t nice;
   const char *node_id, *cwd, *program_dir, *program_name, *cg_name, *log_stdout, *log_stderr;
   const char *args[MAX_LIST_ITEMS + 1];

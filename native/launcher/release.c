@@ -54,14 +54,18 @@ static void heap_remove(struct process *process) {
   sift_up(last->heap_slot);
 }
 
-void release_arm(struct process *process, int64_t t0_ns, int64_t period_ns, uint64_t next_index, int autospawn) {
+void release_arm(struct process *process, int64_t t0_ns, int64_t period_ns, uint64_t next_index, int autospawn, int standby) {
   process->t0_ns = t0_ns;
   process->period_ns = period_ns > 0 ? period_ns : 1;
   process->next_index = next_index;
   process->autospawn = autospawn;
+  /* A new spec or mode: a standby made for the old one goes (spares planned otherwise go when next taken). */
+  standby_cancel(process);
+  process->standby_allowed = standby && autospawn;
   if (process->armed) {
     sift_down(process->heap_slot);
     sift_up(process->heap_slot);
+    standby_prepare(process);
     return;
   }
   if (heap_length == heap_capacity) {
@@ -76,9 +80,12 @@ void release_arm(struct process *process, int64_t t0_ns, int64_t period_ns, uint
   process->armed = 1;
   place(heap_length++, process);
   sift_up(process->heap_slot);
+  standby_prepare(process);
 }
 
 void release_disarm(struct process *process) {
+  standby_cancel(process);
+  cgroup_linger_spares(process);
   if (!process->armed) return;
   heap_remove(process);
   process->armed = 0;
@@ -111,13 +118,16 @@ static void release_one(struct process *process, int64_t now) {
     journal_append(process, &passed);
     return;
   }
-  struct spawn_result result;
   /* The points a late wake-up passed over are counted with the release (skipped). */
-  struct job *job = spawn_job(process, process->spec, release_at, (int64_t)last_index, due - 1, 0, &result);
-  if (job != NULL) {
-    process->last_released_job = job->id;
+  if (standby_release(process, release_at, (int64_t)last_index, due - 1)) {
+    /* The next release's standby, a period ahead of it. */
+    standby_prepare(process);
     return;
   }
+  struct spawn_result result;
+  struct job *job = job_start(process, process->spec, release_at, (int64_t)last_index, due - 1, 0, 0, &result);
+  standby_prepare(process);
+  if (job != NULL) return;
   struct event failed = {
       .kind = EV_RELEASE_FAILED,
       .at_ns = now,

@@ -1,121 +1,25 @@
-/* Starting a job: clone(CLONE_VM | CLONE_VFORK) into a child that shares the launcher's memory
- * until it execs (no page tables copied, as posix_spawn does), born in its own session and
- * process group and in its cgroup, with its output on pipes the launcher reads. A program of the
- * programs directory is checked on a descriptor and executed from that same descriptor. */
+/* Starting a job: the launcher checks the program (of the programs directory, on a descriptor the
+ * job is executed from), makes the output and report pipes, copies what the child needs into a
+ * block of its own and starts a starter (starter.c), which does the rest in its own process and
+ * execs the job. What it reports arrives on the loop like any other event, so that no spawn makes
+ * the launcher wait on the kernel's cgroup locks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launcher.h"
 
-#define CHILD_STACK_BYTES (256 * 1024)
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-
 uint64_t last_job_id;
-extern int oom_adjusted;
 
-struct child_context {
-  const char *file;
-  char *const *argv;
-  char *const *envp;
-  const char *path_list;
-  int program_fd;
-  const char *cwd;
-  int out_fd, err_fd, null_fd, join_fd;
-  int has_nice, nice, reset_oom;
-  volatile int error_number;
-  volatile int stage;
-};
-
-static char child_stack[CHILD_STACK_BYTES] __attribute__((aligned(64)));
-/* The environment of one job: the spec's, and its release point. */
-static const char *job_env[MAX_LIST_ITEMS + 2];
-static char release_variable[64];
-
-/* Between the clone and the exec only async-signal-safe calls: the parent is suspended and shares
- * this memory. A failure is written into the context and the child exits 127. */
-__attribute__((no_sanitize("address", "undefined"))) static int child_main(void *argument) {
-  struct child_context *context = argument;
-  struct sigaction default_action;
-  memset(&default_action, 0, sizeof default_action);
-  default_action.sa_handler = SIG_DFL;
-  sigaction(SIGPIPE, &default_action, NULL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0);
-  int stage = STAGE_CGROUP;
-  if (setsid() < 0) goto failed;
-  if (context->join_fd >= 0 && write(context->join_fd, "0", 1) != 1) goto failed;
-  if (context->reset_oom) {
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      if (write(fd, "0", 1) != 1) {
-        /* best effort: a job keeping the launcher's adjustment is only harder to OOM-kill */
-      }
-      close(fd);
-    }
-  }
-  stage = STAGE_NICE;
-  if (context->has_nice && setpriority(PRIO_PROCESS, 0, context->nice) != 0) goto failed;
-  stage = STAGE_CWD;
-  if (context->cwd != NULL && chdir(context->cwd) != 0) goto failed;
-  stage = STAGE_PIPE;
-  if (dup2(context->null_fd, 0) < 0 || dup2(context->out_fd, 1) < 0 || dup2(context->err_fd, 2) < 0) goto failed;
-  stage = STAGE_EXEC;
-  if (context->program_fd >= 0) {
-    /* Kept open across the exec: a script's interpreter reads it through /dev/fd. */
-    if (fcntl(context->program_fd, F_SETFD, 0) < 0) goto failed;
-    syscall(SYS_execveat, context->program_fd, "", context->argv, context->envp, AT_EMPTY_PATH);
-    goto failed;
-  }
-  if (strchr(context->file, '/') != NULL) {
-    execve(context->file, context->argv, context->envp);
-    goto failed;
-  }
-  {
-    /* As execvp, but on the job's own PATH. */
-    char candidate[PATH_MAX];
-    size_t file_length = strlen(context->file);
-    int denied = 0;
-    const char *at = context->path_list;
-    for (;;) {
-      const char *end = strchr(at, ':');
-      size_t dir_length = end ? (size_t)(end - at) : strlen(at);
-      if (dir_length + 1 + file_length + 1 <= sizeof candidate) {
-        size_t length = 0;
-        if (dir_length == 0) candidate[length++] = '.';
-        memcpy(candidate + length, at, dir_length);
-        length += dir_length;
-        candidate[length++] = '/';
-        memcpy(candidate + length, context->file, file_length + 1);
-        execve(candidate, context->argv, context->envp);
-        if (errno == EACCES) denied = 1;
-        else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV && errno != ETIMEDOUT) goto failed;
-      }
-      if (end == NULL) break;
-      at = end + 1;
-    }
-    errno = denied ? EACCES : ENOENT;
-  }
-failed:
-  context->error_number = errno;
-  context->stage = stage;
-  _exit(127);
-}
-
-static int fail(struct spawn_result *result, int stage, int error_number, const char *message) {
+int spawn_fail(struct spawn_result *result, int stage, int error_number, const char *message) {
   result->pid = -1;
   result->stage = stage;
   result->error_number = error_number;
@@ -132,56 +36,48 @@ static int real_path_of(int fd, char *buffer, size_t size) {
   return 0;
 }
 
-/* Opens the program by name inside the directory, following symlinks, and checks the file that
- * was opened: inside the directory, a regular file, executable. The job is executed from this
+/* Opens the program by name inside the directory, following links, and checks the file that was
+ * opened: inside the directory, a regular file, executable. The job is executed from this very
  * descriptor, so a file or link swapped after the check is never what runs. */
 static int open_program(const struct spawn_spec *spec, struct spawn_result *result) {
   const char *name = spec->program_name;
   char message[sizeof result->message];
+  if (spec->program_dir == NULL) return spawn_fail(result, STAGE_PROGRAM, EINVAL, "a program needs its directory");
   if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
     snprintf(message, sizeof message, "\"%s\" cannot name a program: it must not contain \"/\" or be \".\" or \"..\"", name);
-    return fail(result, STAGE_PROGRAM, EINVAL, message);
+    return spawn_fail(result, STAGE_PROGRAM, EINVAL, message);
   }
+  const char *missing =
+      "no command was given and the programs directory %s has no executable named \"%s\": send \"command\" or install the program there";
   int dir_fd = open(spec->program_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   char real_dir[PATH_MAX];
   if (dir_fd < 0 || real_path_of(dir_fd, real_dir, sizeof real_dir) != 0) {
     int saved = errno;
     if (dir_fd >= 0) close(dir_fd);
-    snprintf(message, sizeof message,
-             "no command was given and the programs directory %s has no executable named \"%s\": send \"command\" or install the program there",
-             spec->program_dir, name);
-    return fail(result, STAGE_PROGRAM, saved, message);
+    snprintf(message, sizeof message, missing, spec->program_dir, name);
+    return spawn_fail(result, STAGE_PROGRAM, saved, message);
   }
   int fd = openat(dir_fd, name, O_PATH | O_CLOEXEC);
   int saved = errno;
   close(dir_fd);
   if (fd < 0) {
-    snprintf(message, sizeof message,
-             "no command was given and the programs directory %s has no executable named \"%s\": send \"command\" or install the program there",
-             spec->program_dir, name);
-    return fail(result, STAGE_PROGRAM, saved, message);
+    snprintf(message, sizeof message, missing, spec->program_dir, name);
+    return spawn_fail(result, STAGE_PROGRAM, saved, message);
   }
   char real[PATH_MAX];
   size_t dir_length = strlen(real_dir);
   if (real_path_of(fd, real, sizeof real) != 0 || strncmp(real, real_dir, dir_length) != 0 || real[dir_length] != '/') {
     snprintf(message, sizeof message, "\"%s\" in the programs directory points outside it (to %s); refused", name, real);
     close(fd);
-    return fail(result, STAGE_PROGRAM, EPERM, message);
+    return spawn_fail(result, STAGE_PROGRAM, EPERM, message);
   }
   struct stat status;
   if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || (status.st_mode & 0111) == 0) {
     snprintf(message, sizeof message, "\"%s\" in the programs directory %s is not an executable file", name, spec->program_dir);
     close(fd);
-    return fail(result, STAGE_PROGRAM, EACCES, message);
+    return spawn_fail(result, STAGE_PROGRAM, EACCES, message);
   }
   return fd;
-}
-
-static const char *path_of(const char *const *envp) {
-  for (size_t i = 0; envp && envp[i]; i++) {
-    if (strncmp(envp[i], "PATH=", 5) == 0) return envp[i] + 5;
-  }
-  return DEFAULT_PATH;
 }
 
 static void close_pair(int pair[2]) {
@@ -190,161 +86,258 @@ static void close_pair(int pair[2]) {
   pair[0] = pair[1] = -1;
 }
 
-/* One clone, with or without the cgroup plan; the child's failure comes back in the context. */
-static pid_t clone_child(struct child_context *context, struct cgroup_plan *plan, int use_cgroup, char *why, size_t why_size) {
-  context->error_number = 0;
-  context->stage = STAGE_NONE;
-  context->join_fd = use_cgroup ? plan->child_join_fd : -1;
-  if (use_cgroup && cgroup_enter(plan, why, why_size) != 0) return -2;
-  pid_t pid = clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, context);
-  int saved = errno;
-  if (use_cgroup) cgroup_leave(plan);
-  errno = saved;
-  return pid;
+/* SIGMA_RELEASE_AT_MS on the clock of Date.now(), read now: right even after the wall clock was set. */
+void release_variable_of(int64_t release_at_ns, char *buffer, size_t size) {
+  double release_ms = (double)(release_at_ns + realtime_anchor_ns()) / 1e6;
+  snprintf(buffer, size, "SIGMA_RELEASE_AT_MS=%.3f", release_ms);
 }
 
-struct job *spawn_job(struct process *process, const struct spawn_spec *spec, int64_t release_at_ns, int64_t release_index,
-                      uint64_t skipped_before, int requested, struct spawn_result *result) {
-  memset(result, 0, sizeof *result);
-  if (process->live_job != 0) {
-    fail(result, STAGE_BUSY, EBUSY, "a job of this process is running");
-    return NULL;
+/* The job's environment in the starter's block: the spec's, then its release point (a standby's
+ * child writes it into the slot when it is released). */
+static void set_environment(struct starter *starter, int64_t release_at_ns) {
+  size_t count = 0;
+  while (starter->spec->envp && starter->spec->envp[count] && count < MAX_LIST_ITEMS) count++;
+  starter->envp = xcalloc(count + 2, sizeof *starter->envp);
+  memcpy(starter->envp, starter->spec->envp, count * sizeof *starter->envp);
+  starter->release_slot = count;
+  if (release_at_ns > 0) {
+    release_variable_of(release_at_ns, starter->release_variable, sizeof starter->release_variable);
+    starter->envp[count] = starter->release_variable;
   }
+}
+
+void job_free(struct job *job) {
+  for (size_t i = 0; i < job->cg_count; i++) free(job->cg_paths[i]);
+  while (job->made_count > 0) free(job->made_dirs[--job->made_count]);
+  free(job->cg_name);
+  free(job->members_dir);
+  free(job->oom_file);
+  if (job->starting_fd >= 0) {
+    unwatch(job->starting_fd);
+    close(job->starting_fd);
+  }
+  if (job->go_fd >= 0) close(job->go_fd);
+  starter_free(job->starter);
+  free(job->argv0);
+  free(job->cwd);
+  free(job);
+}
+
+/* Starts a starter: its job (a standby's too) with the pipes and the cgroup plan it carries. */
+static struct job *start_starter(struct process *process, const struct spawn_spec *spec, int64_t release_at_ns, int standby,
+                                 struct spawn_result *result) {
+  memset(result, 0, sizeof *result);
   if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0') {
-    fail(result, STAGE_EXEC, EINVAL, "empty command");
+    spawn_fail(result, STAGE_EXEC, EINVAL, "empty command");
     return NULL;
   }
   int program_fd = -1;
-  if (spec->program_name != NULL) {
-    if (spec->program_dir == NULL) {
-      fail(result, STAGE_PROGRAM, EINVAL, "a program needs its directory");
-      return NULL;
-    }
-    program_fd = open_program(spec, result);
-    if (program_fd < 0) return NULL;
-  }
-  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    fail(result, STAGE_PIPE, errno, "cannot make the output pipes");
-    close_pair(out_pipe);
-    close_pair(err_pipe);
+  if (spec->program_name != NULL && (program_fd = open_program(spec, result)) < 0) return NULL;
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1}, go[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0 ||
+      (standby && pipe2(go, O_CLOEXEC) != 0)) {
+    spawn_fail(result, STAGE_PIPE, errno, "cannot make the pipes of a job");
+    close_pair(out), close_pair(err), close_pair(report), close_pair(go);
     if (program_fd >= 0) close(program_fd);
     return NULL;
   }
-  struct cgroup_plan plan;
-  char why[200] = "";
-  int use_cgroup = spec->cgroup_count > 0;
-  if (use_cgroup && cgroup_prepare(spec, &plan, why, sizeof why) != 0) {
-    int saved = errno;
-    if (spec->needs_cgroup) {
-      char message[sizeof result->message];
-      snprintf(message, sizeof message, "%s; the job is not started outside its partition's limits", why);
-      fail(result, STAGE_CGROUP, saved, message);
-      close_pair(out_pipe);
-      close_pair(err_pipe);
-      if (program_fd >= 0) close(program_fd);
-      return NULL;
-    }
-    log_line("process %llu runs without a cgroup of its own: %s", (unsigned long long)process->id, why);
-    use_cgroup = 0;
-  } else if (!use_cgroup) {
-    memset(&plan, 0, sizeof plan);
-    plan.child_join_fd = -1;
-  }
-  size_t env_count = 0;
-  for (; spec->envp && spec->envp[env_count] && env_count < MAX_LIST_ITEMS; env_count++) job_env[env_count] = spec->envp[env_count];
-  if (release_at_ns > 0) {
-    /* On the clock of Date.now(), read now: right even after the wall clock was set. */
-    double release_ms = (double)(release_at_ns + realtime_anchor_ns()) / 1e6;
-    snprintf(release_variable, sizeof release_variable, "SIGMA_RELEASE_AT_MS=%.3f", release_ms);
-    job_env[env_count++] = release_variable;
-  }
-  job_env[env_count] = NULL;
-  struct child_context context = {
-      .file = spec->argv[0],
-      .argv = (char *const *)spec->argv,
-      .envp = (char *const *)job_env,
-      .path_list = path_of(spec->envp),
-      .program_fd = program_fd,
-      .cwd = spec->cwd,
-      .out_fd = out_pipe[1],
-      .err_fd = err_pipe[1],
-      .null_fd = devnull_fd,
+  /* The report pipe's write end blocks in the starter (it writes a few bytes). */
+  fcntl(report[1], F_SETFL, fcntl(report[1], F_GETFL) & ~O_NONBLOCK);
+  struct starter *starter = xcalloc(1, sizeof *starter);
+  starter->spec = spec_copy(spec);
+  char *spare = spec->cgroup_count > 0 ? cgroup_take_spare(process, spec) : NULL;
+  if (spare != NULL) snprintf(starter->name, sizeof starter->name, "%s", spare);
+  else snprintf(starter->name, sizeof starter->name, "%s", spec->cgroup_name ? spec->cgroup_name : "job");
+  starter->plan = (struct starter_plan){
+      .standby = standby,
+      .needs_cgroup = spec->needs_cgroup,
       .has_nice = spec->has_nice,
       .nice = spec->nice,
-      .reset_oom = oom_adjusted,
+      .has_program = program_fd >= 0,
+      .cwd = starter->spec->cwd,
+      .name = starter->name,
+      .reuse = spare != NULL,
+      .cgroups = starter->spec->cgroups,
+      .cgroup_count = spec->cgroup_count,
+      .argv = starter->spec->argv,
   };
-  pid_t pid = clone_child(&context, &plan, use_cgroup, why, sizeof why);
-  if (pid == -2 || (pid > 0 && context.error_number != 0 && context.stage == STAGE_CGROUP && use_cgroup && !spec->needs_cgroup)) {
-    /* The cgroup could not be entered or joined: a partition without cgroup limits runs the job
-     * without one (tracked by its group and mark). */
-    if (pid > 0) waitpid(pid, NULL, 0);
-    if (spec->needs_cgroup) {
-      char message[sizeof result->message];
-      snprintf(message, sizeof message, "%s; the job is not started outside its partition's limits",
-               why[0] ? why : "the job cannot join its cgroup");
-      fail(result, STAGE_CGROUP, pid == -2 ? errno : context.error_number, message);
-      cgroup_discard(&plan);
-      close_pair(out_pipe);
-      close_pair(err_pipe);
-      if (program_fd >= 0) close(program_fd);
-      return NULL;
-    }
-    log_line("process %llu runs without a cgroup of its own: %s", (unsigned long long)process->id, why[0] ? why : "cannot join");
-    cgroup_discard(&plan);
-    use_cgroup = 0;
-    pid = clone_child(&context, &plan, 0, why, sizeof why);
-  }
-  int clone_errno = errno;
+  free(spare);
+  set_environment(starter, standby ? 0 : release_at_ns);
+  int fds[6] = {devnull_fd, out[1], err[1], report[1], go[0], program_fd};
+  memcpy(starter->fds, fds, sizeof fds);
+  pid_t pid = starter_launch(starter);
+  int launch_errno = errno;
+  /* The child has its own descriptor table already: the launcher's copies of its ends go. */
+  close(out[1]), close(err[1]), close(report[1]);
+  if (go[0] >= 0) close(go[0]);
   if (program_fd >= 0) close(program_fd);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (pid < 0 || context.error_number != 0) {
-    if (pid > 0) waitpid(pid, NULL, 0);
-    int error_number = pid < 0 ? clone_errno : context.error_number;
-    int stage = pid < 0 ? STAGE_CLONE : context.stage;
-    fail(result, stage, error_number, stage == STAGE_CWD ? spec->cwd : spec->argv[0]);
-    if (use_cgroup) cgroup_discard(&plan);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
+  if (pid < 0) {
+    spawn_fail(result, STAGE_CLONE, launch_errno, spec->argv[0]);
+    close(out[0]), close(err[0]), close(report[0]);
+    if (go[1] >= 0) close(go[1]);
+    starter_free(starter);
     return NULL;
   }
-  if (plan.child_join_fd >= 0) close(plan.child_join_fd);
   struct job *job = xcalloc(1, sizeof *job);
   job->id = ++last_job_id;
   job->process_id = process->id;
   job->pid = pid;
-  job->start_ticks = read_start_ticks(pid);
   job->started_ns = now_ns();
-  job->release_index = release_index;
-  job->phase = JOB_RUNNING;
+  job->release_index = -1;
+  job->phase = standby ? JOB_STANDBY : JOB_RUNNING;
   job->grace_ms = spec->grace_ms;
-  job->in_cgroup = use_cgroup;
-  if (use_cgroup) {
-    job->cgroup_v2 = plan.v2;
-    for (size_t i = 0; i < plan.made_count; i++) job->made_dirs[i] = plan.made[i];
-    job->made_count = plan.made_count;
-    job->members_dir = plan.members_dir;
-    job->oom_file = plan.oom_file;
-    job->oom_v2 = plan.oom_v2;
+  job->cg_count = spec->cgroup_count;
+  for (size_t i = 0; i < spec->cgroup_count; i++) {
+    job->cg_paths[i] = xstrdup(spec->cgroups[i].path);
+    job->cg_flags[i] = spec->cgroups[i].flags;
   }
-  table_put(&jobs, job->id, job);
-  process->live_job = job->id;
+  job->starter = starter;
+  job->starting_fd = report[0];
+  job->go_fd = go[1];
+  job->argv0 = xstrdup(spec->argv[0]);
+  job->cwd = spec->cwd ? xstrdup(spec->cwd) : NULL;
   logs_acquire(process, spec);
-  job->pipes[0] = logs_open_pipe(process, 0, out_pipe[0], job->id);
-  job->pipes[1] = logs_open_pipe(process, 1, err_pipe[0], job->id);
-  struct event spawned = {
-      .kind = EV_SPAWNED,
-      .requested = (uint8_t)requested,
-      .in_cgroup = (uint8_t)use_cgroup,
-      .job_id = job->id,
-      .pid = pid,
-      .start_ticks = job->start_ticks,
-      .at_ns = job->started_ns,
-      .release_index = release_index,
-      .skipped_before = skipped_before,
-  };
-  job->spawn_seq = journal_append(process, &spawned)->seq;
+  job->pipes[0] = logs_open_pipe(process, 0, out[0], job->id);
+  job->pipes[1] = logs_open_pipe(process, 1, err[0], job->id);
   result->pid = pid;
   return job;
+}
+
+struct job *job_start(struct process *process, const struct spawn_spec *spec, int64_t release_at_ns, int64_t release_index,
+                      uint64_t skipped_before, int requested, uint64_t reply_req_id, struct spawn_result *result) {
+  if (process->live_job != 0) {
+    memset(result, 0, sizeof *result);
+    spawn_fail(result, STAGE_BUSY, EBUSY, "a job of this process is running");
+    return NULL;
+  }
+  struct job *job = start_starter(process, spec, release_at_ns, 0, result);
+  if (job == NULL) return NULL;
+  job->release_index = release_index;
+  job->skipped_before = skipped_before;
+  job->requested = requested;
+  job->reply_req_id = reply_req_id;
+  job->client_generation = client_generation();
+  table_put(&jobs, job->id, job);
+  process->live_job = job->id;
+  watch(job->starting_fd, WATCH_STARTING, job->id, EPOLLIN);
+  return job;
+}
+
+struct job *standby_start(struct process *process, const struct spawn_spec *spec) {
+  struct spawn_result result;
+  struct job *job = start_starter(process, spec, 0, 1, &result);
+  if (job == NULL) return NULL;
+  watch(job->starting_fd, WATCH_STANDBY, process->id, EPOLLIN);
+  return job;
+}
+
+/* The job gets the OOM killer's default back from the launcher's -1000, once it has exec'd (its
+ * memory its own: written before, the kernel would change the launcher's too). Best effort. */
+static void reset_oom_score(pid_t pid) {
+  if (!oom_adjusted) return;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+  write_text(path, "0");
+}
+
+enum report_item { REPORT_AGAIN, REPORT_NAME, REPORT_NO_CGROUP, REPORT_READY, REPORT_FAILED, REPORT_EXECED };
+
+/* The next item of a starter's report; the name or the failure in the arguments. */
+static enum report_item next_report(struct job *job, char *name, size_t name_size, struct spawn_result *failure) {
+  struct report *report = &job->report;
+  int ended = 0;
+  for (;;) {
+    if (report->length > 0) {
+      char *newline;
+      switch (report->buffer[0]) {
+        case 'N':
+        case 'R': {
+          char word = report->buffer[0];
+          memmove(report->buffer, report->buffer + 1, --report->length);
+          return word == 'N' ? REPORT_NO_CGROUP : REPORT_READY;
+        }
+        case 'C':
+          newline = memchr(report->buffer, '\n', report->length);
+          if (newline == NULL) break;
+          *newline = '\0';
+          snprintf(name, name_size, "%s", report->buffer + 1);
+          report->length -= (size_t)(newline + 1 - report->buffer);
+          memmove(report->buffer, newline + 1, report->length);
+          return REPORT_NAME;
+        case 'F':
+          if (report->length < 9) break;
+          {
+            uint32_t stage;
+            int32_t error_number;
+            memcpy(&stage, report->buffer + 1, 4);
+            memcpy(&error_number, report->buffer + 5, 4);
+            spawn_fail(failure, (int)stage, error_number, "");
+            report->length = 0;
+            return REPORT_FAILED;
+          }
+        default:
+          spawn_fail(failure, STAGE_EXEC, EPROTO, "the starter said something it should not");
+          report->length = 0;
+          return REPORT_FAILED;
+      }
+    }
+    if (ended) {
+      if (report->length == 0) return REPORT_EXECED;
+      spawn_fail(failure, STAGE_EXEC, EPROTO, "the starter's report was cut");
+      return REPORT_FAILED;
+    }
+    ssize_t got = read(job->starting_fd, report->buffer + report->length, sizeof report->buffer - report->length);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return REPORT_AGAIN;
+    if (got <= 0) {
+      /* The child has exec'd or exited: it reads the launcher's memory no more. */
+      ended = 1;
+      starter_free(job->starter);
+      job->starter = NULL;
+    }
+    else report->length += (size_t)got;
+  }
+}
+
+void starting_readable(struct job *job) {
+  struct process *process = process_get(job->process_id, 1);
+  for (;;) {
+    char name[300];
+    struct spawn_result failure;
+    switch (next_report(job, name, sizeof name, &failure)) {
+      case REPORT_AGAIN:
+        return;
+      case REPORT_NAME:
+        cgroup_adopt(job, name);
+        continue;
+      case REPORT_NO_CGROUP:
+        log_line("process %llu runs without a cgroup of its own: the starter could not make or join it", (unsigned long long)process->id);
+        continue;
+      case REPORT_READY:
+        job->ready = 1;
+        unwatch(job->starting_fd);
+        return;
+      case REPORT_EXECED:
+        if (job->phase == JOB_STANDBY) {
+          /* A standby does not exec before its release: it died. */
+          standby_lost(process);
+          return;
+        }
+        unwatch(job->starting_fd);
+        close(job->starting_fd);
+        job->starting_fd = -1;
+        reset_oom_score(job->pid);
+        job->start_ticks = read_start_ticks(job->pid);
+        job_confirmed(process, job);
+        return;
+      case REPORT_FAILED:
+        if (job->phase == JOB_STANDBY) {
+          standby_lost(process);
+          return;
+        }
+        snprintf(failure.message, sizeof failure.message, "%s", failure.stage == STAGE_CWD ? (job->cwd ? job->cwd : "") : job->argv0);
+        job_failed(process, job, &failure);
+        return;
+    }
+  }
 }

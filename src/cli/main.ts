@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `sigma` command line: `sigma serve` runs the daemon; every other command is a client of
 // its API over HTTP(S).
 import { readFileSync } from 'node:fs';

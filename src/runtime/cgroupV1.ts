@@ -87,10 +87,9 @@ export class V1JobCgroups implements JobCgroups {
     });
   }
 
-  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
+  plan(jobKey: string, partition: string, limitsTasks: boolean): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
     const partitionDir = partitionDirName(partition);
-    // The freezer's first: its directory lists the job's members. Memory is joined by the child
-    // itself: the launcher's own thread never enters a job's memory cgroup (mm->owner).
+    // The freezer's first: its directory lists the job's members.
     const entries = this.controllers.map((controller): CgroupPlanEntry => {
       const path = join(controller.parentPath, partitionDir);
       switch (controller.name) {
@@ -98,6 +97,8 @@ export class V1JobCgroups implements JobCgroups {
           return { path, home: controller.ownPath, flags: PlanFlag.CREATE | PlanFlag.ENTER | PlanFlag.MEMBERS };
         case 'memory':
           return { path, home: '', flags: PlanFlag.CREATE | PlanFlag.CHILD_JOIN | PlanFlag.OOM_V1 };
+        case 'pids':
+          return { path, home: controller.ownPath, flags: PlanFlag.ENTER | (limitsTasks ? PlanFlag.TASK_LIMIT : 0) };
         default:
           return { path, home: controller.ownPath, flags: PlanFlag.ENTER };
       }

@@ -62,9 +62,9 @@ export class V2JobCgroups implements JobCgroups {
     }
   }
 
-  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
+  plan(jobKey: string, partition: string, limitsTasks: boolean): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] } {
     const path = join(this.parentPath, partitionDirName(partition));
-    const flags = PlanFlag.CREATE | PlanFlag.ENTER | PlanFlag.MEMBERS | PlanFlag.OOM_V2 | PlanFlag.V2;
+    const flags = PlanFlag.CREATE | PlanFlag.ENTER | PlanFlag.MEMBERS | PlanFlag.OOM_V2 | PlanFlag.V2 | (limitsTasks ? PlanFlag.TASK_LIMIT : 0);
     return { name: jobKey, entries: [{ path, home: this.ownPath, flags }] };
   }
 

@@ -60,7 +60,7 @@ export interface CgroupPlanEntry {
 export interface JobCgroups {
   readonly tracking: JobTracking;
   /** Where the launcher makes and puts a job of the partition (it makes the job's own directories itself). */
-  plan(jobKey: string, partition: string): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] };
+  plan(jobKey: string, partition: string, limitsTasks: boolean): { readonly name: string; readonly entries: readonly CgroupPlanEntry[] };
   /** Makes the partition's cgroup again, with its limits, if it was removed from outside. */
   ensurePartition(partition: string): void;
   /**
@@ -85,6 +85,7 @@ export const PlanFlag = {
   OOM_V1: 1 << 4,
   OOM_V2: 1 << 5,
   V2: 1 << 6,
+  TASK_LIMIT: 1 << 7,
 } as const;
 
 /** The directory of a partition's cgroup below the parent. */

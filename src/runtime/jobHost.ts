@@ -18,6 +18,8 @@ export interface JobSpec {
   readonly partition: string;
   /** The partition has cgroup limits: without its cgroup, the job is not started. */
   readonly needsCgroup: boolean;
+  /** The partition limits its tasks (`pids`): a start into it full is refused, as a fork would be. */
+  readonly limitsTasks: boolean;
 }
 
 export interface JobEnd {
@@ -46,6 +48,16 @@ export interface HostedJob {
 export type SpawnResult =
   | { readonly ok: true; readonly job: HostedJob; readonly atMs: number; readonly seq: number | null }
   | { readonly ok: false; readonly error: string };
+
+/** What the host needs to start a process's releases itself. */
+export interface HostReleases {
+  readonly spec: JobSpec;
+  /**
+   * Whether the next release's child may be made ahead of it, waiting in the job's cgroup (not
+   * where a partition's pids limit would count it).
+   */
+  readonly standby: boolean;
+}
 
 /** The release grid a PERIODIC process is armed with: point k at t0Ms + k * periodMs. */
 export interface ArmedGrid {
@@ -110,11 +122,11 @@ export interface JobHost {
   readonly kind: HostKind;
   spawn(spec: JobSpec, releaseAtMs: number | null): Promise<SpawnResult>;
   /**
-   * Releases the process at each point of the grid from its next one on. With a spec, the host
-   * starts the job itself (RELEASED, RELEASE_PASSED, RELEASE_FAILED); without, it reports
+   * Releases the process at each point of the grid from its next one on. With `releases`, the
+   * host starts the job itself (RELEASED, RELEASE_PASSED, RELEASE_FAILED); without, it reports
    * RELEASE_DUE and the supervisor decides.
    */
-  arm(processId: number, grid: ArmedGrid, autoSpawn: JobSpec | null): Promise<void>;
+  arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void>;
   /** Stops releasing; answers the seq of the process's last event (what a release racing it sent). */
   disarm(processId: number): Promise<number | null>;
   /** Settles once the leader shows the signal's effect in /proc (stopped or not), or is gone. */

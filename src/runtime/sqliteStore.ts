@@ -7,6 +7,7 @@ import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
 import { SqlitePartitionStore, type PartitionStore } from './partitionStore.js';
 import { STORE_MIGRATIONS } from './storeMigrations.js';
+import { WalSync } from './walSync.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
 export const AUDIT_ENTRIES_KEPT = 10_000;
@@ -83,6 +84,11 @@ export interface ProcessStore {
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
+  /**
+   * Makes every write so far durable, off the event loop: an operation writes its decision with
+   * `background` durability, acts, and waits for this before its answer (the sync and its act overlap).
+   */
+  sync(): Promise<void>;
   remove(processId: number): void;
   listRuns(processId: number, limit: number): StoredRun[];
   /** Written after the answer: a crash may lose the last entries, never a change they describe. */
@@ -144,6 +150,7 @@ interface RunRow {
 export class SqliteStore implements ProcessStore {
   private readonly db: Database.Database;
   private durability: Durability | null = null;
+  private readonly walSync: WalSync;
   private readonly statements;
   readonly partitions: PartitionStore;
 
@@ -156,6 +163,7 @@ export class SqliteStore implements ProcessStore {
     const { dev, ino } = fstatSync(fd);
     closeSync(fd);
     this.fileIdentity = `${dev}:${ino}`;
+    this.walSync = new WalSync(`${path}-wal`);
     this.db = new Database(path);
     try {
       // One daemon per store: the first takes an exclusive lock and holds it until it closes
@@ -351,7 +359,12 @@ export class SqliteStore implements ProcessStore {
     }));
   }
 
+  sync(): Promise<void> {
+    return this.walSync.sync();
+  }
+
   close(): void {
+    void this.walSync.close();
     if (this.db.open) this.db.close();
   }
 

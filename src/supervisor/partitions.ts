@@ -47,6 +47,11 @@ export class Partitions {
     return definition !== undefined && CGROUP_LIMITS.some((limit) => definition[limit] !== null);
   }
 
+  /** Whether the partition holds its jobs to a number of tasks (`pids`). */
+  limitsTasks(name: string): boolean {
+    return (this.entries.get(name)?.definition.pids ?? null) !== null;
+  }
+
   maxRunningOf(name: string): number | null {
     return this.entries.get(name)?.definition.maxRunning ?? null;
   }

@@ -303,10 +303,21 @@ export class Supervisor {
     return counts;
   }
 
-  /** Changes a partition's limits; a raised maxRunning hands its new slots to the waiting at once. */
+  /**
+   * Changes a partition's limits; a raised maxRunning hands its new slots to the waiting at once,
+   * and its processes' releases are armed again (who starts them may have changed).
+   */
   changePartitionLimits(partition: string, change: Partial<PartitionLimitsSet>): PartitionEntry {
     this.refuseChangesWhenShuttingDown();
     const entry = this.options.partitions.changeLimits(partition, change);
+    for (const managed of this.processes.values()) {
+      if (managed.definition.partition !== partition) continue;
+      void this.enqueue(managed, async () => {
+        const { runtime } = managed.snapshot;
+        const grid = gridOf(runtime);
+        if (grid && runtime.phase !== 'SUSPENDED') await this.perform(managed, { kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs });
+      });
+    }
     this.grantFreeSlots();
     return entry;
   }
@@ -403,6 +414,7 @@ export class Supervisor {
   /** decide -> persist -> act, following up on spawns and terminations until the step settles. */
   private async apply(managed: ManagedProcess, first: Step, durability: Durability): Promise<Outcome | undefined> {
     let outcome: Outcome | undefined;
+    let synced: Promise<void> | null = null;
     const steps: Step[] = [first];
     while (steps.length > 0 && !this.closed) {
       const step = steps[0] as Step;
@@ -422,10 +434,10 @@ export class Supervisor {
       steps.shift();
       const { input } = step;
       // One sync per operation: its own decision (the intent the operator asked for) reaches the
-      // disk before the answer; its follow-ups (the job's pid, its end) are written at once and
-      // synced with the next acknowledged write: a crash of the daemon loses none of them, and a
-      // power cut leaves no job to record anyway.
-      const writeDurability = isOperation(first.input.kind) && step === first ? durability : 'background';
+      // disk before the answer, synced while the operation acts; its follow-ups (the job's pid,
+      // its end) are written at once and synced with the next acknowledged write: a crash of the
+      // daemon loses none of them, and a power cut leaves no job to record anyway.
+      const acknowledged = isOperation(first.input.kind) && step === first && durability === 'acknowledged';
       const before = managed.snapshot;
       const decision = decide(before, input, step.atMs ?? this.options.clock());
       const jobAfter = jobOf(decision.next.runtime);
@@ -445,10 +457,16 @@ export class Supervisor {
         launcherSeq: managed.launcherSeq,
         seqChanged: step.seq !== null,
       };
-      const stored = persistDecision(this.options.store, managed.definition.id, change, writeDurability, (error) => {
+      const stored = persistDecision(this.options.store, managed.definition.id, change, 'background', (error) => {
         if (failRequest) throw error;
         this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
       });
+      // What the operation does next has happened by the time a failed sync is known: logged, not answered.
+      if (acknowledged) {
+        synced = this.options.store.sync().catch((error: unknown) => {
+          this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not sync the store to disk');
+        });
+      }
       // The launcher keeps an event until it is stored: a daemon that dies first is told it again.
       if (stored && step.seq !== null) this.options.host.acknowledge(managed.definition.id, step.seq);
       managed.snapshot = decision.next;
@@ -468,6 +486,7 @@ export class Supervisor {
     }
     this.reportStateChange(managed, first.input);
     this.grantFreeSlots();
+    await synced;
     return outcome;
   }
 
@@ -501,7 +520,10 @@ export class Supervisor {
       case 'ARM_RELEASE': {
         const grid = gridOf(managed.snapshot.runtime);
         if (!grid) return null;
-        await host.arm(id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, this.releasesItself(managed) ? this.specOf(managed) : null);
+        const spec = this.specOf(managed);
+        // A waiting standby would count against a task limit.
+        const releases = this.releasesItself(managed) ? { spec, standby: !spec.limitsTasks } : null;
+        await host.arm(id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, releases);
         return null;
       }
       case 'CANCEL_RELEASE': {
@@ -530,6 +552,7 @@ export class Supervisor {
       stopTimeoutMs: definition.spec.stopTimeoutMs,
       partition: definition.partition,
       needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
+      limitsTasks: this.options.partitions.limitsTasks(definition.partition),
     };
   }
 

@@ -3,6 +3,7 @@
 // job that left its process group. Where this node cannot enforce a limit, the test is skipped
 // with the daemon's own reason; and the daemon then says so per partition, which is tested too.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { errorMismatch } from '../support/apiChecks.js';
@@ -79,13 +80,19 @@ describe('partition limits', () => {
     await partition(daemon, { name: 'roomy' });
     const bystander = (await daemon.create({ name: 'bystander', partition: 'roomy', command: ['sleep', '300'], state: 'RUNNING' })).body.processes[0];
     const bystanderPid = (await daemon.process(bystander.id)).pid as number;
-    // The shell holds the 200 MB its command substitution reads.
-    const hog = (await daemon.create({ name: 'hog', partition: 'tight', command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'], state: 'RUNNING' })).body.processes[0];
+    // The shell holds the 200 MB its command substitution reads; started again, it only says so.
+    const mark = join(daemon.dataDir, 'hog-ran');
+    const hogScript = `if [ -e ${mark} ]; then echo again; exit 0; fi; touch ${mark}; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived`;
+    const hog = (await daemon.create({ name: 'hog', partition: 'tight', command: ['sh', '-c', hogScript], state: 'RUNNING' })).body.processes[0];
     const ended = await waitFor('the hog to end', async () => daemon.process(hog.id), (process) => process.state === 'DORMANT', 20_000);
     expect(ended.lastExit).toMatchObject({ signal: 'SIGKILL', oomKilled: true });
     const [run] = (await daemon.request('GET', `/processes/${hog.id}/runs`)).body.runs;
     expect(run).toMatchObject({ signal: 'SIGKILL', oomKilled: true, endedBySigma: false });
     expect((await daemon.request('GET', `/processes/${hog.id}/logs`)).text).not.toContain('survived');
+    // Its next job (in the cgroup the killed one left, where the kernel's count of OOM kills goes on) is not one.
+    expect((await daemon.operate(hog.id, 'START')).body.processes[0]).toMatchObject({ result: 'OK' });
+    const again = await waitFor('the hog to end again', async () => daemon.process(hog.id), (process) => process.state === 'DORMANT' && process.runs === 2);
+    expect(again.lastExit).toMatchObject({ code: 0, signal: null, oomKilled: false });
     expect(await daemon.process(bystander.id)).toMatchObject({ state: 'RUNNING', pid: bystanderPid });
     expect(isAlive(bystanderPid)).toBe(true);
     await daemon.operate(bystander.id, 'STOP');
@@ -110,7 +117,7 @@ describe('partition limits', () => {
     expect(await usage()).toMatchObject({ memoryBytes: 512 * MIB, pids: null, unenforced: [] });
     const memoryCgroup = /:memory:(.*)$/m.exec(cgroupsOf(holderPid))?.[1];
     if (memoryCgroup !== undefined) {
-      const limitFile = `/sys/fs/cgroup/memory${memoryCgroup.replace(/\/process-\d+$/, '')}/memory.limit_in_bytes`;
+      const limitFile = `/sys/fs/cgroup/memory${memoryCgroup.replace(/\/process-\d+(\.\d+)?$/, '')}/memory.limit_in_bytes`;
       expect(readFileSync(limitFile, 'latin1').trim()).toBe(String(512 * MIB));
     }
     expect(isAlive(holderPid)).toBe(true);
@@ -137,6 +144,28 @@ describe('partition limits', () => {
     expect(started.length).toBeGreaterThan(0);
     expect(started.length).toBeLessThanOrEqual(4);
     await daemon.operate(forker.id, 'STOP');
+  }, 30_000);
+
+  it('refuses to START a job in a partition already at its task limit, saying why, and starts it once there is room', async (context) => {
+    const daemon = await SigmaDaemon.start();
+    await requireLimit(daemon, 'pids', context);
+    await partition(daemon, { name: 'full', pids: 2 });
+    // Two tasks: the partition is full.
+    const holder = (await daemon.create({ name: 'holder', partition: 'full', command: ['sh', '-c', 'sleep 300 & exec sleep 300'], state: 'RUNNING' })).body.processes[0];
+    await waitFor('the holder to have its two tasks', async () => (await daemon.request('GET', '/partitions/full')).body.partitions[0].usage.pids, (pids) => pids === 2);
+    const late = (await daemon.create({ name: 'late', partition: 'full', command: ['sleep', '300'] })).body.processes[0];
+    const refused = (await daemon.operate(late.id, 'START')).body.processes[0];
+    expect(refused).toMatchObject({ result: 'FAILED', state: 'DORMANT' });
+    const afterRefusal = await daemon.process(late.id);
+    expect(afterRefusal.lastExit.error).toMatch(/^EAGAIN: fork refused: the partition's pids limit/);
+    expect((await daemon.request('GET', '/partitions/full')).body.partitions[0].usage.pids, 'nothing of the refused job is left').toBe(2);
+
+    expect((await daemon.operate(holder.id, 'STOP')).body.processes[0]).toMatchObject({ result: 'OK', state: 'DORMANT' });
+    const usage = await waitFor('the partition to be empty', async () => (await daemon.request('GET', '/partitions/full')).body.partitions[0].usage.pids, (pids) => pids === 0).catch(() => 'not empty');
+    expect(usage).toBe(0);
+    const started = (await daemon.operate(late.id, 'START')).body.processes[0];
+    expect(started, JSON.stringify(await daemon.process(late.id))).toMatchObject({ result: 'OK', state: 'RUNNING' });
+    await daemon.operate(late.id, 'STOP');
   }, 30_000);
 
   it('freezes with SUSPEND and ends with STOP a job of a partition that double-forked out of its process group', async (context) => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/nodeFlags.js';
 import { removeJobCgroups } from './jobCgroupCleanup.js';
 import { killGroup, procState, startTimeOf } from './osProcesses.js';
 import { waitFor } from './waitFor.js';
@@ -65,6 +66,7 @@ export class SigmaDaemon {
     const tls = options.tls ?? false;
     const withToken = options.withToken ?? true;
     const args = [
+      ...DAEMON_NODE_FLAGS,
       CLI_PATH,
       'serve',
       '--data-dir',

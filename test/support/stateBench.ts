@@ -45,6 +45,9 @@ export function procTable(): ProcEntry[] {
   return entries;
 }
 
+/** What the launcher's starters are called until they exec their job (native/launcher/starter.c). */
+export const STARTER_NAME = 'sigma-starter';
+
 /** Live (non-zombie) children of a process: for the daemon, its jobs' leaders. */
 export function liveChildrenOf(ppid: number): ProcEntry[] {
   return procTable().filter((entry) => entry.ppid === ppid && entry.state !== 'Z' && entry.state !== 'X');
@@ -133,9 +136,12 @@ export class Bench {
     return pid as number;
   }
 
-  /** Live children of the jobs' parent (the launcher, or the daemon): the leaders of its live jobs. */
+  /**
+   * Live children of the jobs' parent (the launcher, or the daemon): the leaders of its live jobs.
+   * A starter that has not exec'd its job yet (a PERIODIC process's standby) is not one.
+   */
   liveJobs(): ProcEntry[] {
-    return liveChildrenOf(this.daemon.jobParentPid);
+    return liveChildrenOf(this.daemon.jobParentPid).filter((entry) => entry.comm !== STARTER_NAME);
   }
 
   /** STOPs every process that is not DORMANT and asserts nothing of any job is left. */

@@ -58,6 +58,19 @@ describe('SqliteStore', () => {
     reopened.close();
   });
 
+  it('syncs its write-ahead log on demand: a state written in the background is then on disk', async () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const id = store.insert(definition('a'));
+    store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0 }, null, 'background');
+    expect(statSync(`${path}-wal`).size, 'the WAL holds the write').toBeGreaterThan(0);
+    await expect(store.sync()).resolves.toBeUndefined();
+    store.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.loadAll()[0]).toMatchObject({ intent: 'STARTED' });
+    reopened.close();
+  });
+
   it('keeps the node id it made the first time, and a definition replaced by update', () => {
     const path = storePath();
     const store = new SqliteStore(path);

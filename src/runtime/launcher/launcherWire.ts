@@ -76,6 +76,7 @@ export const Field = {
   ERROR: 49,
   IN_CGROUP: 50,
   REQUESTED: 51,
+  STANDBY: 52,
 } as const;
 
 /** The string fields; every other tag below 64 is a number. */
@@ -98,7 +99,7 @@ const STRING_FIELDS: ReadonlySet<number> = new Set([
 export const EventKind = { SPAWNED: 1, PASSED: 2, RELEASE_FAILED: 3, EXITED: 4, DUE: 5, OUTPUT: 6 } as const;
 
 /** Where a spawn failed (the launcher's `enum spawn_stage`). */
-export const SpawnStage = { NONE: 0, PROGRAM: 1, PIPE: 2, CGROUP: 3, CLONE: 4, CWD: 5, NICE: 6, EXEC: 7, BUSY: 8 } as const;
+export const SpawnStage = { NONE: 0, PROGRAM: 1, PIPE: 2, CGROUP: 3, CLONE: 4, CWD: 5, NICE: 6, EXEC: 7, BUSY: 8, TASK_LIMIT: 9 } as const;
 
 export type FieldValue = bigint | string;
 

@@ -4,7 +4,7 @@
 import { constants } from 'node:os';
 import { anchoredClock, type Clock } from '../clock.js';
 import type { JobCgroups } from '../jobCgroups.js';
-import type { ArmedGrid, HostedJob, HostEvent, JobEnd, JobHost, JobSpec, SpawnResult } from '../jobHost.js';
+import type { ArmedGrid, HostedJob, HostEvent, HostReleases, JobEnd, JobHost, JobSpec, SpawnResult } from '../jobHost.js';
 import { waitForStopState } from '../processGroup.js';
 import { logPathOf, removeLogFiles } from '../processLogs.js';
 import { LauncherRequestError, type LauncherConnection, type LauncherHello } from './launcherConnection.js';
@@ -48,7 +48,8 @@ interface ArmRecord {
   readonly periodMs: number;
   readonly nextIndex: number;
   readonly armed: boolean;
-  readonly autoSpawns: boolean;
+  /** Who starts its releases: the launcher (with a standby ahead of each, or not), or the daemon when told. */
+  readonly mode: 'standby' | 'spawn' | 'told';
 }
 
 /** What a daemon that connects to a launcher already running adopts. */
@@ -62,7 +63,9 @@ export interface Adoption {
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
+/** errno names by number; of two names for one number (EAGAIN, EWOULDBLOCK) the first, as Node's own errors say. */
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, number] of Object.entries(constants.errno)) if (!ERRNO_NAMES.has(number)) ERRNO_NAMES.set(number, name);
 
 export class NativeJobHost implements JobHost {
   readonly kind = 'native' as const;
@@ -99,7 +102,8 @@ export class NativeJobHost implements JobHost {
       const t0Ms = this.msOf(signedOf(message, Field.T0_NS) ?? 0);
       const periodMs = (signedOf(message, Field.PERIOD_NS) ?? 1e6) / 1e6;
       const nextIndex = numberOf(message, Field.NEXT_INDEX) ?? 0;
-      this.grids.set(processId, { t0Ms, periodMs, nextIndex, armed: true, autoSpawns: numberOf(message, Field.AUTO) === 1 });
+      const mode = numberOf(message, Field.AUTO) !== 1 ? 'told' : numberOf(message, Field.STANDBY) === 1 ? 'standby' : 'spawn';
+      this.grids.set(processId, { t0Ms, periodMs, nextIndex, armed: true, mode });
       grids.set(processId, { t0Ms, periodMs, nextReleaseAtMs: t0Ms + nextIndex * periodMs });
     }
     const events = hello.events.map((message) => this.eventOf(message)).filter((event): event is HostEvent => event !== null);
@@ -144,21 +148,22 @@ export class NativeJobHost implements JobHost {
     }
   }
 
-  async arm(processId: number, grid: ArmedGrid, autoSpawn: JobSpec | null): Promise<void> {
+  async arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void> {
     const nextIndex = Math.round((grid.nextReleaseAtMs - grid.t0Ms) / grid.periodMs);
     const current = this.grids.get(processId);
-    const autoSpawns = autoSpawn !== null;
+    const mode = releases === null ? 'told' : releases.standby ? 'standby' : 'spawn';
     // Re-armed at a point the launcher has reached on its own (it releases without waiting): nothing to tell.
-    const unchanged = current?.armed && current.autoSpawns === autoSpawns && current.t0Ms === grid.t0Ms && current.periodMs === grid.periodMs;
+    const unchanged = current?.armed && current.mode === mode && current.t0Ms === grid.t0Ms && current.periodMs === grid.periodMs;
     if (unchanged && current.nextIndex >= nextIndex) return;
-    this.grids.set(processId, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextIndex, armed: true, autoSpawns });
+    this.grids.set(processId, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextIndex, armed: true, mode });
     const fields: FieldList = [
       [Field.PROCESS_ID, processId],
       [Field.T0_NS, this.nsOf(grid.t0Ms)],
       [Field.PERIOD_NS, BigInt(Math.round(grid.periodMs * 1e6))],
       [Field.NEXT_INDEX, nextIndex],
-      [Field.AUTO, autoSpawn !== null],
-      ...(autoSpawn ? this.specFields(autoSpawn) : []),
+      [Field.AUTO, releases !== null],
+      [Field.STANDBY, releases?.standby ?? false],
+      ...(releases ? this.specFields(releases.spec) : []),
     ];
     await this.options.connection.request(MessageType.ARM, fields);
   }
@@ -240,7 +245,7 @@ export class NativeJobHost implements JobHost {
     const { cgroups } = this.options;
     if (cgroups) {
       this.preparePartition(spec.partition);
-      const plan = cgroups.plan(`process-${spec.processId}`, spec.partition);
+      const plan = cgroups.plan(`process-${spec.processId}`, spec.partition, spec.limitsTasks);
       fields.push([Field.CG_NAME, plan.name]);
       for (const entry of plan.entries) fields.push([Field.CG_PATH, entry.path], [Field.CG_HOME, entry.home], [Field.CG_FLAGS, entry.flags]);
     }
@@ -394,8 +399,9 @@ function describeSpawnFailure(errno: number, stage: number, detail: string): str
       return `working directory ${detail} does not exist or is not a directory`;
     case SpawnStage.NICE:
       return `${code}: the priority cannot be set (${detail})`;
+    case SpawnStage.TASK_LIMIT:
+      return `${code}: fork refused: the partition's pids limit is reached: ${detail}`;
     default:
-      if (code === 'EAGAIN' && stage === SpawnStage.CLONE) return `${code}: fork refused: the partition's pids limit (or the node's process limit) is reached: ${detail}`;
       return `${code}: ${SPAWN_ERRORS[code] ?? 'spawn failed'}: ${detail}`;
   }
 }
