@@ -303,19 +303,46 @@ static void on_arm(struct client *client) {
   reply_status(client, message.req_id, 0, NULL);
 }
 
-static void on_disarm(struct client *client) {
-  struct process *process = process_get(message.process_id, 0);
-  uint64_t seq = 0;
-  if (process != NULL) {
-    release_disarm(process);
-    seq = process->seq;
-  }
+static void reply_disarmed(struct client *client, uint64_t req_id, uint64_t seq) {
   out_begin(&client->out, MSG_REPLY);
-  out_u64(&client->out, F_REQ_ID, message.req_id);
+  out_u64(&client->out, F_REQ_ID, req_id);
   out_u64(&client->out, F_STATUS, 0);
   out_u64(&client->out, F_SEQ, seq);
   out_end(&client->out);
-  if (process != NULL) process_release_if_idle(process);
+}
+
+/* Whether a release of the process has started a job that has not yet told whether it exec'd. */
+static int release_starting(const struct process *process) {
+  if (process->live_job == 0) return 0;
+  const struct job *job = table_get(&jobs, process->live_job);
+  return job != NULL && !job->requested && job->starting_fd >= 0;
+}
+
+static void on_disarm(struct client *client) {
+  struct process *process = process_get(message.process_id, 0);
+  if (process == NULL) {
+    reply_disarmed(client, message.req_id, 0);
+    return;
+  }
+  release_disarm(process);
+  /* The answer's seq covers every release made before it, the one still starting too: the
+   * daemon decides after them and never counts that point as missed while it ran. */
+  if (process->disarm_pending) client_answer_disarm(process);
+  if (release_starting(process)) {
+    process->disarm_pending = 1;
+    process->disarm_req_id = message.req_id;
+    process->disarm_generation = generation;
+    return;
+  }
+  reply_disarmed(client, message.req_id, process->seq);
+  process_release_if_idle(process);
+}
+
+void client_answer_disarm(struct process *process) {
+  if (!process->disarm_pending) return;
+  process->disarm_pending = 0;
+  struct client *client = active();
+  if (client != NULL && process->disarm_generation == generation) reply_disarmed(client, process->disarm_req_id, process->seq);
 }
 
 static void on_request(struct client *client) {

@@ -172,6 +172,7 @@ void job_confirmed(struct process *process, struct job *job) {
   };
   job->spawn_seq = journal_append(process, &spawned)->seq;
   if (answered) client_answer_spawn(job, NULL);
+  client_answer_disarm(process);
   if (job->phase == JOB_LEADER_EXITED) check(job, now_ns());
 }
 
@@ -199,6 +200,7 @@ void job_failed(struct process *process, struct job *job, const struct spawn_res
     };
     journal_append(process, &failed);
   }
+  client_answer_disarm(process);
   job_free(job);
   process_release_if_idle(process);
 }

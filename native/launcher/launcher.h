@@ -123,6 +123,9 @@ struct process {
   /* Cgroups its ended jobs left empty, used again by its next jobs while it is armed (cgroup.c). */
   struct spare_cgroup *spares[SPARE_CGROUPS];
   size_t spare_count;
+  /* A DISARM answered once the release it raced has told how its job started (client.c). */
+  int disarm_pending;
+  uint64_t disarm_req_id, disarm_generation;
 };
 
 enum job_phase { JOB_STANDBY, JOB_RUNNING, JOB_LEADER_EXITED, JOB_ENDED };
@@ -351,6 +354,7 @@ int client_connected(void);
 /* Which connection is the daemon's now (each new one gets the next number). */
 uint64_t client_generation(void);
 void client_answer_spawn(const struct job *job, const struct spawn_result *failure);
+void client_answer_disarm(struct process *process);
 void client_send_event(uint64_t process_id, const struct event *event);
 void client_accept(int listen_fd);
 void client_io(int slot, uint32_t events);

@@ -115,6 +115,11 @@ export class InProcessJobHost implements JobHost {
     return null;
   }
 
+  releasesOnItsOwn(): boolean {
+    // Its timers only tell the supervisor, in the process's queue: nothing races a decision.
+    return false;
+  }
+
   signal(job: HostedJob, signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
     return (job as InProcessJob).running.signal(signal);
   }

@@ -129,6 +129,8 @@ export interface JobHost {
   arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void>;
   /** Stops releasing; answers the seq of the process's last event (what a release racing it sent). */
   disarm(processId: number): Promise<number | null>;
+  /** Whether the host starts this process's releases itself now, so that one may be on its way while the supervisor decides. */
+  releasesOnItsOwn(processId: number): boolean;
   /** Settles once the leader shows the signal's effect in /proc (stopped or not), or is gone. */
   signal(job: HostedJob, signal: 'SIGSTOP' | 'SIGCONT'): Promise<void>;
   /** SIGTERM and SIGCONT, SIGKILL after graceMs; `ended` settles once nothing of it is left. */

@@ -2,7 +2,7 @@
 // one step at a time per process. OS events come back in as inputs to the same loop.
 import { decide } from '../core/decide.js';
 import { DEFAULT_PARTITION, type PartitionLimitsSet } from '../core/partition.js';
-import { isOperation, type Effect, type Input, type Outcome } from '../core/decision.js';
+import { isOperation, type Decision, type Effect, type Input, type Outcome } from '../core/decision.js';
 import {
   dormantSnapshot,
   holdsSlot,
@@ -416,6 +416,8 @@ export class Supervisor {
     let outcome: Outcome | undefined;
     let synced: Promise<void> | null = null;
     const steps: Step[] = [first];
+    const settledFirst = await this.settleReleasesBefore(managed, first);
+    steps.unshift(...settledFirst.steps);
     while (steps.length > 0 && !this.closed) {
       const step = steps[0] as Step;
       if (step.seq !== null) {
@@ -475,7 +477,7 @@ export class Supervisor {
       if (jobAfter === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
       const followUps: Step[] = [];
-      for (const effect of decision.effects) {
+      for (const effect of this.effectsOf(step, decision, first, settledFirst)) {
         const followUp = await this.act(managed, effect);
         if (followUp === null) continue;
         // A release the launcher made before it was disarmed: its events first, within this step.
@@ -488,6 +490,29 @@ export class Supervisor {
     this.grantFreeSlots();
     await synced;
     return outcome;
+  }
+
+  /**
+   * Before an input that ends the process's releases is decided, the launcher stops releasing it
+   * and the releases it made meanwhile are applied first: a release on its way while STOP counts
+   * the points it missed would otherwise be counted twice (missed, then made).
+   */
+  private async settleReleasesBefore(managed: ManagedProcess, first: Step): Promise<{ steps: Step[]; disarmed: boolean }> {
+    const { host } = this.options;
+    const id = managed.definition.id;
+    if (!endsReleases(first.input.kind) || !host.releasesOnItsOwn(id)) return { steps: [], disarmed: false };
+    const lastSeq = await host.disarm(id);
+    return { steps: lastSeq === null ? [] : this.pullInbox(managed, lastSeq), disarmed: true };
+  }
+
+  /**
+   * The effects to perform: the launcher's releases settled before an operation are not re-armed
+   * (the operation decides that next), and the operation re-arms them if it keeps them.
+   */
+  private effectsOf(step: Step, decision: Decision, first: Step, settled: { steps: Step[]; disarmed: boolean }): readonly Effect[] {
+    if (step === first) return settled.disarmed ? withReleasesRearmed(decision) : decision.effects;
+    if (settled.steps.includes(step)) return decision.effects.filter((effect) => effect.kind !== 'ARM_RELEASE');
+    return decision.effects;
   }
 
   /** Performs one effect outside a decision (an adopted process settling), and applies what follows. */
@@ -694,7 +719,18 @@ export class Supervisor {
   }
 }
 
+/** Inputs whose decisions stop the process's releases (CANCEL_RELEASE) in every phase that has them. */
+function endsReleases(kind: Input['kind']): boolean {
+  return kind === 'STOP' || kind === 'SUSPEND' || kind === 'SHUTDOWN';
+}
 
+/** A decision made after its releases were stopped beforehand: releasing again if it keeps them (a refused STOP). */
+function withReleasesRearmed(decision: Decision): readonly Effect[] {
+  const { runtime } = decision.next;
+  const grid = gridOf(runtime);
+  if (!grid || runtime.phase === 'SUSPENDED' || decision.effects.some((effect) => effect.kind === 'CANCEL_RELEASE')) return decision.effects;
+  return [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }, ...decision.effects];
+}
 
 /** The launcher's journal number of an event, null for one the in-process host told. */
 function seqOf(event: HostEvent): number | null {

@@ -149,12 +149,13 @@ export class NativeJobHost implements JobHost {
   }
 
   async arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void> {
-    const nextIndex = Math.round((grid.nextReleaseAtMs - grid.t0Ms) / grid.periodMs);
     const current = this.grids.get(processId);
+    const sameGrid = current !== undefined && current.t0Ms === grid.t0Ms && current.periodMs === grid.periodMs;
+    // A point the launcher has told of is handled (its event is applied in turn): never released twice.
+    const nextIndex = Math.max(Math.round((grid.nextReleaseAtMs - grid.t0Ms) / grid.periodMs), sameGrid ? current.nextIndex : 0);
     const mode = releases === null ? 'told' : releases.standby ? 'standby' : 'spawn';
     // Re-armed at a point the launcher has reached on its own (it releases without waiting): nothing to tell.
-    const unchanged = current?.armed && current.mode === mode && current.t0Ms === grid.t0Ms && current.periodMs === grid.periodMs;
-    if (unchanged && current.nextIndex >= nextIndex) return;
+    if (sameGrid && current.armed && current.mode === mode && current.nextIndex >= nextIndex) return;
     this.grids.set(processId, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextIndex, armed: true, mode });
     const fields: FieldList = [
       [Field.PROCESS_ID, processId],
@@ -170,9 +171,16 @@ export class NativeJobHost implements JobHost {
 
   async disarm(processId: number): Promise<number | null> {
     const current = this.grids.get(processId);
+    // Disarmed by this daemon and not armed since: the launcher has nothing to stop or tell.
+    if (current && !current.armed) return null;
     if (current) this.grids.set(processId, { ...current, armed: false });
     const reply = await this.options.connection.request(MessageType.DISARM, [[Field.PROCESS_ID, processId]]);
     return numberOf(reply, Field.SEQ);
+  }
+
+  releasesOnItsOwn(processId: number): boolean {
+    const current = this.grids.get(processId);
+    return current !== undefined && current.armed && current.mode !== 'told';
   }
 
   async signal(job: HostedJob, signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
