@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ERROR_CODES, ERROR_MEANINGS, HTTP_STATUS_OF } from '../errors/sigmaErrors.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
+import type { NodeDirectory } from '../fleet/fleetMembership.js';
 import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
@@ -17,6 +18,7 @@ import { bearerAuth } from './bearerAuth.js';
 import { dashboardPaths, registerDashboard } from './dashboardRoutes.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
 import { eventRoutes } from './eventRoutes.js';
+import { fleetRoutes } from './fleetRoutes.js';
 import { historyRoutes } from './historyRoutes.js';
 import { LiveStreams } from './liveStreams.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -55,6 +57,8 @@ export interface HttpAppOptions {
   readonly launcher: LauncherStatus;
   /** Which partition limits this node can enforce (GET /node). */
   readonly limitSupport: LimitSupport;
+  /** The fleet this node is in, or this node on its own (GET /nodes). */
+  readonly directory: NodeDirectory;
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
@@ -154,7 +158,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(systemRoutes);
-  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher });
+  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher, directory: options.directory });
+  await app.register(fleetRoutes, { directory: options.directory });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {

@@ -1,6 +1,7 @@
 // GET /node: what the daemon found about the node at start, such as how it tracks its jobs.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { NodeDirectory } from '../fleet/fleetMembership.js';
 import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
@@ -33,14 +34,20 @@ const NodeSchema = Type.Object(
       },
       { additionalProperties: false, description: 'Which partition limits this node can enforce (maxRunning always holds).' },
     ),
+    nodeName: Type.Union([Type.String(), Type.Null()], { description: 'Its name in the fleet (--node-name), null on its own.' }),
+    fleet: Type.Union([Type.Literal('connected'), Type.Literal('unreachable'), Type.Null()], {
+      description: 'In a fleet: connected while etcd answers, unreachable while it does not (the node runs what it has); null on its own.',
+    }),
   },
   { additionalProperties: false, description: 'The node as the daemon found it at start.' },
 );
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; limitSupport: LimitSupport; launcher: LauncherStatus }> = async (
-  app,
-  { jobTracking, limitSupport, launcher },
-) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<{
+  jobTracking: JobTracking;
+  limitSupport: LimitSupport;
+  launcher: LauncherStatus;
+  directory: NodeDirectory;
+}> = async (app, { jobTracking, limitSupport, launcher, directory }) => {
   const body = {
     launcher: launcher.mode,
     launcherPid: launcher.pid,
@@ -58,6 +65,6 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; l
         response: { 200: NodeSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => body,
+    async () => ({ ...body, nodeName: directory.nodeName, fleet: directory.fleetStatus() }),
   );
 };

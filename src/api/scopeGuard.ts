@@ -12,6 +12,7 @@ const NODE_ONLY: Readonly<Record<string, string>> = {
   'GET /metrics': 'read the node-wide metrics',
   'GET /audit': "read the node's audit trail",
   'GET /node': 'read the node',
+  'GET /nodes': "read the fleet's nodes",
   'POST /partitions': 'create partitions',
   'DELETE /partitions/:name': 'delete partitions',
   'POST /partitions/:name/tokens': 'make partition tokens',

@@ -7,6 +7,7 @@ import { applyCommand } from './commands/applyCommand.js';
 import { CONNECTION_HELP, withConnectionOptions, withUsageErrors } from './commands/clientCommand.js';
 import { createCommand } from './commands/createCommand.js';
 import { logsCommand } from './commands/logsCommand.js';
+import { nodesCommand } from './commands/nodesCommand.js';
 import { operationCommand, rmCommand } from './commands/operationCommands.js';
 import { partitionCommand, partitionsCommand } from './commands/partitionCommand.js';
 import { psCommand } from './commands/psCommand.js';
@@ -79,6 +80,7 @@ const program = withUsageErrors(new Command('sigma'), '')
   .addCommand(withConnectionOptions(applyCommand(context)))
   .addCommand(partitionCommand(context))
   .addCommand(partitionsCommand(context))
+  .addCommand(withConnectionOptions(nodesCommand(context)))
   .addHelpText('after', EXIT_CODES_HELP)
   .hook('preAction', (_program, command) => {
     // `sigma ps | head`: a closed stdout ends a client command quietly. (`sigma serve` keeps its own rule.)

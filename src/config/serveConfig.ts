@@ -41,6 +41,15 @@ export interface ServeConfig {
   readonly launcherBinary: string | null;
   /** Take over from the daemon running on this data dir: it hands its jobs over and exits. */
   readonly replace: boolean;
+  /** The fleet this node joins (etcd), or null: a node on its own. */
+  readonly fleet: FleetConfig | null;
+}
+
+export interface FleetConfig {
+  /** etcd's client URLs. */
+  readonly endpoints: readonly string[];
+  readonly nodeName: string;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 export type LauncherChoice = 'native' | 'in-process';
@@ -69,6 +78,9 @@ export interface RawServeOptions {
   authFailuresPerMinute?: string;
   launcher?: string;
   replace?: boolean;
+  fleet?: string;
+  nodeName?: string;
+  nodeLabel?: string[];
 }
 
 export class ConfigError extends Error {}
@@ -136,7 +148,40 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     launcher: launcherOption(options.launcher),
     launcherBinary: env.SIGMA_LAUNCHER_BINARY ? resolve(cwd, env.SIGMA_LAUNCHER_BINARY) : null,
     replace: options.replace === true,
+    fleet: fleetOption(options),
   });
+}
+
+const NODE_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/i;
+const LABEL_KEY = /^[a-z0-9](?:[a-z0-9._/-]{0,61}[a-z0-9])?$/i;
+
+function fleetOption({ fleet, nodeName, nodeLabel }: RawServeOptions): FleetConfig | null {
+  if (fleet === undefined) {
+    if (nodeName !== undefined || (nodeLabel ?? []).length > 0) throw new ConfigError('--node-name and --node-label go with --fleet');
+    return null;
+  }
+  const endpoints = fleet.split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+  if (endpoints.length === 0) throw new ConfigError('--fleet needs etcd client URLs, e.g. http://127.0.0.1:2379');
+  for (const endpoint of endpoints) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new ConfigError(`--fleet: "${endpoint}" is not a URL (e.g. http://127.0.0.1:2379)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--fleet: "${endpoint}" must be an http:// or https:// URL`);
+  }
+  if (nodeName === undefined) throw new ConfigError('--fleet needs --node-name: the name this node has in the fleet');
+  if (!NODE_NAME.test(nodeName)) throw new ConfigError('--node-name: letters, digits, ".", "_" and "-", 1 to 63, beginning and ending with a letter or digit');
+  const labels: Record<string, string> = {};
+  for (const label of nodeLabel ?? []) {
+    const [key, value] = [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)];
+    if (!label.includes('=') || !LABEL_KEY.test(key) || value.length > 63 || /[\x00-\x1f\x7f]/.test(value)) {
+      throw new ConfigError(`--node-label: "${label}" is not key=value (a key of letters, digits, ".", "_", "/" and "-"; a value of up to 63 printable characters)`);
+    }
+    labels[key] = value;
+  }
+  return Object.freeze({ endpoints: Object.freeze(endpoints), nodeName, labels: Object.freeze(labels) });
 }
 
 function launcherOption(raw: string | undefined): LauncherChoice | null {

@@ -1,5 +1,6 @@
 // Starts the daemon from a config: data dir, store (locked), token, TLS, where jobs run,
 // supervisor, HTTP; and stops it cleanly, or hands it over to a daemon that replaces it.
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import type { ServeConfig } from '../config/serveConfig.js';
+import { EtcdGateway } from '../fleet/etcdGateway.js';
+import { FleetMembership, type NodeLoad } from '../fleet/fleetMembership.js';
+import { LocalNode } from '../fleet/localNode.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { builtLauncherPath, NothingToReplaceError, openLauncher, type OpenedLauncher } from '../runtime/launcher/launcherProcess.js';
@@ -132,6 +136,15 @@ async function serve(
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });
   supervisor.load(jobs.adoption);
+  const fingerprint = tls ? new X509Certificate(tls.cert).fingerprint256 : null;
+  const loadOf = (): NodeLoad => ({
+    runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
+    partitions: partitions.list().map(({ definition }) => definition.name),
+  });
+  const fleet = config.fleet
+    ? new FleetMembership(new EtcdGateway(config.fleet.endpoints), { name: config.fleet.nodeName, labels: config.fleet.labels, fingerprint }, loadOf, logger)
+    : null;
+  const localNode = fleet ? null : new LocalNode(fingerprint, loadOf);
 
   const app = await buildHttpApp({
     tls,
@@ -153,6 +166,7 @@ async function serve(
     jobTracking: tracking,
     limitSupport: partitionCgroups.support,
     launcher: jobs.status,
+    directory: fleet ?? (localNode as LocalNode),
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
@@ -162,6 +176,15 @@ async function serve(
   // Where the command line finds this daemon by default.
   const daemonFile = join(config.dataDir, 'daemon.json');
   writeFileSync(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
+  localNode?.serving(url);
+  if (fleet) {
+    try {
+      await fleet.join(url);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
 
   let endDaemon: (ending: { exitCode: number; message: string }) => void = () => {};
   const ended = new Promise<{ exitCode: number; message: string }>((resolve) => (endDaemon = resolve));
@@ -172,7 +195,7 @@ async function serve(
       // The listener closes and jobs are ended at once; requests under way finish (a change
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
-      await Promise.all([app.close(), supervisor.shutdown()]);
+      await Promise.all([app.close(), supervisor.shutdown(), fleet?.leave()]);
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
@@ -198,7 +221,7 @@ async function serve(
     stopping = (async () => {
       logger.info('handing the node over to a new daemon: no more requests, every job runs on');
       supervisor.detach();
-      await app.close();
+      await Promise.all([app.close(), fleet?.leave()]);
       store.close();
       await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
       await jobs.connection?.end();
@@ -216,7 +239,7 @@ async function serve(
       logger.error(message);
       stopping = (async () => {
         supervisor.detach();
-        await app.close();
+        await Promise.all([app.close(), fleet?.leave()]);
         store.close();
         logger.flush();
         endDaemon({ exitCode: 1, message });

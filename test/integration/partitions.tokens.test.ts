@@ -40,6 +40,7 @@ const SCOPES: Record<string, Scope> = {
   'GET /metrics': { kind: 'node-only' },
   'GET /audit': { kind: 'node-only' },
   'GET /node': { kind: 'node-only' },
+  'GET /nodes': { kind: 'node-only' },
   'GET /events': { kind: 'stream' },
   'GET /openapi.json': { kind: 'confined', own: 200, other: 200, otherCode: '' },
 };
