@@ -153,8 +153,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  await app.register(systemRoutes);
-  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher });
+  const leftoverJobs = (): number => options.supervisor.leftoverCount();
+  await app.register(systemRoutes, { leftoverJobs });
+  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher, leftoverJobs });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {

@@ -5,6 +5,7 @@ import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
 import { errorResponses } from './schemas/errorResponses.js';
+import { LEFTOVER_JOBS } from './schemas/processSchemas.js';
 
 const NodeSchema = Type.Object(
   {
@@ -33,14 +34,17 @@ const NodeSchema = Type.Object(
       },
       { additionalProperties: false, description: 'Which partition limits this node can enforce (maxRunning always holds).' },
     ),
+    leftoverJobs: LEFTOVER_JOBS,
   },
-  { additionalProperties: false, description: 'The node as the daemon found it at start.' },
+  { additionalProperties: false, description: 'The node as the daemon found it at start, and what is left of ending what a previous daemon left.' },
 );
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; limitSupport: LimitSupport; launcher: LauncherStatus }> = async (
-  app,
-  { jobTracking, limitSupport, launcher },
-) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<{
+  jobTracking: JobTracking;
+  limitSupport: LimitSupport;
+  launcher: LauncherStatus;
+  leftoverJobs: () => number;
+}> = async (app, { jobTracking, limitSupport, launcher, leftoverJobs }) => {
   const body = {
     launcher: launcher.mode,
     launcherPid: launcher.pid,
@@ -54,10 +58,10 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ jobTracking: JobTracking; l
       schema: {
         tags: ['system'],
         summary: 'The node',
-        description: 'Where the node\'s jobs run, how the daemon tracks them, and which partition limits it can enforce (decided once at start). See docs/launcher.md and docs/job-tracking.md. Node token only.',
+        description: 'Where the node\'s jobs run, how the daemon tracks them, and which partition limits it can enforce (decided once at start); leftoverJobs: how many processes still wait for a job a killed daemon left to be ended. See docs/launcher.md and docs/job-tracking.md. Node token only.',
         response: { 200: NodeSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => body,
+    async () => ({ ...body, leftoverJobs: leftoverJobs() }),
   );
 };
