@@ -157,8 +157,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  await app.register(systemRoutes);
-  await app.register(nodeRoutes, { jobTracking: options.jobTracking, limitSupport: options.limitSupport, launcher: options.launcher, directory: options.directory });
+  const leftoverJobs = (): number => options.supervisor.leftoverCount();
+  await app.register(systemRoutes, { leftoverJobs });
+  await app.register(nodeRoutes, {
+    jobTracking: options.jobTracking,
+    limitSupport: options.limitSupport,
+    launcher: options.launcher,
+    leftoverJobs,
+    directory: options.directory,
+  });
   await app.register(fleetRoutes, { directory: options.directory });
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });

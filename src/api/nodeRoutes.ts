@@ -6,6 +6,7 @@ import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
 import { errorResponses } from './schemas/errorResponses.js';
+import { LEFTOVER_JOBS } from './schemas/processSchemas.js';
 
 const NodeSchema = Type.Object(
   {
@@ -34,20 +35,22 @@ const NodeSchema = Type.Object(
       },
       { additionalProperties: false, description: 'Which partition limits this node can enforce (maxRunning always holds).' },
     ),
+    leftoverJobs: LEFTOVER_JOBS,
     nodeName: Type.Union([Type.String(), Type.Null()], { description: 'Its name in the fleet (--node-name), null on its own.' }),
     fleet: Type.Union([Type.Literal('connected'), Type.Literal('unreachable'), Type.Null()], {
       description: 'In a fleet: connected while etcd answers, unreachable while it does not (the node runs what it has); null on its own.',
     }),
   },
-  { additionalProperties: false, description: 'The node as the daemon found it at start.' },
+  { additionalProperties: false, description: 'The node as the daemon found it at start, and what is left of ending what a previous daemon left.' },
 );
 
 export const nodeRoutes: FastifyPluginAsyncTypebox<{
   jobTracking: JobTracking;
   limitSupport: LimitSupport;
   launcher: LauncherStatus;
+  leftoverJobs: () => number;
   directory: NodeDirectory;
-}> = async (app, { jobTracking, limitSupport, launcher, directory }) => {
+}> = async (app, { jobTracking, limitSupport, launcher, leftoverJobs, directory }) => {
   const body = {
     launcher: launcher.mode,
     launcherPid: launcher.pid,
@@ -61,10 +64,10 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['system'],
         summary: 'The node',
-        description: 'Where the node\'s jobs run, how the daemon tracks them, and which partition limits it can enforce (decided once at start). See docs/launcher.md and docs/job-tracking.md. Node token only.',
+        description: 'Where the node\'s jobs run, how the daemon tracks them, and which partition limits it can enforce (decided once at start); leftoverJobs: how many processes still wait for a job a killed daemon left to be ended. See docs/launcher.md and docs/job-tracking.md. Node token only.',
         response: { 200: NodeSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => ({ ...body, nodeName: directory.nodeName, fleet: directory.fleetStatus() }),
+    async () => ({ ...body, leftoverJobs: leftoverJobs(), nodeName: directory.nodeName, fleet: directory.fleetStatus() }),
   );
 };

@@ -129,7 +129,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'Perform an operation on a process',
         description:
-          'START, SUSPEND, RESUME or STOP. Idempotent: the result is OK when the process is in the operation\'s target condition afterwards, whether or not anything had to change, and FAILED (state unchanged, with a reason) otherwise. STOP answers once the job\'s whole process group is gone.',
+          'START, SUSPEND, RESUME or STOP. Idempotent: the result is OK when the process is in the operation\'s target condition afterwards, whether or not anything had to change, and FAILED (state unchanged, with a reason) otherwise. STOP answers once the job\'s whole process group is gone. While a job a previous daemon left running is being ended, every operation is FAILED with a reason that starts with "busy:".',
         params: ProcessIdParams,
         body: OperationBody,
         response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 503) },
@@ -174,9 +174,10 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       schema: {
         tags: TAGS,
         summary: 'Delete a process',
-        description: 'Ends a live job first (as STOP), then removes the process, its run history and its logs. 204 with an empty body.',
+        description:
+          'Ends a live job first (as STOP), then removes the process, its run history and its logs. 204 with an empty body. 409 SIGMA_ERR_PROCESS_BUSY while a job a previous daemon left running is being ended.',
         params: ProcessIdParams,
-        response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 404, 503) },
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 404, 409, 503) },
       },
     },
     async (request, reply) => {

@@ -4,19 +4,20 @@ import { Type } from 'typebox';
 import { errorResponses } from './schemas/errorResponses.js';
 import { HealthSchema } from './schemas/processSchemas.js';
 
-export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const systemRoutes: FastifyPluginAsyncTypebox<{ leftoverJobs: () => number }> = async (app, { leftoverJobs }) => {
   app.get(
     '/health',
     {
       schema: {
         tags: ['system'],
         summary: 'Health',
-        description: 'Answers 200 while the daemon serves. The only route without a token.',
+        description:
+          'Answers 200 while the daemon serves, from its first moment (also while the jobs a killed daemon left are being ended: leftoverJobs). The only route without a token.',
         security: [],
         response: { 200: HealthSchema },
       },
     },
-    async () => ({ status: 'ok' as const }),
+    async () => ({ status: 'ok' as const, leftoverJobs: leftoverJobs() }),
   );
 
   app.get(

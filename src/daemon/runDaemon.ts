@@ -135,7 +135,8 @@ async function serve(
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });
-  supervisor.load(jobs.adoption);
+  // A process whose job a dead daemon left running shows that job, being ended, from the first request on.
+  supervisor.load(jobs.adoption, jobs.leftovers.orphans);
   const fingerprint = tls ? new X509Certificate(tls.cert).fingerprint256 : null;
   const loadOf = (): NodeLoad => ({
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
@@ -186,6 +187,13 @@ async function serve(
     }
   }
 
+  // What a dead daemon left is ended while this one serves (each with its grace, up to an hour);
+  // its processes start again once theirs is gone.
+  const leftoversEnded = supervisor
+    .endLeftovers(jobs.leftovers.orphans, (processId) => jobs.leftovers.endCgroupsOf(processId))
+    .then(() => jobs.leftovers.endTheRest())
+    .catch((error: unknown) => logger.error({ err: error }, 'could not end what a previous daemon left'));
+
   let endDaemon: (ending: { exitCode: number; message: string }) => void = () => {};
   const ended = new Promise<{ exitCode: number; message: string }>((resolve) => (endDaemon = resolve));
   let stopping: Promise<void> | null = null;
@@ -195,7 +203,7 @@ async function serve(
       // The listener closes and jobs are ended at once; requests under way finish (a change
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
-      await Promise.all([app.close(), supervisor.shutdown(), fleet?.leave()]);
+      await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave()]);
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);

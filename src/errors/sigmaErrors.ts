@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_PROCESS_NAME_TAKEN',
   'SIGMA_ERR_PROCESS_NOT_DORMANT',
   'SIGMA_ERR_PROCESS_LIMIT',
+  'SIGMA_ERR_PROCESS_BUSY',
   'SIGMA_ERR_PROCESS_INVALID',
   'SIGMA_ERR_PROGRAM_NOT_FOUND',
   'SIGMA_ERR_PARTITION_NOT_FOUND',
@@ -46,6 +47,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
   SIGMA_ERR_PROCESS_NOT_DORMANT: 409,
   SIGMA_ERR_PROCESS_LIMIT: 409,
+  SIGMA_ERR_PROCESS_BUSY: 409,
   SIGMA_ERR_PROCESS_INVALID: 400,
   SIGMA_ERR_PROGRAM_NOT_FOUND: 400,
   SIGMA_ERR_PARTITION_NOT_FOUND: 404,
@@ -76,6 +78,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
   SIGMA_ERR_PROCESS_LIMIT: 'The node has as many processes as --max-processes allows; delete one first, or raise the limit.',
+  SIGMA_ERR_PROCESS_BUSY:
+    'A job a previous daemon left running is being ended (SIGTERM, its stopTimeoutMs, SIGKILL): its process takes no operation until that job is gone; try again then.',
   SIGMA_ERR_PROCESS_NOT_DORMANT: 'A definition changes only while the process is DORMANT: STOP it first (and START it again after).',
   SIGMA_ERR_PROCESS_INVALID: 'The definition is inconsistent (for example a period on a ONE_SHOT process, or an initial state that is not DORMANT, READY or RUNNING).',
   SIGMA_ERR_PROGRAM_NOT_FOUND: 'No command was given and the programs directory holds no executable of that name.',
@@ -139,6 +143,12 @@ export class AuthThrottledError extends SigmaError {
 export class ProcessNotDormantError extends SigmaError {
   constructor(processId: number, state: string) {
     super('SIGMA_ERR_PROCESS_NOT_DORMANT', `process ${processId} is ${state}: a definition changes only while DORMANT; STOP it first`);
+  }
+}
+
+export class ProcessBusyError extends SigmaError {
+  constructor(reason: string) {
+    super('SIGMA_ERR_PROCESS_BUSY', reason);
   }
 }
 

@@ -1,7 +1,7 @@
 // At boot: the job cgroups a daemon of this node left when it died (SIGKILL, power cut) are
 // emptied and removed. What is in them escaped every other way of finding it: it left its
 // job's process group and, maybe, dropped the mark from its environment.
-import { waitUntil, type JobCgroups } from './jobCgroups.js';
+import { waitUntil, type JobCgroup, type JobCgroups } from './jobCgroups.js';
 
 /** After SIGKILL, how long members may take to go before their cgroup is reported as left. */
 const KILL_WAIT_MS = 5000;
@@ -17,7 +17,11 @@ export interface LeftoverSweep {
 
 /** SIGTERM (after a thaw) to every member, SIGKILL after graceMs until the cgroup is empty, then rmdir. */
 export async function endLeftoverJobCgroups(cgroups: JobCgroups, graceMs: number): Promise<LeftoverSweep> {
-  const leftovers = cgroups.leftovers();
+  return endJobCgroups(cgroups.leftovers(), graceMs);
+}
+
+/** The same for cgroups listed earlier (at boot, before the daemon started any job of its own). */
+export async function endJobCgroups(leftovers: readonly JobCgroup[], graceMs: number): Promise<LeftoverSweep> {
   const pids: number[] = [];
   const left: string[] = [];
   for (const cgroup of leftovers) {

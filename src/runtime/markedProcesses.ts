@@ -61,9 +61,14 @@ export interface EndResult {
 
 /**
  * SIGTERM (and SIGCONT, for a stopped one) to each process, SIGKILL to those still alive after
- * graceMs. A process is recognised by its start time, so a reused pid is never signalled.
+ * graceMs, or as soon as `hurry` aborts. A process is recognised by its start time, so a reused
+ * pid is never signalled.
  */
-export async function endProcesses(targets: readonly { pid: number; startTicks: number | null }[], graceMs: number): Promise<EndResult> {
+export async function endProcesses(
+  targets: readonly { pid: number; startTicks: number | null }[],
+  graceMs: number,
+  hurry?: AbortSignal,
+): Promise<EndResult> {
   const alive = (): typeof targets => targets.filter((target) => isSameLiveProcess(target.pid, target.startTicks));
   const signalAll = (signal: NodeJS.Signals): void => {
     for (const target of alive()) {
@@ -76,17 +81,17 @@ export async function endProcesses(targets: readonly { pid: number; startTicks: 
   };
   signalAll('SIGTERM');
   signalAll('SIGCONT');
-  if (await waitUntilGone(alive, graceMs)) return { killed: false, left: [] };
+  if (await waitUntilGone(alive, graceMs, hurry)) return { killed: false, left: [] };
   signalAll('SIGKILL');
   await waitUntilGone(alive, KILL_WAIT_MS);
   return { killed: true, left: alive().map((target) => target.pid) };
 }
 
-async function waitUntilGone(alive: () => readonly unknown[], timeoutMs: number): Promise<boolean> {
+async function waitUntilGone(alive: () => readonly unknown[], timeoutMs: number, hurry?: AbortSignal): Promise<boolean> {
   const deadlineMs = performance.now() + timeoutMs;
   for (;;) {
     if (alive().length === 0) return true;
-    if (performance.now() >= deadlineMs) return false;
+    if (performance.now() >= deadlineMs || hurry?.aborted) return false;
     await sleep(POLL_MS);
   }
 }

@@ -22,6 +22,11 @@ export interface ManagedProcess {
   inbox: StateEvent[];
   /** The last launcher event applied to it (stored with its state). */
   launcherSeq: number;
+  /**
+   * What a previous daemon left running of it, being ended while the daemon serves: until it is
+   * gone the process takes no operation. Aborting `hurry` sends SIGKILL at once.
+   */
+  leftover: { readonly pids: readonly number[]; readonly hurry: AbortController } | null;
 }
 
 /** A read-only view for the API: the definition and the snapshot at one instant. */

@@ -16,6 +16,7 @@ import {
 import type { NewProcessDefinition, ProcessDefinition } from '../core/processDefinition.js';
 import {
   DefaultPartitionError,
+  ProcessBusyError,
   ProcessLimitError,
   ProcessNameTakenError,
   ProcessNotDormantError,
@@ -33,6 +34,7 @@ import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import type { PartitionEntry, Partitions } from './partitions.js';
 import { jobEnvironment } from './jobEnvironment.js';
+import { endOrphan, type Orphan, type OrphanEnd } from './orphanRecovery.js';
 import { persistDecision } from './persistDecision.js';
 import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
@@ -112,6 +114,8 @@ export class Supervisor {
   private readonly slots: SlotQueue;
   private shuttingDown = false;
   private closed = false;
+  /** endLeftovers' work, one promise per process, for a shutdown to wait for. */
+  private readonly leftoverEndings: Promise<void>[] = [];
 
   constructor(private readonly options: SupervisorOptions) {
     this.slots = new SlotQueue({
@@ -128,7 +132,7 @@ export class Supervisor {
    * last daemon stored it, holding the launcher's live job, and the launcher's later events are
    * applied to it in order before anything else is done to it.
    */
-  load(adoption: Adoption | null = null): void {
+  load(adoption: Adoption | null = null, orphans: readonly Orphan[] = []): void {
     const nowMs = this.options.clock();
     for (const entry of this.options.store.loadAll()) {
       if (!adoption) {
@@ -141,6 +145,7 @@ export class Supervisor {
       if (live && live.pid === jobOf(managed.snapshot.runtime)?.pid) managed.job = live;
       this.slots.track(entry.definition.id, { phase: 'DORMANT' }, managed.snapshot.runtime);
     }
+    for (const orphan of orphans) this.holdForLeftover(orphan);
     if (!adoption) return;
     for (const event of adoption.events) this.onHostEvent(event);
     for (const managed of this.processes.values()) void this.enqueue(managed, () => this.settleAdopted(managed));
@@ -173,12 +178,75 @@ export class Supervisor {
     }
   }
 
-  /** Starts again the processes the operator had started (the daemon then serves already). */
+  /**
+   * Starts again the processes the operator had started (the daemon then serves already); one
+   * whose left-over job is still being ended starts once it is gone (endLeftovers).
+   */
   async restartStarted(): Promise<void> {
     const restarts = [...this.processes.values()]
-      .filter((managed) => managed.snapshot.intent === 'STARTED')
+      .filter((managed) => managed.snapshot.intent === 'STARTED' && !managed.leftover)
       .map((managed) => this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background')));
     await Promise.all(restarts);
+  }
+
+  /**
+   * A process a previous daemon left running (load's orphans): its live job shows as being
+   * stopped (RUNNING, its old pid, its slot held) until endLeftovers has ended it.
+   */
+  private holdForLeftover(orphan: Orphan): void {
+    const managed = this.processes.get(orphan.processId);
+    if (!managed) return;
+    managed.leftover = { pids: orphan.targets.map((target) => target.pid), hurry: new AbortController() };
+    if (!orphan.job) return;
+    const before = managed.snapshot.runtime;
+    const job = { pid: orphan.job.pid, startedAtMs: orphan.job.startedAtMs, releaseAtMs: null };
+    managed.snapshot = { ...managed.snapshot, runtime: { phase: 'STOPPING', job } };
+    managed.reportedState = wireStateOf(managed.snapshot.runtime);
+    this.slots.track(orphan.processId, before, managed.snapshot.runtime);
+  }
+
+  /**
+   * Ends, while the daemon serves, what previous daemons left running (SIGTERM, each one's grace,
+   * SIGKILL), all at once, and then each one's job cgroups; each process is then what a restart
+   * makes it (a started one starts again). Settles when every one is ended.
+   */
+  async endLeftovers(orphans: readonly Orphan[], endCgroupsOf: (processId: number) => Promise<void>): Promise<void> {
+    const endings = orphans.map(async (orphan) => {
+      const managed = this.processes.get(orphan.processId);
+      if (!managed?.leftover) return;
+      const { intent, counters } = managed.snapshot;
+      const state = { intent, counters, launcherSeq: managed.launcherSeq };
+      const end = await endOrphan(orphan, state, this.options, managed.leftover.hurry.signal).catch((error: unknown) => {
+        this.options.logger.error({ err: error, processId: orphan.processId }, 'could not end a job a previous daemon left');
+        return null;
+      });
+      await endCgroupsOf(orphan.processId).catch((error: unknown) => {
+        this.options.logger.error({ err: error, processId: orphan.processId }, 'could not empty the job cgroups a previous daemon left');
+      });
+      await this.enqueue(managed, () => this.afterLeftover(managed, end));
+    });
+    this.leftoverEndings.push(...endings);
+    await Promise.allSettled(endings);
+  }
+
+  /** How many processes still wait for a job a previous daemon left to be ended. */
+  leftoverCount(): number {
+    let count = 0;
+    for (const managed of this.processes.values()) if (managed.leftover) count += 1;
+    return count;
+  }
+
+  private async afterLeftover(managed: ManagedProcess, end: OrphanEnd | null): Promise<void> {
+    managed.leftover = null;
+    const { definition } = managed;
+    const before = managed.snapshot;
+    const state = { intent: before.intent, counters: before.counters, lastExit: end?.lastExit ?? before.lastExit, job: null, launcherSeq: managed.launcherSeq };
+    managed.snapshot = restoredSnapshot({ ...state, definition }, this.options.clock());
+    this.slots.track(definition.id, before.runtime, managed.snapshot.runtime);
+    if (end) this.options.events.emit(definition, end.run.endedAtMs, { type: 'run', run: end.run });
+    this.reportStateChange(managed, { kind: 'JOB_ENDED', pid: end?.run.pid ?? 0, exitCode: null, signal: end?.run.signal ?? null });
+    if (managed.snapshot.intent === 'STARTED' && !this.shuttingDown) await this.applyOperation(managed, 'START', 'background');
+    this.grantFreeSlots();
   }
 
   list(): ProcessReading[] {
@@ -336,6 +404,7 @@ export class Supervisor {
   delete(processId: number): Promise<void> {
     this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
+    if (managed.leftover) throw new ProcessBusyError(leftoverReason(managed.leftover.pids));
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
       if (managed.snapshot.runtime.phase !== 'DORMANT') await this.applyOperation(managed, 'STOP', 'acknowledged');
@@ -357,16 +426,20 @@ export class Supervisor {
 
   /** SIGKILL to every live job's group at once, for an operator who will not wait for the grace. */
   killAllJobs(): void {
-    for (const managed of this.processes.values()) if (managed.job) this.options.host.kill(managed.job);
+    for (const managed of this.processes.values()) {
+      if (managed.job) this.options.host.kill(managed.job);
+      managed.leftover?.hurry.abort();
+    }
   }
 
   /** Ends every job (grace, then kill) and records it, keeping each intent for the next boot. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    const halts = [...this.processes.values()].map((managed) =>
-      this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')),
-    );
-    await Promise.allSettled(halts);
+    // A left-over job is ended by endLeftovers, with its grace.
+    const halts = [...this.processes.values()]
+      .filter((managed) => !managed.leftover)
+      .map((managed) => this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')));
+    await Promise.allSettled([...halts, ...this.leftoverEndings]);
     if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
@@ -381,6 +454,8 @@ export class Supervisor {
 
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
+    // Answered at once: waiting would take the left-over's whole grace, and a second job of the process must not start.
+    if (managed.leftover) return { process: this.readingOf(managed), outcome: { result: 'FAILED', reason: leftoverReason(managed.leftover.pids) } };
     const outcome = await this.applyOperation(managed, operation, 'acknowledged');
     if (operation === 'STOP') await this.endStraysOf(managed);
     return { process: this.readingOf(managed), outcome };
@@ -681,6 +756,7 @@ export class Supervisor {
       jobEnv: this.jobEnvOf(entry.definition),
       inbox: [],
       launcherSeq: 0,
+      leftover: null,
     };
     this.processes.set(entry.definition.id, managed);
     this.idsByName.set(entry.definition.name, entry.definition.id);
@@ -717,6 +793,11 @@ export class Supervisor {
     this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
     this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
   }
+}
+
+/** Why a process whose left-over job is being ended takes no operation. */
+function leftoverReason(pids: readonly number[]): string {
+  return `busy: a job left by the previous daemon is being ended (pid ${pids.join(', ')}: SIGTERM, then SIGKILL after its stopTimeoutMs); try again once it is gone`;
 }
 
 /** Inputs whose decisions stop the process's releases (CANCEL_RELEASE) in every phase that has them. */

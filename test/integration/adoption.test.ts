@@ -89,14 +89,13 @@ describe.skipIf(!NATIVE)('a daemon killed outright, its launcher alive', () => {
 
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
     expect(second.launcherPid).not.toBe(first.launcherPid);
-    expect(isAlive(long.pid as number), 'the orphaned job once the next daemon serves').toBe(false);
+    // Ended while the next daemon serves, then started again, as after any restart, under the new launcher.
+    await waitFor('the orphaned job to be ended', () => isAlive(long.pid as number), (alive) => !alive);
+    const now = await waitFor('the process to run again', () => second.process(long.id), (p) => p.state === 'RUNNING' && p.pid !== long.pid);
+    expect(isAlive(now.pid)).toBe(true);
     const [run] = (await second.request('GET', `/processes/${long.id}/runs?limit=1`)).body.runs;
     expect(run).toMatchObject({ pid: long.pid, endedBySigma: true });
     expect(run.error).toMatch(/left running by a daemon/);
-    // Started again, as after any restart, under the new launcher.
-    const now = await second.process(long.id);
-    expect(now).toMatchObject({ state: 'RUNNING' });
-    expect(now.pid).not.toBe(long.pid);
     expect(await second.stop()).toBe(0);
   });
 });

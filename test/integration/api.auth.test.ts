@@ -32,13 +32,13 @@ const BAD_CREDENTIALS: ReadonlyArray<{ label: string; authorization: string; cod
 ];
 
 describe('authentication', () => {
-  it('answers GET /health 200 {"status":"ok"} without a token (and with a wrong one)', async () => {
+  it('answers GET /health 200 {"status":"ok","leftoverJobs":0} without a token (and with a wrong one)', async () => {
     const daemon = await SigmaDaemon.start();
     for (const authorization of ['', 'Bearer not-the-node-token-0000']) {
       const reply = await daemon.request('GET', '/health', undefined, { authorization });
       expect(reply.status).toBe(200);
       expect(reply.headers['content-type']).toMatch(/^application\/json/);
-      expect(reply.body).toEqual({ status: 'ok' });
+      expect(reply.body).toEqual({ status: 'ok', leftoverJobs: 0 });
     }
   });
 

@@ -38,7 +38,7 @@ describe('HTTPS', () => {
     // The harness trusts exactly <dataDir>/tls/cert.pem as CA.
     const health = await daemon.request('GET', '/health', undefined, { authorization: '' });
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok' });
+    expect(health.body).toEqual({ status: 'ok', leftoverJobs: 0 });
     const list = await daemon.request('GET', '/processes');
     expect(list.status).toBe(200);
     expect(list.body).toEqual({ processes: [] });

@@ -34,10 +34,9 @@ describe('after the daemon and its launcher are killed', () => {
     expect(liveGroupMembers(oldPid).length, 'the jobs outlive a killed daemon and launcher').toBe(2);
 
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
-    expect(liveGroupMembers(oldPid), 'nothing of the old job is left once the new daemon serves').toEqual([]);
-    const now = await second.process(id);
-    expect(now.state).toBe('RUNNING');
-    expect(now.pid).not.toBe(oldPid);
+    // Ended while the new daemon serves; the process starts again once nothing of it is left.
+    await waitFor('nothing of the old job to be left', () => liveGroupMembers(oldPid), (members) => members.length === 0);
+    const now = await waitFor('the process to run again', () => second.process(id), (p) => p.state === 'RUNNING' && p.pid !== oldPid);
     expect(now.lastExit).toMatchObject({ code: null, signal: 'SIGTERM' });
     const [run] = (await second.request('GET', `/processes/${id}/runs?limit=1`)).body.runs;
     expect(run).toMatchObject({ pid: oldPid, exitCode: null, signal: 'SIGTERM', endedBySigma: true });
@@ -65,7 +64,7 @@ describe('after the daemon and its launcher are killed', () => {
     const stray = await strayPidOf(first, id);
     await first.killOutright();
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
-    expect(isAlive(stray), `stray ${stray} after the next boot`).toBe(false);
+    await waitFor(`stray ${stray} to be ended after the next boot`, () => isAlive(stray), (alive) => !alive);
     await second.operate(id, 'STOP');
   });
 });

@@ -77,15 +77,15 @@ describe('a job in a cgroup of its own', () => {
     const { id, stray } = await startEscaper(first, 'survivor');
     const leftover = join(parent, 'partition-default', `process-${id}`);
     const leftoverInode = statSync(leftover).ino;
+    const oldPid = (await first.process(id)).pid;
     await first.killOutright();
     expect(isAlive(stray), 'the escaped grandchild outlives a killed daemon and launcher').toBe(true);
     expect(membersOf(leftover)).toContain(stray);
 
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });
-    expect(isAlive(stray), 'the escaped grandchild once the next daemon serves').toBe(false);
-    // The process is started again, in a new cgroup that may have the same name.
-    const now = await second.process(id);
-    expect(now.state).toBe('RUNNING');
+    // Ended while the next daemon serves; then the process is started again, in a new cgroup that may have the same name.
+    const now = await waitFor('the process to run again', () => second.process(id), (p) => p.state === 'RUNNING' && p.pid !== oldPid);
+    expect(isAlive(stray), 'the escaped grandchild once the process runs again').toBe(false);
     const current = existsSync(leftover) ? statSync(leftover).ino : null;
     expect(current, 'the leftover cgroup itself is gone').not.toBe(leftoverInode);
     expect(membersOf(leftover)).toContain(now.pid);

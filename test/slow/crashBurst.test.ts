@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
+import { waitFor } from '../support/waitFor.js';
 
 afterAll(cleanUpDaemons);
 
@@ -137,6 +138,8 @@ it(`loses no acknowledged request over ${ROUNDS} SIGKILLs of the daemon`, async 
     await Promise.all(lanes);
 
     daemon = await SigmaDaemon.start({ dataDir });
+    // In-process, jobs the killed daemon left are ended while the new one serves: their processes are settled after.
+    await waitFor('the left-over jobs to be ended', async () => (await daemon.request('GET', '/health')).body.leftoverJobs, (count) => count === 0, 60_000);
     const now = new Map(((await daemon.request('GET', '/processes')).body.processes as any[]).map((p) => [p.id as number, p]));
     for (const [id, expectation] of expected) {
       const process = now.get(id);

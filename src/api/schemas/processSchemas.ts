@@ -230,7 +230,17 @@ export const ErrorSchema = Type.Object(
   { description: 'Every error has this shape.' },
 );
 
+/** Also in GET /node. */
+export const LEFTOVER_JOBS = Type.Integer({
+  minimum: 0,
+  description:
+    'Processes whose job a previous daemon left running (it was killed with nothing holding its jobs: --launcher in-process, or its launcher died) and that are being ended now, while the daemon serves: SIGTERM, the process\'s stopTimeoutMs, SIGKILL. Until its own is gone, such a process shows that job (RUNNING, its old pid) and answers every operation FAILED "busy: ..." (DELETE: 409 SIGMA_ERR_PROCESS_BUSY); then it starts again if it was started. 0 once recovery is over.',
+});
+
 export const HealthSchema = Type.Object(
-  { status: Type.Literal('ok', { description: 'Always "ok" while the daemon serves.' }) },
+  {
+    status: Type.Literal('ok', { description: 'Always "ok" while the daemon serves.' }),
+    leftoverJobs: LEFTOVER_JOBS,
+  },
   { description: 'The daemon is up.' },
 );
