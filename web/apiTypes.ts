@@ -46,7 +46,11 @@ export interface Partition {
   cpu: number | null;
   memoryBytes: number | null;
   pids: number | null;
+  /** Quotas: processes defined in it, and bytes of their definitions together (null: none of its own). */
+  maxProcesses: number | null;
+  definitionBytes: number | null;
   processes: number;
+  definitionBytesUsed: number;
   running: number;
   unenforced: Array<{ limit: string; reason: string }>;
   usage: { cpuMs: number | null; memoryBytes: number | null; pids: number | null };
@@ -55,7 +59,7 @@ export interface Partition {
 
 /** The limits of POST /partitions or PUT /partitions/{name}: absent keeps (or leaves unset), null removes. A
  * string only when the field was not a number: the API then says what it expects. */
-export type PartitionLimitsRequest = Partial<Record<'maxRunning' | 'cpu' | 'memoryBytes' | 'pids', number | string | null>>;
+export type PartitionLimitsRequest = Partial<Record<'maxRunning' | 'cpu' | 'memoryBytes' | 'pids' | 'maxProcesses' | 'definitionBytes', number | string | null>>;
 
 /** A partition token as GET /partitions/{name}/tokens lists it; `token`, the secret, only in the answer that made it. */
 export interface PartitionToken {

@@ -29,7 +29,14 @@ export class PartitionRow {
   constructor(name: string, operate: PartitionOperate, admin: PartitionAdmin | null) {
     const cell = (label: string, className = ''): HTMLTableCellElement => el('td', { className, attrs: { 'data-label': label } });
     this.cells = { processes: cell('Processes', 'num'), running: cell('Running', 'num'), used: cell('Used') };
-    this.limitCells = { maxRunning: cell('Max running'), cpu: cell('CPU'), memoryBytes: cell('Memory'), pids: cell('Pids') };
+    this.limitCells = {
+      maxRunning: cell('Max running'),
+      cpu: cell('CPU'),
+      memoryBytes: cell('Memory'),
+      pids: cell('Pids'),
+      maxProcesses: cell('Max processes'),
+      definitionBytes: cell('Definitions'),
+    };
     const outcome = outcomeLine();
     const buttons = el('div', { className: 'operations partition-operations' });
     for (const { operation, verb } of OPERATIONS) {
@@ -55,6 +62,8 @@ export class PartitionRow {
       this.limitCells.cpu,
       this.limitCells.memoryBytes,
       this.limitCells.pids,
+      this.limitCells.maxProcesses,
+      this.limitCells.definitionBytes,
       this.cells.used,
       el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, ...adminParts, outcome]),
     ]);
@@ -70,6 +79,8 @@ export class PartitionRow {
       cpu: partition.cpu === null ? '—' : `${partition.cpu} core${partition.cpu === 1 ? '' : 's'}`,
       memoryBytes: partition.memoryBytes === null ? '—' : formatBytes(partition.memoryBytes),
       pids: partition.pids === null ? '—' : String(partition.pids),
+      maxProcesses: partition.maxProcesses === null ? '—' : String(partition.maxProcesses),
+      definitionBytes: `${formatBytes(partition.definitionBytesUsed)} of ${partition.definitionBytes === null ? '—' : formatBytes(partition.definitionBytes)}`,
     };
     for (const [limit, text] of Object.entries(limitTexts) as Array<[LimitName, string]>) {
       fillLimit(this.limitCells[limit], text, unenforced.get(limit));

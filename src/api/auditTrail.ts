@@ -4,14 +4,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isoOf } from '../runtime/clock.js';
-import type { AuditEntry, StoredAuditEntry } from '../runtime/sqliteStore.js';
+import { AUDIT_KEPT_PER_ACTOR, type AuditEntry, type AuditFilter, type StoredAuditEntry } from '../runtime/sqliteStore.js';
 import type { SupervisorLogger } from '../supervisor/supervisor.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import { Nullable } from './schemas/processSchemas.js';
 
 export interface AuditLog {
   recordAudit(entry: AuditEntry): void;
-  listAudit(limit: number, processId: number | null): StoredAuditEntry[];
+  listAudit(filter: AuditFilter): StoredAuditEntry[];
 }
 
 export interface AuditTrailOptions {
@@ -85,11 +85,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
       schema: {
         tags: ['system'],
         summary: 'Audit trail',
-        description: `Every request with the token that changed or tried to change something (POST, PUT, PATCH, DELETE), newest first: when, the client address, the path, the process, the status and the outcome. Requests refused for a missing or wrong token are not kept (they count in /metrics). The node keeps the last 10000.`,
+        description: `Every request with the token that changed or tried to change something (POST, PUT, PATCH, DELETE), newest first: when, the client address, the path, the process, the status and the outcome. Requests refused for a missing or wrong token are not kept (they count in /metrics). Each actor's entries are kept apart: its last ${AUDIT_KEPT_PER_ACTOR.accepted} accepted requests and its last ${AUDIT_KEPT_PER_ACTOR.refused} refused ones (status 400 and above), so that no one's refusals push out a change.`,
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_LIMIT.max, description: `How many entries (default ${AUDIT_LIMIT.default}).` })),
             processId: Type.Optional(Type.Integer({ minimum: 1, description: 'Only the entries about this process.' })),
+            actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the entries of this actor (`node`, or `token <id> of <partition>`).' })),
+            refused: Type.Optional(Type.Boolean({ description: 'true: only the refused requests (status 400 and above); false: only the accepted ones.' })),
           },
           { additionalProperties: false },
         ),
@@ -101,7 +103,12 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
     },
     async (request) => ({
       audit: audit
-        .listAudit(request.query.limit ?? AUDIT_LIMIT.default, request.query.processId ?? null)
+        .listAudit({
+          limit: request.query.limit ?? AUDIT_LIMIT.default,
+          processId: request.query.processId ?? null,
+          actor: request.query.actor ?? null,
+          refused: request.query.refused ?? null,
+        })
         .map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })),
     }),
   );

@@ -1,7 +1,7 @@
 // /partitions: the node's partitions, their limits, operations on all their processes, and
 // their tokens. Thin handlers; who may do what is decided by the scope guard (scopeGuard.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { PartitionLimitsSet } from '../core/partition.js';
+import { DEFAULT_PARTITION_QUOTAS, type PartitionLimitsSet } from '../core/partition.js';
 import { isoOf } from '../runtime/clock.js';
 import type { PartitionTokens, TokenInfo } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
@@ -29,10 +29,10 @@ export interface PartitionRoutesOptions {
 }
 
 const TAGS = ['partitions'];
-const LIMIT_NAMES = ['maxRunning', 'cpu', 'memoryBytes', 'pids'] as const;
+const LIMIT_NAMES = ['maxRunning', 'cpu', 'memoryBytes', 'pids', 'maxProcesses', 'definitionBytes'] as const;
 
 export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> = async (app, { supervisor, partitions, tokens, clock }) => {
-  const NONE = { processes: 0, running: 0 };
+  const NONE = { processes: 0, running: 0, definitionBytes: 0 };
   const viewOf = (name: string, counts = supervisor.countsByPartition()) =>
     partitionView(partitions.get(name), counts.get(name) ?? NONE, partitions.usageOf(name));
 
@@ -98,7 +98,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         tags: TAGS,
         summary: 'Change the limits of a partition, or operate on all its processes',
         description:
-          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition.',
+          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition. A quota lowered below what the partition holds deletes nothing: it refuses the next create.',
         params: PartitionNameParams,
         body: ChangePartitionBody,
         response: {
@@ -200,8 +200,16 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
   );
 };
 
+/** A limit left out is none, but a quota left out is the default one (null sent: none). */
 function limitsOf(sent: Partial<Record<(typeof LIMIT_NAMES)[number], number | null>>): PartitionLimitsSet {
-  return { maxRunning: sent.maxRunning ?? null, cpu: sent.cpu ?? null, memoryBytes: sent.memoryBytes ?? null, pids: sent.pids ?? null };
+  return {
+    maxRunning: sent.maxRunning ?? null,
+    cpu: sent.cpu ?? null,
+    memoryBytes: sent.memoryBytes ?? null,
+    pids: sent.pids ?? null,
+    maxProcesses: sent.maxProcesses === undefined ? DEFAULT_PARTITION_QUOTAS.maxProcesses : sent.maxProcesses,
+    definitionBytes: sent.definitionBytes === undefined ? DEFAULT_PARTITION_QUOTAS.definitionBytes : sent.definitionBytes,
+  };
 }
 
 function tokenView(token: TokenInfo) {

@@ -1,10 +1,13 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
 import type { ProcessType } from '../core/processModel.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
+import { jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -17,7 +20,9 @@ import {
   OperationResultList,
   ProcessIdParams,
   ProcessList,
+  ProcessSchema,
   UpdateProcessBody,
+  type ProcessJson,
 } from './schemas/processSchemas.js';
 
 export interface ProcessRoutesOptions {
@@ -28,13 +33,13 @@ export interface ProcessRoutesOptions {
 }
 
 const TAGS = ['processes'];
+/** One object for the life of the daemon: Fastify keeps the serializer it compiles for it. */
+const PROCESS_SERIALIZATION: Readonly<Record<string, unknown>> = { ...ProcessSchema };
+type ProcessListJson = Static<typeof ProcessList>;
 
 export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes }) => {
-  /** The bytes exec will copy for the job: each argument and NAME=value with its NUL. */
   const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
-    let bytes = 0;
-    for (const argument of command ?? []) bytes += Buffer.byteLength(argument) + 1;
-    for (const [name, value] of Object.entries(env ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    const bytes = definitionBytesOf(command, env);
     if (bytes > maxDefinitionBytes) {
       throw new ProcessInvalidError(`"command" and "env" take ${bytes} bytes; at most ${maxDefinitionBytes} are allowed (--max-definition-bytes)`);
     }
@@ -46,12 +51,12 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { process_name: name, state, type, partition } = request.query;
       if (partition !== undefined && !(partitionExists(partition) && canSee(request, partition))) throw new PartitionNotFoundError(partition);
       let readings = supervisor.list();
@@ -62,11 +67,18 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       }
       const only = partition ?? confinedTo(request);
       if (only !== null) readings = readings.filter((reading) => reading.definition.partition === only);
-      let views = readings.map(processView);
       const wanted = state === 'SUSPENDED' ? 'SUSPENDEND' : state;
-      if (wanted) views = views.filter((view) => view.state === wanted);
-      if (type) views = views.filter((view) => view.type === type);
-      return { processes: views };
+      // The readings are taken now; each is shaped and serialized only when the socket takes more.
+      function* views(): Generator<ProcessJson> {
+        for (const reading of readings) {
+          const view = processView(reading);
+          if ((!wanted || view.state === wanted) && (!type || view.type === type)) yield view;
+        }
+      }
+      // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
+      const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
+      const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
+      return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
     },
   );
 

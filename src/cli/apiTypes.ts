@@ -11,6 +11,9 @@ import type { RunJson } from '../api/schemas/historySchemas.js';
 /** The limits of a partition as the API names them; null: no such limit. */
 export type PartitionLimitsJson = Pick<PartitionJson, 'maxRunning' | 'cpu' | 'memoryBytes' | 'pids'>;
 
+/** The quotas of a partition; null: none of its own (the node's ceiling holds). */
+export type PartitionQuotasJson = Pick<PartitionJson, 'maxProcesses' | 'definitionBytes'>;
+
 /** A partition token as listed; `token` itself is in the answer to its creation only. */
 export type PartitionTokenJson = Static<typeof TokenList>['tokens'][number];
 

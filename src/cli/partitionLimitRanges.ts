@@ -6,4 +6,6 @@ export const PARTITION_LIMIT_RANGES = {
   cpu: { min: 0.01, max: 1024 },
   memoryBytes: { min: 1_048_576, max: Number.MAX_SAFE_INTEGER },
   pids: { min: 2, max: 4_194_304 },
+  maxProcesses: { min: 1, max: 1_000_000 },
+  definitionBytes: { min: 1024, max: Number.MAX_SAFE_INTEGER },
 } as const;

@@ -1,6 +1,6 @@
 // How partitions read on a terminal: the table of `sigma partition ls`, the fields of
 // `sigma partition show`, and the limits that do not hold, which are never left unsaid.
-import type { PartitionJson, PartitionLimitsJson } from './apiTypes.js';
+import type { PartitionJson, PartitionLimitsJson, PartitionQuotasJson } from './apiTypes.js';
 import { formatByteSize } from './byteSize.js';
 import { formatMs, formatRelative } from './displayValues.js';
 import { plainTable } from './plainTable.js';
@@ -9,7 +9,8 @@ import type { Painter } from './terminalStyle.js';
 /** After a limit's value: it is set, but the node does not enforce it. */
 export const UNENFORCED_MARK = '!';
 
-const HEAD = ['NAME', 'PROCESSES', 'RUNNING', 'MAX RUNNING', 'CPU', 'MEMORY', 'PIDS', 'UNENFORCED'];
+/** DEFINITIONS: the bytes its processes' definitions take, of its definitionBytes quota. */
+const HEAD = ['NAME', 'PROCESSES', 'RUNNING', 'MAX RUNNING', 'CPU', 'MEMORY', 'PIDS', 'MAX PROCESSES', 'DEFINITIONS', 'UNENFORCED'];
 
 /** The limit's name as the command line's flags say it (memoryBytes is --memory). */
 function limitWord(limit: string): string {
@@ -36,6 +37,8 @@ export function partitionTable(partitions: PartitionJson[], paint: Painter): str
       cell('cpu'),
       cell('memoryBytes'),
       cell('pids'),
+      partition.maxProcesses === null ? '-' : String(partition.maxProcesses),
+      `${formatByteSize(partition.definitionBytesUsed)}/${partition.definitionBytes === null ? '-' : formatByteSize(partition.definitionBytes)}`,
       unenforced.size === 0 ? '-' : paint('yellow', [...unenforced].map(limitWord).join(', ')),
     ];
   });
@@ -49,10 +52,14 @@ export function unenforcedNotes(partitions: PartitionJson[], paint: Painter): st
   );
 }
 
-/** "max running 2, cpu 0.5, memory 256Mi, pids none". */
-export function limitsSummary(partition: PartitionLimitsJson): string {
+/** "max running 2, cpu 0.5, memory 256Mi, pids none, max processes 1000, definition bytes 64Mi". */
+export function limitsSummary(partition: PartitionLimitsJson & PartitionQuotasJson): string {
   const limits: Array<keyof PartitionLimitsJson> = ['maxRunning', 'cpu', 'memoryBytes', 'pids'];
-  return limits.map((limit) => `${limitWord(limit)} ${partition[limit] === null ? 'none' : formatLimit(limit, partition[limit])}`).join(', ');
+  const quotas = [
+    `max processes ${partition.maxProcesses ?? 'none'}`,
+    `definition bytes ${partition.definitionBytes === null ? 'none' : formatByteSize(partition.definitionBytes)}`,
+  ];
+  return [...limits.map((limit) => `${limitWord(limit)} ${partition[limit] === null ? 'none' : formatLimit(limit, partition[limit])}`), ...quotas].join(', ');
 }
 
 export function partitionFields(partition: PartitionJson, nowMs: number, paint: Painter): string {
@@ -65,6 +72,9 @@ export function partitionFields(partition: PartitionJson, nowMs: number, paint: 
     ['cpu', partition.cpu === null ? '-' : `${partition.cpu} (of one core)`],
     ['memoryBytes', partition.memoryBytes === null ? '-' : `${formatByteSize(partition.memoryBytes)} (${partition.memoryBytes} bytes)`],
     ['pids', formatLimit('pids', partition.pids)],
+    ['maxProcesses', partition.maxProcesses === null ? '- (the node\'s --max-processes holds)' : String(partition.maxProcesses)],
+    ['definitionBytes', partition.definitionBytes === null ? '-' : `${formatByteSize(partition.definitionBytes)} (${partition.definitionBytes} bytes)`],
+    ['definitions used', `${formatByteSize(partition.definitionBytesUsed)} (${partition.definitionBytesUsed} bytes)`],
     ['cpu used', usage.cpuMs === null ? '- (no accounting on this node)' : formatMs(usage.cpuMs)],
     ['memory used', usage.memoryBytes === null ? '- (no accounting on this node)' : formatByteSize(usage.memoryBytes)],
     ['pids used', usage.pids === null ? '- (no accounting on this node)' : String(usage.pids)],

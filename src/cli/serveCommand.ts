@@ -29,6 +29,7 @@ export function serveCommand(): Command {
     .option('--max-processes <n>', `most processes defined on the node (default ${SERVE_DEFAULTS.maxProcesses})`)
     .option('--max-body-bytes <n>', `largest request body (default ${SERVE_DEFAULTS.maxBodyBytes})`)
     .option('--max-definition-bytes <n>', `largest command plus env of one process, in bytes (default ${SERVE_DEFAULTS.maxDefinitionBytes})`)
+    .option('--max-total-definition-bytes <n>', `most bytes of all processes' command plus env together, on the node (default ${SERVE_DEFAULTS.maxTotalDefinitionBytes})`)
     .option('--log-level <level>', `daemon log level on stderr: fatal, error, warn, info, debug, trace, silent (env SIGMA_LOG_LEVEL; default ${SERVE_DEFAULTS.logLevel})`)
     .addHelpText(
       'after',

@@ -33,6 +33,8 @@ export interface ServeConfig {
   readonly authFailuresPerMinute: number;
   /** Largest command plus environment of one definition, in bytes as the job's exec receives them. */
   readonly maxDefinitionBytes: number;
+  /** Most bytes of all the node's definitions together, counted as maxDefinitionBytes counts one. */
+  readonly maxTotalDefinitionBytes: number;
   /** The environment jobs start from: the daemon's, less its own secrets. */
   readonly childBaseEnv: Readonly<Record<string, string>>;
   /** Where jobs run: the native launcher, the daemon's own process, or null: the launcher where one was built. */
@@ -75,6 +77,7 @@ export interface RawServeOptions {
   releaseWaiter?: string;
   maxBodyBytes?: string;
   maxDefinitionBytes?: string;
+  maxTotalDefinitionBytes?: string;
   authFailuresPerMinute?: string;
   launcher?: string;
   replace?: boolean;
@@ -96,6 +99,7 @@ export const SERVE_DEFAULTS = {
   maxProcesses: 10_000,
   maxBodyBytes: 64 * 1024,
   maxDefinitionBytes: 64 * 1024,
+  maxTotalDefinitionBytes: 256 * 1024 * 1024,
   authFailuresPerMinute: 60,
 } as const;
 
@@ -144,6 +148,13 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     maxProcesses: integerOption('--max-processes', options.maxProcesses, SERVE_DEFAULTS.maxProcesses, 1, 1_000_000),
     maxBodyBytes: integerOption('--max-body-bytes', options.maxBodyBytes, SERVE_DEFAULTS.maxBodyBytes, 1024, 16 * 1024 * 1024),
     maxDefinitionBytes: integerOption('--max-definition-bytes', options.maxDefinitionBytes, SERVE_DEFAULTS.maxDefinitionBytes, 1024, 16 * 1024 * 1024),
+    maxTotalDefinitionBytes: integerOption(
+      '--max-total-definition-bytes',
+      options.maxTotalDefinitionBytes,
+      SERVE_DEFAULTS.maxTotalDefinitionBytes,
+      1024,
+      Number.MAX_SAFE_INTEGER,
+    ),
     childBaseEnv: Object.freeze(childBaseEnv),
     launcher: launcherOption(options.launcher),
     launcherBinary: env.SIGMA_LAUNCHER_BINARY ? resolve(cwd, env.SIGMA_LAUNCHER_BINARY) : null,

@@ -14,7 +14,17 @@ export interface PartitionLimitsSet {
   readonly memoryBytes: number | null;
   /** Tasks, all its jobs' together. */
   readonly pids: number | null;
+  /** Quota: processes defined in it at most; a create past it is refused. */
+  readonly maxProcesses: number | null;
+  /** Quota: bytes of all its processes' definitions together (see definitionBytesOf). */
+  readonly definitionBytes: number | null;
 }
+
+/**
+ * The quotas of a partition created without them, and of `default` on a store made before
+ * quotas: with them, one partition's token cannot fill the node's memory and its answers.
+ */
+export const DEFAULT_PARTITION_QUOTAS = { maxProcesses: 1_000, definitionBytes: 64 * 1024 * 1024 } as const;
 
 export interface PartitionDefinition extends PartitionLimitsSet {
   readonly name: string;

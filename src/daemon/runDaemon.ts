@@ -132,6 +132,7 @@ async function serve(
     findStraysByMark: cgroups === null,
     maxRunning: config.maxRunning,
     maxProcesses: config.maxProcesses,
+    maxTotalDefinitionBytes: config.maxTotalDefinitionBytes,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
   });

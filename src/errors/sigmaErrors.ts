@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_PARTITION_NOT_EMPTY',
   'SIGMA_ERR_PARTITION_IS_DEFAULT',
   'SIGMA_ERR_PARTITION_LIMIT_REFUSED',
+  'SIGMA_ERR_PARTITION_QUOTA',
   'SIGMA_ERR_TOKEN_NOT_FOUND',
   'SIGMA_ERR_TOO_MANY_STREAMS',
   'SIGMA_ERR_SHUTTING_DOWN',
@@ -55,6 +56,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_PARTITION_NOT_EMPTY: 409,
   SIGMA_ERR_PARTITION_IS_DEFAULT: 409,
   SIGMA_ERR_PARTITION_LIMIT_REFUSED: 409,
+  SIGMA_ERR_PARTITION_QUOTA: 409,
   SIGMA_ERR_TOKEN_NOT_FOUND: 404,
   SIGMA_ERR_TOO_MANY_STREAMS: 429,
   SIGMA_ERR_SHUTTING_DOWN: 503,
@@ -77,7 +79,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
-  SIGMA_ERR_PROCESS_LIMIT: 'The node has as many processes as --max-processes allows; delete one first, or raise the limit.',
+  SIGMA_ERR_PROCESS_LIMIT:
+    'The node has as many processes as --max-processes allows, or its definitions together as many bytes as --max-total-definition-bytes allows; delete one first, or raise the limit.',
   SIGMA_ERR_PROCESS_BUSY:
     'A job a previous daemon left running is being ended (SIGTERM, its stopTimeoutMs, SIGKILL): its process takes no operation until that job is gone; try again then.',
   SIGMA_ERR_PROCESS_NOT_DORMANT: 'A definition changes only while the process is DORMANT: STOP it first (and START it again after).',
@@ -89,6 +92,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PARTITION_IS_DEFAULT: 'The default partition always exists; its limits can change, it cannot be deleted.',
   SIGMA_ERR_PARTITION_LIMIT_REFUSED:
     "The kernel refused a limit (e.g. a memory limit below what the partition uses now): nothing was changed, the limits before still hold.",
+  SIGMA_ERR_PARTITION_QUOTA:
+    "The partition has as many processes as its maxProcesses allows, or the definition would take its processes' definitions past its definitionBytes: nothing was changed; delete a process first, or raise the quota.",
   SIGMA_ERR_TOKEN_NOT_FOUND: 'The partition has no token of this id (revoked already?).',
   SIGMA_ERR_TOO_MANY_STREAMS: 'As many event streams and followed logs are open as --max-streams allows; close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
@@ -129,8 +134,8 @@ export class ProcessNameTakenError extends SigmaError {
 }
 
 export class ProcessLimitError extends SigmaError {
-  constructor(maxProcesses: number) {
-    super('SIGMA_ERR_PROCESS_LIMIT', `the node has ${maxProcesses} processes, the most --max-processes allows; delete one first`);
+  constructor(message: string) {
+    super('SIGMA_ERR_PROCESS_LIMIT', message);
   }
 }
 
@@ -221,5 +226,11 @@ export class TokenNotFoundError extends SigmaError {
 export class PartitionLimitRefusedError extends SigmaError {
   constructor(name: string, reasons: readonly string[]) {
     super('SIGMA_ERR_PARTITION_LIMIT_REFUSED', `partition "${name}": ${reasons.join('; ')}; nothing was changed`);
+  }
+}
+
+export class PartitionQuotaError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_PARTITION_QUOTA', message);
   }
 }

@@ -28,6 +28,8 @@ interface PartitionRow {
   cpu: number | null;
   memory_bytes: number | null;
   pids: number | null;
+  max_processes: number | null;
+  definition_bytes: number | null;
   created_at_ms: number;
 }
 
@@ -53,11 +55,12 @@ export class SqlitePartitionStore implements PartitionStore {
     this.statements = {
       list: db.prepare('SELECT * FROM partitions ORDER BY name'),
       insert: db.prepare(
-        `INSERT INTO partitions (name, max_running, cpu, memory_bytes, pids, created_at_ms)
-         VALUES (@name, @maxRunning, @cpu, @memoryBytes, @pids, @createdAtMs)`,
+        `INSERT INTO partitions (name, max_running, cpu, memory_bytes, pids, max_processes, definition_bytes, created_at_ms)
+         VALUES (@name, @maxRunning, @cpu, @memoryBytes, @pids, @maxProcesses, @definitionBytes, @createdAtMs)`,
       ),
       update: db.prepare(
-        'UPDATE partitions SET max_running = @maxRunning, cpu = @cpu, memory_bytes = @memoryBytes, pids = @pids WHERE name = @name',
+        `UPDATE partitions SET max_running = @maxRunning, cpu = @cpu, memory_bytes = @memoryBytes, pids = @pids,
+           max_processes = @maxProcesses, definition_bytes = @definitionBytes WHERE name = @name`,
       ),
       remove: db.prepare('DELETE FROM partitions WHERE name = ?'),
       listTokens: db.prepare('SELECT * FROM partition_tokens ORDER BY id'),
@@ -75,6 +78,8 @@ export class SqlitePartitionStore implements PartitionStore {
       cpu: row.cpu,
       memoryBytes: row.memory_bytes,
       pids: row.pids,
+      maxProcesses: row.max_processes,
+      definitionBytes: row.definition_bytes,
       createdAtMs: row.created_at_ms,
     }));
   }

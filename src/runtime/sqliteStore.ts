@@ -10,7 +10,13 @@ import { STORE_MIGRATIONS } from './storeMigrations.js';
 import { WalSync } from './walSync.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
-export const AUDIT_ENTRIES_KEPT = 10_000;
+/**
+ * The audit trail keeps each actor's entries apart: its latest accepted changes and, fewer, its
+ * latest refused requests, so that no one's refusals (or anyone else's flood) push out a change.
+ */
+export const AUDIT_KEPT_PER_ACTOR = { accepted: 10_000, refused: 1_000 } as const;
+/** How often (in entries) the trail is trimmed back to what it keeps. */
+const AUDIT_TRIM_EVERY = 100;
 
 export class StoreLockedError extends Error {
   constructor(path: string) {
@@ -61,6 +67,15 @@ export interface StoredAuditEntry extends AuditEntry {
   readonly id: number;
 }
 
+/** Which entries to list, newest first; a null field does not filter. */
+export interface AuditFilter {
+  readonly limit: number;
+  readonly processId: number | null;
+  readonly actor: string | null;
+  /** true: the refused requests (status 400 and above) only; false: the accepted only. */
+  readonly refused: boolean | null;
+}
+
 /**
  * `acknowledged`: an operator's request waits on it, so it is synced to disk before the answer.
  * `background`: an event (a job's exit, a release); a power cut may lose the last ones, a crash of
@@ -93,7 +108,7 @@ export interface ProcessStore {
   listRuns(processId: number, limit: number): StoredRun[];
   /** Written after the answer: a crash may lose the last entries, never a change they describe. */
   recordAudit(entry: AuditEntry): void;
-  listAudit(limit: number, processId: number | null): StoredAuditEntry[];
+  listAudit(filter: AuditFilter): StoredAuditEntry[];
   readonly partitions: PartitionStore;
   close(): void;
 }
@@ -212,12 +227,18 @@ export class SqliteStore implements ProcessStore {
            program = @program, cwd = @cwd, env_json = @env WHERE id = @id`,
       ),
       insertAudit: this.db.prepare(
-        `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor)
-         VALUES (@atMs, @address, @method, @path, @processId, @status, @outcome, @actor)`,
+        `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor, refused)
+         VALUES (@atMs, @address, @method, @path, @processId, @status, @outcome, @actor, @refused)`,
       ),
-      trimAudit: this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ${AUDIT_ENTRIES_KEPT}`),
-      listAudit: this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
-      listAuditOf: this.db.prepare('SELECT * FROM audit WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
+      auditGroups: this.db.prepare('SELECT DISTINCT actor, refused FROM audit'),
+      trimAudit: this.db.prepare(
+        `DELETE FROM audit WHERE actor = @actor AND refused = @refused AND id <= (
+           SELECT id FROM audit WHERE actor = @actor AND refused = @refused ORDER BY id DESC LIMIT 1 OFFSET @kept)`,
+      ),
+      listAudit: this.db.prepare(
+        `SELECT * FROM audit WHERE (@processId IS NULL OR process_id = @processId) AND (@actor IS NULL OR actor = @actor)
+           AND (@refused IS NULL OR refused = @refused) ORDER BY id DESC LIMIT @limit`,
+      ),
       remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
       listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
@@ -337,15 +358,25 @@ export class SqliteStore implements ProcessStore {
   recordAudit(entry: AuditEntry): void {
     this.setDurability('background');
     try {
-      const { lastInsertRowid } = this.statements.insertAudit.run(entry);
-      if (Number(lastInsertRowid) % 100 === 0) this.statements.trimAudit.run();
+      const { lastInsertRowid } = this.statements.insertAudit.run({ ...entry, refused: entry.status >= 400 ? 1 : 0 });
+      if (Number(lastInsertRowid) % AUDIT_TRIM_EVERY === 0) this.trimAudit();
     } catch (error) {
       throw asStoreError(error);
     }
   }
 
-  listAudit(limit: number, processId: number | null): StoredAuditEntry[] {
-    const rows = (processId === null ? this.statements.listAudit.all(limit) : this.statements.listAuditOf.all(processId, limit)) as AuditRow[];
+  /** Each actor's accepted and refused entries, each group back to what it keeps. */
+  private trimAudit(): void {
+    this.db.transaction(() => {
+      for (const { actor, refused } of this.statements.auditGroups.all() as Array<{ actor: string; refused: number }>) {
+        const kept = refused === 1 ? AUDIT_KEPT_PER_ACTOR.refused : AUDIT_KEPT_PER_ACTOR.accepted;
+        this.statements.trimAudit.run({ actor, refused, kept });
+      }
+    })();
+  }
+
+  listAudit({ limit, processId, actor, refused }: AuditFilter): StoredAuditEntry[] {
+    const rows = this.statements.listAudit.all({ limit, processId, actor, refused: refused === null ? null : refused ? 1 : 0 }) as AuditRow[];
     return rows.map((row) => ({
       id: row.id,
       atMs: row.at_ms,

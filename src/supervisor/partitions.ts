@@ -52,6 +52,11 @@ export class Partitions {
     return (this.entries.get(name)?.definition.pids ?? null) !== null;
   }
 
+  quotasOf(name: string): Pick<PartitionLimitsSet, 'maxProcesses' | 'definitionBytes'> {
+    const definition = this.get(name).definition;
+    return { maxProcesses: definition.maxProcesses, definitionBytes: definition.definitionBytes };
+  }
+
   maxRunningOf(name: string): number | null {
     return this.entries.get(name)?.definition.maxRunning ?? null;
   }
@@ -138,6 +143,6 @@ export class Partitions {
   }
 }
 
-function limitsOf({ maxRunning, cpu, memoryBytes, pids }: PartitionLimitsSet): PartitionLimitsSet {
-  return { maxRunning, cpu, memoryBytes, pids };
+function limitsOf({ maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes }: PartitionLimitsSet): PartitionLimitsSet {
+  return { maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes };
 }

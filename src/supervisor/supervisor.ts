@@ -1,6 +1,7 @@
 // The one writer: every change of a process goes decide (core) -> persist (store) -> act (OS),
 // one step at a time per process. OS events come back in as inputs to the same loop.
 import { decide } from '../core/decide.js';
+import { definitionBytesOf } from '../core/definitionBytes.js';
 import { DEFAULT_PARTITION, type PartitionLimitsSet } from '../core/partition.js';
 import { isOperation, type Decision, type Effect, type Input, type Outcome } from '../core/decision.js';
 import {
@@ -17,7 +18,6 @@ import type { NewProcessDefinition, ProcessDefinition } from '../core/processDef
 import {
   DefaultPartitionError,
   ProcessBusyError,
-  ProcessLimitError,
   ProcessNameTakenError,
   ProcessNotDormantError,
   PartitionNotEmptyError,
@@ -32,6 +32,7 @@ import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
+import { bytesOfDefinition, checkQuotas } from './partitionQuotas.js';
 import type { PartitionEntry, Partitions } from './partitions.js';
 import { jobEnvironment } from './jobEnvironment.js';
 import { endOrphan, type Orphan, type OrphanEnd } from './orphanRecovery.js';
@@ -61,6 +62,8 @@ export interface SupervisorOptions {
   readonly partitions: Partitions;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
+  /** Most bytes of all the node's definitions together (see core/definitionBytes.ts). */
+  readonly maxTotalDefinitionBytes: number;
   /** Marks every job (see runtime/markedProcesses.ts). */
   readonly nodeId: string;
   /**
@@ -99,10 +102,11 @@ export interface OperationAnswer {
   readonly outcome: Outcome;
 }
 
-/** How many processes a partition has, and how many of them hold a running slot now. */
+/** How many processes a partition has, how many of them hold a running slot now, and their definitions' bytes. */
 export interface PartitionCount {
   readonly processes: number;
   readonly running: number;
+  readonly definitionBytes: number;
 }
 
 /** What left a job's group is given this long after SIGTERM at shutdown, whatever its process's grace. */
@@ -276,12 +280,12 @@ export class Supervisor {
     this.refuseChangesWhenShuttingDown();
     if (!this.options.partitions.has(request.partition)) throw new PartitionNotFoundError(request.partition);
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
-    if (this.processes.size >= this.options.maxProcesses) throw new ProcessLimitError(this.options.maxProcesses);
     const definition: NewProcessDefinition = {
       ...request,
       command: request.command ?? [this.options.resolveProgram(request.name)],
       program: request.command ? null : request.name,
     };
+    this.fitQuotas(definition, null);
     const id = this.options.store.insert(definition);
     const managed = this.register(
       { definition: { ...definition, id } },
@@ -305,6 +309,7 @@ export class Supervisor {
       const state = wireStateOf(managed.snapshot.runtime);
       if (state !== 'DORMANT') throw new ProcessNotDormantError(processId, state);
       const definition: ProcessDefinition = { ...managed.definition, ...change(managed.definition) };
+      this.fitQuotas(definition, managed);
       this.options.store.update(definition);
       managed.definition = definition;
       managed.snapshot = { ...managed.snapshot, spec: definition.spec };
@@ -356,15 +361,16 @@ export class Supervisor {
   }
 
   countIn(partition: string): PartitionCount {
-    return this.countsByPartition().get(partition) ?? { processes: 0, running: 0 };
+    return this.countsByPartition().get(partition) ?? { processes: 0, running: 0, definitionBytes: 0 };
   }
 
   /** Every partition's counts, in one pass over the processes (partitions without any are absent). */
   countsByPartition(): Map<string, PartitionCount> {
-    const counts = new Map<string, { processes: number; running: number }>();
+    const counts = new Map<string, { processes: number; running: number; definitionBytes: number }>();
     for (const managed of this.processes.values()) {
-      const count = counts.get(managed.definition.partition) ?? { processes: 0, running: 0 };
+      const count = counts.get(managed.definition.partition) ?? { processes: 0, running: 0, definitionBytes: 0 };
       count.processes += 1;
+      count.definitionBytes += bytesOfDefinition(managed.definition);
       if (holdsSlot(managed.snapshot.runtime)) count.running += 1;
       counts.set(managed.definition.partition, count);
     }
@@ -388,6 +394,37 @@ export class Supervisor {
     }
     this.grantFreeSlots();
     return entry;
+  }
+
+  /**
+   * Refuses a definition that the node's ceiling or its partition's quotas cannot take; `replacing`:
+   * the process whose definition it replaces (an update), which then counts with its new size only.
+   */
+  private fitQuotas(definition: NewProcessDefinition, replacing: ManagedProcess | null): void {
+    const { partition } = definition;
+    const addedBytes = definitionBytesOf(definition.command, definition.env);
+    // A quota lowered below what a partition holds refuses growth, never a definition that shrinks.
+    if (replacing && addedBytes <= bytesOfDefinition(replacing.definition)) return;
+    let nodeDefinitionBytes = 0;
+    let partitionProcesses = 0;
+    let partitionDefinitionBytes = 0;
+    for (const managed of this.processes.values()) {
+      if (managed === replacing) continue;
+      const bytes = bytesOfDefinition(managed.definition);
+      nodeDefinitionBytes += bytes;
+      if (managed.definition.partition !== partition) continue;
+      partitionProcesses += 1;
+      partitionDefinitionBytes += bytes;
+    }
+    const nodeProcesses = this.processes.size - (replacing ? 1 : 0);
+    checkQuotas(
+      partition,
+      this.options.partitions.quotasOf(partition),
+      this.options,
+      { nodeProcesses, nodeDefinitionBytes, partitionProcesses, partitionDefinitionBytes },
+      addedBytes,
+      replacing === null,
+    );
   }
 
   /** Deletes a partition that has no process (its tokens and its cgroup go with it). */

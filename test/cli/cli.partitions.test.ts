@@ -31,22 +31,23 @@ async function limitSupport(): Promise<Record<'cpu' | 'memoryBytes' | 'pids', st
 
 describe('sigma partition create, set, ls, show, rm', () => {
   it('creates a partition with limits in human units, changes and removes them, lists and shows it', async () => {
-    const created = await sigma('partition', 'create', 'lab', '--max-running', '2', '--memory', '256Mi', '--pids', '64');
+    const created = await sigma('partition', 'create', 'lab', '--max-running', '2', '--memory', '256Mi', '--pids', '64', '--max-processes', '50');
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toBe('created partition lab: max running 2, cpu none, memory 256Mi, pids 64\n');
+    expect(created.stdout).toBe('created partition lab: max running 2, cpu none, memory 256Mi, pids 64, max processes 50, definition bytes 64Mi\n');
     const onNode = (await daemon.request('GET', '/partitions/lab')).body.partitions[0];
-    expect(onNode).toMatchObject({ name: 'lab', maxRunning: 2, cpu: null, memoryBytes: 268_435_456, pids: 64, processes: 0, running: 0 });
+    expect(onNode).toMatchObject({ name: 'lab', maxRunning: 2, cpu: null, memoryBytes: 268_435_456, pids: 64, maxProcesses: 50, processes: 0, running: 0 });
 
-    const set = await sigma('partition', 'set', 'lab', '--max-running', '4', '--memory', 'none');
+    const set = await sigma('partition', 'set', 'lab', '--max-running', '4', '--memory', 'none', '--max-processes', 'none', '--definition-bytes', '4Mi');
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toBe('updated partition lab: max running 4, cpu none, memory none, pids 64\n');
+    expect(set.stdout).toBe('updated partition lab: max running 4, cpu none, memory none, pids 64, max processes none, definition bytes 4Mi\n');
+    expect((await daemon.request('GET', '/partitions/lab')).body.partitions[0]).toMatchObject({ maxProcesses: null, definitionBytes: 4_194_304 });
 
     const table = await sigma('partitions');
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+UNENFORCED$/);
-    expect(lines[1]).toMatch(/^default\s+0\s+0\s+-\s+-\s+-\s+-\s+-$/);
-    expect(lines[2]).toMatch(/^lab\s+0\s+0\s+4\s+-\s+-\s+64!?\s+(-|pids)$/);
+    expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+MAX PROCESSES\s+DEFINITIONS\s+UNENFORCED$/);
+    expect(lines[1]).toMatch(/^default\s+0\s+0\s+-\s+-\s+-\s+-\s+1000\s+0B\/64Mi\s+-$/);
+    expect(lines[2]).toMatch(/^lab\s+0\s+0\s+4\s+-\s+-\s+64!?\s+-\s+0B\/4Mi\s+(-|pids)$/);
     expect((await sigma('partition', 'ls')).stdout).toBe(table.stdout);
     expect(JSON.parse((await sigma('partition', 'ls', '--json')).stdout).map((partition: { name: string }) => partition.name)).toEqual(['default', 'lab']);
 

@@ -14,7 +14,10 @@ function partition(fields: Partial<PartitionJson>): PartitionJson {
     cpu: null,
     memoryBytes: null,
     pids: null,
+    maxProcesses: 1000,
+    definitionBytes: 67_108_864,
     processes: 0,
+    definitionBytesUsed: 0,
     running: 0,
     unenforced: [],
     usage: { cpuMs: null, memoryBytes: null, pids: null },
@@ -32,6 +35,9 @@ describe('partitionTable', () => {
       memoryBytes: 268_435_456,
       pids: 64,
       processes: 3,
+      definitionBytesUsed: 1536,
+      maxProcesses: null,
+      definitionBytes: 1_048_576,
       running: 1,
       unenforced: [
         { limit: 'cpu', reason: 'no cpu controller' },
@@ -39,9 +45,9 @@ describe('partitionTable', () => {
       ],
     });
     const lines = partitionTable([partition({ processes: 4, running: 2 }), lab], plain).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+UNENFORCED$/);
-    expect(lines[1]).toMatch(/^default\s+4\s+2\s+-\s+-\s+-\s+-\s+-$/);
-    expect(lines[2]).toMatch(/^lab\s+3\s+1\s+2\s+0\.5!\s+256Mi!\s+64\s+cpu, memory$/);
+    expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+MAX PROCESSES\s+DEFINITIONS\s+UNENFORCED$/);
+    expect(lines[1]).toMatch(/^default\s+4\s+2\s+-\s+-\s+-\s+-\s+1000\s+0B\/64Mi\s+-$/);
+    expect(lines[2]).toMatch(/^lab\s+3\s+1\s+2\s+0\.5!\s+256Mi!\s+64\s+-\s+1\.5Ki\/1Mi\s+cpu, memory$/);
     expect(unenforcedNotes([lab], plain)).toEqual([
       'the cpu limit of lab does not hold: no cpu controller',
       'the memory limit of lab does not hold: no memory controller',
@@ -49,6 +55,11 @@ describe('partitionTable', () => {
   });
 
   it('says every limit in a summary, "none" for those not set', () => {
-    expect(limitsSummary(partition({ maxRunning: 2, memoryBytes: 1_073_741_824 }))).toBe('max running 2, cpu none, memory 1Gi, pids none');
+    expect(limitsSummary(partition({ maxRunning: 2, memoryBytes: 1_073_741_824 }))).toBe(
+      'max running 2, cpu none, memory 1Gi, pids none, max processes 1000, definition bytes 64Mi',
+    );
+    expect(limitsSummary(partition({ maxProcesses: null, definitionBytes: null }))).toBe(
+      'max running none, cpu none, memory none, pids none, max processes none, definition bytes none',
+    );
   });
 });

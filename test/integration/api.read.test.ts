@@ -83,6 +83,27 @@ describe('GET /processes', () => {
     for (const id of [running.id, paused.id]) expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
   });
 
+  it('is sent in chunks, the same text as each process read alone, for a list longer than a chunk', async () => {
+    const daemon = await SigmaDaemon.start();
+    const ids: number[] = [];
+    // About 160 KB of answer: more than the 64 KiB chunks the list is cut into.
+    for (let i = 0; i < 20; i += 1) {
+      const env = { BULK: `${'é'.repeat(2000)}${'x'.repeat(4000)}`, QUOTE: '"\\\n\u0001' };
+      ids.push((await createOk(daemon, { name: `bulk-${i}`, command: ['true'], env, cwd: '/tmp' })).id);
+    }
+    ids.push((await createOk(daemon, { name: 'ticking', command: SLEEP, type: 'PERIODIC', period: 3_600_000, state: 'RUNNING' })).id);
+    const reply = await daemon.request('GET', '/processes');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(reply.headers['transfer-encoding']).toBe('chunked');
+    expect(reply.headers['content-length']).toBeUndefined();
+    const alone = [];
+    for (const id of ids) alone.push((await daemon.request('GET', `/processes/${id}`)).body.processes[0]);
+    expect(reply.text).toBe(`${JSON.stringify({ processes: alone })}\n`);
+    expect((await daemon.request('GET', '/processes?type=PERIODIC')).text).toBe(`${JSON.stringify({ processes: alone.slice(-1) })}\n`);
+    expect((await daemon.request('DELETE', `/processes/${ids.at(-1)}`)).status).toBe(204);
+  });
+
   it('refuses an unknown state or type with 400 SIGMA_ERR_REQUEST_INVALID', async () => {
     const daemon = await SigmaDaemon.start();
     await createOk(daemon, { name: 'idle', command: SLEEP });

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZERO_COUNTERS } from '../../src/core/processModel.js';
 import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
-import { RUNS_KEPT_PER_PROCESS, SqliteStore } from '../../src/runtime/sqliteStore.js';
+import { AUDIT_KEPT_PER_ACTOR, RUNS_KEPT_PER_PROCESS, SqliteStore, type AuditEntry } from '../../src/runtime/sqliteStore.js';
 import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
@@ -141,7 +141,70 @@ describe('SqliteStore', () => {
     const [veteran] = store.loadAll();
     expect(veteran?.definition).toMatchObject({ name: 'veteran', partition: 'default' });
     expect(veteran?.lastExit).toEqual({ code: 0, signal: null, atMs: 2, durationMs: 1, error: null, oomKilled: false });
-    expect(store.partitions.list()).toEqual([{ name: 'default', maxRunning: null, cpu: null, memoryBytes: null, pids: null, createdAtMs: expect.any(Number) }]);
+    expect(store.partitions.list()).toEqual([
+      { name: 'default', maxRunning: null, cpu: null, memoryBytes: null, pids: null, maxProcesses: 1000, definitionBytes: 67_108_864, createdAtMs: expect.any(Number) },
+    ]);
+    store.close();
+  });
+
+  it("keeps each actor's accepted and refused audit entries apart: a flood of one's refusals pushes out none of the others", () => {
+    const store = new SqliteStore(storePath());
+    const entry = (actor: string, status: number, path: string): AuditEntry => ({
+      atMs: 1,
+      address: '127.0.0.1',
+      method: 'PUT',
+      path,
+      processId: null,
+      status,
+      outcome: status < 400 ? 'OK' : 'SIGMA_ERR_OUT_OF_SCOPE',
+      actor,
+    });
+    const all = { limit: 1000, processId: null };
+    const token = 'token 1 of lab';
+    for (let i = 0; i < 3; i += 1) store.recordAudit(entry('node', 200, `/node/accepted/${i}`));
+    for (let i = 0; i < 5; i += 1) store.recordAudit(entry('node', 404, `/node/refused/${i}`));
+    for (let i = 0; i < 2; i += 1) store.recordAudit(entry(token, 200, `/token/accepted/${i}`));
+    const flood = AUDIT_KEPT_PER_ACTOR.refused + 250;
+    for (let i = 0; i < flood; i += 1) store.recordAudit(entry(token, 403, `/token/refused/${i}`));
+
+    expect(store.listAudit({ ...all, actor: 'node', refused: false }).map((e) => e.path)).toEqual(['/node/accepted/2', '/node/accepted/1', '/node/accepted/0']);
+    expect(store.listAudit({ ...all, actor: 'node', refused: true })).toHaveLength(5);
+    expect(store.listAudit({ ...all, actor: token, refused: false }).map((e) => e.path)).toEqual(['/token/accepted/1', '/token/accepted/0']);
+    // Trimmed every 100 entries: its latest refusals, at most 99 past what it keeps.
+    const refusals = store.listAudit({ ...all, limit: 2000, actor: token, refused: true });
+    expect(refusals.length).toBeGreaterThanOrEqual(AUDIT_KEPT_PER_ACTOR.refused);
+    expect(refusals.length).toBeLessThan(AUDIT_KEPT_PER_ACTOR.refused + 100);
+    expect(refusals[0]?.path).toBe(`/token/refused/${flood - 1}`);
+    expect(store.listAudit({ ...all, limit: 3, actor: null, refused: null }).map((e) => e.actor)).toEqual([token, token, token]);
+    store.close();
+  });
+
+  it('opens a store written before quotas and per-actor audit keeping with its entries, each refused one known as such', () => {
+    const path = storePath();
+    const old = new Database(path);
+    const before = STORE_MIGRATIONS.findIndex((sql) => sql.includes('audit_by_actor'));
+    expect(before).toBeGreaterThan(0);
+    STORE_MIGRATIONS.slice(0, before).forEach((sql) => old.exec(sql));
+    old.pragma(`user_version = ${before}`);
+    old.exec(`INSERT INTO partitions (name, max_running, created_at_ms) VALUES ('lab', 2, 1)`);
+    const insert = old.prepare(
+      `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor) VALUES (1, '127.0.0.1', 'PUT', ?, NULL, ?, 'x', ?)`,
+    );
+    insert.run('/kept/accepted', 200, 'node');
+    insert.run('/kept/refused', 409, 'token 1 of lab');
+    old.close();
+
+    const store = new SqliteStore(path);
+    const all = { limit: 10, processId: null, actor: null };
+    expect(store.listAudit({ ...all, refused: null }).map((e) => [e.path, e.actor])).toEqual([
+      ['/kept/refused', 'token 1 of lab'],
+      ['/kept/accepted', 'node'],
+    ]);
+    expect(store.listAudit({ ...all, refused: true }).map((e) => e.path)).toEqual(['/kept/refused']);
+    expect(store.partitions.list().map(({ name, maxRunning, maxProcesses, definitionBytes }) => [name, maxRunning, maxProcesses, definitionBytes])).toEqual([
+      ['default', null, 1000, 67_108_864],
+      ['lab', 2, 1000, 67_108_864],
+    ]);
     store.close();
   });
 });

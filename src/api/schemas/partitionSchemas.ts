@@ -1,5 +1,6 @@
 // Schemas of partitions, their limits and their tokens.
 import { Type, type Static } from 'typebox';
+import { DEFAULT_PARTITION_QUOTAS } from '../../core/partition.js';
 import { OPERATIONS } from '../../core/processModel.js';
 import { Nullable, PartitionName } from './processSchemas.js';
 import { StringEnum } from './stringEnum.js';
@@ -9,6 +10,8 @@ export const PARTITION_LIMITS = {
   cpu: { minimum: 0.01, maximum: 1024 },
   memoryBytes: { minimum: 1_048_576, maximum: Number.MAX_SAFE_INTEGER },
   pids: { minimum: 2, maximum: 4_194_304 },
+  maxProcesses: { minimum: 1, maximum: 1_000_000 },
+  definitionBytes: { minimum: 1024, maximum: Number.MAX_SAFE_INTEGER },
 } as const;
 
 const LIMIT_MEANINGS = {
@@ -16,6 +19,9 @@ const LIMIT_MEANINGS = {
   cpu: "A share of one core for all its jobs together (0.5: half a core; 2: two cores), enforced by its cgroup's CPU quota.",
   memoryBytes: 'Memory of all its jobs together, in bytes (at least 1 MiB); a job past it is OOM-killed inside the partition, and its run says so.',
   pids: "Tasks (processes and threads) of all its jobs together; a fork past it fails. While a job is being started, the daemon's thread that forks it counts as one of them for that instant.",
+  maxProcesses: 'Quota: processes defined in it at most; a create past it is refused (409 SIGMA_ERR_PARTITION_QUOTA). Lowering it deletes none.',
+  definitionBytes:
+    "Quota: bytes of all its processes' definitions together (each argument of `command` and each NAME=value of `env`, with a NUL each, as --max-definition-bytes counts them); a create or a PATCH past it is refused (409 SIGMA_ERR_PARTITION_QUOTA).",
 } as const;
 
 const limitSchemas = () => ({
@@ -23,6 +29,8 @@ const limitSchemas = () => ({
   cpu: Type.Number(PARTITION_LIMITS.cpu),
   memoryBytes: Type.Integer(PARTITION_LIMITS.memoryBytes),
   pids: Type.Integer(PARTITION_LIMITS.pids),
+  maxProcesses: Type.Integer(PARTITION_LIMITS.maxProcesses),
+  definitionBytes: Type.Integer(PARTITION_LIMITS.definitionBytes),
 });
 
 /** Each limit, optional in a request; null there means "no such limit". */
@@ -30,12 +38,22 @@ function optionalLimits() {
   const schemas = limitSchemas();
   const nullable = (limit: keyof typeof LIMIT_MEANINGS) =>
     Type.Optional(Type.Union([schemas[limit], Type.Null()], { description: `${LIMIT_MEANINGS[limit]} Null: none.` }));
-  return { maxRunning: nullable('maxRunning'), cpu: nullable('cpu'), memoryBytes: nullable('memoryBytes'), pids: nullable('pids') };
+  return {
+    maxRunning: nullable('maxRunning'),
+    cpu: nullable('cpu'),
+    memoryBytes: nullable('memoryBytes'),
+    pids: nullable('pids'),
+    maxProcesses: nullable('maxProcesses'),
+    definitionBytes: nullable('definitionBytes'),
+  };
 }
 
 export const CreatePartitionBody = Type.Object(
   { name: PartitionName, ...optionalLimits() },
-  { additionalProperties: false, description: 'A new partition and its limits (each optional: none set, none applies).' },
+  {
+    additionalProperties: false,
+    description: `A new partition and its limits (each optional: one left out does not apply, but the quotas maxProcesses and definitionBytes, which are then ${DEFAULT_PARTITION_QUOTAS.maxProcesses} and ${DEFAULT_PARTITION_QUOTAS.definitionBytes}; null: none).`,
+  },
 );
 export type CreatePartitionBody = Static<typeof CreatePartitionBody>;
 
@@ -53,7 +71,7 @@ const PartitionLimitsBody = Type.Object(optionalLimits(), {
 
 export const ChangePartitionBody = Type.Union([PartitionOperationBody, PartitionLimitsBody], {
   description:
-    'send either {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}, or the limits to change (one or more of maxRunning, cpu, memoryBytes, pids), never both',
+    'send either {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}, or the limits to change (one or more of maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes), never both',
 });
 export type ChangePartitionBody = Static<typeof ChangePartitionBody>;
 
@@ -72,7 +90,10 @@ export const PartitionSchema = Type.Object(
     cpu: Nullable(Type.Number(), `${LIMIT_MEANINGS.cpu} Null: no limit.`),
     memoryBytes: Nullable(Type.Integer(), `${LIMIT_MEANINGS.memoryBytes} Null: no limit.`),
     pids: Nullable(Type.Integer(), `${LIMIT_MEANINGS.pids} Null: no limit.`),
+    maxProcesses: Nullable(Type.Integer(), `${LIMIT_MEANINGS.maxProcesses} Null: none (the node's --max-processes still holds).`),
+    definitionBytes: Nullable(Type.Integer(), `${LIMIT_MEANINGS.definitionBytes} Null: none (the node's --max-total-definition-bytes still holds).`),
     processes: Type.Integer({ description: 'Processes in the partition.' }),
+    definitionBytesUsed: Type.Integer({ description: "Bytes of its processes' definitions together, as definitionBytes counts them." }),
     running: Type.Integer({ description: 'Of those, how many hold a running slot now (RUNNING).' }),
     unenforced: Type.Array(UnenforcedSchema, {
       description: 'Each set limit that this node cannot enforce (no cgroups, no such controller, or the kernel refused the value), with why. Empty when every set limit holds; maxRunning always holds.',

@@ -34,8 +34,13 @@ export function partitionCreateCommand(context: CliContext): Command {
   const command = clientCommand(
     'partition create',
     'create a partition, with limits',
-    'Create a partition. Every limit is optional and holds for all its jobs together: --max-running in slots (the daemon\'s own), --cpu, --memory and --pids in the partition\'s cgroup. A limit this node cannot enforce is reported as a warning (and in `sigma partition ls`).',
-    ['sigma partition create lab', 'sigma partition create lab --max-running 2 --cpu 0.5 --memory 256Mi --pids 64', 'sigma create crunch --partition lab -- ./crunch.sh'],
+    'Create a partition. Every limit is optional and holds for all its jobs together: --max-running in slots (the daemon\'s own), --cpu, --memory and --pids in the partition\'s cgroup. The quotas --max-processes and --definition-bytes bound what its processes\' definitions take (a create past them is refused); left out, they are 1000 and 64Mi. A limit this node cannot enforce is reported as a warning (and in `sigma partition ls`).',
+    [
+      'sigma partition create lab',
+      'sigma partition create lab --max-running 2 --cpu 0.5 --memory 256Mi --pids 64',
+      'sigma partition create lab --max-processes 50 --definition-bytes 4Mi',
+      'sigma create crunch --partition lab -- ./crunch.sh',
+    ],
   ).argument('<name>', 'letters, digits, _, - and .', partitionName);
   return withLimitOptions(command, false)
     .option('--json', "print the API's partition object as JSON")
@@ -51,14 +56,19 @@ export function partitionSetCommand(context: CliContext): Command {
     'partition set',
     'change the limits of a partition',
     'Change the limits of a partition; the limits not given keep theirs, and "none" removes one. Raising --max-running hands the freed slots out at once; lowering it never ends a running job (new ones wait).',
-    ['sigma partition set lab --max-running 4', 'sigma partition set lab --memory 1Gi --cpu none', 'sigma partition set default --max-running 8'],
+    [
+      'sigma partition set lab --max-running 4',
+      'sigma partition set lab --memory 1Gi --cpu none',
+      'sigma partition set default --max-running 8',
+      'sigma partition set lab --max-processes 5000 --definition-bytes 256Mi',
+    ],
   ).argument('<name>', 'the partition');
   return withLimitOptions(command, true)
     .option('--json', "print the API's partition object as JSON")
     .action(async (name: string, options: EditOptions) => {
       const body = limitsBody(options);
       if (Object.keys(body).length === 0) {
-        throw new CliError(EXIT.usage, 'give at least one limit to change: --max-running, --cpu, --memory or --pids (see `sigma partition set --help`)');
+        throw new CliError(EXIT.usage, 'give at least one limit to change: --max-running, --cpu, --memory, --pids, --max-processes or --definition-bytes (see `sigma partition set --help`)');
       }
       const client = clientFor(options, context);
       const answer = await client.json<{ partitions: PartitionJson[] }>('PUT', `/partitions/${encodeURIComponent(name)}`, body);
