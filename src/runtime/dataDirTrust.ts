@@ -37,6 +37,7 @@ const LOG_FILE_NAME = /^\d+\.(stdout|stderr)\.log(\.1)?$/;
 const MAX_LINKS_FOLLOWED = 40;
 
 const INSIDE_ADVICE = 'another user could have put there what the daemon would trust: make it the daemon user\'s and writable by that user only (chown, chmod go-w), or give another --data-dir';
+const KIND_ADVICE = 'sigma follows no link in its data dir, and uses there only what it made: move it away, or give another --data-dir';
 const ABOVE_ADVICE = 'another user could swap the data dir for one of their own: keep it below directories only root or the daemon\'s user can write, or give another --data-dir';
 
 /**
@@ -46,7 +47,7 @@ const ABOVE_ADVICE = 'another user could swap the data dir for one of their own:
 export function checkDataDir(dataDir: string, programsDir: string, uid: number): void {
   const real = checkAbove(resolve(dataDir), uid, 0);
   const status = lstatSync(real);
-  refuseIf(`the data dir ${real}`, kindMismatch(status, 'directory') ?? foreignOwner(status, uid) ?? writableByOthers(status), INSIDE_ADVICE);
+  refuseIf(`the data dir ${real}`, foreignOwner(status, uid) ?? writableByOthers(status), INSIDE_ADVICE);
   for (const entry of dataDirEntries(dataDir, programsDir)) {
     let entryStatus: Stats;
     try {
@@ -55,7 +56,8 @@ export function checkDataDir(dataDir: string, programsDir: string, uid: number):
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
     }
-    refuseIf(entry.path, kindMismatch(entryStatus, entry.kind) ?? foreignOwner(entryStatus, uid) ?? writableByOthers(entryStatus), INSIDE_ADVICE);
+    refuseIf(entry.path, kindMismatch(entryStatus, entry.kind), KIND_ADVICE);
+    refuseIf(entry.path, foreignOwner(entryStatus, uid) ?? writableByOthers(entryStatus), INSIDE_ADVICE);
   }
 }
 
