@@ -1,7 +1,8 @@
 /* Job output: the launcher holds the read ends of every job's stdout and stderr pipes and writes
  * them to the process's log files itself, so output never waits for the daemon. Past the size
  * limit a file becomes `<file>.1` and a new one begins, between two lines where the output has
- * them. A write the disk refuses drops the output (the job runs on) and is told to the daemon. */
+ * them. A write the disk refuses drops the output (the job runs on) and is told to the daemon.
+ * A log is never written through a link (ELOOP) nor into anything but a regular file (EINVAL). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,14 +64,17 @@ static void tell_output(struct process *process, int stream, int error_number) {
   client_send_event(process->id, &output);
 }
 
-static int open_log(struct process *process, int stream) {
+/* `fresh`: the file was just renamed away, so what is at its path now is not the launcher's (O_EXCL).
+ * O_NONBLOCK: a FIFO in the file's place fails at once instead of holding up the loop. */
+static int open_log(struct process *process, int stream, int fresh) {
   struct log_stream *log = &process->logs[stream];
   if (log->fd >= 0) return 0;
   if (process->log_paths[stream] == NULL) {
     errno = ENOENT;
     return -1;
   }
-  log->fd = open(process->log_paths[stream], O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int flags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (fresh ? O_EXCL : 0);
+  log->fd = open(process->log_paths[stream], flags, 0600);
   if (log->fd < 0) return -1;
   struct stat status;
   if (fstat(log->fd, &status) != 0 || !S_ISREG(status.st_mode)) {
@@ -89,8 +93,9 @@ static int rotate(struct process *process, int stream) {
   log->fd = -1;
   char rotated[4096];
   snprintf(rotated, sizeof rotated, "%s.1", process->log_paths[stream]);
+  /* A rename moves a link that is there, never what it points to. */
   if (rename(process->log_paths[stream], rotated) != 0) return -1;
-  return open_log(process, stream);
+  return open_log(process, stream, 1);
 }
 
 static int write_all(int fd, const uint8_t *bytes, size_t count) {
@@ -125,7 +130,7 @@ static size_t after_last_newline(const uint8_t *bytes, size_t count) {
 static int write_lines(struct process *process, int stream, const uint8_t *bytes, size_t count) {
   struct log_stream *log = &process->logs[stream];
   while (count > 0) {
-    if (open_log(process, stream) != 0) return -1;
+    if (open_log(process, stream, 0) != 0) return -1;
     uint64_t room = process->log_max_bytes > log->size ? process->log_max_bytes - log->size : 0;
     if (count <= room) {
       size_t whole = count;
@@ -186,7 +191,7 @@ static void flush_carry(struct process *process) {
     if (log->carry_length == 0 || process->forgotten) continue;
     size_t length = log->carry_length;
     log->carry_length = 0;
-    if (open_log(process, stream) != 0 || (log->size > 0 && log->size + length > process->log_max_bytes && rotate(process, stream) != 0) ||
+    if (open_log(process, stream, 0) != 0 || (log->size > 0 && log->size + length > process->log_max_bytes && rotate(process, stream) != 0) ||
         append_piece(process, stream, log->carry, length) != 0) {
       tell_output(process, stream, errno ? errno : EIO);
     }

@@ -1,7 +1,8 @@
-// Starts the daemon from a config: data dir, store (locked), token, TLS, where jobs run,
-// supervisor, HTTP; and stops it cleanly, or hands it over to a daemon that replaces it.
+// Starts the daemon from a config: data dir (refused if another user could change it), store
+// (locked), token, TLS, where jobs run, supervisor, HTTP; and stops it cleanly, or hands it over
+// to a daemon that replaces it.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,12 +13,15 @@ import { EtcdGateway } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad } from '../fleet/fleetMembership.js';
 import { LocalNode } from '../fleet/localNode.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
+import { checkDataDir } from '../runtime/dataDirTrust.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { builtLauncherPath, NothingToReplaceError, openLauncher, type OpenedLauncher } from '../runtime/launcher/launcherProcess.js';
 import { MessageType } from '../runtime/launcher/launcherWire.js';
 import { readNodeIdFile, writeNodeIdFile } from '../runtime/nodeIdFile.js';
 import { logPathOf } from '../runtime/processLogs.js';
+import { replaceOwnFile } from '../runtime/ownFiles.js';
 import { resolveProgram } from '../runtime/programsDir.js';
+import { tightenSecretModes } from '../runtime/secretModes.js';
 import { SqliteStore, StoreLockedError } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
@@ -48,6 +52,9 @@ export interface RunningDaemon {
 export async function runDaemon(config: ServeConfig, print: (line: string) => void): Promise<RunningDaemon> {
   const logger = pino({ level: config.logLevel }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything in it is read: a data dir another user prepared, or can change, is refused.
+  checkDataDir(config.dataDir, config.programsDir, process.geteuid?.() ?? 0);
+  tightenSecretModes(config.dataDir);
   // With --replace, the launcher first: the running daemon hands over (and frees the store) when it asks.
   const replaced = config.replace ? await takeOverLauncher(config) : null;
   // Then the store, so that a second daemon on this data dir is refused before it touches anything.
@@ -177,7 +184,7 @@ async function serve(
   const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
   // Where the command line finds this daemon by default.
   const daemonFile = join(config.dataDir, 'daemon.json');
-  writeFileSync(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
+  replaceOwnFile(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, 0o600);
   localNode?.serving(url);
   if (fleet) {
     try {

@@ -1,6 +1,7 @@
 // Reads a job's log as kept on disk (the rotated copy, then the current file): all of it or its
 // last lines, and then, when asked, what is written to it afterwards, across rotations.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -8,6 +9,8 @@ const CHUNK_BYTES = 64 * 1024;
 export const TAIL_SCAN_BYTES = 4 * 1024 * 1024;
 const FOLLOW_POLL_MS = 200;
 const NEWLINE = 0x0a;
+/** A log is never read through a link: one planted there shows as no log. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export interface LogReadOptions {
   /** The current file; its rotated copy is `<path>.1`. */
@@ -21,7 +24,7 @@ export interface LogReadOptions {
 
 export async function* readLog({ path, tailLines, follow, signal }: LogReadOptions): AsyncGenerator<Buffer> {
   // Everything up to this size of the current file is the past; the rest is followed.
-  const currentSize = (await stat(path).catch(() => null))?.size ?? 0;
+  const currentSize = (await lstat(path).catch(() => null))?.size ?? 0;
   const parts = [
     { path: `${path}.1`, endOffset: Number.MAX_SAFE_INTEGER },
     { path, endOffset: currentSize },
@@ -36,7 +39,7 @@ export async function* readLog({ path, tailLines, follow, signal }: LogReadOptio
 }
 
 async function* readRange(path: string, fromOffset: number, endOffset: number): AsyncGenerator<Buffer> {
-  const file = await open(path, 'r').catch(() => null);
+  const file = await open(path, READ_FLAGS).catch(() => null);
   if (!file) return;
   try {
     let offset = fromOffset;
@@ -66,7 +69,7 @@ async function lastLines(parts: readonly { path: string; endOffset: number }[], 
   const enough = (): boolean => newlines - (endsWithNewline ? 1 : 0) >= count || scannedBytes >= TAIL_SCAN_BYTES;
   for (const part of [...parts].reverse()) {
     if (enough()) break;
-    const file = await open(part.path, 'r').catch(() => null);
+    const file = await open(part.path, READ_FLAGS).catch(() => null);
     if (!file) continue;
     try {
       let position = Math.min((await file.stat()).size, part.endOffset);
@@ -112,7 +115,7 @@ async function* followFile(path: string, fromOffset: number, signal: AbortSignal
   try {
     while (!signal.aborted) {
       if (!file) {
-        file = await open(path, 'r').catch(() => null);
+        file = await open(path, READ_FLAGS).catch(() => null);
         if (file) {
           const opened = await file.stat();
           inode = opened.ino;
@@ -126,7 +129,7 @@ async function* followFile(path: string, fromOffset: number, signal: AbortSignal
           yield chunk;
           continue;
         }
-        const now = await stat(path).catch(() => null);
+        const now = await lstat(path).catch(() => null);
         if (now && now.ino !== inode) {
           // Rotated: drain what was written to the old file before the rename.
           for (let rest = await readFrom(file, offset); rest; rest = await readFrom(file, offset)) {

@@ -17,6 +17,22 @@ export function logPathOf(logsDir: string, processId: number, stream: 'stdout' |
   return join(logsDir, `${processId}.${stream}.log`);
 }
 
+/** What sigma says of these failures, beyond the code. */
+const WHY_NOT_WRITTEN: Readonly<Record<string, string>> = {
+  ELOOP: 'it is a symbolic link, and sigma writes through none',
+  EINVAL: 'it is not a regular file',
+  EEXIST: 'a file took its place while it rotated',
+};
+
+/**
+ * Why a log cannot be written, as the process's `outputError` says it, whoever writes the log;
+ * `detail` is the system's own words, when known.
+ */
+export function logWriteError(path: string, code: string, detail: string | null): string {
+  const why = WHY_NOT_WRITTEN[code] ?? detail;
+  return `${code}: cannot write ${path}${why ? ` (${why})` : ''}; output is dropped until it can`;
+}
+
 /** Removes a deleted process's logs with their rotated copies. */
 export function removeLogFiles(logsDir: string, processId: number): void {
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -104,7 +120,7 @@ export class ProcessLogs {
       path,
       this.maxBytes,
       (error) => {
-        failing().set(stream, `${error.code ?? 'EIO'}: cannot write ${path} (${error.message}); output is dropped until it can`);
+        failing().set(stream, logWriteError(path, error.code ?? 'EIO', error.message));
         this.onError(processId, path, error);
       },
       () => {

@@ -1,9 +1,12 @@
 // A size-capped log file: past maxBytes the file becomes `<path>.1` and a new one begins, between
 // two lines wherever the output has them. One writer per file, so sizes and renames never race;
 // its descriptor is closed while no job writes, and memory stays bounded because the pipe from
-// the job waits on each write.
-import { closeSync, fstatSync, openSync, renameSync, write } from 'node:fs';
+// the job waits on each write. Never written through a link, nor into anything but a regular file.
+import { closeSync, constants, fstatSync, openSync, renameSync, write } from 'node:fs';
 import { Writable } from 'node:stream';
+
+// O_NONBLOCK: a FIFO in the file's place fails at once instead of hanging the daemon.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export class RotatingLogFile extends Writable {
   private fd: number | null = null;
@@ -12,6 +15,8 @@ export class RotatingLogFile extends Writable {
   private closeWhenIdle = true;
   private discarded = false;
   private lastErrorCode: string | null = null;
+  /** Renamed away: whatever is found at the path now was not made by this writer. */
+  private mustCreate = false;
 
   constructor(
     readonly path: string,
@@ -105,8 +110,15 @@ export class RotatingLogFile extends Writable {
 
   private open(): number {
     if (this.fd === null) {
-      this.fd = openSync(this.path, 'a', 0o600);
-      this.sizeBytes = fstatSync(this.fd).size;
+      const fd = openSync(this.path, this.mustCreate ? APPEND_FLAGS | constants.O_EXCL : APPEND_FLAGS, 0o600);
+      const status = fstatSync(fd);
+      if (!status.isFile()) {
+        closeSync(fd);
+        throw Object.assign(new Error(`${this.path} is not a regular file`), { code: 'EINVAL' });
+      }
+      this.fd = fd;
+      this.sizeBytes = status.size;
+      this.mustCreate = false;
     }
     return this.fd;
   }
@@ -115,7 +127,9 @@ export class RotatingLogFile extends Writable {
     this.open();
     if (this.sizeBytes === 0 || this.sizeBytes + incomingBytes <= this.maxBytes) return;
     this.closeFd();
+    // A rename moves a link that is there, never what it points to.
     renameSync(this.path, `${this.path}.1`);
+    this.mustCreate = true;
   }
 
   /** Never while a write is under way: its descriptor number could be reused by another file. */

@@ -1,7 +1,7 @@
 // The node's data in one SQLite file (WAL): definitions, intent, counters, last exit, run history.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
 import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
@@ -173,10 +173,13 @@ export class SqliteStore implements ProcessStore {
   private readonly fileIdentity: string;
 
   constructor(path: string) {
-    // Created owner-only before SQLite opens it; the WAL and shm files take the same mode.
-    const fd = openSync(path, 'a', 0o600);
-    const { dev, ino } = fstatSync(fd);
+    // Created owner-only before SQLite opens it; the WAL and shm files take the same mode. Never
+    // through a link (SQLite itself follows one, but the data dir was checked to have none).
+    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const status = fstatSync(fd);
     closeSync(fd);
+    if (!status.isFile()) throw new Error(`the store ${path} is not a regular file`);
+    const { dev, ino } = status;
     this.fileIdentity = `${dev}:${ino}`;
     this.walSync = new WalSync(`${path}-wal`);
     this.db = new Database(path);

@@ -1,9 +1,10 @@
 // The TLS key and certificate: the operator's files, or a self-signed pair generated once
 // into the data dir (for localhost, 127.0.0.1, ::1 and the listening host).
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { readOwnFile, replaceOwnFile } from './ownFiles.js';
 
 export interface TlsMaterial {
   readonly key: string;
@@ -31,15 +32,14 @@ export async function loadTlsMaterial(options: {
     };
   }
   const { certPath, keyPath } = generatedCertPaths(options.dataDir);
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    const cert = readFileSync(certPath, 'utf8');
-    // A generated certificate follows --host: one made for another host is made again.
-    if (covers(cert, options.host)) return { key: readFileSync(keyPath, 'utf8'), cert, certPath, generated: false };
-  }
+  const cert = readOwnFile(certPath);
+  const key = readOwnFile(keyPath);
+  // A generated certificate follows --host: one made for another host is made again.
+  if (cert !== null && key !== null && covers(cert, options.host)) return { key, cert, certPath, generated: false };
   const pems = await generateSelfSigned(options.host);
   mkdirSync(join(options.dataDir, 'tls'), { recursive: true, mode: 0o700 });
-  writeFileSync(keyPath, pems.private, { mode: 0o600 });
-  writeFileSync(certPath, pems.cert, { mode: 0o644 });
+  replaceOwnFile(keyPath, pems.private, 0o600);
+  replaceOwnFile(certPath, pems.cert, 0o644);
   return { key: pems.private, cert: pems.cert, certPath, generated: true };
 }
 

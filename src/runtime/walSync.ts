@@ -3,6 +3,7 @@
 // WAL mode with `synchronous = NORMAL` writes each commit to the WAL without syncing it; syncing
 // the file afterwards makes every commit written so far survive a power cut, as
 // `synchronous = FULL` would have at the commit itself.
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export class WalSync {
@@ -41,7 +42,7 @@ export class WalSync {
   }
 
   private async datasync(): Promise<void> {
-    this.handle ??= open(this.walPath, 'r');
+    this.handle ??= open(this.walPath, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       await (await this.handle).datasync();
     } catch (error) {

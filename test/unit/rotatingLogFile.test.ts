@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,5 +42,23 @@ describe('RotatingLogFile', () => {
     const file = new RotatingLogFile('/nonexistent-dir/x.log', 1000, (error) => errors.push(error.code ?? '?'));
     await writeAll(file, [Buffer.from('one\n'), Buffer.from('two\n'), Buffer.from('three\n')]);
     expect(errors).toEqual(['ENOENT']);
+  });
+
+  it('never writes through a link, nor into a FIFO, in the file\'s place', async () => {
+    const path = tempPath();
+    const target = join(makeTempDir('sigma-log-target-'), 'precious');
+    writeFileSync(target, 'kept\n');
+    symlinkSync(target, path);
+    const errors: string[] = [];
+    await writeAll(new RotatingLogFile(path, 1000, (error) => errors.push(error.code ?? '?')), [Buffer.from('output\n')]);
+    expect(errors).toEqual(['ELOOP']);
+    expect(readFileSync(target, 'utf8')).toBe('kept\n');
+
+    const fifo = tempPath();
+    execFileSync('mkfifo', [fifo]);
+    errors.length = 0;
+    // Without a reader, an open that waited for one would never return.
+    await writeAll(new RotatingLogFile(fifo, 1000, (error) => errors.push(error.code ?? '?')), [Buffer.from('output\n')]);
+    expect(errors).toEqual(['ENXIO']);
   });
 });

@@ -2,7 +2,7 @@
 // only) and outlives the daemon, so a daemon first tries to connect to the one already running
 // (whose jobs it then adopts), and starts a new one only when none is there.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LauncherConnection, type LauncherHello } from './launcherConnection.js';
@@ -61,11 +61,16 @@ export async function openLauncher({ binary, dataDir, nodeId, replace }: OpenLau
 /** Starts the launcher in a session of its own (no terminal's signal reaches it) and waits until it listens. */
 async function startLauncher(binary: string, socketPath: string, nodeId: string, logPath: string): Promise<void> {
   try {
-    if (statSync(logPath).size > LAUNCHER_LOG_MAX_BYTES) renameSync(logPath, `${logPath}.1`);
+    // A rename moves a link that is there, never what it points to; the open below follows none.
+    if (lstatSync(logPath).size > LAUNCHER_LOG_MAX_BYTES) renameSync(logPath, `${logPath}.1`);
   } catch {
     // No log yet.
   }
-  const logFd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const logFd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  if (!fstatSync(logFd).isFile()) {
+    closeSync(logFd);
+    throw new LauncherStartError(`cannot start the launcher: its log ${logPath} is not a regular file`);
+  }
   const child = spawn(binary, ['--socket', socketPath, '--node-id', nodeId], { detached: true, stdio: ['ignore', 'pipe', logFd] });
   closeSync(logFd);
   const outcome = await new Promise<string | null>((resolve) => {

@@ -6,7 +6,7 @@ import { anchoredClock, type Clock } from '../clock.js';
 import type { JobCgroups } from '../jobCgroups.js';
 import type { ArmedGrid, HostedJob, HostEvent, HostReleases, JobEnd, JobHost, JobSpec, SpawnResult } from '../jobHost.js';
 import { waitForStopState } from '../processGroup.js';
-import { logPathOf, removeLogFiles } from '../processLogs.js';
+import { logPathOf, logWriteError, removeLogFiles } from '../processLogs.js';
 import { LauncherRequestError, type LauncherConnection, type LauncherHello } from './launcherConnection.js';
 import { EventKind, Field, MessageType, numberOf, signedOf, SpawnStage, stringOf, type FieldList, type Message } from './launcherWire.js';
 
@@ -372,7 +372,7 @@ export class NativeJobHost implements JobHost {
           if (!streams) this.outputErrors.set(processId, (streams = new Map()));
           const code = ERRNO_NAMES.get(errno) ?? 'EIO';
           const path = logPathOf(this.options.logsDir, processId, stream === 0 ? 'stdout' : 'stderr');
-          streams.set(stream, `${code}: cannot write ${path}; output is dropped until it can`);
+          streams.set(stream, logWriteError(path, code, null));
           this.options.onLogError(processId, path, code);
         }
         return { kind: 'OUTPUT', processId };
