@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { stopEveryMember, type JobCgroup, type JobCgroups } from './jobCgroups.js';
 import type { JobOutput } from './processLogs.js';
 import { groupAlive, groupMembers, readProcStat, signalGroup, waitForStopState } from './processGroup.js';
+import { spawnErrorMeaning } from './spawnErrors.js';
 
 export interface LaunchSpec {
   readonly command: readonly string[];
@@ -296,22 +297,12 @@ function isDirectory(path: string): boolean {
   }
 }
 
-const SPAWN_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied (is it executable?)',
-  EAGAIN: 'fork refused: process limit reached',
-  ENOEXEC: 'not an executable format',
-  E2BIG: 'argument list too long',
-  EMFILE: 'too many open files in the daemon',
-  ENFILE: 'too many open files on the node',
-  ENOMEM: 'out of memory',
-  EPERM: 'operation not permitted',
-};
 
 /** inCgroup: the fork was made in the job's cgroup, where the partition's pids limit holds too. */
 export function describeSpawnError(error: unknown, file: string, inCgroup: boolean): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EAGAIN' && inCgroup) return `${code}: fork refused: the partition's pids limit (or the node's process limit) is reached: ${file}`;
-  if (code && SPAWN_ERRORS[code]) return `${code}: ${SPAWN_ERRORS[code]}: ${file}`;
+  const meaning = code ? spawnErrorMeaning(code, 'daemon') : null;
+  if (meaning) return `${code}: ${meaning}: ${file}`;
   return `${code ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -9,6 +9,7 @@ import { waitForStopState } from '../processGroup.js';
 import { logPathOf, logWriteError, removeLogFiles } from '../processLogs.js';
 import { LauncherRequestError, type LauncherConnection, type LauncherHello } from './launcherConnection.js';
 import { EventKind, Field, MessageType, numberOf, signedOf, SpawnStage, stringOf, type FieldList, type Message } from './launcherWire.js';
+import { spawnErrorMeaning } from '../spawnErrors.js';
 
 /** Upper bound on waiting for a SIGSTOP or SIGCONT to show in /proc. */
 const SIGNAL_SETTLE_MS = 1000;
@@ -383,17 +384,6 @@ export class NativeJobHost implements JobHost {
   }
 }
 
-const SPAWN_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied (is it executable?)',
-  EAGAIN: 'fork refused: process limit reached',
-  ENOEXEC: 'not an executable format',
-  E2BIG: 'argument list too long',
-  EMFILE: 'too many open files in the launcher',
-  ENFILE: 'too many open files on the node',
-  ENOMEM: 'out of memory',
-  EPERM: 'operation not permitted',
-};
 
 /** Words a launcher's spawn failure as the in-process launcher does (jobLauncher.describeSpawnError). */
 function describeSpawnFailure(errno: number, stage: number, detail: string): string {
@@ -410,6 +400,6 @@ function describeSpawnFailure(errno: number, stage: number, detail: string): str
     case SpawnStage.TASK_LIMIT:
       return `${code}: fork refused: the partition's pids limit is reached: ${detail}`;
     default:
-      return `${code}: ${SPAWN_ERRORS[code] ?? 'spawn failed'}: ${detail}`;
+      return `${code}: ${spawnErrorMeaning(code, 'launcher') ?? 'spawn failed'}: ${detail}`;
   }
 }
