@@ -136,7 +136,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
   app.addHook('preValidation', plainDecimalIds);
   app.addHook('preHandler', scopeGuard(options.supervisor));
-  const metrics = nodeMetrics(options.supervisor, options.events);
+  const metrics = nodeMetrics(options.supervisor, options.events, () => connections.counts());
   // Hooks run on every request: synchronous callbacks, no promise each.
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);

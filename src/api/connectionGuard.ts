@@ -14,6 +14,8 @@ interface HeldConnection {
 
 export interface ConnectionCounts {
   readonly held: number;
+  /** How many are held at most now. */
+  readonly admitted: number;
   /** Idle connections closed to admit a new one. */
   readonly evicted: number;
   /** New connections closed at once: every held one had a request under way. */
@@ -35,7 +37,7 @@ export class ConnectionGuard {
   }
 
   counts(): ConnectionCounts {
-    return { held: this.held.size, evicted: this.evicted, refused: this.refused };
+    return { held: this.held.size, admitted: this.admitted(), evicted: this.evicted, refused: this.refused };
   }
 
   /** Closes every connection without a request under way (when the server closes: none would send one). */

@@ -2,7 +2,7 @@
 // are closed (the one idle the longest first), a connection that sends no request is closed after
 // --request-timeout-ms, one answered before its body arrived is closed at once, and jobs always
 // find descriptors to start with, the daemon run under `prlimit --nofile`.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,7 +55,9 @@ function rawConnection(url: string): Promise<{ socket: Socket; received: () => s
 
 describe('connections past --max-connections', () => {
   it('are closed, the one idle the longest first; /health answers on a new connection and a stream under way goes on', async () => {
-    const daemon = await SigmaDaemon.start({ args: ['--max-connections', '20'] });
+    const daemon = await SigmaDaemon.start({ nofile: 512, nofileHard: 2048, args: ['--max-connections', '20'] });
+    // The soft descriptor limit is raised to the hard one at start (Node.js does it).
+    expect(readFileSync(`/proc/${daemon.pid}/limits`, 'utf8')).toMatch(/^Max open files +2048 +2048 /m);
     const stream = await openStream(`${daemon.url}/events`, daemon.token);
     streams.push(stream);
     expect(stream.status).toBe(200);
@@ -66,6 +68,9 @@ describe('connections past --max-connections', () => {
     // The stream has a request under way: it was never the one to go.
     expect((await daemon.create({ name: 'after-the-flood', type: 'ONE_SHOT', command: ['true'] })).status).toBe(201);
     await stream.waitForText('the creation on the stream', (text) => text.includes('after-the-flood'));
+    const metrics = (await daemon.request('GET', '/metrics')).text;
+    expect(metrics).toContain('sigma_connections{of="limit"} 20\n');
+    expect(Number(/sigma_connections_closed_total\{reason="evicted"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(180);
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
 });

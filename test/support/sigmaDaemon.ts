@@ -38,8 +38,10 @@ export interface DaemonOptions {
   tls?: boolean;
   /** Pass the test token with --token (default true); false lets the daemon generate one. */
   withToken?: boolean;
-  /** Run the daemon under `prlimit --nofile=<n>:<n>` (soft and hard): its descriptor limit. */
+  /** Run the daemon under `prlimit --nofile=<n>:<hard>`: its descriptor limit. */
   nofile?: number;
+  /** The hard descriptor limit with `nofile` (default: `nofile`). */
+  nofileHard?: number;
 }
 
 export class SigmaDaemon {
@@ -83,7 +85,7 @@ export class SigmaDaemon {
       ...(options.args ?? []),
     ];
     // prlimit sets the limit and execs node: the child's pid is the daemon's.
-    const [file, argv] = options.nofile === undefined ? [process.execPath, args] : ['prlimit', [`--nofile=${options.nofile}:${options.nofile}`, '--', process.execPath, ...args]];
+    const [file, argv] = options.nofile === undefined ? [process.execPath, args] : ['prlimit', [`--nofile=${options.nofile}:${options.nofileHard ?? options.nofile}`, '--', process.execPath, ...args]];
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGMA_TOKEN: '' } });
     const daemon = new SigmaDaemon(child, dataDir, tls);
     started.add(daemon);
