@@ -4,6 +4,8 @@
 // find descriptors to start with, the daemon run under `prlimit --nofile`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPAWN_RESERVE_DESCRIPTORS } from '../../src/daemon/connectionBudget.js';
@@ -25,9 +27,10 @@ afterEach(async () => {
 const descriptorsOf = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 /** GET /health on a connection of its own (never one kept alive from before): its status, or the error. */
-function healthOnFreshConnection(url: string): Promise<number | string> {
+function healthOnFreshConnection(url: string, ca?: Buffer): Promise<number | string> {
   return new Promise((resolve) => {
-    const request = get(new URL('/health', url), { agent: false }, (response) => {
+    const send = ca ? httpsGet : get;
+    const request = send(new URL('/health', url), { agent: false, ca }, (response) => {
       response.resume();
       response.once('end', () => resolve(response.statusCode ?? 0));
     });
@@ -71,6 +74,17 @@ describe('connections past --max-connections', () => {
     const metrics = (await daemon.request('GET', '/metrics')).text;
     expect(metrics).toContain('sigma_connections{of="limit"} 20\n');
     expect(Number(/sigma_connections_closed_total\{reason="evicted"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(180);
+    expect(await daemon.stop()).toBe(0);
+  }, 60_000);
+});
+
+describe('connections past --max-connections over TLS', () => {
+  it('are closed before their handshake; /health answers on a new connection', async () => {
+    const daemon = await SigmaDaemon.start({ tls: true, args: ['--max-connections', '10'] });
+    const idle = await IdleConnections.open(daemon.url, 100);
+    held.push(idle);
+    await waitFor('the idle connections past the limit to be closed', () => idle.open, (open) => open <= 10, 15_000);
+    expect(await healthOnFreshConnection(daemon.url, readFileSync(join(daemon.dataDir, 'tls', 'cert.pem')))).toBe(200);
     expect(await daemon.stop()).toBe(0);
   }, 60_000);
 });
