@@ -57,7 +57,7 @@ function rawConnection(url: string): Promise<{ socket: Socket; received: () => s
 }
 
 describe('connections past --max-connections', () => {
-  it('are closed, the one idle the longest first; /health answers on a new connection and a stream under way goes on', async () => {
+  it('are closed, idle ones first: /health answers on a new connection and a stream under way goes on', async () => {
     const daemon = await SigmaDaemon.start({ nofile: 512, nofileHard: 2048, args: ['--max-connections', '20'] });
     // The soft descriptor limit is raised to the hard one at start (Node.js does it).
     expect(readFileSync(`/proc/${daemon.pid}/limits`, 'utf8')).toMatch(/^Max open files +2048 +2048 /m);
