@@ -1,4 +1,5 @@
 // Assembles the HTTP(S) server: validation, authentication, errors, OpenAPI, routes.
+import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,6 +16,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { auditRoutes, recordChanges, type AuditLog } from './auditTrail.js';
 import { AuthThrottle } from './authThrottle.js';
 import { bearerAuth } from './bearerAuth.js';
+import { ConnectionGuard } from './connectionGuard.js';
 import { dashboardPaths, registerDashboard } from './dashboardRoutes.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
 import { eventRoutes } from './eventRoutes.js';
@@ -46,6 +48,10 @@ export interface HttpAppOptions {
   /** Most event streams and followed logs open at once. */
   readonly maxStreams: number;
   readonly maxBodyBytes: number;
+  /** How many client connections are held right now (asked at each new one). */
+  readonly connectionsAdmitted: () => number;
+  /** A connection that sends no complete request this long after it opened or after its last answer is closed. */
+  readonly requestTimeoutMs: number;
   /** Refusals for a missing or wrong token allowed per address and minute before they are slowed down; 0: never. */
   readonly authFailuresPerMinute: number;
   /** Largest command plus environment of one definition. */
@@ -62,7 +68,17 @@ export interface HttpAppOptions {
 }
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  // No complete request within the timeout, whether the connection is new (TLS handshake and
+  // headers included) or kept alive after an answer: closed. Node checks for late requests at
+  // an interval, a fraction of the timeout, so the close comes soon after it.
+  const serverTimeouts = {
+    headersTimeout: options.requestTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(options.requestTimeoutMs / 4)),
+  };
   const app = Fastify({
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.requestTimeoutMs,
     loggerInstance: options.logger,
     // Per-request lines would dominate the log and the cost of a read; state changes are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -94,8 +110,19 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       socket.destroy(error);
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.tls
+      ? {
+          https: {
+            key: options.tls.key,
+            cert: options.tls.cert,
+            minVersion: 'TLSv1.2' as const,
+            handshakeTimeout: options.requestTimeoutMs,
+            ...serverTimeouts,
+          },
+        }
+      : { http: serverTimeouts }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const connections = new ConnectionGuard(app.server, options.connectionsAdmitted);
 
   app.setValidatorCompiler(requestValidatorCompiler());
   // Bodies are JSON only: without its text parser, Fastify refuses text/plain like any other type.
@@ -109,7 +136,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
   app.addHook('preValidation', plainDecimalIds);
   app.addHook('preHandler', scopeGuard(options.supervisor));
-  const metrics = nodeMetrics(options.supervisor, options.events);
+  const metrics = nodeMetrics(options.supervisor, options.events, () => connections.counts());
   // Hooks run on every request: synchronous callbacks, no promise each.
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
@@ -118,7 +145,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Open streams would hold the server's close until their clients leave.
   const streams = new LiveStreams(options.maxStreams);
   options.partitionTokens.onRevoked((tokenId) => streams.endOpenedWith(tokenId));
-  app.addHook('preClose', async () => streams.endAll());
+  app.addHook('preClose', async () => {
+    streams.endAll();
+    // A connection that never sent a request would hold the close until the request timeout.
+    connections.closeIdle();
+  });
   app.addHook('onRequest', (request, reply, done) => {
     // A browser sends its next request on a connection kept alive from before the close began:
     // answer it and end that connection, or the close waits for it.
@@ -133,7 +164,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     done();
   });
   // JSON answers end with a newline, so that one curl after another reads line by line.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    // An answer sent before the body arrived (a 401, a 413): the connection closes once the answer
+    // is out instead of reading the rest, however slowly it comes.
+    if (bodyStillComing(request.raw)) reply.header('Connection', 'close');
     const json = typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json');
     done(null, json ? `${payload}\n` : payload);
   });
@@ -186,4 +220,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(metricsRoutes, { metrics, isPublic: options.metricsPublic });
   await registerDashboard(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
+}
+
+function bodyStillComing(request: IncomingMessage): boolean {
+  if (request.complete) return false;
+  return Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
 }

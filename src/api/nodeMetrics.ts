@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PROCESS_TYPES, WIRE_STATES, wireStateOf } from '../core/processModel.js';
 import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import type { ConnectionCounts } from './connectionGuard.js';
 
 const SECONDS_PER_MS = 1 / 1000;
 const PER_PROCESS_COUNTERS = [
@@ -18,9 +19,33 @@ export interface NodeMetrics {
   observeRequest(method: string, route: string, statusCode: number, durationMs: number): void;
 }
 
-export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents): NodeMetrics {
+export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents, connections: () => ConnectionCounts): NodeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sigma_daemon_' });
+
+  new Gauge({
+    name: 'sigma_connections',
+    help: 'Client connections held now, and the most held (--max-connections within the descriptor limit)',
+    labelNames: ['of'] as const,
+    registers: [registry],
+    collect() {
+      const counts = connections();
+      this.set({ of: 'held' }, counts.held);
+      this.set({ of: 'limit' }, counts.admitted);
+    },
+  });
+  new Counter({
+    name: 'sigma_connections_closed_total',
+    help: 'Connections closed at the limit: idle ones that made way for a new one (evicted), new ones while every held one had a request under way (refused)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      const counts = connections();
+      this.reset();
+      this.inc({ reason: 'evicted' }, counts.evicted);
+      this.inc({ reason: 'refused' }, counts.refused);
+    },
+  });
 
   new Gauge({
     name: 'sigma_processes',

@@ -1,7 +1,12 @@
 // `sigma serve`: runs the daemon in the foreground until SIGTERM or SIGINT.
+import { register } from 'node:module';
 import { Command, Option } from 'commander';
 import { buildServeConfig, ConfigError, SERVE_DEFAULTS, type RawServeOptions } from '../config/serveConfig.js';
 import type { RunningDaemon } from '../daemon/runDaemon.js';
+import { readOpenFilesLimit } from '../runtime/openFilesLimit.js';
+
+/** Below this descriptor limit, the daemon's modules are read one at a time (moduleSourcesOneByOne). */
+const FEW_DESCRIPTORS = 512;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -19,6 +24,8 @@ export function serveCommand(): Command {
     .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
     .option('--no-cgroups', 'track jobs by process group and environment mark only, even where a cgroup per job could be made')
     .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
+    .option('--max-connections <n>', 'most client connections held at once; at the limit a new one replaces the one idle the longest (default: what the descriptor limit leaves after a reserve for the store, logs and starting jobs, which is also the most allowed)')
+    .option('--request-timeout-ms <ms>', `a connection that sends no complete request this long after it opened or after its last answer is closed (default ${SERVE_DEFAULTS.requestTimeoutMs})`)
     .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)
     .option('--release-waiter <waiter>', 'how PERIODIC releases wait for their point: event-loop (default), or thread (one worker thread, about 0.1 ms late instead of about 0.6 ms, for a little more CPU per release)')
     .option('--launcher <launcher>', 'where jobs run: native (the sigma-launcher program: jobs outlive the daemon, releases never wait for it) or in-process (default: native where it was built)')
@@ -78,6 +85,7 @@ Examples:
       });
       try {
         // Loaded here, so that the client commands start without the server's modules.
+        if (readOpenFilesLimit().soft < FEW_DESCRIPTORS) register('./moduleSourcesOneByOne.js', import.meta.url);
         const { runDaemon } = await import('../daemon/runDaemon.js');
         daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
       } catch (error) {

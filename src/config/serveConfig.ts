@@ -23,6 +23,10 @@ export interface ServeConfig {
   readonly jobCgroups: boolean;
   /** Most event streams and followed logs open at once. */
   readonly maxStreams: number;
+  /** Most client connections held at once; null: as many as the descriptor limit leaves after the reserve. */
+  readonly maxConnections: number | null;
+  /** A connection that has not sent a complete request this long after it opened (or after its last answer) is closed. */
+  readonly requestTimeoutMs: number;
   /** Most processes defined on the node. */
   readonly maxProcesses: number;
   /** How PERIODIC releases wait for their point: timers of the event loop, or a thread of their own. */
@@ -73,6 +77,8 @@ export interface RawServeOptions {
   /** false for --no-cgroups. */
   cgroups?: boolean;
   maxStreams?: string;
+  maxConnections?: string;
+  requestTimeoutMs?: string;
   maxProcesses?: string;
   releaseWaiter?: string;
   maxBodyBytes?: string;
@@ -96,6 +102,7 @@ export const SERVE_DEFAULTS = {
   logMaxBytes: 10 * 1024 * 1024,
   logLevel: 'info',
   maxStreams: 64,
+  requestTimeoutMs: 30_000,
   maxProcesses: 10_000,
   maxBodyBytes: 64 * 1024,
   maxDefinitionBytes: 64 * 1024,
@@ -143,6 +150,8 @@ export function buildServeConfig(options: RawServeOptions, env: NodeJS.ProcessEn
     metricsPublic: options.metricsPublic === true,
     jobCgroups: options.cgroups !== false,
     maxStreams: integerOption('--max-streams', options.maxStreams, SERVE_DEFAULTS.maxStreams, 1, 100_000),
+    maxConnections: options.maxConnections === undefined ? null : integerOption('--max-connections', options.maxConnections, 0, 1, 10_000_000),
+    requestTimeoutMs: integerOption('--request-timeout-ms', options.requestTimeoutMs, SERVE_DEFAULTS.requestTimeoutMs, 1000, 3_600_000),
     authFailuresPerMinute: integerOption('--auth-failures-per-minute', options.authFailuresPerMinute, SERVE_DEFAULTS.authFailuresPerMinute, 0, 1_000_000),
     releaseWaiter: releaseWaiterOption(options.releaseWaiter),
     maxProcesses: integerOption('--max-processes', options.maxProcesses, SERVE_DEFAULTS.maxProcesses, 1, 1_000_000),

@@ -32,6 +32,8 @@ export interface JobHostSetup {
   readonly connection: LauncherConnection | null;
   /** What a dead daemon left running, to be ended while the daemon serves. */
   readonly leftovers: Leftovers;
+  /** Descriptors of the daemon's own that running jobs hold: none under the launcher, which has its own. */
+  readonly jobDescriptors: () => number;
 }
 
 /**
@@ -85,7 +87,15 @@ export async function setUpJobHost(options: JobHostSetupOptions): Promise<JobHos
     openProgram: (name) => openProgram(config.programsDir, name),
     onLogError: (processId, path, error) => options.logger.error({ processId, path, err: error }, 'cannot write a job log; its output is dropped until the file is writable'),
   });
-  return { host, clock: monotonicNowMs, adoption: null, status: { mode: 'in-process', pid: null, reason }, connection: null, leftovers };
+  return {
+    host,
+    clock: monotonicNowMs,
+    adoption: null,
+    status: { mode: 'in-process', pid: null, reason },
+    connection: null,
+    leftovers,
+    jobDescriptors: () => host.descriptorsHeld(),
+  };
 }
 
 async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher): Promise<JobHostSetup> {
@@ -106,7 +116,7 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
     store.setLauncherEpoch(hello.epoch);
     const reason = `jobs run under the launcher (pid ${hello.pid}), which this daemon started`;
     logger.info({ launcher: 'native', launcherPid: hello.pid }, reason);
-    return { host, clock: host.clock, adoption: null, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers };
+    return { host, clock: host.clock, adoption: null, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers, jobDescriptors: () => 0 };
   }
   // Its jobs, and those whose end it still has to tell, are adopted; a stored job it does not know is ended.
   const adoptedPids = new Set([...host.adoption.jobs.values()].map((job) => job.pid));
@@ -116,7 +126,7 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
   await endOrphans({ store, nodeId: options.nodeId, clock: monotonicNowMs, logger, adoptedPids });
   const reason = `jobs run under the launcher (pid ${hello.pid}), which was running: ${host.adoption.jobs.size} live jobs adopted, ${host.adoption.events.length} events taken`;
   logger.info({ launcher: 'native', launcherPid: hello.pid, adopted: host.adoption.jobs.size }, reason);
-  return { host, clock: host.clock, adoption: host.adoption, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers: NO_LEFTOVERS };
+  return { host, clock: host.clock, adoption: host.adoption, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers: NO_LEFTOVERS, jobDescriptors: () => 0 };
 }
 
 /**

@@ -18,6 +18,7 @@ import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { builtLauncherPath, NothingToReplaceError, openLauncher, type OpenedLauncher } from '../runtime/launcher/launcherProcess.js';
 import { MessageType } from '../runtime/launcher/launcherWire.js';
 import { readNodeIdFile, writeNodeIdFile } from '../runtime/nodeIdFile.js';
+import { readOpenFilesLimit } from '../runtime/openFilesLimit.js';
 import { logPathOf } from '../runtime/processLogs.js';
 import { replaceOwnFile } from '../runtime/ownFiles.js';
 import { resolveProgram } from '../runtime/programsDir.js';
@@ -29,6 +30,7 @@ import { PartitionTokens } from '../supervisor/partitionTokens.js';
 import { Partitions } from '../supervisor/partitions.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { connectionCeiling, connectionsAdmitted } from './connectionBudget.js';
 import { setUpJobHost, type JobHostSetup } from './jobHostSetup.js';
 
 /** What a dead daemon's jobs left in their cgroups gets after SIGTERM, before SIGKILL. */
@@ -155,6 +157,13 @@ async function serve(
     : null;
   const localNode = fleet ? null : new LocalNode(fingerprint, loadOf);
 
+  const openFiles = readOpenFilesLimit();
+  const ceiling = connectionCeiling(openFiles.soft, config.maxStreams);
+  const maxConnections = config.maxConnections ?? ceiling;
+  if (maxConnections > ceiling) {
+    logger.warn({ maxConnections, ceiling, openFilesLimit: openFiles.soft }, `--max-connections is past what the descriptor limit leaves after the reserve for jobs: at most ${ceiling} are held (raise the hard limit, ulimit -Hn, for more)`);
+  }
+  logger.info({ maxConnections: Math.min(maxConnections, ceiling), openFilesLimit: openFiles.soft }, 'client connections held at most');
   const app = await buildHttpApp({
     tls,
     token: token.token,
@@ -168,6 +177,8 @@ async function serve(
     metricsPublic: config.metricsPublic,
     maxStreams: config.maxStreams,
     maxBodyBytes: config.maxBodyBytes,
+    connectionsAdmitted: () => connectionsAdmitted(maxConnections, ceiling, jobs.jobDescriptors()),
+    requestTimeoutMs: config.requestTimeoutMs,
     authFailuresPerMinute: config.authFailuresPerMinute,
     maxDefinitionBytes: config.maxDefinitionBytes,
     logger,

@@ -70,6 +70,11 @@ export class InProcessJobHost implements JobHost {
     );
   }
 
+  /** Descriptors of the daemon's own that running jobs hold (their output's pipes and files). */
+  descriptorsHeld(): number {
+    return this.logs.descriptorsHeld();
+  }
+
   onEvent(listener: (event: HostEvent) => void): void {
     this.listener = listener;
   }

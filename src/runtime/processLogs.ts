@@ -92,6 +92,13 @@ export class ProcessLogs {
     };
   }
 
+  /** Descriptors the daemon holds for jobs' output: each job's two pipes, each written process's two files. */
+  descriptorsHeld(): number {
+    let held = 0;
+    for (const writers of this.writers.values()) if (writers.users > 0) held += 2 + 2 * writers.users;
+    return held;
+  }
+
   /** Why the output of the process's jobs is being dropped now, or null when it is written. */
   errorOf(processId: number): string | null {
     const streams = this.failing.get(processId);

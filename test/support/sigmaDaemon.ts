@@ -38,6 +38,10 @@ export interface DaemonOptions {
   tls?: boolean;
   /** Pass the test token with --token (default true); false lets the daemon generate one. */
   withToken?: boolean;
+  /** Run the daemon under `prlimit --nofile=<n>:<hard>`: its descriptor limit. */
+  nofile?: number;
+  /** The hard descriptor limit with `nofile` (default: `nofile`). */
+  nofileHard?: number;
 }
 
 export class SigmaDaemon {
@@ -80,7 +84,9 @@ export class SigmaDaemon {
       ...(TEST_LAUNCHER && !(options.args ?? []).some((arg) => arg.startsWith('--launcher')) ? ['--launcher', TEST_LAUNCHER] : []),
       ...(options.args ?? []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGMA_TOKEN: '' } });
+    // prlimit sets the limit and execs node: the child's pid is the daemon's.
+    const [file, argv] = options.nofile === undefined ? [process.execPath, args] : ['prlimit', [`--nofile=${options.nofile}:${options.nofileHard ?? options.nofile}`, '--', process.execPath, ...args]];
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGMA_TOKEN: '' } });
     const daemon = new SigmaDaemon(child, dataDir, tls);
     started.add(daemon);
     let buffered = '';
