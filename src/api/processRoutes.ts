@@ -1,7 +1,7 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ProcessDefinition } from '../core/processDefinition.js';
-import type { ProcessType } from '../core/processModel.js';
+import type { ProcessSpec, ProcessType, RestartPolicy } from '../core/processModel.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
@@ -18,6 +18,7 @@ import {
   ProcessIdParams,
   ProcessList,
   UpdateProcessBody,
+  type RestartBody,
 } from './schemas/processSchemas.js';
 
 export interface ProcessRoutesOptions {
@@ -86,7 +87,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const body = request.body;
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
-      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
+      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart));
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
       const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
@@ -190,8 +191,11 @@ function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody):
   const type = body.type ?? current.spec.type;
   // A ONE_SHOT process has no period to keep; a PERIODIC one keeps its own unless one is sent.
   const periodMs = type === 'PERIODIC' ? (body.period ?? current.spec.periodMs ?? undefined) : body.period;
+  // A restart policy not sent is kept, unless the process becomes PERIODIC (it has none then).
+  const currentRestart = current.spec.type === 'ONE_SHOT' ? current.spec.restart : null;
+  const restart = body.restart === undefined ? (type === 'ONE_SHOT' ? currentRestart : null) : restartOf(type, body.restart);
   return {
-    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs),
+    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart),
     ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
     cwd: body.cwd === undefined ? current.cwd : body.cwd,
     env: body.env ?? current.env,
@@ -211,11 +215,24 @@ function initialStart(state: CreateProcessBody['state']): boolean {
   }
 }
 
-function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number) {
+function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number, restart: RestartPolicy | null): ProcessSpec {
   if (type === 'PERIODIC') {
     if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
-    return { type, periodMs, stopTimeoutMs } as const;
+    return { type, periodMs, stopTimeoutMs };
   }
   if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
-  return { type, periodMs: null, stopTimeoutMs } as const;
+  return { type, periodMs: null, stopTimeoutMs, restart };
+}
+
+/** The restart policy sent, with its defaults; `never` is no policy. Refused on a PERIODIC process. */
+function restartOf(type: ProcessType, body: RestartBody | null | undefined): RestartPolicy | null {
+  if (body === undefined || body === null || body.policy === 'never') return null;
+  if (type === 'PERIODIC') {
+    throw new ProcessInvalidError('"restart" is only for ONE_SHOT processes: a PERIODIC process runs again at its next release anyway; leave "restart" out or send null');
+  }
+  const delayMs = body.delayMs ?? LIMITS.defaultRestartDelayMs;
+  const maxDelayMs = body.maxDelayMs ?? Math.max(LIMITS.defaultRestartMaxDelayMs, delayMs);
+  if (delayMs > maxDelayMs) throw new ProcessInvalidError(`"restart.delayMs" (${delayMs}) must not be above "restart.maxDelayMs" (${maxDelayMs})`);
+  const limit = { count: body.limit?.count ?? LIMITS.defaultRestartLimitCount, windowMs: body.limit?.windowMs ?? LIMITS.defaultRestartLimitWindowMs };
+  return { policy: body.policy, delayMs, maxDelayMs, limit };
 }

@@ -7,6 +7,8 @@ export type Input =
   | { readonly kind: 'STOP' }
   | { readonly kind: 'SUSPEND' }
   | { readonly kind: 'RESUME'; readonly slotFree: boolean }
+  /** The restart timer fired (ONE_SHOT, a restart pending). */
+  | { readonly kind: 'RESTART_DUE'; readonly slotFree: boolean }
   /** The release timer fired (PERIODIC). */
   | { readonly kind: 'RELEASE'; readonly slotFree: boolean }
   /** A running slot was handed to this READY process. */
@@ -53,7 +55,10 @@ export type Effect =
   /** SIGTERM (and SIGCONT) to the group, SIGKILL after graceMs; JOB_ENDED follows once it is gone. */
   | { readonly kind: 'END_GROUP'; readonly pid: number; readonly graceMs: number }
   | { readonly kind: 'ARM_RELEASE'; readonly atMs: number }
-  | { readonly kind: 'CANCEL_RELEASE' };
+  | { readonly kind: 'CANCEL_RELEASE' }
+  /** The supervisor's own timer for a pending restart; RESTART_DUE follows. */
+  | { readonly kind: 'ARM_RESTART'; readonly atMs: number }
+  | { readonly kind: 'CANCEL_RESTART' };
 
 export interface Outcome {
   readonly result: 'OK' | 'FAILED';
@@ -67,4 +72,6 @@ export interface Decision {
   readonly outcome?: Outcome;
   /** A run (or failed attempt) to append to the history. */
   readonly run?: RunRecord;
+  /** What the restart policy decided (a restart planned, or sigma giving up), for the log and the events. */
+  readonly note?: string;
 }

@@ -90,4 +90,12 @@ export const STORE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE processes ADD COLUMN launcher_seq INTEGER NOT NULL DEFAULT 0;
   `,
+  // Restart policies: a ONE_SHOT's policy (part of its definition), how many restarts it had, and
+  // what the policy remembers (its backoff, its recent restarts, a restart pending or held), so
+  // that a pending restart survives a restart of the daemon.
+  `
+  ALTER TABLE processes ADD COLUMN restart_json TEXT;
+  ALTER TABLE processes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE processes ADD COLUMN restart_state_json TEXT;
+  `,
 ];

@@ -71,6 +71,6 @@ async function endOrphansOf(entry: StoredProcess, marked: readonly MarkedProcess
     oomKilled: false,
   };
   const lastExit: LastExit = { code: null, signal, atMs: endedAtMs, durationMs: endedAtMs - job.startedAtMs, error, oomKilled: false };
-  store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null, launcherSeq: entry.launcherSeq }, run, 'acknowledged');
+  store.saveState(processId, { intent: entry.intent, counters: entry.counters, lastExit, job: null, launcherSeq: entry.launcherSeq, restart: entry.restart }, run, 'acknowledged');
   return targets.length;
 }

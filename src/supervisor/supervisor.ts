@@ -28,6 +28,7 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import type { HostedJob, HostEvent, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
+import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
@@ -110,6 +111,8 @@ export class Supervisor {
   private readonly processes = new Map<number, ManagedProcess>();
   private readonly idsByName = new Map<string, number>();
   private readonly slots: SlotQueue;
+  /** Pending restarts of ONE_SHOT processes: the supervisor's own timers, whatever the host. */
+  private readonly restartTimers: ReleaseTimers;
   private shuttingDown = false;
   private closed = false;
 
@@ -120,6 +123,7 @@ export class Supervisor {
       partitionMaxRunning: (partition) => options.partitions.maxRunningOf(partition),
     });
     options.host.onEvent((event) => this.onHostEvent(event));
+    this.restartTimers = new ReleaseTimers(options.clock, (processId) => this.onRestartDue(processId));
   }
 
   /**
@@ -165,6 +169,9 @@ export class Supervisor {
       case 'WAITING':
         await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
         return;
+      case 'RESTART_PENDING':
+        await this.perform(managed, { kind: 'ARM_RESTART', atMs: runtime.restartAtMs });
+        return;
       case 'SUSPENDED':
         if (job) await this.options.host.signal(job, 'SIGSTOP');
         return;
@@ -173,11 +180,20 @@ export class Supervisor {
     }
   }
 
-  /** Starts again the processes the operator had started (the daemon then serves already). */
+  /**
+   * Starts again the processes the operator had started (the daemon then serves already); one
+   * whose restart was pending waits for it, at the time it was due.
+   */
   async restartStarted(): Promise<void> {
     const restarts = [...this.processes.values()]
       .filter((managed) => managed.snapshot.intent === 'STARTED')
-      .map((managed) => this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background')));
+      .map((managed) =>
+        this.enqueue(managed, async () => {
+          const { runtime } = managed.snapshot;
+          if (runtime.phase === 'RESTART_PENDING') await this.perform(managed, { kind: 'ARM_RESTART', atMs: runtime.restartAtMs });
+          else await this.applyOperation(managed, 'START', 'background');
+        }),
+      );
     await Promise.all(restarts);
   }
 
@@ -367,6 +383,7 @@ export class Supervisor {
       this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')),
     );
     await Promise.allSettled(halts);
+    this.restartTimers.cancelAll();
     if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
@@ -377,6 +394,7 @@ export class Supervisor {
   detach(): void {
     this.shuttingDown = true;
     this.closed = true;
+    this.restartTimers.cancelAll();
   }
 
   private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
@@ -414,6 +432,7 @@ export class Supervisor {
   /** decide -> persist -> act, following up on spawns and terminations until the step settles. */
   private async apply(managed: ManagedProcess, first: Step, durability: Durability): Promise<Outcome | undefined> {
     let outcome: Outcome | undefined;
+    let note: string | null = null;
     let synced: Promise<void> | null = null;
     const steps: Step[] = [first];
     const settledFirst = await this.settleReleasesBefore(managed, first);
@@ -476,6 +495,10 @@ export class Supervisor {
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobAfter === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
+      if (decision.note) {
+        note = decision.note;
+        this.options.logger.info({ processId: managed.definition.id, name: managed.definition.name }, decision.note);
+      }
       const followUps: Step[] = [];
       for (const effect of this.effectsOf(step, decision, first, settledFirst)) {
         const followUp = await this.act(managed, effect);
@@ -486,7 +509,7 @@ export class Supervisor {
       }
       steps.push(...followUps);
     }
-    this.reportStateChange(managed, first.input);
+    this.reportStateChange(managed, first.input, note);
     this.grantFreeSlots();
     await synced;
     return outcome;
@@ -555,7 +578,23 @@ export class Supervisor {
         const lastSeq = await host.disarm(id);
         return lastSeq === null ? null : { drainUpTo: lastSeq };
       }
+      case 'ARM_RESTART':
+        this.restartTimers.arm(id, effect.atMs);
+        return null;
+      case 'CANCEL_RESTART':
+        this.restartTimers.cancel(id);
+        return null;
     }
+  }
+
+  /** A pending restart is due: decided in order, after whatever is queued for the process. */
+  private onRestartDue(processId: number): void {
+    const managed = this.processes.get(processId);
+    if (!managed || managed.deleted || this.shuttingDown) return;
+    void this.enqueue(managed, async () => {
+      if (managed.deleted || this.shuttingDown) return;
+      await this.apply(managed, stepOf({ kind: 'RESTART_DUE', slotFree: this.slots.isFreeFor(processId) }), 'background');
+    });
   }
 
   /**
@@ -706,7 +745,8 @@ export class Supervisor {
     if (this.shuttingDown) throw new ShuttingDownError();
   }
 
-  private reportStateChange(managed: ManagedProcess, cause: Input): void {
+  /** `note`: what the restart policy decided, told as the change's reason. */
+  private reportStateChange(managed: ManagedProcess, cause: Input, note: string | null): void {
     const from = managed.reportedState;
     const to = wireStateOf(managed.snapshot.runtime);
     if (from === to) return;
@@ -715,7 +755,7 @@ export class Supervisor {
     // Operations are logged at info; the steady beat of releases and exits only at debug.
     const level = isOperation(cause.kind) || cause.kind === 'SHUTDOWN' ? 'info' : 'debug';
     this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
-    this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
+    this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: note ?? cause.kind });
   }
 }
 
@@ -745,5 +785,5 @@ function seqOf(event: HostEvent): number | null {
 }
 
 function gridOf(runtime: Runtime): ReleaseGrid | null {
-  return runtime.phase === 'DORMANT' || runtime.phase === 'STOPPING' ? null : runtime.grid;
+  return runtime.phase === 'DORMANT' || runtime.phase === 'STOPPING' || runtime.phase === 'RESTART_PENDING' ? null : runtime.grid;
 }
