@@ -26,11 +26,20 @@ export interface ProcessRoutesOptions {
   readonly partitionExists: (name: string) => boolean;
   readonly clock: () => number;
   readonly maxDefinitionBytes: number;
+  /** The lowest nice value this node lets a job be given. */
+  readonly lowestNice: number;
 }
 
 const TAGS = ['processes'];
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes, lowestNice }) => {
+  /** A priority this node cannot give is refused now, not found out at the first spawn. */
+  const checkNice = (nice: number | null): void => {
+    if (nice === null || nice >= lowestNice) return;
+    throw new ProcessInvalidError(
+      `"nice": ${nice} raises the priority further than this node allows (the lowest it allows is ${lowestNice}; lower values need root, CAP_SYS_NICE or a higher RLIMIT_NICE)`,
+    );
+  };
   /** The bytes exec will copy for the job: each argument and NAME=value with its NUL. */
   const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
     let bytes = 0;
@@ -90,6 +99,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart));
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
+      checkNice(body.nice ?? null);
       const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
       if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
       const reading = await supervisor.create(
@@ -100,6 +110,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           command: body.command ?? null,
           cwd: body.cwd ?? null,
           env: body.env ?? {},
+          nice: body.nice ?? null,
           createdAtMs: clock(),
         },
         startNow,
@@ -163,6 +174,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const reading = await supervisor.update(request.params.id, (current) => {
         const changed = changedDefinition(current, body);
         checkDefinitionSize(changed.command, changed.env);
+        checkNice(changed.nice);
         return changed;
       });
       return { processes: [processView(reading)] };
@@ -199,6 +211,7 @@ function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody):
     ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
     cwd: body.cwd === undefined ? current.cwd : body.cwd,
     env: body.env ?? current.env,
+    nice: body.nice === undefined ? current.nice : body.nice,
   };
 }
 

@@ -20,6 +20,7 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
     env: definition.env as Record<string, string>,
     stopTimeoutMs: definition.spec.stopTimeoutMs,
     restart: definition.spec.type === 'ONE_SHOT' ? definition.spec.restart : null,
+    nice: definition.nice,
     pid: job?.pid ?? null,
     startedAt: job ? isoOf(job.startedAtMs) : null,
     nextReleaseAt: nextReleaseAtMs === null ? null : isoOf(nextReleaseAtMs),

@@ -22,6 +22,7 @@ import { Partitions } from '../supervisor/partitions.js';
 import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { setUpJobHost, type JobHostSetup } from './jobHostSetup.js';
+import { readLowestNice } from '../runtime/niceLimit.js';
 
 /** What a dead daemon's jobs left in their cgroups gets after SIGTERM, before SIGKILL. */
 const LEFTOVER_GRACE_MS = 1000;
@@ -148,6 +149,7 @@ async function serve(
     maxBodyBytes: config.maxBodyBytes,
     authFailuresPerMinute: config.authFailuresPerMinute,
     maxDefinitionBytes: config.maxDefinitionBytes,
+    lowestNice: readLowestNice(),
     logger,
     version: packageVersion(),
     jobTracking: tracking,

@@ -126,6 +126,7 @@ interface ProcessRow {
   failures: number;
   restarts: number;
   restart_json: string | null;
+  nice: number | null;
   restart_state_json: string | null;
   last_exit_json: string | null;
   job_pid: number | null;
@@ -202,8 +203,8 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, created_at_ms)
-         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @createdAtMs)`,
+        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, created_at_ms)
+         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @createdAtMs)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
@@ -221,7 +222,7 @@ export class SqliteStore implements ProcessStore {
       ),
       update: this.db.prepare(
         `UPDATE processes SET type = @type, period_ms = @periodMs, stop_timeout_ms = @stopTimeoutMs, command_json = @command,
-           program = @program, cwd = @cwd, env_json = @env, restart_json = @restart WHERE id = @id`,
+           program = @program, cwd = @cwd, env_json = @env, restart_json = @restart, nice = @nice WHERE id = @id`,
       ),
       insertAudit: this.db.prepare(
         `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor)
@@ -418,6 +419,7 @@ function definitionRow(definition: NewProcessDefinition) {
     cwd: definition.cwd,
     env: JSON.stringify(definition.env),
     restart: definition.spec.type === 'ONE_SHOT' && definition.spec.restart !== null ? JSON.stringify(definition.spec.restart) : null,
+    nice: definition.nice,
   };
 }
 
@@ -436,6 +438,7 @@ function rowToStored(row: ProcessRow): StoredProcess {
       program: row.program,
       cwd: row.cwd,
       env: JSON.parse(row.env_json) as Record<string, string>,
+      nice: row.nice,
       createdAtMs: row.created_at_ms,
     },
     intent: row.intent,

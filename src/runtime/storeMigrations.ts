@@ -98,4 +98,8 @@ export const STORE_MIGRATIONS: readonly string[] = [
   ALTER TABLE processes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE processes ADD COLUMN restart_state_json TEXT;
   `,
+  // The jobs' scheduling priority (nice), null for the launcher's own.
+  `
+  ALTER TABLE processes ADD COLUMN nice INTEGER;
+  `,
 ];

@@ -91,7 +91,7 @@ const stepOf = (input: Input, atMs: number | null = null, seq: number | null = n
 export type NewProcessRequest = Omit<NewProcessDefinition, 'command' | 'program'> & { readonly command: readonly string[] | null };
 
 /** The part of a definition an update may change: all but its id, name and creation time. */
-export type DefinitionChange = Pick<ProcessDefinition, 'spec' | 'command' | 'program' | 'cwd' | 'env'>;
+export type DefinitionChange = Pick<ProcessDefinition, 'spec' | 'command' | 'program' | 'cwd' | 'env' | 'nice'>;
 
 export interface OperationAnswer {
   readonly process: ProcessReading;
@@ -617,6 +617,7 @@ export class Supervisor {
       partition: definition.partition,
       needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
       limitsTasks: this.options.partitions.limitsTasks(definition.partition),
+      nice: definition.nice,
     };
   }
 

@@ -5,7 +5,7 @@ import { changedFields, describeStep, isNoChange, operationsToReach, planApply, 
 import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 
 function desired(overrides: Partial<DesiredProcess> & { name: string }): DesiredProcess {
-  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, state: 'started', line: 2, ...overrides };
+  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'started', line: 2, ...overrides };
 }
 
 let nextId = 1;
@@ -21,6 +21,7 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     env: {},
     stopTimeoutMs: 5000,
     restart: null,
+    nice: null,
     pid: null,
     startedAt: null,
     nextReleaseAt: null,

@@ -19,6 +19,7 @@ const definition = (name: string) => ({
   program: null,
   cwd: '/tmp',
   env: { A: '1' },
+  nice: 5,
   createdAtMs: 1_000,
   partition: 'default',
 });
@@ -49,7 +50,7 @@ describe('SqliteStore', () => {
     const loaded = reopened.loadAll();
     expect(loaded.map((p) => p.definition.name)).toEqual(['a', 'c']);
     expect(loaded[0]).toMatchObject({
-      definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' } },
+      definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' }, nice: 5 },
       intent: 'STARTED',
       counters: { runs: 3 },
       job: { pid: 42, startedAtMs: 5, startTicks: 777 },

@@ -111,6 +111,10 @@ const Restart = Type.Union([RestartBody, Type.Null()], {
   description: 'ONE_SHOT only: the restart policy; null or absent: never restarted.',
 });
 
+const Nice = Type.Union([Type.Integer({ minimum: -20, maximum: 19 }), Type.Null()], {
+  description: "The jobs' scheduling priority, -20 (highest) to 19 (lowest), set with setpriority before exec; null: the daemon's. A value below the daemon's own needs root, CAP_SYS_NICE or RLIMIT_NICE: refused (400) where the node cannot give it.",
+});
+
 export const CreateProcessBody = Type.Object(
   {
     name: ProcessName,
@@ -126,6 +130,7 @@ export const CreateProcessBody = Type.Object(
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
     restart: Type.Optional(Restart),
+    nice: Type.Optional(Nice),
     partition: Type.Optional({
       ...PartitionName,
       description: 'The partition it belongs to, for good (default: `default`, or the partition of the token sent).',
@@ -147,6 +152,7 @@ export const UpdateProcessBody = Type.Object(
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
     restart: Type.Optional(Restart),
+    nice: Type.Optional(Nice),
   },
   {
     additionalProperties: false,
@@ -204,6 +210,7 @@ export const ProcessSchema = Type.Object(
       ),
       'The restart policy (ONE_SHOT), or null: never restarted.',
     ),
+    nice: Nullable(Type.Integer(), "The jobs' scheduling priority (-20 to 19), or null: the daemon's."),
     pid: Nullable(Type.Integer(), 'Process id of the live job (leader of its process group), else null.'),
     startedAt: IsoTime('When the live job started, else null.'),
     nextReleaseAt: IsoTime('PERIODIC: the next release point while started and not suspended; ONE_SHOT: when a pending restart is due (WAITING); else null.'),

@@ -21,7 +21,7 @@ export type ApplyFileReading =
     }
   | { ok: false; problems: FileProblem[] };
 
-const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'state'] as const;
+const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'nice', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
 export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
@@ -195,6 +195,12 @@ function readProcess(
     if (restart !== null && type === 'PERIODIC') failNamed('restart', 'is only for ONE_SHOT processes: a PERIODIC one runs again at its next release anyway');
   }
 
+  let nice: number | null = null;
+  if (node('nice') !== undefined && !isNullScalar(node('nice') ?? null)) {
+    nice = wholeNumber(node('nice'), -20, 19);
+    if (nice === null) failNamed('nice', 'must be a whole number from -20 (highest priority) to 19 (lowest)');
+  }
+
   let state: DesiredState = 'started';
   if (node('state') !== undefined) {
     const text = scalarText(node('state'))?.toLowerCase() ?? null;
@@ -204,5 +210,5 @@ function readProcess(
   if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
 
   if (problems.length !== countBefore || name === null || type === null) return null;
-  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, state, line: lineOf(map) };
+  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, nice, state, line: lineOf(map) };
 }

@@ -14,7 +14,7 @@ import {
   type PartitionStep,
 } from './partitionPlan.js';
 
-export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs' | 'restart';
+export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs' | 'restart' | 'nice';
 
 export type PlanStep =
   | {
@@ -101,6 +101,7 @@ function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' 
   if (wanted.partition !== null) body.partition = wanted.partition;
   body.stopTimeoutMs = wanted.stopTimeoutMs;
   if (wanted.restart !== null) body.restart = wanted.restart;
+  if (wanted.nice !== null) body.nice = wanted.nice;
   const operations = operationsToReach('DORMANT', 0, wanted.state);
   if (operations[0] === 'START') {
     body.state = 'RUNNING';
@@ -163,6 +164,7 @@ export function changedFields(wanted: DesiredProcess, existing: ProcessJson): De
   if (!sameEnv(wanted.env, existing.env)) changed.push('env');
   if (wanted.stopTimeoutMs !== existing.stopTimeoutMs) changed.push('stopTimeoutMs');
   if (!sameRestart(wanted.restart, existing.restart as DesiredRestart | null)) changed.push('restart');
+  if (wanted.nice !== existing.nice) changed.push('nice');
   return changed;
 }
 

@@ -23,6 +23,8 @@ export interface DesiredProcess {
   stopTimeoutMs: number;
   /** The restart policy with its defaults (ONE_SHOT), null for none. */
   restart: DesiredRestart | null;
+  /** The jobs' scheduling priority, null for the daemon's. */
+  nice: number | null;
   state: DesiredState;
   /** Where the entry starts in the file, for messages. */
   line: number;

@@ -23,6 +23,12 @@ interface CreateOptions extends ConnectionOptions {
   restartDelay?: number;
   restartMaxDelay?: number;
   restartLimit?: { count: number; windowMs: number };
+  nice?: number;
+}
+
+function niceArgument(text: string): number {
+  if (!/^-?\d+$/.test(text) || Number(text) < -20 || Number(text) > 19) throw new InvalidArgumentError('must be a whole number from -20 (highest priority) to 19 (lowest)');
+  return Number(text);
 }
 
 function restartPolicyArgument(text: string): string {
@@ -69,6 +75,7 @@ export function createCommand(context: CliContext): Command {
     .option('--restart-delay <duration>', 'delay before the first restart in a row, doubled after each (default 1s)', durationArgument(1, LIMITS.maxRestartDelayMs))
     .option('--restart-max-delay <duration>', 'the longest delay between restarts (default 1m)', durationArgument(1, LIMITS.maxRestartDelayMs))
     .option('--restart-limit <count/duration>', 'give up after COUNT restarts inside DURATION (default 5/1m)', restartLimitArgument(LIMITS.maxRestartLimitCount, LIMITS.maxRestartLimitWindowMs))
+    .option('--nice <n>', "its jobs' scheduling priority, -20 (highest) to 19 (lowest)", niceArgument)
     .option('--partition <partition>', "the partition it belongs to, for good (default: default; with a partition token: the token's own)")
     .option('--start', 'start it at once (created with state RUNNING)')
     .option('--json', "print the API's process object as JSON")
@@ -82,6 +89,7 @@ export function createCommand(context: CliContext): Command {
       if (options.cwd !== undefined) body.cwd = resolve(context.cwd, options.cwd);
       if (options.env) body.env = options.env;
       if (options.stopTimeout !== undefined) body.stopTimeoutMs = options.stopTimeout;
+      if (options.nice !== undefined) body.nice = options.nice;
       if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;

@@ -56,6 +56,7 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
     ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
     ['stopTimeoutMs', withReadable(shown.stopTimeoutMs)],
     ['restart', describeRestart(shown.restart)],
+    ['nice', shown.nice === null ? "- (the daemon's)" : String(shown.nice)],
     ['pid', shown.pid === null ? '-' : String(shown.pid)],
     ['startedAt', at(shown.startedAt)],
     ['nextReleaseAt', at(shown.nextReleaseAt)],
