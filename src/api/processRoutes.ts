@@ -149,9 +149,13 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
     async (request) => {
       // The schema lets exactly one of the two through.
+      const { delayMs } = request.body;
       const operation = request.body.operation ?? request.body.type;
-      if (!operation) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
-      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation))] };
+      if (!operation || (request.body.operation && request.body.type)) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
+      if (delayMs !== undefined && operation !== 'START') {
+        throw new RequestInvalidError(`"delayMs" is only for START (a delayed start); ${operation} takes none`);
+      }
+      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation, delayMs ?? null))] };
     },
   );
 

@@ -30,7 +30,7 @@ const failed = (reason: string): Outcome => ({ result: 'FAILED', reason });
 export function decide(process: ProcessSnapshot, input: Input, nowMs: number): Decision {
   switch (input.kind) {
     case 'START':
-      return start(process, input.slotFree, nowMs);
+      return start(process, input.slotFree, nowMs, input.delayMs ?? null);
     case 'STOP':
       return stop(process, nowMs);
     case 'SUSPEND':
@@ -113,10 +113,11 @@ function launchOrQueue(
   return { runtime: { phase: 'READY', grid, releaseAtMs, heldJob: null }, effects: [], outcome: OK };
 }
 
-function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number, delayMs: number | null): Decision {
   const r = p.runtime;
   switch (r.phase) {
     case 'DORMANT': {
+      if (delayMs !== null) return delayedStart(p, nowMs + delayMs);
       if (p.spec.type === 'ONE_SHOT') {
         // The operator's START begins a new run of restarts: the backoff and the limit start afresh.
         const next = launchOrQueue(slotFree, null, null, true);
@@ -138,6 +139,24 @@ function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
     case 'SUSPENDED':
       return unchanged(p, failed(REASONS.suspended));
   }
+}
+
+/**
+ * START with a delay: WAITING until atMs. A ONE_SHOT's job runs then; a PERIODIC's grid begins
+ * there (its first release at atMs), which is how an operator sets its phase.
+ */
+function delayedStart(p: ProcessSnapshot, atMs: number): Decision {
+  if (p.spec.type === 'ONE_SHOT') {
+    return change(p, {
+      runtime: { phase: 'RESTART_PENDING', restartAtMs: atMs, delayedStart: true },
+      intent: 'STARTED',
+      restartLog: EMPTY_RESTART_LOG,
+      effects: [{ kind: 'ARM_RESTART', atMs }],
+      outcome: OK,
+    });
+  }
+  const grid: ReleaseGrid = { t0Ms: atMs, periodMs: p.spec.periodMs, nextReleaseAtMs: atMs };
+  return change(p, { runtime: { phase: 'WAITING', grid }, intent: 'STARTED', effects: [{ kind: 'ARM_RELEASE', atMs }], outcome: OK });
 }
 
 /** Releases that fell inside a suspension are skipped, never run late. */
@@ -211,7 +230,7 @@ function suspend(p: ProcessSnapshot, nowMs: number): Decision {
     case 'RESTART_PENDING':
       // The restart is held: RESUME releases it after the delay that was left.
       return change(p, {
-        runtime: { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: Math.max(0, r.restartAtMs - nowMs) },
+        runtime: { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: Math.max(0, r.restartAtMs - nowMs), ...(r.delayedStart ? { heldStart: true } : {}) },
         intent: 'SUSPENDED',
         effects: [{ kind: 'CANCEL_RESTART' }],
         outcome: OK,
@@ -256,7 +275,12 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
     case 'SUSPENDED': {
       if (r.heldRestartMs !== undefined && !r.job) {
         const restartAtMs = nowMs + r.heldRestartMs;
-        return change(p, { runtime: { phase: 'RESTART_PENDING', restartAtMs }, intent: 'STARTED', effects: [{ kind: 'ARM_RESTART', atMs: restartAtMs }], outcome: OK });
+        return change(p, {
+          runtime: { phase: 'RESTART_PENDING', restartAtMs, ...(r.heldStart ? { delayedStart: true } : {}) },
+          intent: 'STARTED',
+          effects: [{ kind: 'ARM_RESTART', atMs: restartAtMs }],
+          outcome: OK,
+        });
       }
       const { grid, skipped } = skipSuspendedReleases(r.grid, nowMs);
       const arm: Effect[] = grid ? [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }] : [];
@@ -310,9 +334,11 @@ function release(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision
 function restartDue(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
   const r = p.runtime;
   const policy = restartPolicyOf(p.spec);
-  if (r.phase !== 'RESTART_PENDING' || !policy) return unchanged(p);
+  if (r.phase !== 'RESTART_PENDING') return unchanged(p);
   if (nowMs < r.restartAtMs) return change(p, { effects: [{ kind: 'ARM_RESTART', atMs: r.restartAtMs }] });
   const next = launchOrQueue(slotFree, null, null, false);
+  // A delayed START's first job is not a restart.
+  if (r.delayedStart || !policy) return change(p, { runtime: next.runtime, effects: next.effects });
   return change(p, { runtime: next.runtime, effects: next.effects, counters: { restarts: 1 }, restartLog: withRestartAt(policy, p.restartLog, nowMs) });
 }
 

@@ -3,7 +3,8 @@ import type { Operation, ProcessSnapshot, RunRecord } from './processModel.js';
 
 /** Inputs: the operator's operations and the events the node reports back. */
 export type Input =
-  | { readonly kind: 'START'; readonly slotFree: boolean }
+  /** With delayMs, the first release is that long after (APEX DELAYED_START). */
+  | { readonly kind: 'START'; readonly slotFree: boolean; readonly delayMs?: number }
   | { readonly kind: 'STOP' }
   | { readonly kind: 'SUSPEND' }
   | { readonly kind: 'RESUME'; readonly slotFree: boolean }

@@ -60,8 +60,11 @@ export interface ReleaseGrid {
 export type Runtime =
   | { readonly phase: 'DORMANT' }
   | { readonly phase: 'WAITING'; readonly grid: ReleaseGrid }
-  /** ONE_SHOT: its job ended and the restart policy releases it again at restartAtMs (wire: WAITING). */
-  | { readonly phase: 'RESTART_PENDING'; readonly restartAtMs: number }
+  /**
+   * ONE_SHOT, wire WAITING: its job ended and the restart policy releases it again at restartAtMs,
+   * or (delayedStart) a START with a delay runs its first job then.
+   */
+  | { readonly phase: 'RESTART_PENDING'; readonly restartAtMs: number; readonly delayedStart?: true }
   | {
       readonly phase: 'READY';
       readonly grid: ReleaseGrid | null;
@@ -83,8 +86,9 @@ export type Runtime =
       readonly phase: 'SUSPENDED';
       readonly grid: ReleaseGrid | null;
       readonly job: Job | null;
-      /** A restart held by the suspension: RESUME releases it this long after. */
+      /** A restart (or a delayed START: heldStart) held by the suspension: RESUME releases it this long after. */
       readonly heldRestartMs?: number;
+      readonly heldStart?: true;
     };
 
 export type Phase = Runtime['phase'];

@@ -32,6 +32,8 @@ export interface PersistedState {
 export interface StoredRestart extends RestartLog {
   readonly pendingAtMs: number | null;
   readonly heldMs: number | null;
+  /** The pending (or held) release is a delayed START's first job, not a restart. */
+  readonly isStart?: boolean;
 }
 
 export const NO_STORED_RESTART: StoredRestart = { lastDelayMs: null, recentAtMs: [], pendingAtMs: null, heldMs: null };

@@ -9,13 +9,15 @@ export function storedRestartOf(snapshot: ProcessSnapshot): StoredRestart {
     ...restartLog,
     pendingAtMs: runtime.phase === 'RESTART_PENDING' ? runtime.restartAtMs : null,
     heldMs: runtime.phase === 'SUSPENDED' && runtime.heldRestartMs !== undefined ? runtime.heldRestartMs : null,
+    isStart: (runtime.phase === 'RESTART_PENDING' && runtime.delayedStart === true) || (runtime.phase === 'SUSPENDED' && runtime.heldStart === true),
   };
 }
 
 /** The runtime of a started (or suspended) ONE_SHOT whose restart was stored, else null. */
 export function restoredRestart(intent: ProcessSnapshot['intent'], stored: StoredRestart): Runtime | null {
-  if (intent === 'STARTED' && stored.pendingAtMs !== null) return { phase: 'RESTART_PENDING', restartAtMs: stored.pendingAtMs };
-  if (intent === 'SUSPENDED' && stored.heldMs !== null) return { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: stored.heldMs };
+  const start = stored.isStart === true;
+  if (intent === 'STARTED' && stored.pendingAtMs !== null) return { phase: 'RESTART_PENDING', restartAtMs: stored.pendingAtMs, ...(start ? { delayedStart: true } : {}) };
+  if (intent === 'SUSPENDED' && stored.heldMs !== null) return { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: stored.heldMs, ...(start ? { heldStart: true } : {}) };
   return null;
 }
 
@@ -24,6 +26,7 @@ export function sameStoredRestart(a: StoredRestart, b: StoredRestart): boolean {
     a.pendingAtMs === b.pendingAtMs &&
     a.heldMs === b.heldMs &&
     a.lastDelayMs === b.lastDelayMs &&
+    (a.isStart ?? false) === (b.isStart ?? false) &&
     a.recentAtMs.length === b.recentAtMs.length &&
     a.recentAtMs.every((atMs, index) => atMs === b.recentAtMs[index])
   );

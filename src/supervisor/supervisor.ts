@@ -276,10 +276,11 @@ export class Supervisor {
     return this.options.store.listRuns(processId, limit);
   }
 
-  operate(processId: number, operation: Operation): Promise<OperationAnswer> {
+  /** `startDelayMs`: a START whose first release is that long after (DELAYED_START). */
+  operate(processId: number, operation: Operation, startDelayMs: number | null = null): Promise<OperationAnswer> {
     this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
-    return this.enqueue(managed, () => this.operateNow(managed, operation));
+    return this.enqueue(managed, () => this.operateNow(managed, operation, startDelayMs));
   }
 
   /**
@@ -397,9 +398,9 @@ export class Supervisor {
     this.restartTimers.cancelAll();
   }
 
-  private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
+  private async operateNow(managed: ManagedProcess, operation: Operation, startDelayMs: number | null = null): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
-    const outcome = await this.applyOperation(managed, operation, 'acknowledged');
+    const outcome = await this.applyOperation(managed, operation, 'acknowledged', startDelayMs);
     if (operation === 'STOP') await this.endStraysOf(managed);
     return { process: this.readingOf(managed), outcome };
   }
@@ -409,18 +410,19 @@ export class Supervisor {
     await endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
   }
 
-  private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
-    const input = this.operationInput(managed, operation);
+  private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability, startDelayMs: number | null = null): Promise<Outcome> {
+    const input = this.operationInput(managed, operation, startDelayMs);
     const outcome = await this.apply(managed, stepOf(input), durability);
     // decide settles every operation (test/unit/decide.*.test.ts checks each phase and input).
     if (!outcome) throw new Error(`${operation} of process ${managed.definition.id} was left unsettled`);
     return outcome;
   }
 
-  private operationInput(managed: ManagedProcess, operation: Operation): Input {
+  private operationInput(managed: ManagedProcess, operation: Operation, startDelayMs: number | null): Input {
     const slotFree = this.slots.isFreeFor(managed.definition.id);
     switch (operation) {
       case 'START':
+        return startDelayMs === null ? { kind: operation, slotFree } : { kind: operation, slotFree, delayMs: startDelayMs };
       case 'RESUME':
         return { kind: operation, slotFree };
       case 'STOP':

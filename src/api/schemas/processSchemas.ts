@@ -239,12 +239,19 @@ export const OperationBody = Type.Object(
   {
     operation: Type.Optional(StringEnum(OPERATIONS, { description: 'The operation to perform.' })),
     type: Type.Optional(StringEnum(OPERATIONS, { description: 'Accepted in place of `operation` (the contract names the enum RequestOperationType).' })),
+    delayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: LIMITS.maxRestartDelayMs,
+        description: 'START only (DELAYED_START): the process is WAITING and its first release is this many milliseconds after the answer; a PERIODIC grid starts there. With another operation: 400.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
     minProperties: 1,
-    maxProperties: 1,
-    description: 'Exactly one of `operation` or `type`.',
+    maxProperties: 2,
+    description: 'Exactly one of `operation` or `type`, and for START an optional `delayMs`.',
   },
 );
 export type OperationBody = Static<typeof OperationBody>;
