@@ -26,6 +26,8 @@ export interface ManagedProcess {
   cwd: string | null;
   env: Record<string, string>;
   stopTimeoutMs: number;
+  /** ONE_SHOT: when its jobs are released again after they end; null: never. */
+  restart: RestartPolicy | null;
   pid: number | null;
   startedAt: string | null;
   nextReleaseAt: string | null;
@@ -36,7 +38,17 @@ export interface ManagedProcess {
   overruns: number;
   skipped: number;
   failures: number;
+  restarts: number;
   createdAt: string;
+}
+
+export type RestartPolicyName = 'never' | 'on-failure' | 'always';
+
+export interface RestartPolicy {
+  policy: RestartPolicyName;
+  delayMs: number;
+  maxDelayMs: number;
+  limit: { count: number; windowMs: number };
 }
 
 /** A partition of GET /partitions: its limits (null: none), counts, usage and the limits that do not hold. */
@@ -104,6 +116,8 @@ export interface CreateRequest {
   state?: 'DORMANT' | 'RUNNING';
   /** Absent: the daemon's default (for a partition token, its own partition). */
   partition?: string;
+  /** A delay is a string only when the field was not a number: the API then says what it expects. */
+  restart?: { policy: RestartPolicyName; delayMs?: number | string };
 }
 
 /** One event of GET /events, as its `data:` line carries it. */

@@ -1,6 +1,6 @@
 // The "New process" form: reads the fields, sends POST /processes, shows what the API says.
 import { ApiError, type ApiClient } from './apiClient.js';
-import type { ManagedProcess, ProcessType } from './apiTypes.js';
+import type { ManagedProcess, ProcessType, RestartPolicyName } from './apiTypes.js';
 import { createRequestOf } from './createRequest.js';
 import { byId } from './elements.js';
 
@@ -8,10 +8,12 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
   const form = byId<HTMLFormElement>('create-form');
   const message = byId<HTMLParagraphElement>('create-message');
   const periodField = byId<HTMLDivElement>('create-period-field');
+  const restartField = byId<HTMLDivElement>('create-restart-field');
   const field = (id: string): HTMLInputElement => byId<HTMLInputElement>(id);
   const selectedType = (): ProcessType => ((form.elements.namedItem('type') as RadioNodeList).value === 'PERIODIC' ? 'PERIODIC' : 'ONE_SHOT');
   const showPeriod = (): void => {
     periodField.hidden = selectedType() !== 'PERIODIC';
+    restartField.hidden = selectedType() !== 'ONE_SHOT';
   };
   const say = (text: string, kind: 'ok' | 'error' | 'pending'): void => {
     message.textContent = text;
@@ -31,6 +33,8 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
       env: byId<HTMLTextAreaElement>('create-env').value,
       startNow: field('create-start').checked,
       partition: byId<HTMLSelectElement>('create-partition').value,
+      restartPolicy: byId<HTMLSelectElement>('create-restart').value as RestartPolicyName,
+      restartDelayMs: field('create-restart-delay').value,
     });
     if (!parsed.ok) {
       say(parsed.message, 'error');

@@ -1,6 +1,6 @@
 // Turns the create form's fields into the body of POST /processes. Only what the form itself
 // must interpret (the argv, the env lines) is checked here; everything else is the API's to judge.
-import type { CreateRequest, ProcessType } from './apiTypes.js';
+import type { CreateRequest, ProcessType, RestartPolicyName } from './apiTypes.js';
 
 export interface CreateFields {
   name: string;
@@ -12,6 +12,10 @@ export interface CreateFields {
   startNow: boolean;
   /** Empty: none chosen (the daemon decides). */
   partition: string;
+  /** ONE_SHOT only; `never` sends no policy. */
+  restartPolicy: RestartPolicyName;
+  /** Empty: the daemon's default. */
+  restartDelayMs: string;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -31,6 +35,10 @@ export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
   if (Object.keys(env.value).length > 0) request.env = env.value;
   if (fields.startNow) request.state = 'RUNNING';
   if (fields.partition !== '') request.partition = fields.partition;
+  if (fields.type === 'ONE_SHOT' && fields.restartPolicy !== 'never') {
+    const text = fields.restartDelayMs.trim();
+    request.restart = { policy: fields.restartPolicy, ...(text === '' ? {} : { delayMs: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text }) };
+  }
   return { ok: true, value: request };
 }
 

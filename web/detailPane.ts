@@ -7,6 +7,18 @@ import { el } from './elements.js';
 import { LogView } from './logView.js';
 import { RunHistory } from './runHistory.js';
 
+/** The restart policy, the restarts so far, and when a pending one is due. */
+function restartFacts(process: ManagedProcess): Array<[string, string]> {
+  const { restart } = process;
+  if (restart === null) return [];
+  const facts: Array<[string, string]> = [
+    ['Restart', `${restart.policy}, after ${formatMs(restart.delayMs)} doubled up to ${formatMs(restart.maxDelayMs)}, at most ${restart.limit.count} in ${formatMs(restart.limit.windowMs)}`],
+    ['Restarts', String(process.restarts)],
+  ];
+  if (process.state === 'WAITING' && process.nextReleaseAt) facts.push(['Restart due', formatDateTime(process.nextReleaseAt)]);
+  return facts;
+}
+
 export class DetailPane {
   private shown: { process: ManagedProcess; logs: LogView; runs: RunHistory; facts: HTMLElement; heading: HTMLElement; outputWarning: HTMLElement } | null = null;
 
@@ -63,6 +75,7 @@ export class DetailPane {
       ['Created', formatDateTime(process.createdAt)],
       ['Job started', formatDateTime(process.startedAt)],
       ['Runs · failures', `${process.runs} · ${process.failures}`],
+      ...(process.type === 'ONE_SHOT' ? restartFacts(process) : []),
       ...(process.type === 'PERIODIC' ? ([['Overruns · skipped', `${process.overruns} · ${process.skipped}`]] as Array<[string, string]>) : []),
     ];
     if (process.lastExit?.error) facts.push(['Last start failed', process.lastExit.error]);

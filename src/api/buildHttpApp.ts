@@ -56,6 +56,8 @@ export interface HttpAppOptions {
   readonly authFailuresPerMinute: number;
   /** Largest command plus environment of one definition. */
   readonly maxDefinitionBytes: number;
+  /** The lowest nice value this node lets a job be given (see runtime/niceLimit.ts). */
+  readonly lowestNice: number;
   readonly logger: FastifyBaseLogger;
   readonly version: string;
   /** How jobs are tracked on this node (GET /node). */
@@ -208,6 +210,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     partitionExists: (name) => options.partitions.has(name),
     clock: options.clock,
     maxDefinitionBytes: options.maxDefinitionBytes,
+    lowestNice: options.lowestNice,
   });
   await app.register(partitionRoutes, {
     supervisor: options.supervisor,

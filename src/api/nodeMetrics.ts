@@ -8,10 +8,11 @@ import type { ConnectionCounts } from './connectionGuard.js';
 
 const SECONDS_PER_MS = 1 / 1000;
 const PER_PROCESS_COUNTERS = [
-  ['runs', 'Jobs started'],
-  ['overruns', 'Release points that found the previous job still READY or RUNNING'],
-  ['skipped', 'Release points that did not run (suspended, stopped while queued, missed by a late timer)'],
-  ['failures', 'Spawn failures and jobs that ended on their own with a non-zero code or a signal'],
+  ['runs', 'sigma_process_runs_total', 'Jobs started'],
+  ['overruns', 'sigma_process_overruns_total', 'Release points that found the previous job still READY or RUNNING'],
+  ['skipped', 'sigma_process_skipped_total', 'Release points that did not run (suspended, stopped while queued, missed by a late timer)'],
+  ['failures', 'sigma_process_failures_total', 'Spawn failures and jobs that ended on their own with a non-zero code or a signal'],
+  ['restarts', 'sigma_restarts_total', 'Jobs released again by the restart policy'],
 ] as const;
 
 export interface NodeMetrics {
@@ -59,9 +60,9 @@ export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents, conne
     },
   });
 
-  for (const [counter, help] of PER_PROCESS_COUNTERS) {
+  for (const [counter, name, help] of PER_PROCESS_COUNTERS) {
     new Counter({
-      name: `sigma_process_${counter}_total`,
+      name,
       help: `${help}, per process`,
       labelNames: ['process_id', 'name'] as const,
       registers: [registry],

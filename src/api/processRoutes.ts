@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
-import type { ProcessType } from '../core/processModel.js';
+import type { ProcessSpec, ProcessType, RestartPolicy } from '../core/processModel.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
@@ -23,6 +23,7 @@ import {
   ProcessSchema,
   UpdateProcessBody,
   type ProcessJson,
+  type RestartBody,
 } from './schemas/processSchemas.js';
 
 export interface ProcessRoutesOptions {
@@ -30,6 +31,8 @@ export interface ProcessRoutesOptions {
   readonly partitionExists: (name: string) => boolean;
   readonly clock: () => number;
   readonly maxDefinitionBytes: number;
+  /** The lowest nice value this node lets a job be given. */
+  readonly lowestNice: number;
 }
 
 const TAGS = ['processes'];
@@ -37,7 +40,14 @@ const TAGS = ['processes'];
 const PROCESS_SERIALIZATION: Readonly<Record<string, unknown>> = { ...ProcessSchema };
 type ProcessListJson = Static<typeof ProcessList>;
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes, lowestNice }) => {
+  /** A priority this node cannot give is refused now, not found out at the first spawn. */
+  const checkNice = (nice: number | null): void => {
+    if (nice === null || nice >= lowestNice) return;
+    throw new ProcessInvalidError(
+      `"nice": ${nice} raises the priority further than this node allows (the lowest it allows is ${lowestNice}; lower values need root, CAP_SYS_NICE or a higher RLIMIT_NICE)`,
+    );
+  };
   const checkDefinitionSize = (command: readonly string[] | undefined, env: Readonly<Record<string, string>> | undefined): void => {
     const bytes = definitionBytesOf(command, env);
     if (bytes > maxDefinitionBytes) {
@@ -98,9 +108,10 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const body = request.body;
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
-      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs);
+      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart));
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
+      checkNice(body.nice ?? null);
       const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
       if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
       const reading = await supervisor.create(
@@ -111,6 +122,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           command: body.command ?? null,
           cwd: body.cwd ?? null,
           env: body.env ?? {},
+          nice: body.nice ?? null,
           createdAtMs: clock(),
         },
         startNow,
@@ -149,9 +161,13 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
     async (request) => {
       // The schema lets exactly one of the two through.
+      const { delayMs } = request.body;
       const operation = request.body.operation ?? request.body.type;
-      if (!operation) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
-      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation))] };
+      if (!operation || (request.body.operation && request.body.type)) throw new RequestInvalidError('send {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}');
+      if (delayMs !== undefined && operation !== 'START') {
+        throw new RequestInvalidError(`"delayMs" is only for START (a delayed start); ${operation} takes none`);
+      }
+      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation, delayMs ?? null))] };
     },
   );
 
@@ -174,6 +190,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const reading = await supervisor.update(request.params.id, (current) => {
         const changed = changedDefinition(current, body);
         checkDefinitionSize(changed.command, changed.env);
+        checkNice(changed.nice);
         return changed;
       });
       return { processes: [processView(reading)] };
@@ -203,11 +220,15 @@ function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody):
   const type = body.type ?? current.spec.type;
   // A ONE_SHOT process has no period to keep; a PERIODIC one keeps its own unless one is sent.
   const periodMs = type === 'PERIODIC' ? (body.period ?? current.spec.periodMs ?? undefined) : body.period;
+  // A restart policy not sent is kept, unless the process becomes PERIODIC (it has none then).
+  const currentRestart = current.spec.type === 'ONE_SHOT' ? current.spec.restart : null;
+  const restart = body.restart === undefined ? (type === 'ONE_SHOT' ? currentRestart : null) : restartOf(type, body.restart);
   return {
-    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs),
+    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart),
     ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
     cwd: body.cwd === undefined ? current.cwd : body.cwd,
     env: body.env ?? current.env,
+    nice: body.nice === undefined ? current.nice : body.nice,
   };
 }
 
@@ -224,11 +245,24 @@ function initialStart(state: CreateProcessBody['state']): boolean {
   }
 }
 
-function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number) {
+function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number, restart: RestartPolicy | null): ProcessSpec {
   if (type === 'PERIODIC') {
     if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
-    return { type, periodMs, stopTimeoutMs } as const;
+    return { type, periodMs, stopTimeoutMs };
   }
   if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
-  return { type, periodMs: null, stopTimeoutMs } as const;
+  return { type, periodMs: null, stopTimeoutMs, restart };
+}
+
+/** The restart policy sent, with its defaults; `never` is no policy. Refused on a PERIODIC process. */
+function restartOf(type: ProcessType, body: RestartBody | null | undefined): RestartPolicy | null {
+  if (body === undefined || body === null || body.policy === 'never') return null;
+  if (type === 'PERIODIC') {
+    throw new ProcessInvalidError('"restart" is only for ONE_SHOT processes: a PERIODIC process runs again at its next release anyway; leave "restart" out or send null');
+  }
+  const delayMs = body.delayMs ?? LIMITS.defaultRestartDelayMs;
+  const maxDelayMs = body.maxDelayMs ?? Math.max(LIMITS.defaultRestartMaxDelayMs, delayMs);
+  if (delayMs > maxDelayMs) throw new ProcessInvalidError(`"restart.delayMs" (${delayMs}) must not be above "restart.maxDelayMs" (${maxDelayMs})`);
+  const limit = { count: body.limit?.count ?? LIMITS.defaultRestartLimitCount, windowMs: body.limit?.windowMs ?? LIMITS.defaultRestartLimitWindowMs };
+  return { policy: body.policy, delayMs, maxDelayMs, limit };
 }

@@ -19,6 +19,8 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
     cwd: definition.cwd,
     env: definition.env as Record<string, string>,
     stopTimeoutMs: definition.spec.stopTimeoutMs,
+    restart: definition.spec.type === 'ONE_SHOT' ? definition.spec.restart : null,
+    nice: definition.nice,
     pid: job?.pid ?? null,
     startedAt: job ? isoOf(job.startedAtMs) : null,
     nextReleaseAt: nextReleaseAtMs === null ? null : isoOf(nextReleaseAtMs),
@@ -31,9 +33,11 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
   };
 }
 
-/** The release point the timer waits for: none while dormant, suspended or stopping. */
+/** The release point (or the restart) the timer waits for: none while dormant, suspended or stopping. */
 function pendingReleaseOf(runtime: Runtime): number | null {
   switch (runtime.phase) {
+    case 'RESTART_PENDING':
+      return runtime.restartAtMs;
     case 'WAITING':
     case 'READY':
     case 'LAUNCHING':

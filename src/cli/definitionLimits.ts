@@ -6,7 +6,12 @@ export const DEFINITION_LIMITS = {
   maxPeriodMs: 2_147_483_647,
   maxStopTimeoutMs: 3_600_000,
   defaultStopTimeoutMs: 5000,
+  maxRestartDelayMs: 86_400_000,
+  maxRestartLimitCount: 1000,
+  maxRestartLimitWindowMs: 604_800_000,
 } as const;
+
+export const RESTART_POLICY_NAMES = ['never', 'on-failure', 'always'] as const;
 
 /** Names of processes and partitions, as the API takes them: checked here so that a typo exits 2. */
 export const NAME_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${DEFINITION_LIMITS.nameLength}}$`);

@@ -7,7 +7,7 @@ import { paintState, type Painter } from './terminalStyle.js';
 /** After the state in `sigma ps`: the output of the process's jobs cannot be written to its log now. */
 export const OUTPUT_ERROR_MARK = '!';
 
-const HEAD = ['ID', 'NAME', 'PARTITION', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'LAST EXIT', 'NEXT RELEASE'];
+const HEAD = ['ID', 'NAME', 'PARTITION', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'RESTARTS', 'LAST EXIT', 'NEXT RELEASE'];
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
   const rows = processes.map((shown) => [
@@ -20,6 +20,7 @@ export function processTable(processes: ProcessJson[], nowMs: number, paint: Pai
     shown.outputError === null ? paintState(paint, shown.state) : `${paintState(paint, shown.state)}${paint('yellow', OUTPUT_ERROR_MARK)}`,
     shown.pid === null ? '-' : String(shown.pid),
     String(shown.runs),
+    String(shown.restarts),
     formatLastExitShort(shown.lastExit),
     formatRelative(shown.nextReleaseAt, nowMs),
   ]);

@@ -2,15 +2,21 @@
 // docs/state-model.md. A forbidden move is a FAILED outcome, never an exception.
 import type { Decision, Effect, Input, Outcome } from './decision.js';
 import {
+  EMPTY_RESTART_LOG,
   jobOf,
+  restartPolicyOf,
   type Counters,
   type Intent,
   type Job,
+  type LastExit,
   type ProcessSnapshot,
   type ReleaseGrid,
+  type RestartLog,
+  type RunRecord,
   type Runtime,
 } from './processModel.js';
 import { advancePast, lastPointAtOrBefore, pastRelease, pointsDueBy, startGrid } from './releaseGrid.js';
+import { planRestart, wantsRestart, withRestartAt } from './restartPlan.js';
 
 export const REASONS = {
   notStarted: 'not started: START it first',
@@ -24,15 +30,17 @@ const failed = (reason: string): Outcome => ({ result: 'FAILED', reason });
 export function decide(process: ProcessSnapshot, input: Input, nowMs: number): Decision {
   switch (input.kind) {
     case 'START':
-      return start(process, input.slotFree, nowMs);
+      return start(process, input.slotFree, nowMs, input.delayMs ?? null);
     case 'STOP':
       return stop(process, nowMs);
     case 'SUSPEND':
-      return suspend(process);
+      return suspend(process, nowMs);
     case 'RESUME':
       return resume(process, input.slotFree, nowMs);
     case 'RELEASE':
       return release(process, input.slotFree, nowMs);
+    case 'RESTART_DUE':
+      return restartDue(process, input.slotFree, nowMs);
     case 'SLOT_GRANTED':
       return slotGranted(process);
     case 'JOB_SPAWNED':
@@ -58,6 +66,8 @@ interface Change {
   counters?: Partial<Counters>;
   effects?: Effect[];
   outcome?: Outcome;
+  restartLog?: RestartLog;
+  note?: string;
 }
 
 function change(p: ProcessSnapshot, c: Change, extra: Pick<Decision, 'run'> & { lastExit?: ProcessSnapshot['lastExit'] } = {}): Decision {
@@ -68,12 +78,14 @@ function change(p: ProcessSnapshot, c: Change, extra: Pick<Decision, 'run'> & { 
     runtime: c.runtime ?? p.runtime,
     counters,
     lastExit: extra.lastExit === undefined ? p.lastExit : extra.lastExit,
+    restartLog: c.restartLog ?? p.restartLog,
   };
   const decision: Decision = { next, effects: c.effects ?? [] };
   return {
     ...decision,
     ...(c.outcome ? { outcome: c.outcome } : {}),
     ...(extra.run ? { run: extra.run } : {}),
+    ...(c.note ? { note: c.note } : {}),
   };
 }
 
@@ -83,6 +95,7 @@ function addCounters(a: Counters, d: Partial<Counters>): Counters {
     overruns: a.overruns + (d.overruns ?? 0),
     skipped: a.skipped + (d.skipped ?? 0),
     failures: a.failures + (d.failures ?? 0),
+    restarts: a.restarts + (d.restarts ?? 0),
   };
 }
 
@@ -100,13 +113,15 @@ function launchOrQueue(
   return { runtime: { phase: 'READY', grid, releaseAtMs, heldJob: null }, effects: [], outcome: OK };
 }
 
-function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number, delayMs: number | null): Decision {
   const r = p.runtime;
   switch (r.phase) {
     case 'DORMANT': {
+      if (delayMs !== null) return delayedStart(p, nowMs + delayMs);
       if (p.spec.type === 'ONE_SHOT') {
+        // The operator's START begins a new run of restarts: the backoff and the limit start afresh.
         const next = launchOrQueue(slotFree, null, null, true);
-        return change(p, { ...next, intent: 'STARTED' });
+        return change(p, { ...next, intent: 'STARTED', restartLog: EMPTY_RESTART_LOG });
       }
       const grid = startGrid(nowMs, p.spec.periodMs);
       const next = launchOrQueue(slotFree, grid, nowMs, true);
@@ -114,6 +129,7 @@ function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
       return change(p, { ...next, effects: [arm, ...next.effects], intent: 'STARTED' });
     }
     case 'WAITING':
+    case 'RESTART_PENDING':
     case 'READY':
     case 'LAUNCHING':
     case 'RUNNING':
@@ -123,6 +139,24 @@ function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
     case 'SUSPENDED':
       return unchanged(p, failed(REASONS.suspended));
   }
+}
+
+/**
+ * START with a delay: WAITING until atMs. A ONE_SHOT's job runs then; a PERIODIC's grid begins
+ * there (its first release at atMs), which is how an operator sets its phase.
+ */
+function delayedStart(p: ProcessSnapshot, atMs: number): Decision {
+  if (p.spec.type === 'ONE_SHOT') {
+    return change(p, {
+      runtime: { phase: 'RESTART_PENDING', restartAtMs: atMs, delayedStart: true },
+      intent: 'STARTED',
+      restartLog: EMPTY_RESTART_LOG,
+      effects: [{ kind: 'ARM_RESTART', atMs }],
+      outcome: OK,
+    });
+  }
+  const grid: ReleaseGrid = { t0Ms: atMs, periodMs: p.spec.periodMs, nextReleaseAtMs: atMs };
+  return change(p, { runtime: { phase: 'WAITING', grid }, intent: 'STARTED', effects: [{ kind: 'ARM_RELEASE', atMs }], outcome: OK });
 }
 
 /** Releases that fell inside a suspension are skipped, never run late. */
@@ -149,6 +183,8 @@ function stop(p: ProcessSnapshot, nowMs: number): Decision {
       const skipped = pointsLeftByLateTimer(r.grid, nowMs);
       return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters: { skipped }, effects: [cancel], outcome: OK });
     }
+    case 'RESTART_PENDING':
+      return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', effects: [{ kind: 'CANCEL_RESTART' }], outcome: OK });
     case 'READY': {
       const overruns = pointsLeftByLateTimer(r.grid, nowMs);
       if (r.heldJob) return endJob(p, r.heldJob, 'STOPPED', { overruns });
@@ -183,7 +219,7 @@ function endJob(p: ProcessSnapshot, job: Job, intent: Intent, counters: Partial<
   });
 }
 
-function suspend(p: ProcessSnapshot): Decision {
+function suspend(p: ProcessSnapshot, nowMs: number): Decision {
   const r = p.runtime;
   const cancel: Effect = { kind: 'CANCEL_RELEASE' };
   switch (r.phase) {
@@ -191,6 +227,14 @@ function suspend(p: ProcessSnapshot): Decision {
       return unchanged(p, failed(REASONS.notStarted));
     case 'WAITING':
       return change(p, { runtime: { phase: 'SUSPENDED', grid: r.grid, job: null }, intent: 'SUSPENDED', effects: [cancel], outcome: OK });
+    case 'RESTART_PENDING':
+      // The restart is held: RESUME releases it after the delay that was left.
+      return change(p, {
+        runtime: { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: Math.max(0, r.restartAtMs - nowMs), ...(r.delayedStart ? { heldStart: true } : {}) },
+        intent: 'SUSPENDED',
+        effects: [{ kind: 'CANCEL_RESTART' }],
+        outcome: OK,
+      });
     case 'READY':
       // A held job is still stopped, so it needs no signal; a queued release is dropped.
       return change(p, {
@@ -221,6 +265,7 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
     case 'DORMANT':
       return unchanged(p, failed(REASONS.notStarted));
     case 'WAITING':
+    case 'RESTART_PENDING':
     case 'READY':
     case 'LAUNCHING':
     case 'RUNNING':
@@ -228,6 +273,15 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
     case 'STOPPING':
       return unchanged(p, failed(REASONS.busy));
     case 'SUSPENDED': {
+      if (r.heldRestartMs !== undefined && !r.job) {
+        const restartAtMs = nowMs + r.heldRestartMs;
+        return change(p, {
+          runtime: { phase: 'RESTART_PENDING', restartAtMs, ...(r.heldStart ? { delayedStart: true } : {}) },
+          intent: 'STARTED',
+          effects: [{ kind: 'ARM_RESTART', atMs: restartAtMs }],
+          outcome: OK,
+        });
+      }
       const { grid, skipped } = skipSuspendedReleases(r.grid, nowMs);
       const arm: Effect[] = grid ? [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }] : [];
       const common = { intent: 'STARTED' as const, counters: { skipped } };
@@ -251,7 +305,7 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
 
 function release(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
   const r = p.runtime;
-  if (r.phase === 'DORMANT' || r.phase === 'STOPPING' || !r.grid) return unchanged(p);
+  if (r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING' || !r.grid) return unchanged(p);
   const grid = r.grid;
   if (nowMs < grid.nextReleaseAtMs) {
     // Early wake-up: wait on for the same release point.
@@ -274,6 +328,51 @@ function release(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision
     case 'SUSPENDED':
       return change(p, { runtime: { ...r, grid: nextGrid }, counters: { skipped: due } });
   }
+}
+
+/** The pending restart is due: the job is released again, as START would (READY if no slot). */
+function restartDue(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
+  const r = p.runtime;
+  const policy = restartPolicyOf(p.spec);
+  if (r.phase !== 'RESTART_PENDING') return unchanged(p);
+  if (nowMs < r.restartAtMs) return change(p, { effects: [{ kind: 'ARM_RESTART', atMs: r.restartAtMs }] });
+  const next = launchOrQueue(slotFree, null, null, false);
+  // A delayed START's first job is not a restart.
+  if (r.delayedStart || !policy) return change(p, { runtime: next.runtime, effects: next.effects });
+  return change(p, { runtime: next.runtime, effects: next.effects, counters: { restarts: 1 }, restartLog: withRestartAt(policy, p.restartLog, nowMs) });
+}
+
+/**
+ * A ONE_SHOT job that ended (or could not start) without an operator asking for it: the restart
+ * policy sends it WAITING for its restart, held while suspended, or gives up and leaves it DORMANT.
+ * Null when the policy does not restart it.
+ */
+function afterOneShotEnd(
+  p: ProcessSnapshot,
+  failedOnItsOwn: boolean,
+  ranMs: number,
+  suspended: boolean,
+  counters: Partial<Counters>,
+  record: { run: RunRecord; lastExit: LastExit },
+  nowMs: number,
+): Decision | null {
+  const policy = restartPolicyOf(p.spec);
+  if (!policy || !wantsRestart(policy, failedOnItsOwn)) return null;
+  const plan = planRestart(policy, p.restartLog, nowMs, ranMs);
+  if (plan.kind === 'GIVE_UP') {
+    const lastExit = { ...record.lastExit, error: record.lastExit.error ?? plan.reason };
+    return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters, note: plan.reason }, { run: record.run, lastExit });
+  }
+  const note = `restart in ${plan.delayMs} ms (${policy.policy})`;
+  if (suspended) {
+    return change(p, { runtime: { phase: 'SUSPENDED', grid: null, job: null, heldRestartMs: plan.delayMs }, counters, restartLog: plan.log, note }, record);
+  }
+  const restartAtMs = nowMs + plan.delayMs;
+  return change(
+    p,
+    { runtime: { phase: 'RESTART_PENDING', restartAtMs }, counters, restartLog: plan.log, effects: [{ kind: 'ARM_RESTART', atMs: restartAtMs }], note },
+    record,
+  );
 }
 
 function slotGranted(p: ProcessSnapshot): Decision {
@@ -318,6 +417,9 @@ function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision
   if (r.grid && !r.byOperation) {
     return change(p, { runtime: { phase: 'WAITING', grid: r.grid }, counters: { failures: 1 } }, { run, lastExit });
   }
+  // A launch no operator waits on (a restart, a slot granted) that fails is a failure the policy may restart.
+  const restarted = r.byOperation ? null : afterOneShotEnd(p, true, 0, false, { failures: 1 }, { run, lastExit }, nowMs);
+  if (restarted) return restarted;
   return change(
     p,
     {
@@ -358,7 +460,10 @@ function jobEnded(
   const record = { run, lastExit };
   if (r.phase === 'STOPPING') return change(p, { runtime: { phase: 'DORMANT' }, counters, outcome: OK }, record);
   const grid = r.phase === 'RUNNING' || r.phase === 'READY' || r.phase === 'SUSPENDED' ? r.grid : null;
-  if (!grid) return change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters }, record);
+  if (!grid) {
+    const restarted = afterOneShotEnd(p, failedOnItsOwn, lastExit.durationMs, r.phase === 'SUSPENDED', counters, record, nowMs);
+    return restarted ?? change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters }, record);
+  }
   if (r.phase === 'SUSPENDED') return change(p, { runtime: { phase: 'SUSPENDED', grid, job: null }, counters }, record);
   return change(p, { runtime: { phase: 'WAITING', grid }, counters }, record);
 }
@@ -367,7 +472,7 @@ const armAt = (grid: ReleaseGrid): Effect => ({ kind: 'ARM_RELEASE', atMs: grid.
 
 /** The grid of a phase that has one. */
 function gridOf(r: Runtime): ReleaseGrid | null {
-  return r.phase === 'DORMANT' || r.phase === 'STOPPING' ? null : r.grid;
+  return r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING' ? null : r.grid;
 }
 
 /**
@@ -383,6 +488,9 @@ function released(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASED' }
   switch (r.phase) {
     case 'WAITING':
       return change(p, { runtime: { phase: 'RUNNING', grid: nextGrid, job }, counters, effects: [armAt(nextGrid as ReleaseGrid)] });
+    case 'RESTART_PENDING':
+      // The restart's spawn a daemon that died had asked for: it runs.
+      return change(p, { runtime: { phase: 'RUNNING', grid: null, job }, counters: { runs: 1 }, effects: [{ kind: 'CANCEL_RESTART' }] });
     case 'READY':
       // The spawn a daemon that died had asked for while READY (a slot was granted): it runs.
       if (r.heldJob) return unchanged(p);
@@ -414,7 +522,7 @@ function releasePassed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEAS
   const r = p.runtime;
   const grid = gridOf(r);
   // STOP counted the points due when it was decided; one told afterwards is not counted twice.
-  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING') return unchanged(p);
+  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING') return unchanged(p);
   const nextGrid = pastRelease(grid, input.releaseAtMs);
   const counters = input.overrun ? { overruns: input.count } : { skipped: input.count };
   return change(p, { runtime: { ...r, grid: nextGrid }, counters, effects: r.phase === 'SUSPENDED' ? [] : [armAt(nextGrid)] });
@@ -436,7 +544,7 @@ function releaseFailed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEAS
   };
   const counters = { failures: 1, skipped: input.skippedBefore };
   const grid = gridOf(r);
-  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING') return change(p, { counters }, { run, lastExit });
+  if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING') return change(p, { counters }, { run, lastExit });
   const nextGrid = pastRelease(grid, input.releaseAtMs);
   return change(p, { runtime: { ...r, grid: nextGrid }, counters, effects: r.phase === 'SUSPENDED' ? [] : [armAt(nextGrid)] }, { run, lastExit });
 }
@@ -447,6 +555,9 @@ function shutdown(p: ProcessSnapshot, nowMs: number): Decision {
   const late = releasesLeftAtShutdown(r, nowMs);
   if (job) return endJob(p, job, p.intent, late);
   if (r.phase === 'DORMANT') return unchanged(p);
+  // A pending or held restart is kept as it is: the next boot takes it up where it was stored.
+  if (r.phase === 'RESTART_PENDING') return change(p, { effects: [{ kind: 'CANCEL_RESTART' }] });
+  if (r.phase === 'SUSPENDED' && r.heldRestartMs !== undefined) return unchanged(p);
   // A release still queued never runs: it is skipped, like any other.
   const queued = r.phase === 'READY' && r.releaseAtMs !== null ? 1 : 0;
   return change(p, {

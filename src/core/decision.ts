@@ -3,10 +3,13 @@ import type { Operation, ProcessSnapshot, RunRecord } from './processModel.js';
 
 /** Inputs: the operator's operations and the events the node reports back. */
 export type Input =
-  | { readonly kind: 'START'; readonly slotFree: boolean }
+  /** With delayMs, the first release is that long after (APEX DELAYED_START). */
+  | { readonly kind: 'START'; readonly slotFree: boolean; readonly delayMs?: number }
   | { readonly kind: 'STOP' }
   | { readonly kind: 'SUSPEND' }
   | { readonly kind: 'RESUME'; readonly slotFree: boolean }
+  /** The restart timer fired (ONE_SHOT, a restart pending). */
+  | { readonly kind: 'RESTART_DUE'; readonly slotFree: boolean }
   /** The release timer fired (PERIODIC). */
   | { readonly kind: 'RELEASE'; readonly slotFree: boolean }
   /** A running slot was handed to this READY process. */
@@ -53,7 +56,10 @@ export type Effect =
   /** SIGTERM (and SIGCONT) to the group, SIGKILL after graceMs; JOB_ENDED follows once it is gone. */
   | { readonly kind: 'END_GROUP'; readonly pid: number; readonly graceMs: number }
   | { readonly kind: 'ARM_RELEASE'; readonly atMs: number }
-  | { readonly kind: 'CANCEL_RELEASE' };
+  | { readonly kind: 'CANCEL_RELEASE' }
+  /** The supervisor's own timer for a pending restart; RESTART_DUE follows. */
+  | { readonly kind: 'ARM_RESTART'; readonly atMs: number }
+  | { readonly kind: 'CANCEL_RESTART' };
 
 export interface Outcome {
   readonly result: 'OK' | 'FAILED';
@@ -67,4 +73,6 @@ export interface Decision {
   readonly outcome?: Outcome;
   /** A run (or failed attempt) to append to the history. */
   readonly run?: RunRecord;
+  /** What the restart policy decided (a restart planned, or sigma giving up), for the log and the events. */
+  readonly note?: string;
 }

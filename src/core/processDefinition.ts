@@ -14,6 +14,8 @@ export interface ProcessDefinition {
   readonly cwd: string | null;
   /** Added to the daemon's environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** The jobs' scheduling priority (-20 to 19), set before exec; null: the launcher's own. */
+  readonly nice: number | null;
   readonly createdAtMs: number;
 }
 

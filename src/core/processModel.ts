@@ -11,6 +11,28 @@ export type WireState = (typeof WIRE_STATES)[number];
 export const OPERATIONS = ['START', 'SUSPEND', 'RESUME', 'STOP'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+export const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
+export type RestartPolicyName = (typeof RESTART_POLICIES)[number];
+
+/** When a ONE_SHOT job that ended is released again, and when sigma gives up. */
+export interface RestartPolicy {
+  readonly policy: RestartPolicyName;
+  /** The delay before the first restart of a run of consecutive ones; it doubles after each. */
+  readonly delayMs: number;
+  readonly maxDelayMs: number;
+  /** More than `count` restarts inside `windowMs`: the process is left DORMANT. */
+  readonly limit: { readonly count: number; readonly windowMs: number };
+}
+
+/** What the restart policy remembers: the last delay used (null: none in a row) and when the recent restarts were. */
+export interface RestartLog {
+  readonly lastDelayMs: number | null;
+  /** Oldest first; only those inside the policy's window are kept. */
+  readonly recentAtMs: readonly number[];
+}
+
+export const EMPTY_RESTART_LOG: RestartLog = { lastDelayMs: null, recentAtMs: [] };
+
 /** What the operator asked for last; it survives a restart of the daemon. */
 export type Intent = 'STOPPED' | 'STARTED' | 'SUSPENDED';
 
@@ -38,6 +60,11 @@ export interface ReleaseGrid {
 export type Runtime =
   | { readonly phase: 'DORMANT' }
   | { readonly phase: 'WAITING'; readonly grid: ReleaseGrid }
+  /**
+   * ONE_SHOT, wire WAITING: its job ended and the restart policy releases it again at restartAtMs,
+   * or (delayedStart) a START with a delay runs its first job then.
+   */
+  | { readonly phase: 'RESTART_PENDING'; readonly restartAtMs: number; readonly delayedStart?: true }
   | {
       readonly phase: 'READY';
       readonly grid: ReleaseGrid | null;
@@ -55,7 +82,14 @@ export type Runtime =
     }
   | { readonly phase: 'RUNNING'; readonly grid: ReleaseGrid | null; readonly job: Job }
   | { readonly phase: 'STOPPING'; readonly job: Job }
-  | { readonly phase: 'SUSPENDED'; readonly grid: ReleaseGrid | null; readonly job: Job | null };
+  | {
+      readonly phase: 'SUSPENDED';
+      readonly grid: ReleaseGrid | null;
+      readonly job: Job | null;
+      /** A restart (or a delayed START: heldStart) held by the suspension: RESUME releases it this long after. */
+      readonly heldRestartMs?: number;
+      readonly heldStart?: true;
+    };
 
 export type Phase = Runtime['phase'];
 
@@ -68,9 +102,11 @@ export interface Counters {
   readonly skipped: number;
   /** Spawn failures, and jobs that ended on their own with a non-zero code or a signal. */
   readonly failures: number;
+  /** Jobs released again by the restart policy. */
+  readonly restarts: number;
 }
 
-export const ZERO_COUNTERS: Counters = { runs: 0, overruns: 0, skipped: 0, failures: 0 };
+export const ZERO_COUNTERS: Counters = { runs: 0, overruns: 0, skipped: 0, failures: 0, restarts: 0 };
 
 /** How the last job ended, or why it could not start. */
 export interface LastExit {
@@ -100,8 +136,13 @@ export interface RunRecord {
 
 /** The fixed part of a definition that the state machine needs. */
 export type ProcessSpec =
-  | { readonly type: 'ONE_SHOT'; readonly periodMs: null; readonly stopTimeoutMs: number }
+  | { readonly type: 'ONE_SHOT'; readonly periodMs: null; readonly stopTimeoutMs: number; readonly restart: RestartPolicy | null }
   | { readonly type: 'PERIODIC'; readonly periodMs: number; readonly stopTimeoutMs: number };
+
+/** The restart policy of a process, null when its jobs are never restarted. */
+export function restartPolicyOf(spec: ProcessSpec): RestartPolicy | null {
+  return spec.type === 'ONE_SHOT' && spec.restart !== null && spec.restart.policy !== 'never' ? spec.restart : null;
+}
 
 export interface ProcessSnapshot {
   readonly spec: ProcessSpec;
@@ -109,6 +150,7 @@ export interface ProcessSnapshot {
   readonly runtime: Runtime;
   readonly counters: Counters;
   readonly lastExit: LastExit | null;
+  readonly restartLog: RestartLog;
 }
 
 export function wireStateOf(runtime: Runtime): WireState {
@@ -116,6 +158,7 @@ export function wireStateOf(runtime: Runtime): WireState {
     case 'DORMANT':
       return 'DORMANT';
     case 'WAITING':
+    case 'RESTART_PENDING':
       return 'WAITING';
     case 'READY':
     case 'LAUNCHING':
@@ -149,5 +192,5 @@ export function holdsSlot(runtime: Runtime): boolean {
 }
 
 export function dormantSnapshot(spec: ProcessSpec): ProcessSnapshot {
-  return { spec, intent: 'STOPPED', runtime: { phase: 'DORMANT' }, counters: ZERO_COUNTERS, lastExit: null };
+  return { spec, intent: 'STOPPED', runtime: { phase: 'DORMANT' }, counters: ZERO_COUNTERS, lastExit: null, restartLog: EMPTY_RESTART_LOG };
 }

@@ -32,6 +32,7 @@ import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { connectionCeiling, connectionsAdmitted } from './connectionBudget.js';
 import { setUpJobHost, type JobHostSetup } from './jobHostSetup.js';
+import { readLowestNice } from '../runtime/niceLimit.js';
 
 /** What a dead daemon's jobs left in their cgroups gets after SIGTERM, before SIGKILL. */
 const LEFTOVER_GRACE_MS = 1000;
@@ -181,6 +182,7 @@ async function serve(
     requestTimeoutMs: config.requestTimeoutMs,
     authFailuresPerMinute: config.authFailuresPerMinute,
     maxDefinitionBytes: config.maxDefinitionBytes,
+    lowestNice: readLowestNice(),
     logger,
     version: packageVersion(),
     jobTracking: tracking,

@@ -2,6 +2,7 @@
 // child_process (a fork of the daemon), released by the daemon's timers, their output written by
 // the daemon. They end with the daemon; the native launcher (launcher/) does not have these limits.
 import { closeSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { Clock } from './clock.js';
 import type { HostedJob, HostEvent, JobEnd, JobHost, JobSpec, SpawnResult, ArmedGrid } from './jobHost.js';
 import type { ProcessGroupLauncher, RunningJob } from './jobLauncher.js';
@@ -106,6 +107,16 @@ export class InProcessJobHost implements JobHost {
         if (program) closeSync(program.fd);
       });
     if (!launched.ok) return { ok: false, error: launched.error };
+    if (spec.nice !== null) {
+      // Node cannot act between fork and exec: the priority is set right after the spawn, before
+      // the job is told RUNNING (what it forked in that instant keeps the daemon's priority).
+      try {
+        setPriority(launched.job.pid, spec.nice);
+      } catch (error) {
+        launched.job.kill();
+        return { ok: false, error: `the priority cannot be set (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+      }
+    }
     const job = new InProcessJob(launched.job, this.options.clock);
     void job.ended.then((end) => this.listener({ kind: 'JOB_ENDED', processId: spec.processId, pid: job.pid, end }));
     return { ok: true, job, atMs: this.options.clock(), seq: null };

@@ -20,6 +20,8 @@ export interface JobSpec {
   readonly needsCgroup: boolean;
   /** The partition limits its tasks (`pids`): a start into it full is refused, as a fork would be. */
   readonly limitsTasks: boolean;
+  /** The job's scheduling priority, set before it runs (null: left as it is). */
+  readonly nice: number | null;
 }
 
 export interface JobEnd {

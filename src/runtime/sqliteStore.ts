@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
-import type { Counters, Intent, LastExit, ProcessSpec, RunRecord } from '../core/processModel.js';
+import type { Counters, Intent, LastExit, ProcessSpec, RestartLog, RestartPolicy, RunRecord } from '../core/processModel.js';
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
 import { SqlitePartitionStore, type PartitionStore } from './partitionStore.js';
 import { STORE_MIGRATIONS } from './storeMigrations.js';
@@ -31,7 +31,18 @@ export interface PersistedState {
   readonly job: StoredJob | null;
   /** The last of the launcher's events applied to this process (0: none of this launcher's). */
   readonly launcherSeq: number;
+  readonly restart: StoredRestart;
 }
+
+/** What the restart policy remembers, and a restart pending (at a time) or held by a suspension (a delay left). */
+export interface StoredRestart extends RestartLog {
+  readonly pendingAtMs: number | null;
+  readonly heldMs: number | null;
+  /** The pending (or held) release is a delayed START's first job, not a restart. */
+  readonly isStart?: boolean;
+}
+
+export const NO_STORED_RESTART: StoredRestart = { lastDelayMs: null, recentAtMs: [], pendingAtMs: null, heldMs: null };
 
 /** The live job of a process as recorded: enough to find it again after a crash of the daemon. */
 export interface StoredJob {
@@ -130,6 +141,10 @@ interface ProcessRow {
   overruns: number;
   skipped: number;
   failures: number;
+  restarts: number;
+  restart_json: string | null;
+  nice: number | null;
+  restart_state_json: string | null;
   last_exit_json: string | null;
   job_pid: number | null;
   job_started_at_ms: number | null;
@@ -208,13 +223,13 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, created_at_ms)
-         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @createdAtMs)`,
+        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, created_at_ms)
+         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @createdAtMs)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
-           failures = @failures, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
-           job_start_ticks = @jobStartTicks, launcher_seq = @launcherSeq
+           failures = @failures, restarts = @restarts, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
+           job_start_ticks = @jobStartTicks, launcher_seq = @launcherSeq, restart_state_json = @restartState
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
@@ -227,7 +242,7 @@ export class SqliteStore implements ProcessStore {
       ),
       update: this.db.prepare(
         `UPDATE processes SET type = @type, period_ms = @periodMs, stop_timeout_ms = @stopTimeoutMs, command_json = @command,
-           program = @program, cwd = @cwd, env_json = @env WHERE id = @id`,
+           program = @program, cwd = @cwd, env_json = @env, restart_json = @restart, nice = @nice WHERE id = @id`,
       ),
       insertAudit: this.db.prepare(
         `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor, refused)
@@ -317,6 +332,7 @@ export class SqliteStore implements ProcessStore {
         jobStartedAtMs: state.job?.startedAtMs ?? null,
         jobStartTicks: state.job?.startTicks ?? null,
         launcherSeq: state.launcherSeq,
+        restartState: JSON.stringify(state.restart),
       });
       if (run) {
         this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
@@ -438,6 +454,8 @@ function definitionRow(definition: NewProcessDefinition) {
     program: definition.program,
     cwd: definition.cwd,
     env: JSON.stringify(definition.env),
+    restart: definition.spec.type === 'ONE_SHOT' && definition.spec.restart !== null ? JSON.stringify(definition.spec.restart) : null,
+    nice: definition.nice,
   };
 }
 
@@ -445,7 +463,7 @@ function rowToStored(row: ProcessRow): StoredProcess {
   const spec: ProcessSpec =
     row.type === 'PERIODIC'
       ? { type: 'PERIODIC', periodMs: row.period_ms ?? 1, stopTimeoutMs: row.stop_timeout_ms }
-      : { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: row.stop_timeout_ms };
+      : { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: row.stop_timeout_ms, restart: row.restart_json ? (JSON.parse(row.restart_json) as RestartPolicy) : null };
   return {
     definition: {
       id: row.id,
@@ -456,10 +474,11 @@ function rowToStored(row: ProcessRow): StoredProcess {
       program: row.program,
       cwd: row.cwd,
       env: JSON.parse(row.env_json) as Record<string, string>,
+      nice: row.nice,
       createdAtMs: row.created_at_ms,
     },
     intent: row.intent,
-    counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures },
+    counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures, restarts: row.restarts },
     // Written before runs recorded OOM kills, a last exit has no oomKilled.
     lastExit: row.last_exit_json ? { oomKilled: false, ...(JSON.parse(row.last_exit_json) as Partial<LastExit>) } as LastExit : null,
     job:
@@ -467,5 +486,6 @@ function rowToStored(row: ProcessRow): StoredProcess {
         ? null
         : { pid: row.job_pid, startedAtMs: row.job_started_at_ms, startTicks: row.job_start_ticks },
     launcherSeq: row.launcher_seq,
+    restart: row.restart_state_json ? { ...NO_STORED_RESTART, ...(JSON.parse(row.restart_state_json) as Partial<StoredRestart>) } : NO_STORED_RESTART,
   };
 }

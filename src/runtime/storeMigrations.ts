@@ -100,4 +100,16 @@ export const STORE_MIGRATIONS: readonly string[] = [
   UPDATE audit SET refused = 1 WHERE status >= 400;
   CREATE INDEX audit_by_actor ON audit (actor, refused, id);
   `,
+  // Restart policies: a ONE_SHOT's policy (part of its definition), how many restarts it had, and
+  // what the policy remembers (its backoff, its recent restarts, a restart pending or held), so
+  // that a pending restart survives a restart of the daemon.
+  `
+  ALTER TABLE processes ADD COLUMN restart_json TEXT;
+  ALTER TABLE processes ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE processes ADD COLUMN restart_state_json TEXT;
+  `,
+  // The jobs' scheduling priority (nice), null for the launcher's own.
+  `
+  ALTER TABLE processes ADD COLUMN nice INTEGER;
+  `,
 ];

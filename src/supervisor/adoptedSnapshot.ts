@@ -5,11 +5,16 @@ import { dormantSnapshot, type Job, type ProcessSnapshot } from '../core/process
 import { startGrid } from '../core/releaseGrid.js';
 import type { ArmedGrid } from '../runtime/jobHost.js';
 import type { StoredProcess } from '../runtime/sqliteStore.js';
+import { restartLogOf, restoredRestart } from './storedRestart.js';
 
 export function adoptedSnapshot(entry: StoredProcess, armed: ArmedGrid | null, nowMs: number): ProcessSnapshot {
   const { spec } = entry.definition;
-  const base = { ...dormantSnapshot(spec), intent: entry.intent, counters: entry.counters, lastExit: entry.lastExit };
+  const restartLog = restartLogOf(entry.restart);
+  const base = { ...dormantSnapshot(spec), intent: entry.intent, counters: entry.counters, lastExit: entry.lastExit, restartLog };
   const job: Job | null = entry.job ? { pid: entry.job.pid, startedAtMs: entry.job.startedAtMs, releaseAtMs: null } : null;
+  // A restart pending or held (no job then): the supervisor arms a pending one again.
+  const restart = !job && spec.type === 'ONE_SHOT' ? restoredRestart(entry.intent, entry.restart) : null;
+  if (restart) return { ...base, runtime: restart };
   // A started PERIODIC process the launcher does not release (the daemon died before arming it) is released at once.
   const grid = spec.type === 'PERIODIC' ? (armed ?? { t0Ms: nowMs, periodMs: spec.periodMs, nextReleaseAtMs: nowMs }) : null;
   switch (entry.intent) {

@@ -143,5 +143,5 @@ function endOf(job: StoredJob, endedAtMs: number, { leaderAlive, error, signal }
 }
 
 function saveEnd(store: ProcessStore, processId: number, state: Omit<PersistedState, 'job' | 'lastExit'>, { run, lastExit }: OrphanEnd): void {
-  store.saveState(processId, { intent: state.intent, counters: state.counters, lastExit, job: null, launcherSeq: state.launcherSeq }, run, 'acknowledged');
+  store.saveState(processId, { intent: state.intent, counters: state.counters, lastExit, job: null, launcherSeq: state.launcherSeq, restart: state.restart }, run, 'acknowledged');
 }

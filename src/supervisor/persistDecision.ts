@@ -2,6 +2,7 @@
 // and nothing when it changed none of it.
 import { jobOf, type ProcessSnapshot, type RunRecord } from '../core/processModel.js';
 import type { Durability, ProcessStore } from '../runtime/sqliteStore.js';
+import { sameStoredRestart, storedRestartOf } from './storedRestart.js';
 
 export interface DecidedChange {
   readonly before: ProcessSnapshot;
@@ -29,7 +30,9 @@ export function persistDecision(
 ): boolean {
   const jobBefore = jobOf(before.runtime);
   const jobAfter = jobOf(after.runtime);
+  const restart = storedRestartOf(after);
   const changed =
+    !sameStoredRestart(storedRestartOf(before), restart) ||
     run !== null ||
     before.intent !== after.intent ||
     before.counters !== after.counters ||
@@ -43,6 +46,7 @@ export function persistDecision(
     lastExit: after.lastExit,
     job: jobAfter ? { pid: jobAfter.pid, startedAtMs: jobAfter.startedAtMs, startTicks: jobStartTicks } : null,
     launcherSeq,
+    restart,
   };
   try {
     store.saveState(processId, state, run, durability);

@@ -29,6 +29,7 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import type { HostedJob, HostEvent, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
+import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
@@ -40,6 +41,7 @@ import { persistDecision } from './persistDecision.js';
 import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
 import { SlotQueue } from './slotQueue.js';
+import { storedRestartOf } from './storedRestart.js';
 import { endStrays } from './strayProcesses.js';
 
 export interface SupervisorLogger {
@@ -95,7 +97,7 @@ const stepOf = (input: Input, atMs: number | null = null, seq: number | null = n
 export type NewProcessRequest = Omit<NewProcessDefinition, 'command' | 'program'> & { readonly command: readonly string[] | null };
 
 /** The part of a definition an update may change: all but its id, name and creation time. */
-export type DefinitionChange = Pick<ProcessDefinition, 'spec' | 'command' | 'program' | 'cwd' | 'env'>;
+export type DefinitionChange = Pick<ProcessDefinition, 'spec' | 'command' | 'program' | 'cwd' | 'env' | 'nice'>;
 
 export interface OperationAnswer {
   readonly process: ProcessReading;
@@ -116,6 +118,8 @@ export class Supervisor {
   private readonly processes = new Map<number, ManagedProcess>();
   private readonly idsByName = new Map<string, number>();
   private readonly slots: SlotQueue;
+  /** Pending restarts of ONE_SHOT processes: the supervisor's own timers, whatever the host. */
+  private readonly restartTimers: ReleaseTimers;
   private shuttingDown = false;
   private closed = false;
   /** endLeftovers' work, one promise per process, for a shutdown to wait for. */
@@ -128,6 +132,7 @@ export class Supervisor {
       partitionMaxRunning: (partition) => options.partitions.maxRunningOf(partition),
     });
     options.host.onEvent((event) => this.onHostEvent(event));
+    this.restartTimers = new ReleaseTimers(options.clock, (processId) => this.onRestartDue(processId));
   }
 
   /**
@@ -174,6 +179,9 @@ export class Supervisor {
       case 'WAITING':
         await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
         return;
+      case 'RESTART_PENDING':
+        await this.perform(managed, { kind: 'ARM_RESTART', atMs: runtime.restartAtMs });
+        return;
       case 'SUSPENDED':
         if (job) await this.options.host.signal(job, 'SIGSTOP');
         return;
@@ -184,12 +192,19 @@ export class Supervisor {
 
   /**
    * Starts again the processes the operator had started (the daemon then serves already); one
-   * whose left-over job is still being ended starts once it is gone (endLeftovers).
+   * whose left-over job is still being ended starts once it is gone (endLeftovers); one whose
+   * restart was pending waits for it, at the time it was due.
    */
   async restartStarted(): Promise<void> {
     const restarts = [...this.processes.values()]
       .filter((managed) => managed.snapshot.intent === 'STARTED' && !managed.leftover)
-      .map((managed) => this.enqueue(managed, () => this.applyOperation(managed, 'START', 'background')));
+      .map((managed) =>
+        this.enqueue(managed, async () => {
+          const { runtime } = managed.snapshot;
+          if (runtime.phase === 'RESTART_PENDING') await this.perform(managed, { kind: 'ARM_RESTART', atMs: runtime.restartAtMs });
+          else await this.applyOperation(managed, 'START', 'background');
+        }),
+      );
     await Promise.all(restarts);
   }
 
@@ -219,7 +234,7 @@ export class Supervisor {
       const managed = this.processes.get(orphan.processId);
       if (!managed?.leftover) return;
       const { intent, counters } = managed.snapshot;
-      const state = { intent, counters, launcherSeq: managed.launcherSeq };
+      const state = { intent, counters, launcherSeq: managed.launcherSeq, restart: storedRestartOf(managed.snapshot) };
       const end = await endOrphan(orphan, state, this.options, managed.leftover.hurry.signal).catch((error: unknown) => {
         this.options.logger.error({ err: error, processId: orphan.processId }, 'could not end a job a previous daemon left');
         return null;
@@ -244,11 +259,18 @@ export class Supervisor {
     managed.leftover = null;
     const { definition } = managed;
     const before = managed.snapshot;
-    const state = { intent: before.intent, counters: before.counters, lastExit: end?.lastExit ?? before.lastExit, job: null, launcherSeq: managed.launcherSeq };
+    const state = {
+      intent: before.intent,
+      counters: before.counters,
+      lastExit: end?.lastExit ?? before.lastExit,
+      job: null,
+      launcherSeq: managed.launcherSeq,
+      restart: storedRestartOf(before),
+    };
     managed.snapshot = restoredSnapshot({ ...state, definition }, this.options.clock());
     this.slots.track(definition.id, before.runtime, managed.snapshot.runtime);
     if (end) this.options.events.emit(definition, end.run.endedAtMs, { type: 'run', run: end.run });
-    this.reportStateChange(managed, { kind: 'JOB_ENDED', pid: end?.run.pid ?? 0, exitCode: null, signal: end?.run.signal ?? null });
+    this.reportStateChange(managed, { kind: 'JOB_ENDED', pid: end?.run.pid ?? 0, exitCode: null, signal: end?.run.signal ?? null }, null);
     if (managed.snapshot.intent === 'STARTED' && !this.shuttingDown) await this.applyOperation(managed, 'START', 'background');
     this.grantFreeSlots();
   }
@@ -333,10 +355,11 @@ export class Supervisor {
     return this.options.store.listRuns(processId, limit);
   }
 
-  operate(processId: number, operation: Operation): Promise<OperationAnswer> {
+  /** `startDelayMs`: a START whose first release is that long after (DELAYED_START). */
+  operate(processId: number, operation: Operation, startDelayMs: number | null = null): Promise<OperationAnswer> {
     this.refuseChangesWhenShuttingDown();
     const managed = this.managed(processId);
-    return this.enqueue(managed, () => this.operateNow(managed, operation));
+    return this.enqueue(managed, () => this.operateNow(managed, operation, startDelayMs));
   }
 
   /**
@@ -477,6 +500,7 @@ export class Supervisor {
       .filter((managed) => !managed.leftover)
       .map((managed) => this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')));
     await Promise.allSettled([...halts, ...this.leftoverEndings]);
+    this.restartTimers.cancelAll();
     if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
@@ -487,13 +511,14 @@ export class Supervisor {
   detach(): void {
     this.shuttingDown = true;
     this.closed = true;
+    this.restartTimers.cancelAll();
   }
 
-  private async operateNow(managed: ManagedProcess, operation: Operation): Promise<OperationAnswer> {
+  private async operateNow(managed: ManagedProcess, operation: Operation, startDelayMs: number | null = null): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
     // Answered at once: waiting would take the left-over's whole grace, and a second job of the process must not start.
     if (managed.leftover) return { process: this.readingOf(managed), outcome: { result: 'FAILED', reason: leftoverReason(managed.leftover.pids) } };
-    const outcome = await this.applyOperation(managed, operation, 'acknowledged');
+    const outcome = await this.applyOperation(managed, operation, 'acknowledged', startDelayMs);
     if (operation === 'STOP') await this.endStraysOf(managed);
     return { process: this.readingOf(managed), outcome };
   }
@@ -503,18 +528,19 @@ export class Supervisor {
     await endStrays(this.options.nodeId, managed.definition.id, managed.definition.spec.stopTimeoutMs, this.options.logger);
   }
 
-  private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability): Promise<Outcome> {
-    const input = this.operationInput(managed, operation);
+  private async applyOperation(managed: ManagedProcess, operation: Operation, durability: Durability, startDelayMs: number | null = null): Promise<Outcome> {
+    const input = this.operationInput(managed, operation, startDelayMs);
     const outcome = await this.apply(managed, stepOf(input), durability);
     // decide settles every operation (test/unit/decide.*.test.ts checks each phase and input).
     if (!outcome) throw new Error(`${operation} of process ${managed.definition.id} was left unsettled`);
     return outcome;
   }
 
-  private operationInput(managed: ManagedProcess, operation: Operation): Input {
+  private operationInput(managed: ManagedProcess, operation: Operation, startDelayMs: number | null): Input {
     const slotFree = this.slots.isFreeFor(managed.definition.id);
     switch (operation) {
       case 'START':
+        return startDelayMs === null ? { kind: operation, slotFree } : { kind: operation, slotFree, delayMs: startDelayMs };
       case 'RESUME':
         return { kind: operation, slotFree };
       case 'STOP':
@@ -526,6 +552,7 @@ export class Supervisor {
   /** decide -> persist -> act, following up on spawns and terminations until the step settles. */
   private async apply(managed: ManagedProcess, first: Step, durability: Durability): Promise<Outcome | undefined> {
     let outcome: Outcome | undefined;
+    let note: string | null = null;
     let synced: Promise<void> | null = null;
     const steps: Step[] = [first];
     const settledFirst = await this.settleReleasesBefore(managed, first);
@@ -588,6 +615,10 @@ export class Supervisor {
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobAfter === null) managed.job = null;
       if (decision.outcome) outcome = decision.outcome;
+      if (decision.note) {
+        note = decision.note;
+        this.options.logger.info({ processId: managed.definition.id, name: managed.definition.name }, decision.note);
+      }
       const followUps: Step[] = [];
       for (const effect of this.effectsOf(step, decision, first, settledFirst)) {
         const followUp = await this.act(managed, effect);
@@ -598,7 +629,7 @@ export class Supervisor {
       }
       steps.push(...followUps);
     }
-    this.reportStateChange(managed, first.input);
+    this.reportStateChange(managed, first.input, note);
     this.grantFreeSlots();
     await synced;
     return outcome;
@@ -667,7 +698,23 @@ export class Supervisor {
         const lastSeq = await host.disarm(id);
         return lastSeq === null ? null : { drainUpTo: lastSeq };
       }
+      case 'ARM_RESTART':
+        this.restartTimers.arm(id, effect.atMs);
+        return null;
+      case 'CANCEL_RESTART':
+        this.restartTimers.cancel(id);
+        return null;
     }
+  }
+
+  /** A pending restart is due: decided in order, after whatever is queued for the process. */
+  private onRestartDue(processId: number): void {
+    const managed = this.processes.get(processId);
+    if (!managed || managed.deleted || this.shuttingDown) return;
+    void this.enqueue(managed, async () => {
+      if (managed.deleted || this.shuttingDown) return;
+      await this.apply(managed, stepOf({ kind: 'RESTART_DUE', slotFree: this.slots.isFreeFor(processId) }), 'background');
+    });
   }
 
   /**
@@ -690,6 +737,7 @@ export class Supervisor {
       partition: definition.partition,
       needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
       limitsTasks: this.options.partitions.limitsTasks(definition.partition),
+      nice: definition.nice,
     };
   }
 
@@ -819,7 +867,8 @@ export class Supervisor {
     if (this.shuttingDown) throw new ShuttingDownError();
   }
 
-  private reportStateChange(managed: ManagedProcess, cause: Input): void {
+  /** `note`: what the restart policy decided, told as the change's reason. */
+  private reportStateChange(managed: ManagedProcess, cause: Input, note: string | null): void {
     const from = managed.reportedState;
     const to = wireStateOf(managed.snapshot.runtime);
     if (from === to) return;
@@ -828,7 +877,7 @@ export class Supervisor {
     // Operations are logged at info; the steady beat of releases and exits only at debug.
     const level = isOperation(cause.kind) || cause.kind === 'SHUTDOWN' ? 'info' : 'debug';
     this.options.logger[level]({ processId: id, name, from, to, cause: cause.kind }, 'state changed');
-    this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: cause.kind });
+    this.options.events.emit(managed.definition, this.options.clock(), { type: 'state', from, to, reason: note ?? cause.kind });
   }
 }
 
@@ -863,5 +912,5 @@ function seqOf(event: HostEvent): number | null {
 }
 
 function gridOf(runtime: Runtime): ReleaseGrid | null {
-  return runtime.phase === 'DORMANT' || runtime.phase === 'STOPPING' ? null : runtime.grid;
+  return runtime.phase === 'DORMANT' || runtime.phase === 'STOPPING' || runtime.phase === 'RESTART_PENDING' ? null : runtime.grid;
 }

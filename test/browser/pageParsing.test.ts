@@ -48,7 +48,7 @@ describe('the create form fields', () => {
   });
 
   it('sends only what was filled in, and the period only for PERIODIC', () => {
-    const fields = { name: ' ticker ', type: 'ONE_SHOT' as const, period: '1000', command: 'date -u', cwd: '', env: '', startNow: false, partition: '' };
+    const fields = { name: ' ticker ', type: 'ONE_SHOT' as const, period: '1000', command: 'date -u', cwd: '', env: '', startNow: false, partition: '', restartPolicy: 'never' as const, restartDelayMs: '' };
     expect(createRequestOf(fields)).toEqual({ ok: true, value: { name: 'ticker', type: 'ONE_SHOT', command: ['date', '-u'] } });
     expect(createRequestOf({ ...fields, type: 'PERIODIC', cwd: '/tmp', startNow: true })).toEqual({
       ok: true,
@@ -57,5 +57,15 @@ describe('the create form fields', () => {
     expect(createRequestOf({ ...fields, partition: 'lab' })).toMatchObject({ ok: true, value: { partition: 'lab' } });
     // A period that is not a number goes to the API as typed, so its message says what is expected.
     expect(createRequestOf({ ...fields, type: 'PERIODIC', period: 'soon' })).toMatchObject({ ok: true, value: { period: 'soon' } });
+  });
+
+  it('sends a restart policy for ONE_SHOT only, with the delay when one is given', () => {
+    const fields = { name: 'w', type: 'ONE_SHOT' as const, period: '', command: 'true', cwd: '', env: '', startNow: false, partition: '', restartPolicy: 'on-failure' as const, restartDelayMs: '' };
+    expect(createRequestOf(fields)).toMatchObject({ ok: true, value: { restart: { policy: 'on-failure' } } });
+    expect(createRequestOf({ ...fields, restartDelayMs: '250' })).toMatchObject({ ok: true, value: { restart: { policy: 'on-failure', delayMs: 250 } } });
+    const periodic = createRequestOf({ ...fields, type: 'PERIODIC', period: '1000' });
+    expect(periodic.ok && 'restart' in periodic.value).toBe(false);
+    const never = createRequestOf({ ...fields, restartPolicy: 'never' });
+    expect(never.ok && 'restart' in never.value).toBe(false);
   });
 });

@@ -44,9 +44,9 @@ describe('sigma create and sigma ps', () => {
     const table = await sigma('ps');
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+PARTITION\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+LAST EXIT\s+NEXT RELEASE$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+PARTITION\s+TYPE\s+PERIOD\s+STATE\s+PID\s+RUNS\s+RESTARTS\s+LAST EXIT\s+NEXT RELEASE$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^\d+\s+web\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+-\s+-$/);
+    expect(lines[1]).toMatch(/^\d+\s+web\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+0\s+-\s+-$/);
     expect(lines[2]).toMatch(/^\d+\s+tick\s+default\s+PERIODIC\s+1m\s+(RUNNING|WAITING)\s+/);
     expect(table.stdout).not.toContain('\u001b['); // not a terminal: no colour
 

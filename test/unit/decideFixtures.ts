@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide.js';
 import { isOperation, type Decision, type Effect, type Input } from '../../src/core/decision.js';
 import {
+  EMPTY_RESTART_LOG,
   jobOf,
   wireStateOf,
   ZERO_COUNTERS,
@@ -33,13 +34,13 @@ export const NOW_MS = 12_500;
 export const PID = 4242;
 export const NEW_PID = 5151;
 /** Non-zero, so that a reset shows as clearly as an increment. */
-export const BASE_COUNTERS: Counters = { runs: 3, overruns: 1, skipped: 2, failures: 1 };
+export const BASE_COUNTERS: Counters = { runs: 3, overruns: 1, skipped: 2, failures: 1, restarts: 0 };
 
 export const GRID: ReleaseGrid = { t0Ms: T0_MS, periodMs: PERIOD_MS, nextReleaseAtMs: NEXT_RELEASE_MS };
 
 export function specOf(type: ProcessType): ProcessSpec {
   return type === 'ONE_SHOT'
-    ? { type, periodMs: null, stopTimeoutMs: STOP_TIMEOUT_MS }
+    ? { type, periodMs: null, stopTimeoutMs: STOP_TIMEOUT_MS, restart: null }
     : { type, periodMs: PERIOD_MS, stopTimeoutMs: STOP_TIMEOUT_MS };
 }
 
@@ -95,7 +96,7 @@ export function snapshot(type: ProcessType, name: FixtureName): ProcessSnapshot 
         return ['SUSPENDED', { phase: 'SUSPENDED', grid, job: null }];
     }
   })();
-  return { spec: specOf(type), intent, runtime, counters: BASE_COUNTERS, lastExit: null };
+  return { spec: specOf(type), intent, runtime, counters: BASE_COUNTERS, lastExit: null, restartLog: EMPTY_RESTART_LOG };
 }
 
 // Inputs and effects, spelled the way the spec's tables read.
@@ -141,6 +142,7 @@ export function counterChange(before: Counters, after: Counters): Counters {
     overruns: after.overruns - before.overruns,
     skipped: after.skipped - before.skipped,
     failures: after.failures - before.failures,
+    restarts: after.restarts - before.restarts,
   };
 }
 

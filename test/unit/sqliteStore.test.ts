@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZERO_COUNTERS } from '../../src/core/processModel.js';
 import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
-import { AUDIT_KEPT_PER_ACTOR, RUNS_KEPT_PER_PROCESS, SqliteStore, type AuditEntry } from '../../src/runtime/sqliteStore.js';
+import { AUDIT_KEPT_PER_ACTOR, NO_STORED_RESTART, RUNS_KEPT_PER_PROCESS, SqliteStore, type AuditEntry } from '../../src/runtime/sqliteStore.js';
 import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
@@ -19,6 +19,7 @@ const definition = (name: string) => ({
   program: null,
   cwd: '/tmp',
   env: { A: '1' },
+  nice: 5,
   createdAtMs: 1_000,
   partition: 'default',
 });
@@ -41,7 +42,7 @@ describe('SqliteStore', () => {
     const second = store.insert(definition('b'));
     expect(() => store.insert(definition('a'))).toThrow(ProcessNameTakenError);
     store.remove(second);
-    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 777 }, launcherSeq: 17 }, null, 'acknowledged');
+    store.saveState(first, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3 }, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 777 }, launcherSeq: 17, restart: NO_STORED_RESTART }, null, 'acknowledged');
     store.close();
 
     const reopened = new SqliteStore(path);
@@ -49,7 +50,7 @@ describe('SqliteStore', () => {
     const loaded = reopened.loadAll();
     expect(loaded.map((p) => p.definition.name)).toEqual(['a', 'c']);
     expect(loaded[0]).toMatchObject({
-      definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' } },
+      definition: { id: first, name: 'a', spec: { type: 'PERIODIC', periodMs: 100 }, command: ['true'], cwd: '/tmp', env: { A: '1' }, nice: 5 },
       intent: 'STARTED',
       counters: { runs: 3 },
       job: { pid: 42, startedAtMs: 5, startTicks: 777 },
@@ -58,11 +59,24 @@ describe('SqliteStore', () => {
     reopened.close();
   });
 
+  it('keeps a restart policy, the restarts counted, and a pending restart with what the policy remembers', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const restart = { policy: 'on-failure', delayMs: 100, maxDelayMs: 400, limit: { count: 3, windowMs: 60_000 } } as const;
+    const id = store.insert({ ...definition('r'), spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 5000, restart } });
+    const pending = { lastDelayMs: 200, recentAtMs: [1_500, 1_700], pendingAtMs: 2_000.5, heldMs: null };
+    store.saveState(id, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 3, restarts: 2 }, lastExit: null, job: null, launcherSeq: 0, restart: pending }, null, 'acknowledged');
+    store.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.loadAll()[0]).toMatchObject({ definition: { spec: { type: 'ONE_SHOT', restart } }, counters: { runs: 3, restarts: 2 }, restart: pending });
+    reopened.close();
+  });
+
   it('syncs its write-ahead log on demand: a state written in the background is then on disk', async () => {
     const path = storePath();
     const store = new SqliteStore(path);
     const id = store.insert(definition('a'));
-    store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0 }, null, 'background');
+    store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, null, 'background');
     expect(statSync(`${path}-wal`).size, 'the WAL holds the write').toBeGreaterThan(0);
     await expect(store.sync()).resolves.toBeUndefined();
     store.close();
@@ -79,7 +93,7 @@ describe('SqliteStore', () => {
     expect(nodeId).toMatch(/^[A-Za-z0-9_-]{16}$/);
     const id = store.insert(definition('a'));
     const [stored] = store.loadAll();
-    store.update({ ...stored!.definition, spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7 }, command: ['echo', 'x'], program: null, cwd: null, env: {} });
+    store.update({ ...stored!.definition, spec: { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: 7, restart: null }, command: ['echo', 'x'], program: null, cwd: null, env: {} });
     store.close();
     const reopened = new SqliteStore(path);
     expect(reopened.claimNode()).toEqual({ nodeId, copied: false });
@@ -93,7 +107,7 @@ describe('SqliteStore', () => {
     const original = new SqliteStore(path);
     const { nodeId } = original.claimNode();
     const id = original.insert(definition('a'));
-    original.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 7 }, launcherSeq: 0 }, null, 'acknowledged');
+    original.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: { pid: 42, startedAtMs: 5, startTicks: 7 }, launcherSeq: 0, restart: NO_STORED_RESTART }, null, 'acknowledged');
     original.close();
     const copyPath = `${path}.copy`;
     copyFileSync(path, copyPath);
@@ -115,7 +129,7 @@ describe('SqliteStore', () => {
     const id = store.insert(definition('a'));
     for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
       const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
-      store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0 }, run, 'background');
+      store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, run, 'background');
     }
     const runs = store.listRuns(id, 1000);
     expect(runs).toHaveLength(RUNS_KEPT_PER_PROCESS);

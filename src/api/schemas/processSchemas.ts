@@ -1,6 +1,6 @@
 // The API's schemas: they validate requests, type the handlers and make the OpenAPI document.
 import { Type, type Static } from 'typebox';
-import { OPERATIONS, PROCESS_TYPES, WIRE_STATES } from '../../core/processModel.js';
+import { OPERATIONS, PROCESS_TYPES, RESTART_POLICIES, WIRE_STATES } from '../../core/processModel.js';
 import { ERROR_CODES } from '../../errors/sigmaErrors.js';
 import { StringEnum } from './stringEnum.js';
 
@@ -14,6 +14,13 @@ export const LIMITS = {
   maxPeriodMs: 2_147_483_647,
   maxStopTimeoutMs: 3_600_000,
   defaultStopTimeoutMs: 5000,
+  maxRestartDelayMs: 86_400_000,
+  defaultRestartDelayMs: 1000,
+  defaultRestartMaxDelayMs: 60_000,
+  defaultRestartLimitCount: 5,
+  defaultRestartLimitWindowMs: 60_000,
+  maxRestartLimitCount: 1000,
+  maxRestartLimitWindowMs: 604_800_000,
 } as const;
 
 /** `SUSPENDED` is accepted wherever a client sends a state, for the contract's `SUSPENDEND`. */
@@ -75,6 +82,39 @@ const StopTimeoutMs = Type.Integer({
   description: `Grace in milliseconds between SIGTERM and SIGKILL when a job is stopped (default ${LIMITS.defaultStopTimeoutMs}).`,
 });
 
+const RestartDelayMs = (description: string) => Type.Integer({ minimum: 1, maximum: LIMITS.maxRestartDelayMs, description });
+
+const RestartBody = Type.Object(
+  {
+    policy: StringEnum(RESTART_POLICIES, {
+      description: '`on-failure`: restart a job that ended with a non-zero code or a signal sigma did not send (or could not start); `always`: any end that was not a STOP, DELETE or shutdown; `never`: as without a policy.',
+    }),
+    delayMs: Type.Optional(RestartDelayMs(`Delay before the first restart in a row (default ${LIMITS.defaultRestartDelayMs}); it doubles after each consecutive restart.`)),
+    maxDelayMs: Type.Optional(
+      RestartDelayMs(`The longest delay (default ${LIMITS.defaultRestartMaxDelayMs}); after a job that ran longer than this, the delay starts again from delayMs.`),
+    ),
+    limit: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxRestartLimitCount, description: `Most restarts inside the window (default ${LIMITS.defaultRestartLimitCount}).` })),
+          windowMs: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxRestartLimitWindowMs, description: `The window, in milliseconds (default ${LIMITS.defaultRestartLimitWindowMs}).` })),
+        },
+        { additionalProperties: false, description: 'A job that ends when `count` restarts happened inside `windowMs` is not restarted: the process is left DORMANT.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'ONE_SHOT only: when a job that ended is released again.' },
+);
+export type RestartBody = Static<typeof RestartBody>;
+
+const Restart = Type.Union([RestartBody, Type.Null()], {
+  description: 'ONE_SHOT only: the restart policy; null or absent: never restarted.',
+});
+
+const Nice = Type.Union([Type.Integer({ minimum: -20, maximum: 19 }), Type.Null()], {
+  description: "The jobs' scheduling priority, -20 (highest) to 19 (lowest), set with setpriority before exec; null: the daemon's. A value below the daemon's own needs root, CAP_SYS_NICE or RLIMIT_NICE: refused (400) where the node cannot give it.",
+});
+
 export const CreateProcessBody = Type.Object(
   {
     name: ProcessName,
@@ -89,6 +129,8 @@ export const CreateProcessBody = Type.Object(
     cwd: Type.Optional(Cwd),
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
+    restart: Type.Optional(Restart),
+    nice: Type.Optional(Nice),
     partition: Type.Optional({
       ...PartitionName,
       description: 'The partition it belongs to, for good (default: `default`, or the partition of the token sent).',
@@ -109,12 +151,14 @@ export const UpdateProcessBody = Type.Object(
     cwd: Type.Optional(Type.Union([Cwd, Type.Null()], { description: "Absolute working directory; null for the daemon's." })),
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
+    restart: Type.Optional(Restart),
+    nice: Type.Optional(Nice),
   },
   {
     additionalProperties: false,
     minProperties: 1,
     description:
-      'The fields to change; the others keep their value. `env` replaces the whole set. Changing `type` to ONE_SHOT drops the period; to PERIODIC it needs `period`. The name never changes.',
+      'The fields to change; the others keep their value. `env` replaces the whole set. Changing `type` to ONE_SHOT drops the period; to PERIODIC it needs `period` and drops the restart policy. The name never changes.',
   },
 );
 export type UpdateProcessBody = Static<typeof UpdateProcessBody>;
@@ -148,9 +192,28 @@ export const ProcessSchema = Type.Object(
     cwd: Nullable(Type.String(), 'Working directory of the jobs; null for the daemon\'s.'),
     env: Type.Record(Type.String(), Type.String(), { description: "Variables added to the daemon's environment." }),
     stopTimeoutMs: Type.Integer({ description: 'Grace between SIGTERM and SIGKILL, in milliseconds.' }),
+    restart: Nullable(
+      Type.Object(
+        {
+          policy: StringEnum(RESTART_POLICIES, { description: 'on-failure or always (never is shown as a null policy).' }),
+          delayMs: Type.Integer({ description: 'Delay before the first restart in a row, in milliseconds.' }),
+          maxDelayMs: Type.Integer({ description: 'The longest delay, in milliseconds.' }),
+          limit: Type.Object(
+            {
+              count: Type.Integer({ description: 'Most restarts inside the window.' }),
+              windowMs: Type.Integer({ description: 'The window, in milliseconds.' }),
+            },
+            { description: 'When sigma gives up.' },
+          ),
+        },
+        { description: 'The restart policy, with its defaults filled in.' },
+      ),
+      'The restart policy (ONE_SHOT), or null: never restarted.',
+    ),
+    nice: Nullable(Type.Integer(), "The jobs' scheduling priority (-20 to 19), or null: the daemon's."),
     pid: Nullable(Type.Integer(), 'Process id of the live job (leader of its process group), else null.'),
     startedAt: IsoTime('When the live job started, else null.'),
-    nextReleaseAt: IsoTime('PERIODIC: the next release point while started and not suspended, else null.'),
+    nextReleaseAt: IsoTime('PERIODIC: the next release point while started and not suspended; ONE_SHOT: when a pending restart is due (WAITING); else null.'),
     lastExit: Nullable(LastExit, 'How the last job ended, or null if none has.'),
     outputError: Nullable(
       Type.String(),
@@ -160,6 +223,7 @@ export const ProcessSchema = Type.Object(
     overruns: Type.Integer({ description: 'Release points that found the previous job still READY or RUNNING (skipped).' }),
     skipped: Type.Integer({ description: 'Release points that did not run for another reason: suspended, stopped while queued, or missed by a late timer.' }),
     failures: Type.Integer({ description: 'Spawn failures, and jobs that ended on their own with a non-zero code or a signal.' }),
+    restarts: Type.Integer({ description: 'Jobs released again by the restart policy.' }),
     createdAt: Type.String({ format: 'date-time', description: 'When the process was created, ISO 8601 UTC.' }),
   },
   { description: 'A process and what the node knows of it now.' },
@@ -175,12 +239,19 @@ export const OperationBody = Type.Object(
   {
     operation: Type.Optional(StringEnum(OPERATIONS, { description: 'The operation to perform.' })),
     type: Type.Optional(StringEnum(OPERATIONS, { description: 'Accepted in place of `operation` (the contract names the enum RequestOperationType).' })),
+    delayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: LIMITS.maxRestartDelayMs,
+        description: 'START only (DELAYED_START): the process is WAITING and its first release is this many milliseconds after the answer; a PERIODIC grid starts there. With another operation: 400.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
     minProperties: 1,
-    maxProperties: 1,
-    description: 'Exactly one of `operation` or `type`.',
+    maxProperties: 2,
+    description: 'Exactly one of `operation` or `type`, and for START an optional `delayMs`.',
   },
 );
 export type OperationBody = Static<typeof OperationBody>;

@@ -7,6 +7,7 @@ import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE 
 import type { DesiredPartition } from './desiredPartition.js';
 import { DESIRED_STATES, type DesiredProcess, type DesiredState } from './desiredProcess.js';
 import { readPartitionList } from './partitionEntries.js';
+import { readRestart, type DesiredRestart } from './restartEntry.js';
 import { isNullScalar, keyName, knownFields, scalarText, wholeNumber, type FileProblem, type LineOf } from './yamlNodes.js';
 
 export type { FileProblem } from './yamlNodes.js';
@@ -20,7 +21,7 @@ export type ApplyFileReading =
     }
   | { ok: false; problems: FileProblem[] };
 
-const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'state'] as const;
+const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'nice', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
 export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
@@ -187,6 +188,19 @@ function readProcess(
     else stopTimeoutMs = value;
   }
 
+  let restart: DesiredRestart | null = null;
+  if (node('restart') !== undefined) {
+    const read = readRestart(node('restart') ?? null, label, problem);
+    if (read !== undefined) restart = read;
+    if (restart !== null && type === 'PERIODIC') failNamed('restart', 'is only for ONE_SHOT processes: a PERIODIC one runs again at its next release anyway');
+  }
+
+  let nice: number | null = null;
+  if (node('nice') !== undefined && !isNullScalar(node('nice') ?? null)) {
+    nice = wholeNumber(node('nice'), -20, 19);
+    if (nice === null) failNamed('nice', 'must be a whole number from -20 (highest priority) to 19 (lowest)');
+  }
+
   let state: DesiredState = 'started';
   if (node('state') !== undefined) {
     const text = scalarText(node('state'))?.toLowerCase() ?? null;
@@ -196,5 +210,5 @@ function readProcess(
   if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
 
   if (problems.length !== countBefore || name === null || type === null) return null;
-  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, state, line: lineOf(map) };
+  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, nice, state, line: lineOf(map) };
 }

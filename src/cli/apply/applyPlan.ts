@@ -4,6 +4,7 @@
 import type { Operation, ProcessJson } from '../apiTypes.js';
 import { formatMs } from '../displayValues.js';
 import type { DesiredProcess, DesiredState } from './desiredProcess.js';
+import { sameRestart, type DesiredRestart } from './restartEntry.js';
 import {
   describePartitionStep,
   isPartitionStep,
@@ -13,7 +14,7 @@ import {
   type PartitionStep,
 } from './partitionPlan.js';
 
-export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs';
+export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs' | 'restart' | 'nice';
 
 export type PlanStep =
   | {
@@ -99,6 +100,8 @@ function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' 
   if (Object.keys(wanted.env).length > 0) body.env = wanted.env;
   if (wanted.partition !== null) body.partition = wanted.partition;
   body.stopTimeoutMs = wanted.stopTimeoutMs;
+  if (wanted.restart !== null) body.restart = wanted.restart;
+  if (wanted.nice !== null) body.nice = wanted.nice;
   const operations = operationsToReach('DORMANT', 0, wanted.state);
   if (operations[0] === 'START') {
     body.state = 'RUNNING';
@@ -160,6 +163,8 @@ export function changedFields(wanted: DesiredProcess, existing: ProcessJson): De
   if (wanted.cwd !== existing.cwd) changed.push('cwd');
   if (!sameEnv(wanted.env, existing.env)) changed.push('env');
   if (wanted.stopTimeoutMs !== existing.stopTimeoutMs) changed.push('stopTimeoutMs');
+  if (!sameRestart(wanted.restart, existing.restart as DesiredRestart | null)) changed.push('restart');
+  if (wanted.nice !== existing.nice) changed.push('nice');
   return changed;
 }
 

@@ -1,4 +1,5 @@
 // What an apply file asks for: one process, its whole definition and the state it should be in.
+import type { DesiredRestart } from './restartEntry.js';
 
 /**
  * started: started and not suspended (a ONE_SHOT whose job ended is run again, as a service);
@@ -20,6 +21,10 @@ export interface DesiredProcess {
   /** null: not said (the daemon's default, or a partition token's own), and not compared. */
   partition: string | null;
   stopTimeoutMs: number;
+  /** The restart policy with its defaults (ONE_SHOT), null for none. */
+  restart: DesiredRestart | null;
+  /** The jobs' scheduling priority, null for the daemon's. */
+  nice: number | null;
   state: DesiredState;
   /** Where the entry starts in the file, for messages. */
   line: number;

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_PARTITION } from '../../core/partition.js';
-import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN } from '../definitionLimits.js';
+import { DEFINITION_LIMITS as LIMITS, ENV_NAME_PATTERN, RESTART_POLICY_NAMES } from '../definitionLimits.js';
+import { durationArgument, restartLimitArgument } from '../durationArgument.js';
 import type { ProcessJson } from '../apiTypes.js';
 import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
@@ -18,6 +19,32 @@ interface CreateOptions extends ConnectionOptions {
   start?: boolean;
   partition?: string;
   json?: boolean;
+  restart?: string;
+  restartDelay?: number;
+  restartMaxDelay?: number;
+  restartLimit?: { count: number; windowMs: number };
+  nice?: number;
+}
+
+function niceArgument(text: string): number {
+  if (!/^-?\d+$/.test(text) || Number(text) < -20 || Number(text) > 19) throw new InvalidArgumentError('must be a whole number from -20 (highest priority) to 19 (lowest)');
+  return Number(text);
+}
+
+function restartPolicyArgument(text: string): string {
+  if (!(RESTART_POLICY_NAMES as readonly string[]).includes(text)) throw new InvalidArgumentError(`must be one of ${RESTART_POLICY_NAMES.join(', ')}`);
+  return text;
+}
+
+/** The `restart` object of the request, or undefined when no --restart flag was given. */
+function restartOf(options: CreateOptions): Record<string, unknown> | undefined {
+  const tuning = { delayMs: options.restartDelay, maxDelayMs: options.restartMaxDelay, limit: options.restartLimit };
+  const tuned = Object.entries(tuning).filter(([, value]) => value !== undefined);
+  if (options.restart === undefined) {
+    if (tuned.length > 0) throw new CliError(EXIT.usage, '--restart-delay, --restart-max-delay and --restart-limit need --restart on-failure|always');
+    return undefined;
+  }
+  return { policy: options.restart, ...Object.fromEntries(tuned) };
 }
 
 function collectEnv(text: string, env: Record<string, string> | undefined): Record<string, string> {
@@ -36,6 +63,7 @@ export function createCommand(context: CliContext): Command {
     "sigma create backup --periodic 3600000 --cwd /srv --env TARGET=/mnt/b --stop-timeout 30000 -- sh -c 'tar czf \"$TARGET/srv.tgz\" .'",
     'sigma create fibonacci     (no command: runs <data-dir>/programs/fibonacci)',
     'sigma create crunch --partition lab --start -- ./crunch.sh',
+    'sigma create worker --restart on-failure --restart-delay 1s --restart-max-delay 1m --restart-limit 5/1m --start -- ./worker',
   ])
     .argument('<name>', 'unique on the node: letters, digits, _, - and .')
     .argument('[command...]', "the argv to run, after --; default: the executable named NAME in the daemon's programs dir")
@@ -43,17 +71,25 @@ export function createCommand(context: CliContext): Command {
     .option('--cwd <dir>', 'working directory of its jobs (made absolute here; default: the daemon\'s)')
     .option('--env <NAME=VALUE>', 'a variable for its jobs (repeat for more)', collectEnv)
     .option('--stop-timeout <ms>', `grace between SIGTERM and SIGKILL on STOP (default ${LIMITS.defaultStopTimeoutMs})`, integerArgument(0, LIMITS.maxStopTimeoutMs, 'milliseconds'))
+    .option('--restart <policy>', `restart its jobs when they end: ${RESTART_POLICY_NAMES.join(', ')} (ONE_SHOT only)`, restartPolicyArgument)
+    .option('--restart-delay <duration>', 'delay before the first restart in a row, doubled after each (default 1s)', durationArgument(1, LIMITS.maxRestartDelayMs))
+    .option('--restart-max-delay <duration>', 'the longest delay between restarts (default 1m)', durationArgument(1, LIMITS.maxRestartDelayMs))
+    .option('--restart-limit <count/duration>', 'give up after COUNT restarts inside DURATION (default 5/1m)', restartLimitArgument(LIMITS.maxRestartLimitCount, LIMITS.maxRestartLimitWindowMs))
+    .option('--nice <n>', "its jobs' scheduling priority, -20 (highest) to 19 (lowest)", niceArgument)
     .option('--partition <partition>', "the partition it belongs to, for good (default: default; with a partition token: the token's own)")
     .option('--start', 'start it at once (created with state RUNNING)')
     .option('--json', "print the API's process object as JSON")
     .action(async (name: string, command: string[], options: CreateOptions) => {
       const client = clientFor(options, context);
       const body: Record<string, unknown> = { name };
+      const restart = restartOf(options);
+      if (restart) body.restart = restart;
       if (options.periodic !== undefined) Object.assign(body, { type: 'PERIODIC', period: options.periodic });
       if (command.length > 0) body.command = command;
       if (options.cwd !== undefined) body.cwd = resolve(context.cwd, options.cwd);
       if (options.env) body.env = options.env;
       if (options.stopTimeout !== undefined) body.stopTimeoutMs = options.stopTimeout;
+      if (options.nice !== undefined) body.nice = options.nice;
       if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;

@@ -7,6 +7,8 @@ import type { ConnectionOptions } from '../clientConfig.js';
 import { operate } from '../operate.js';
 import { failureLine, resultLine } from '../operationResultLine.js';
 import { painterFor } from '../terminalStyle.js';
+import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
+import { durationArgument } from '../durationArgument.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 import { forEachProcess } from './eachProcess.js';
 
@@ -19,16 +21,20 @@ const OPERATION_HELP: Record<Operation, { verb: string; summary: string; descrip
 
 export function operationCommand(operation: Operation, context: CliContext): Command {
   const { verb, summary, description } = OPERATION_HELP[operation];
-  return clientCommand(verb, summary, `${description} An all-digit argument is an id, anything else a name.`, [
+  const command = clientCommand(verb, summary, `${description} An all-digit argument is an id, anything else a name.`, [
     `sigma ${verb} ticker`,
     `sigma ${verb} 3 4 web`,
-  ])
-    .argument('<process...>', 'ids or names')
-    .action(async (refs: string[], options: ConnectionOptions) => {
+    ...(operation === 'START' ? ['sigma start ticker --delay 500ms   (WAITING, first release 500 ms later)'] : []),
+  ]).argument('<process...>', 'ids or names');
+  if (operation === 'START') {
+    command.option('--delay <duration>', 'release it first this long after (a delayed start: 500ms, 2s, 1m)', durationArgument(0, LIMITS.maxRestartDelayMs));
+  }
+  return command
+    .action(async (refs: string[], options: ConnectionOptions & { delay?: number }) => {
       const client = clientFor(options, context);
       const paint = painterFor(context.stdout, context.env);
       await forEachProcess(refs, client, context, async (found) => {
-        const result = await operate(client, found.id, operation);
+        const result = await operate(client, found.id, operation, options.delay ?? null);
         if (result.result === 'FAILED') throw new CliError(EXIT.failed, failureLine(operation, result));
         context.stdout.write(`${resultLine(result, paint)}\n`);
       });

@@ -55,6 +55,8 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
     ['cwd', shown.cwd ?? "- (the daemon's)"],
     ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
     ['stopTimeoutMs', withReadable(shown.stopTimeoutMs)],
+    ['restart', describeRestart(shown.restart)],
+    ['nice', shown.nice === null ? "- (the daemon's)" : String(shown.nice)],
     ['pid', shown.pid === null ? '-' : String(shown.pid)],
     ['startedAt', at(shown.startedAt)],
     ['nextReleaseAt', at(shown.nextReleaseAt)],
@@ -64,10 +66,18 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
     ['overruns', String(shown.overruns)],
     ['skipped', String(shown.skipped)],
     ['failures', String(shown.failures)],
+    ['restarts', String(shown.restarts)],
     ['createdAt', at(shown.createdAt)],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
   return fields.map(([name, value]) => `${paint('bold', name.padEnd(width))}  ${value}\n`).join('');
+}
+
+/** on-failure, 1s doubled up to 1m, at most 5 in 1m. */
+function describeRestart(restart: ProcessJson['restart']): string {
+  if (restart === null) return '- (never)';
+  const { policy, delayMs, maxDelayMs, limit } = restart;
+  return `${policy}, after ${formatMs(delayMs)} doubled up to ${formatMs(maxDelayMs)}, at most ${limit.count} in ${formatMs(limit.windowMs)}`;
 }
 
 /** 500 ms, or 1500 ms (1.5s). */

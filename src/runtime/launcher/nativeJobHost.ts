@@ -251,6 +251,8 @@ export class NativeJobHost implements JobHost {
     }
     for (const [key, value] of Object.entries(spec.env)) fields.push([Field.ENV, `${key}=${value}`]);
     fields.push([Field.CWD, spec.cwd ?? this.options.cwd]);
+    // The starter calls setpriority before exec: the job and all it forks run at this priority.
+    if (spec.nice !== null) fields.push([Field.NICE, spec.nice]);
     const { cgroups } = this.options;
     if (cgroups) {
       this.preparePartition(spec.partition);
