@@ -7,6 +7,7 @@ import type { DaemonLogSummary } from './daemonLogSummary.js';
 import type { DaemonMetrics } from './daemonMetrics.js';
 import { summarize, type Summary } from './latencySummary.js';
 import type { Leftover } from './leftoverJobs.js';
+import { fittedGrowthPercent, MIN_TREND_SAMPLES } from './memoryTrend.js';
 import type { ProcessAccounting } from './releaseAccounting.js';
 import { REQUEST_KINDS, type KindFigures, type RequestError, type RequestKind, type SlowRequest } from './requestLedger.js';
 import type { SoakOptions } from './soakOptions.js';
@@ -46,7 +47,10 @@ export interface SoakResults {
     readonly endKiB: number;
     readonly limitPercent: number;
     readonly samples: { atS: number; rssKiB: number }[];
+    /** The V8 heap in use, from the daemon's /metrics every `heapSampleMs`; its fitted growth is held under `heapLimitPercent`. */
     readonly heapSamples: { atS: number; heapUsedKiB: number; externalKiB: number; eventLoopLagMaxMs: number }[];
+    readonly heapSampleMs: number;
+    readonly heapLimitPercent: number;
   };
   readonly warmup: { readonly seconds: number; readonly requests: number; readonly errors: number; readonly errorSamples: RequestError[] };
   readonly cpu: { readonly duringLoad: CpuTimes; readonly total: CpuTimes; readonly loadS: number; readonly runnerDuringLoadMs: number };
@@ -74,6 +78,16 @@ export function rssGrowthPercent(results: SoakResults): number {
   return ((results.rss.endKiB - results.rss.startKiB) / results.rss.startKiB) * 100;
 }
 
+/** The growth over the load of the line fitted to every RSS sample taken during it, in percent; null with too few samples. */
+export function rssTrendPercent(results: SoakResults): number | null {
+  return fittedGrowthPercent(results.rss.samples.map((sample) => ({ atS: sample.atS, value: sample.rssKiB })), results.phasesS.load);
+}
+
+/** The same for the V8 heap in use. */
+export function heapTrendPercent(results: SoakResults): number | null {
+  return fittedGrowthPercent(results.rss.heapSamples.map((sample) => ({ atS: sample.atS, value: sample.heapUsedKiB })), results.phasesS.load);
+}
+
 export function verdictOf(results: SoakResults): Verdict {
   const reasons: string[] = [];
   const errors = results.requests.overall.errors + results.warmup.errors;
@@ -82,6 +96,14 @@ export function verdictOf(results: SoakResults): Verdict {
   if (unaccounted.length > 0) reasons.push(`releases not accounted for in ${unaccounted.length} process(es)`);
   const growth = rssGrowthPercent(results);
   if (growth >= results.rss.limitPercent) reasons.push(`daemon RSS grew ${growth.toFixed(1)}% (limit: under ${results.rss.limitPercent}%)`);
+  const rssTrend = rssTrendPercent(results);
+  if (rssTrend === null) reasons.push(`${results.rss.samples.length} RSS sample(s) during the load: at least ${MIN_TREND_SAMPLES} are needed to judge its trend`);
+  else if (rssTrend >= results.rss.limitPercent) reasons.push(`daemon RSS trends up ${rssTrend.toFixed(1)}% over the load, fitted to every sample (limit: under ${results.rss.limitPercent}%)`);
+  const heapTrend = heapTrendPercent(results);
+  if (heapTrend === null) reasons.push(`${results.rss.heapSamples.length} heap sample(s) during the load: at least ${MIN_TREND_SAMPLES} are needed to judge its trend`);
+  else if (heapTrend >= results.rss.heapLimitPercent) {
+    reasons.push(`the daemon's V8 heap trends up ${heapTrend.toFixed(1)}% over the load, fitted to every sample (limit: under ${results.rss.heapLimitPercent}%)`);
+  }
   if (results.leftovers.length > 0) reasons.push(`${results.leftovers.length} job process(es) outlived the daemon (killed)`);
   const stop = results.daemon.stop;
   if (stop && (stop.killed || stop.code !== 0)) reasons.push(`the daemon did not exit 0 on SIGTERM (${stop.killed ? 'killed' : `${stop.signal ?? stop.code}`})`);
@@ -117,7 +139,7 @@ export function printReport(results: SoakResults, verdict: Verdict, print: (line
       .join(', ');
     print(
       `the daemon's own view (/metrics): ${seen.requests} requests, mean ${ms(seen.requestMeanMs)} ms from arrival to answer (${within}); ` +
-        `its event loop's longest delay in any 5 s window of the load: ${ms(Math.max(...results.rss.heapSamples.map((sample) => sample.eventLoopLagMaxMs)))} ms`,
+        `its event loop's longest delay in any ${results.rss.heapSampleMs / 1000} s window of the load: ${ms(Math.max(...results.rss.heapSamples.map((sample) => sample.eventLoopLagMaxMs)))} ms`,
     );
   }
   const slowest = results.requests.slowest.slice(0, 3);
@@ -165,14 +187,15 @@ export function printReport(results: SoakResults, verdict: Verdict, print: (line
   print(`daemon RSS: ${mib(rss.startKiB)} MiB after setup, ${mib(rss.endKiB)} MiB at the end of the load (${signed(rssGrowthPercent(results))}%)`);
   if (rss.samples.length > 0) {
     const rssValues = rss.samples.map((sample) => sample.rssKiB);
-    print(`  RSS during the load: min ${mib(Math.min(...rssValues))} MiB, max ${mib(Math.max(...rssValues))} MiB`);
+    print(`  RSS during the load: min ${mib(Math.min(...rssValues))} MiB, max ${mib(Math.max(...rssValues))} MiB; fitted to its ${rss.samples.length} samples, ${trend(rssTrendPercent(results))} over the load`);
   }
   if (rss.heapSamples.length > 1) {
     const first = rss.heapSamples[0] as (typeof rss.heapSamples)[number];
     const last = rss.heapSamples[rss.heapSamples.length - 1] as (typeof rss.heapSamples)[number];
     print(
-      `  V8 heap used (/metrics, every 5 s): ${mib(first.heapUsedKiB)} MiB at ${first.atS} s, ${mib(last.heapUsedKiB)} MiB at ${last.atS} s, ` +
-        `lowest ${mib(Math.min(...rss.heapSamples.map((sample) => sample.heapUsedKiB)))} MiB; external ${mib(first.externalKiB)} -> ${mib(last.externalKiB)} MiB`,
+      `  V8 heap used (/metrics, every ${rss.heapSampleMs / 1000} s): ${mib(first.heapUsedKiB)} MiB at ${first.atS} s, ${mib(last.heapUsedKiB)} MiB at ${last.atS} s, ` +
+        `lowest ${mib(Math.min(...rss.heapSamples.map((sample) => sample.heapUsedKiB)))} MiB; fitted to its ${rss.heapSamples.length} samples, ${trend(heapTrendPercent(results))} over the load ` +
+        `(limit: under ${rss.heapLimitPercent}%); external ${mib(first.externalKiB)} -> ${mib(last.externalKiB)} MiB`,
     );
   }
   print(
@@ -195,6 +218,10 @@ export function printReport(results: SoakResults, verdict: Verdict, print: (line
   print('');
   if (verdict.pass) print('PASS');
   else for (const reason of verdict.reasons) print(`FAIL: ${reason}`);
+}
+
+function trend(percent: number | null): string {
+  return percent === null ? 'no trend (too few samples)' : `${signed(percent)}%`;
 }
 
 function signed(value: number): string {

@@ -46,6 +46,16 @@ describe('metrics', () => {
     );
     expect(sample(text, 'sigma_release_lateness_seconds_bucket{le="+Inf"}')).toBe(sample(text, 'sigma_release_lateness_seconds_count'));
     await daemon.operate(id, 'STOP');
+    // Each run's lateness, as its run records it, counted in every bucket at or above it.
+    const runs = (await daemon.request('GET', `/processes/${id}/runs?limit=100`)).body.runs as { releaseLatenessMs: number }[];
+    const stopped = (await daemon.request('GET', '/metrics')).text;
+    expect(sample(stopped, 'sigma_release_lateness_seconds_count'), 'one observation per run').toBe(runs.length);
+    const bounds = [...stopped.matchAll(/^sigma_release_lateness_seconds_bucket\{le="([0-9.e-]+)"\} /gm)].map((match) => match[1] as string);
+    expect(bounds.length, 'finite buckets').toBeGreaterThan(3);
+    for (const le of bounds) {
+      const within = runs.filter((run) => Math.max(0, run.releaseLatenessMs) <= Number(le) * 1000).length;
+      expect(sample(stopped, `sigma_release_lateness_seconds_bucket{le="${le}"}`), `runs at most ${le} s late (${runs.map((run) => run.releaseLatenessMs).join(', ')} ms)`).toBe(within);
+    }
   });
 
   it('needs the token, unless the daemon runs with --metrics-public (and then only /metrics is open)', async () => {

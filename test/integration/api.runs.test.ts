@@ -15,12 +15,15 @@ async function runsOf(daemon: SigmaDaemon, id: number, query = ''): Promise<any[
 describe('run history', () => {
   it('records how each ONE_SHOT job ended: on its own with its code, or ended by sigma with the signal', async () => {
     const daemon = await SigmaDaemon.start();
-    const failing = (await daemon.create({ name: 'exit3', command: ['sh', '-c', 'exit 3'], state: 'RUNNING' })).body.processes[0];
+    const failing = (await daemon.create({ name: 'exit3', command: ['sh', '-c', 'sleep 0.2; exit 3'], state: 'RUNNING' })).body.processes[0];
     await waitFor('exit3 to end', () => runsOf(daemon, failing.id), (runs) => runs.length === 1);
     const [ended] = await runsOf(daemon, failing.id);
     expect(ended).toMatchObject({ pid: failing.pid, exitCode: 3, signal: null, releaseAt: null, releaseLatenessMs: null, error: null, endedBySigma: false });
     expect(Date.parse(ended.endedAt)).toBeGreaterThanOrEqual(Date.parse(ended.startedAt));
-    expect(ended.durationMs).toBeGreaterThanOrEqual(0);
+    // Its duration is the time between its start and its end (both given to the millisecond), and
+    // at least the 200 ms it slept.
+    expect(Math.abs(ended.durationMs - (Date.parse(ended.endedAt) - Date.parse(ended.startedAt))), `durationMs ${ended.durationMs}`).toBeLessThanOrEqual(1);
+    expect(ended.durationMs).toBeGreaterThanOrEqual(200);
 
     const sleeper = (await daemon.create({ name: 'sleeper', command: ['sleep', '300'], state: 'RUNNING' })).body.processes[0];
     expect((await daemon.operate(sleeper.id, 'STOP')).body.processes[0].result).toBe('OK');

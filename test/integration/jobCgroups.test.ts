@@ -1,10 +1,11 @@
 // Where a cgroup can be made, every job runs in one of its own: SUSPEND and STOP reach what left
 // the job's process group and dropped its mark, and what a killed daemon left is ended at the
-// next boot. Where none can be made, these tests are skipped, saying why.
+// next boot. Where none can be made, these tests are skipped, saying why (failed under SIGMA_REQUIRE_CGROUPS=1).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { isAlive, procState } from '../support/osProcesses.js';
+import { skipOrFail } from '../support/requiredCapabilities.js';
 import { startEscaper } from '../support/escapingJob.js';
 import { killStrays, trackStray } from '../support/strayProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
@@ -19,10 +20,7 @@ async function jobCgroupsOf(daemon: SigmaDaemon, context: TestContext): Promise<
   const reply = await daemon.request('GET', '/node');
   expect(reply.status).toBe(200);
   const { mode, cgroup, reason } = reply.body.jobTracking;
-  if (mode === 'process-group') {
-    console.warn(`jobCgroups.test.ts skipped: no cgroup can be made here (${reason})`);
-    context.skip(`no cgroup can be made here: ${reason}`);
-  }
+  if (mode === 'process-group') skipOrFail(context, 'cgroups', `no cgroup can be made here: ${reason}`);
   expect(['cgroup-v1', 'cgroup-v2']).toContain(mode);
   return cgroup as string;
 }

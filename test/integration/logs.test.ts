@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStream, parseEvents } from '../support/openStream.js';
 import { isAlive } from '../support/osProcesses.js';
+import { skipOrFail } from '../support/requiredCapabilities.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -99,7 +100,7 @@ describe('when the log cannot be written', () => {
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', logsDir], { stdio: 'pipe' });
     } catch (error) {
-      context.skip(`no tmpfs can be mounted here to fill a disk (${String(error).split('\n')[0]})`);
+      skipOrFail(context, 'tmpfs', `no tmpfs can be mounted here to fill a disk (${String(error).split('\n')[0]})`);
     }
     try {
       const events = await openStream(`${daemon.url}/events`, daemon.token);
@@ -110,6 +111,11 @@ describe('when the log cannot be written', () => {
       expect(failing.outputError).toMatch(/ENOSPC/);
       expect(failing.state).toBe('RUNNING');
       expect(isAlive(failing.pid), 'the job keeps running').toBe(true);
+      // Alive is not enough (a job blocked in write() is alive too): it gets through all of its
+      // output, three times what the pipe holds, and execs its next command.
+      const comm = (): string => (isAlive(failing.pid) ? readFileSync(`/proc/${failing.pid}/comm`, 'latin1').trim() : 'gone');
+      await waitFor('the job to write all of its output and exec sleep', comm, (name) => name === 'sleep');
+      expect((await daemon.process(id)).state).toBe('RUNNING');
       expect((await daemon.request('GET', '/processes')).status, 'the daemon keeps serving').toBe(200);
       expect(daemon.stderr).toMatch(/cannot write a job log/);
       await events.waitForText('an updated event with the error', (text) =>

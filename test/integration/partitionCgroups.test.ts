@@ -1,13 +1,13 @@
 // A partition's limits, held by its cgroup for real: jobs run in the partition's cgroup on this
 // machine's hierarchy, and what they may use is read from the kernel's own accounting and /proc.
-// A limit this node cannot enforce skips its test, saying why in the test's title.
+// A limit this node cannot enforce skips its test, saying why (a failure under SIGMA_REQUIRE_CGROUPS=1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { detectJobCgroups } from '../../src/runtime/cgroupDetection.js';
 import { stopEveryMember, type JobCgroup } from '../../src/runtime/jobCgroups.js';
 import { ProcessGroupLauncher, type JobEnd, type RunningJob } from '../../src/runtime/jobLauncher.js';
@@ -15,6 +15,7 @@ import { endLeftoverJobCgroups } from '../../src/runtime/leftoverJobCgroups.js';
 import type { PartitionLimits } from '../../src/runtime/partitionLimits.js';
 import { isAlive, procState } from '../support/osProcesses.js';
 import { ownV1Path } from '../support/ownCgroups.js';
+import { isRequired, skipOrFail } from '../support/requiredCapabilities.js';
 import { waitFor } from '../support/waitFor.js';
 
 const MIB = 1024 * 1024;
@@ -46,8 +47,9 @@ function unsupported(limit: keyof PartitionLimits): string | null {
   return cgroups === null ? tracking.reason : partitions.support[limit];
 }
 
-function titled(title: string, why: string | null): string {
-  return why === null ? title : `${title} (skipped: ${why})`;
+/** Skips (or, where cgroups are required, fails) a test that cannot run here. */
+function runnable(context: TestContext, why: string | null): void {
+  if (why !== null) skipOrFail(context, 'cgroups', why);
 }
 
 function apply(partition: string, limits: Partial<PartitionLimits>): void {
@@ -110,7 +112,8 @@ function dirIn(controller: string, ...below: string[]): string {
 
 describe('partition cgroups on the hierarchy this machine has', () => {
   const cpuWhy = unsupported('cpu') ?? (tracking.mode === 'cgroup-v1' && ownV1Path('cpuacct') === null ? 'no cpuacct controller to measure with' : null);
-  it.skipIf(cpuWhy !== null)(titled('a cpu limit of 0.2 holds a busy job to about a fifth of a core; without it, the same job takes a whole core', cpuWhy), async () => {
+  it('a cpu limit of 0.2 holds a busy job to about a fifth of a core; without it, the same job takes a whole core', async (context) => {
+    runnable(context, cpuWhy);
     apply('slow', { cpu: 0.2 });
     apply('free', {});
     // One after the other: on a two-core machine two busy jobs would measure each other.
@@ -131,7 +134,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
   }, 20_000);
 
   const memoryWhy = unsupported('memoryBytes');
-  it.skipIf(memoryWhy !== null)(titled('a job past its partition\'s memory limit is OOM-killed and its end says so; a job of another partition runs on', memoryWhy), async () => {
+  it('a job past its partition\'s memory limit is OOM-killed and its end says so; a job of another partition runs on', async (context) => {
+    runnable(context, memoryWhy);
     apply('tight', { memoryBytes: 64 * MIB });
     apply('roomy', {});
     const bystander = await launch('roomy', ['sleep', '300']);
@@ -149,7 +153,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
   });
 
   const pidsWhy = unsupported('pids');
-  it.skipIf(pidsWhy !== null)(titled('a pids limit of 5 refuses the forks past it, and a start in a full partition fails saying why', pidsWhy), async () => {
+  it('a pids limit of 5 refuses the forks past it, and a start in a full partition fails saying why', async (context) => {
+    runnable(context, pidsWhy);
     apply('few', { pids: 5 });
     const forker = await launch('few', ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 300 & done; wait']);
     let mostPids = 0;
@@ -177,8 +182,9 @@ describe('partition cgroups on the hierarchy this machine has', () => {
     expect(isAlive(holder.job.pid)).toBe(true);
   });
 
-  const unenforcedWhy = unsupported('memoryBytes') ?? (tracking.mode === 'cgroup-v2' ? 'cgroup v2 reclaims, then OOM-kills, where v1 refuses' : null);
-  it.skipIf(unenforcedWhy !== null)(titled('a memory limit below what the partition already uses is answered as not held, not thrown', unenforcedWhy), async () => {
+  // cgroup v2 reclaims, then OOM-kills, where v1 refuses: there is nothing to answer there.
+  it.skipIf(tracking.mode === 'cgroup-v2')('a memory limit below what the partition already uses is answered as not held, not thrown', async (context) => {
+    runnable(context, unsupported('memoryBytes'));
     apply('busy', {});
     const holder = await launch('busy', ['sh', '-c', 'x=$(head -c 40000000 /dev/zero | tr "\\0" a); sleep 300']);
     await waitFor('the job to hold 40 MB', () => partitions.usage('busy').memoryBytes ?? 0, (bytes) => bytes > 40_000_000);
@@ -190,7 +196,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
   });
 
   const filesWhy = cgroups === null ? tracking.reason : null;
-  it.skipIf(filesWhy !== null)(titled("writes each limit into its cgroup's control files, and lifts it again", filesWhy), () => {
+  it("writes each limit into its cgroup's control files, and lifts it again", (context) => {
+    runnable(context, filesWhy);
     const v2 = tracking.mode === 'cgroup-v2';
     const file = (controller: string, name: string): string => join(dirIn(controller, 'partition-files'), name);
     const read = (controller: string, name: string): string => readFileSync(file(controller, name), 'latin1').trim();
@@ -198,7 +205,10 @@ describe('partition cgroups on the hierarchy this machine has', () => {
     const checks: Array<{ limit: keyof PartitionLimits; set: () => void; lifted: () => void }> = [
       {
         limit: 'cpu',
-        set: () => (v2 ? expect(read('cpu', 'cpu.max')).toBe('50000 100000') : expect([read('cpu', 'cpu.cfs_quota_us'), read('cpu', 'cpu.cfs_period_us')]).toEqual(['50000', '100000'])),
+        set: () => {
+          const [quotaUs, periodUs] = v2 ? read('cpu', 'cpu.max').split(' ').map(Number) : [Number(read('cpu', 'cpu.cfs_quota_us')), Number(read('cpu', 'cpu.cfs_period_us'))];
+          expect(quotaUs! / periodUs!, `the quota ${quotaUs} µs per period of ${periodUs} µs`).toBe(0.5);
+        },
         lifted: () => (v2 ? expect(read('cpu', 'cpu.max')).toBe('max 100000') : expect(read('cpu', 'cpu.cfs_quota_us')).toBe('-1')),
       },
       {
@@ -213,6 +223,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
         lifted: () => expect(read('pids', 'pids.max')).toBe('max'),
       },
     ];
+    // Where cgroups are required, every limit is: a detection that drops one fails here.
+    if (isRequired('cgroups')) expect(checks.map(({ limit }) => [limit, unsupported(limit)])).toEqual(checks.map(({ limit }) => [limit, null]));
     const supported = checks.filter((check) => unsupported(check.limit) === null);
     expect(supported.length, 'limits this node enforces').toBeGreaterThan(0);
     const wanted: PartitionLimits = { cpu: 0.5, memoryBytes: 64 * MIB, pids: 32 };
@@ -222,7 +234,8 @@ describe('partition cgroups on the hierarchy this machine has', () => {
     for (const check of supported) check.lifted();
   });
 
-  it.skipIf(cgroups === null)(titled('a job that double-forks out of its process group is stopped whole and killed whole in its partition', cgroups ? null : tracking.reason), async () => {
+  it('a job that double-forks out of its process group is stopped whole and killed whole in its partition', async (context) => {
+    runnable(context, cgroups ? null : tracking.reason);
     apply('lab', { cpu: unsupported('cpu') ? null : 0.5, pids: unsupported('pids') ? null : 20 });
     const cgroup = (cgroups as NonNullable<typeof cgroups>).create('escaper', 'lab');
     const child = cgroup.spawnInside(() => spawn('sh', ['-c', 'setsid sh -c "sleep 300 & exec sleep 300" & exec sleep 300'], { detached: true, stdio: 'ignore' }));

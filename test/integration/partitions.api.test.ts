@@ -3,12 +3,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorMismatch } from '../support/apiChecks.js';
+import { readProcEntry } from '../support/jobInvariants.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { liveChildrenOf, STARTER_NAME } from '../support/stateBench.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
 
 const NO_LIMITS = { maxRunning: null, cpu: null, memoryBytes: null, pids: null };
+
+/** The processes (by id) that have a live job now, counted in /proc: children of the daemon's job parent that carry their id. */
+function runningInProc(daemon: SigmaDaemon, ids: readonly number[]): number[] {
+  return liveChildrenOf(daemon.jobParentPid)
+    .filter((child) => child.comm !== STARTER_NAME)
+    .map((child) => readProcEntry(child.pid)?.sigmaProcessId ?? null)
+    .filter((id): id is number => id !== null && ids.includes(id))
+    .sort((a, b) => a - b);
+}
 
 describe('partitions', () => {
   it('has a default partition that every process goes to unless another is named', async () => {
@@ -85,11 +96,15 @@ describe('partitions', () => {
     for (const id of ids) await daemon.operate(id, 'START');
     expect(await states()).toEqual(['RUNNING', 'RUNNING', 'READY', 'READY', 'READY']);
     expect((await daemon.request('GET', '/partitions/pair')).body.partitions[0]).toMatchObject({ processes: 5, running: 2 });
+    // The kernel's view: the jobs of a and b, and none of the queued ones.
+    const jobsOf = (...which: number[]): number[] => which.map((index) => ids[index] as number);
+    expect(runningInProc(daemon, ids), 'the partition\'s live jobs in /proc').toEqual(jobsOf(0, 1));
     expect((await daemon.operate(outside, 'START')).body.processes[0]).toMatchObject({ state: 'RUNNING', result: 'OK' });
 
     await daemon.operate(ids[0] as number, 'STOP');
     await waitFor('c to take the freed slot', states, (s) => s[2] === 'RUNNING');
     expect(await states()).toEqual(['DORMANT', 'RUNNING', 'RUNNING', 'READY', 'READY']);
+    expect(await waitFor('c\'s job to run and a\'s to be gone', () => runningInProc(daemon, ids), (running) => running.length <= 2 && running.includes(ids[2] as number))).toEqual(jobsOf(1, 2));
     await daemon.operate(ids[1] as number, 'STOP');
     await waitFor('d to take the freed slot', states, (s) => s[3] === 'RUNNING');
     expect(await states()).toEqual(['DORMANT', 'DORMANT', 'RUNNING', 'RUNNING', 'READY']);
@@ -99,9 +114,11 @@ describe('partitions', () => {
     await waitFor('e to take the new slot', states, (s) => s[4] === 'RUNNING');
     await daemon.request('PUT', '/partitions/pair', { maxRunning: 1 });
     expect(await states()).toEqual(['DORMANT', 'DORMANT', 'RUNNING', 'RUNNING', 'RUNNING']);
+    expect(runningInProc(daemon, ids), 'a lowered limit ends no job').toEqual(jobsOf(2, 3, 4));
     await daemon.operate(ids[2] as number, 'STOP');
     await daemon.operate(ids[0] as number, 'START');
     expect(await states()).toEqual(['READY', 'DORMANT', 'DORMANT', 'RUNNING', 'RUNNING']);
+    expect(runningInProc(daemon, ids), 'a queued START runs nothing').toEqual(jobsOf(3, 4));
 
     const stopped = await daemon.request('PUT', '/partitions/pair', { operation: 'STOP' });
     expect(stopped.status, stopped.text).toBe(200);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { skipOrFail } from '../support/requiredCapabilities.js';
 import { cleanUpDaemons, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { liveChildrenOf, STARTER_NAME } from '../support/stateBench.js';
 import { waitFor } from '../support/waitFor.js';
@@ -49,7 +50,7 @@ describe.skipIf(!NATIVE)('standbys of PERIODIC processes', () => {
   it('keeps none for a process of a partition that limits its tasks', async (context) => {
     const daemon = await SigmaDaemon.start();
     const limits = (await daemon.request('GET', '/node')).body.partitionLimits;
-    if (limits.pids !== null) context.skip(`pids cannot be limited here: ${limits.pids}`);
+    if (limits.pids !== null) skipOrFail(context, 'cgroups', `pids cannot be limited here: ${limits.pids}`);
     expect((await daemon.request('POST', '/partitions', { name: 'few', pids: 20 })).status).toBe(201);
     const created = await daemon.create({ name: 'ticks', partition: 'few', type: 'PERIODIC', period: 200, command: ['true'], state: 'RUNNING' });
     const id = created.body.processes[0].id as number;

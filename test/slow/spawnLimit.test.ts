@@ -5,6 +5,7 @@ import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { skipOrFail } from '../support/requiredCapabilities.js';
 import { CLI_PATH, TEST_TOKEN } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -48,7 +49,7 @@ function unavailable(): string | null {
 
 it('answers FAILED with EAGAIN when the kernel refuses the fork, and keeps serving', async (context) => {
   const why = unavailable();
-  if (why) context.skip(`skipped: ${why}`);
+  if (why) skipOrFail(context, 'prlimit', why);
   const dataDir = mkdtempSync(join(tmpdir(), 'sigma-nproc-'));
   chownSync(dataDir, NOBODY, NOBODY);
   const taskLimit = tasksOf(NOBODY) + TASKS_ALLOWED;

@@ -58,6 +58,17 @@ function withRaw(body: Record<string, unknown>, key: string, raw: string | Buffe
 /** Bytes that are not UTF-8: a surrogate encoded as if it were a character, an overlong ".", stray bytes. */
 const INVALID_UTF8 = [[0xed, 0xa0, 0x80], [0xc0, 0xae], [0xff], [0x80], [0xf4, 0x90, 0x80, 0x80]];
 
+type MutatedStep = Extract<Step, { kind: 'mutated' }>;
+
+/** Content types that are not JSON by any reading: a body sent with one is refused. */
+const NOT_JSON_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'text/json'];
+
+/**
+ * Texts of the malformed list that a parser may take: a leading byte order mark, and escapes
+ * that are JSON (whether the value they make is refused depends on the route).
+ */
+const ACCEPTABLE_AS_JSON = ['\ufeff{"operation":"START"}', '{"name":"\\ud800"}', '{"operation":"ST\\u0000ART"}'];
+
 /** The JSON-bodied routes, with a valid body to start mutating from. */
 function bodyRoutes(document: Json): fc.Arbitrary<{ method: string; path: string; body: Record<string, unknown> }> {
   const overrides = safeOverrides();
@@ -77,7 +88,7 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
     const keys = Object.keys(body).filter((key) => allowCommand || key !== 'command');
     return keys.length === 0 ? 'name' : (keys[pick % keys.length] as string);
   };
-  const mutated = (mutation: string, method: string, path: string, id: IdChoice, body: string | Buffer, headers: Record<string, string> = JSON_HEADERS): Step => ({
+  const mutated = (mutation: string, method: string, path: string, id: IdChoice, body: string | Buffer, headers: Record<string, string> = JSON_HEADERS): MutatedStep => ({
     kind: 'mutated',
     mutation,
     method,
@@ -86,6 +97,7 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
     headers,
     body,
   });
+  const invalid = (step: MutatedStep): MutatedStep => ({ ...step, invalid: true });
   const route = bodyRoutes(document);
   return fc.oneof(
     fc.tuple(route, idChoice, fc.nat(), wrongTyped).map(([{ method, path, body }, id, pick, value]) => {
@@ -114,8 +126,9 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
       const key = keyOf(body, pick, true);
       return mutated('null', method, path, id, JSON.stringify({ ...body, [key]: null }));
     }),
+    // No body is anything but an object.
     fc.tuple(route, idChoice, fc.constantFrom('null', '[]', '"START"', '42', 'true', '[{"operation":"START"}]')).map(([{ method, path }, id, raw]) =>
-      mutated('null', method, path, id, raw),
+      invalid(mutated('null', method, path, id, raw)),
     ),
     fc
       .tuple(route, idChoice, fc.constantFrom('name', 'operation', 'type', 'command', 'period', 'state'), fc.constantFrom('"JUMP"', '"START"', '["true"]', '5', 'null', '{}'))
@@ -126,7 +139,7 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
       mutated('unknown field', method, path, id, JSON.stringify({ ...body, [key === '' ? 'extra' : key]: value })),
     ),
     fc.tuple(route, idChoice, fc.constantFrom('__proto__', 'constructor', 'prototype')).map(([{ method, path, body }, id, key]) =>
-      mutated('unknown field', method, path, id, `{${JSON.stringify(key)}:{"prototype":{"polluted":1},"polluted":1},${JSON.stringify(body).slice(1)}`.replace(/,}$/, '}')),
+      invalid(mutated('unknown field', method, path, id, `{${JSON.stringify(key)}:{"prototype":{"polluted":1},"polluted":1},${JSON.stringify(body).slice(1)}`.replace(/,}$/, '}'))),
     ),
     fc
       .tuple(
@@ -148,9 +161,10 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
           '',
         ),
       )
-      .map(([{ method, path, body }, id, contentType]) =>
-        mutated('bad content type', method, path, id, JSON.stringify(body), contentType === '' ? {} : { 'content-type': contentType }),
-      ),
+      .map(([{ method, path, body }, id, contentType]) => {
+        const step = mutated('bad content type', method, path, id, JSON.stringify(body), contentType === '' ? {} : { 'content-type': contentType });
+        return NOT_JSON_TYPES.includes(contentType) ? invalid(step) : step;
+      }),
     fc
       .tuple(
         route,
@@ -175,9 +189,12 @@ export function bodyMutations(document: Json): fc.Arbitrary<Step> {
           `{"env":${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}}`,
         ),
       )
-      .map(([{ method, path }, id, text]) => mutated('malformed JSON', method, path, id, text)),
+      .map(([{ method, path }, id, text]) => {
+        const step = mutated('malformed JSON', method, path, id, text);
+        return ACCEPTABLE_AS_JSON.includes(text) ? step : invalid(step);
+      }),
     fc.tuple(route, idChoice, fc.boolean()).map(([{ method, path }, id, withType]) =>
-      mutated('empty body', method, path, id, '', withType ? JSON_HEADERS : {}),
+      invalid(mutated('empty body', method, path, id, '', withType ? JSON_HEADERS : {})),
     ),
   );
 }

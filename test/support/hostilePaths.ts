@@ -116,6 +116,8 @@ export function pathMutations(document: Json): fc.Arbitrary<Step> {
         id,
         headers: method === 'PUT' || method === 'PATCH' ? JSON_HEADERS : {},
         body: method === 'PUT' ? validOperation : method === 'PATCH' ? JSON.stringify({ stopTimeoutMs: 100 }) : undefined,
+        // `{id}` becomes a real id, and `%31` is one once decoded.
+        ...(oddId === '{id}' || oddId === '%31' ? {} : { invalid: true as const }),
       }),
     ),
     fc.tuple(fc.constantFrom(...wrongMethods), idChoice, fc.boolean()).map(
@@ -127,6 +129,8 @@ export function pathMutations(document: Json): fc.Arbitrary<Step> {
         id,
         headers: withBody ? JSON_HEADERS : {},
         body: withBody ? validOperation : undefined,
+        // HEAD is answered wherever GET is.
+        ...(method === 'HEAD' && operations.some((other) => other.path === path && other.method === 'GET') ? {} : { invalid: true as const }),
       }),
     ),
     fc
@@ -136,7 +140,7 @@ export function pathMutations(document: Json): fc.Arbitrary<Step> {
         fc.constantFrom('', 'Bearer wrong-token-0000000000', 'Bearer', 'Basic Og==', 'Bearer  ', `Bearer ${'x'.repeat(5_000)}`, 'bearer\u00ff'),
       )
       .map(
-        ([{ method, path }, id, authorization]): Step => ({
+        ([{ method, path, isPublic }, id, authorization]): Step => ({
           kind: 'mutated',
           mutation: 'bad credentials',
           method,
@@ -144,6 +148,7 @@ export function pathMutations(document: Json): fc.Arbitrary<Step> {
           id,
           headers: { authorization, ...(method === 'PUT' ? JSON_HEADERS : {}) },
           body: method === 'PUT' ? validOperation : undefined,
+          ...(isPublic ? {} : { invalid: true as const }),
         }),
       ),
   );

@@ -1,5 +1,6 @@
 // Plays a list of hostile steps against one daemon: turns each step into a raw request, checks
-// every answer (never a 5xx, errors in sigma's shape, the daemon alive), checks the job
+// every answer (never a 5xx, errors in sigma's shape, the daemon alive), refuses nothing less than
+// a 4xx for a request invalid by construction and checks that it changed nothing, checks the job
 // invariants every few requests, and keeps a count of what it sent.
 import { STATUS_CODES } from 'node:http';
 import type { IdChoice, Step } from './hostileStep.js';
@@ -33,6 +34,40 @@ export class RequestCounts {
 }
 
 export class HostileFailure extends Error {}
+
+interface NodeState {
+  processes: ProcessView[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  partitions: any[];
+  tokens: unknown;
+}
+
+const DEFINITION_FIELDS = ['id', 'name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'createdAt'];
+const PARTITION_FIELDS = ['name', 'maxRunning', 'cpu', 'memoryBytes', 'pids', 'processes', 'createdAt'];
+
+/**
+ * What changed between two reads of the node that no request in between may change by itself:
+ * processes, their definitions, the partitions and their tokens; and a DORMANT or SUSPENDEND process
+ * stays so (a started one may end or be released on its own, so its state is not compared).
+ */
+export function stateChanges(before: NodeState, after: NodeState): string[] {
+  const pick = (value: Record<string, unknown>, fields: readonly string[]): string => JSON.stringify(fields.map((field) => value[field]));
+  const problems: string[] = [];
+  const afterById = new Map(after.processes.map((process) => [process.id, process]));
+  if (JSON.stringify(after.processes.map((p) => p.id)) !== JSON.stringify(before.processes.map((p) => p.id))) {
+    problems.push(`processes ${JSON.stringify(before.processes.map((p) => p.id))} became ${JSON.stringify(after.processes.map((p) => p.id))}`);
+  }
+  for (const old of before.processes) {
+    const now = afterById.get(old.id);
+    if (!now) continue;
+    if (pick(now, DEFINITION_FIELDS) !== pick(old, DEFINITION_FIELDS)) problems.push(`process ${old.id}: definition ${pick(old, DEFINITION_FIELDS)} became ${pick(now, DEFINITION_FIELDS)}`);
+    if ((old.state === 'DORMANT' || old.state === 'SUSPENDEND') && now.state !== old.state) problems.push(`process ${old.id}: ${old.state} became ${now.state}`);
+  }
+  const partitions = (state: NodeState): string => JSON.stringify(state.partitions.map((partition) => pick(partition, PARTITION_FIELDS)));
+  if (partitions(after) !== partitions(before)) problems.push(`partitions ${partitions(before)} became ${partitions(after)}`);
+  if (JSON.stringify(after.tokens) !== JSON.stringify(before.tokens)) problems.push(`tokens ${JSON.stringify(before.tokens)} became ${JSON.stringify(after.tokens)}`);
+  return problems;
+}
 
 const ERROR_KEYS = JSON.stringify(['code', 'error', 'message', 'statusCode']);
 
@@ -123,12 +158,29 @@ export class HostileSession {
       });
       return;
     }
-    await this.send(`mutated: ${step.mutation}`, {
+    const request: RawRequest = {
       method: step.method,
       path: this.filled(step.path, step.id),
       headers: { authorization: `Bearer ${this.daemon.token}`, ...step.headers },
       ...(step.body !== undefined ? { body: step.body } : {}),
-    });
+    };
+    if (!step.invalid) {
+      await this.send(`mutated: ${step.mutation}`, request);
+      return;
+    }
+    const before = await this.nodeState();
+    const reply = await this.send(`mutated: ${step.mutation}`, request);
+    const problems = reply.status >= 400 && reply.status < 500 ? [] : [`status ${reply.status}: a request invalid by construction must be refused with a 4xx`];
+    problems.push(...stateChanges(before, await this.nodeState()));
+    if (problems.length > 0) throw new HostileFailure(`${problems.join('; ')}\n  ${describeExchange(request, reply)}`);
+  }
+
+  /** What the node holds that a refused request must leave as it was (see `stateChanges`). */
+  private async nodeState(): Promise<NodeState> {
+    const partitions = await this.send('check: GET /partitions (around a refusal)', this.authorized('GET', '/partitions'), [200]);
+    // The session's partition may have been deleted (404) by an earlier step.
+    const tokens = await this.send('check: GET tokens (around a refusal)', this.authorized('GET', `/partitions/${HOSTILE_PARTITION}/tokens`), [200, 404]);
+    return { processes: await this.list(), partitions: JSON.parse(partitions.text).partitions, tokens: { status: tokens.status, body: JSON.parse(tokens.text) } };
   }
 
   /** A path with a chosen process (or token) id, in the partition the session made for them. */

@@ -21,6 +21,8 @@ export type Step =
       id: IdChoice;
       headers: Record<string, string>;
       body?: string | Buffer;
+      /** Invalid whatever the session did before: it must be refused (4xx) and change nothing. */
+      invalid?: true;
     }
   | { kind: 'operation'; operation: RealOperation; target: number; periodMs: number; startNow: boolean }
   /** Operations on one process sent at once, without waiting for each other's answers. */

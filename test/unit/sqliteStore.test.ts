@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZERO_COUNTERS } from '../../src/core/processModel.js';
 import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
-import { AUDIT_KEPT_PER_ACTOR, NO_STORED_RESTART, RUNS_KEPT_PER_PROCESS, SqliteStore, type AuditEntry } from '../../src/runtime/sqliteStore.js';
+import { AUDIT_KEPT_PER_ACTOR, NO_STORED_RESTART, RUNS_KEPT_PER_PROCESS, SqliteStore, StoreLockedError, type AuditEntry } from '../../src/runtime/sqliteStore.js';
 import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
@@ -33,6 +33,37 @@ describe('SqliteStore', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(STORE_MIGRATIONS.length);
     db.close();
+  });
+
+  it('is opened by one store at a time: a second one on the file is refused at once, and the first keeps working', () => {
+    const path = storePath();
+    const first = new SqliteStore(path);
+    const id = first.insert(definition('a'));
+    expect(() => new SqliteStore(path)).toThrow(StoreLockedError);
+    expect(() => new SqliteStore(path)).toThrow(/another sigma daemon is using this data dir/);
+    first.insert(definition('b'));
+    expect(first.loadAll().map((p) => p.definition.id)).toEqual([id, id + 1]);
+    first.close();
+    const next = new SqliteStore(path);
+    expect(next.loadAll()).toHaveLength(2);
+    next.close();
+  });
+
+  it('writes what an operator waits on with synchronous = FULL: the WAL is synced before the write returns', () => {
+    const store = new SqliteStore(storePath());
+    // The connection's own setting (per connection, and no other may open the file): 2 is FULL.
+    const synchronous = (): unknown => (Reflect.get(store, 'db') as Database.Database).pragma('synchronous', { simple: true });
+    const id = store.insert(definition('a'));
+    expect(synchronous(), 'after a create').toBe(2);
+    store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, null, 'background');
+    expect(synchronous(), 'after a background write').toBe(1);
+    store.saveState(id, { intent: 'STOPPED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, null, 'acknowledged');
+    expect(synchronous(), 'after an acknowledged state').toBe(2);
+    store.update({ ...store.loadAll()[0]!.definition, command: ['echo'] });
+    store.saveState(id, { intent: 'STOPPED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, null, 'background');
+    store.remove(id);
+    expect(synchronous(), 'after a delete').toBe(2);
+    store.close();
   });
 
   it('gives ids that are never reused, keeps definitions and state, and refuses a taken name', () => {
