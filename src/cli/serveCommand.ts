@@ -18,7 +18,7 @@ export function serveCommand(): Command {
     .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
     .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
     .option('--no-cgroups', 'track jobs by process group and environment mark only, even where a cgroup per job could be made')
-    .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
+    .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams}); a partition token holds an eighth at most, and the last eighth is the node token's`)
     .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)
     .option('--release-waiter <waiter>', 'how PERIODIC releases wait for their point: event-loop (default), or thread (one worker thread, about 0.1 ms late instead of about 0.6 ms, for a little more CPU per release)')
     .option('--launcher <launcher>', 'where jobs run: native (the sigma-launcher program: jobs outlive the daemon, releases never wait for it) or in-process (default: native where it was built)')
