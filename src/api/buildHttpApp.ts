@@ -28,6 +28,7 @@ import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { scopeGuard } from './scopeGuard.js';
 import { systemRoutes } from './systemRoutes.js';
+import { TLS_POLICY } from './tlsPolicy.js';
 import { validationMessage } from './validationMessage.js';
 
 export interface HttpAppOptions {
@@ -90,7 +91,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       socket.destroy(error);
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...TLS_POLICY } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(requestValidatorCompiler());
