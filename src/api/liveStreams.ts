@@ -5,27 +5,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ShuttingDownError, TooManyStreamsError } from '../errors/sigmaErrors.js';
 
-/** A partition token holds at most this fraction of --max-streams, and the same fraction is kept for the node token. */
+/** A partition token holds at most this fraction of --max-streams (at least one), and as many are kept for the node token. */
 const SHARE_DIVISOR = 8;
-
-/** How --max-streams is shared: what one partition token may hold, and what partition tokens never get. */
-export function streamShares(maxOpen: number): { perPartitionToken: number; nodeReserved: number } {
-  const share = Math.max(1, Math.floor(maxOpen / SHARE_DIVISOR));
-  return { perPartitionToken: share, nodeReserved: share };
-}
 
 export class LiveStreams {
   private readonly open = new Set<AbortController>();
   /** The streams opened with each partition token, by token id. */
   private readonly byToken = new Map<number, Set<AbortController>>();
   private closing = false;
+  /** The most one partition token holds. */
   private readonly perPartitionToken: number;
+  /** The most all partition tokens hold together: the rest is the node token's. */
   private readonly partitionMax: number;
 
   constructor(private readonly maxOpen: number) {
-    const shares = streamShares(maxOpen);
-    this.perPartitionToken = shares.perPartitionToken;
-    this.partitionMax = Math.max(0, maxOpen - shares.nodeReserved);
+    this.perPartitionToken = Math.max(1, Math.floor(maxOpen / SHARE_DIVISOR));
+    this.partitionMax = maxOpen - this.perPartitionToken;
   }
 
   /** Aborts when the client disconnects or the daemon closes, or when the caller ends it; throws past the limits. */

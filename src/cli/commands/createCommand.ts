@@ -58,9 +58,12 @@ export function createCommand(context: CliContext): Command {
       if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
-      const shown = displayable(created);
-      if (options.json) context.stdout.write(`${jsonText(created, 2)}\n`);
-      else context.stdout.write(`created ${shown.id} ${shown.name} (${kindOf(shown)})${inPartition(shown)}: ${shown.state}\n`);
+      if (options.json) {
+        context.stdout.write(`${jsonText(created, 2)}\n`);
+      } else {
+        const shown = displayable(created);
+        context.stdout.write(`created ${shown.id} ${shown.name} (${kindOf(shown)})${inPartition(shown)}: ${shown.state}\n`);
+      }
       if (options.start && created.state === 'DORMANT') {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
       }
