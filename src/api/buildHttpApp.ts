@@ -32,6 +32,7 @@ import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { scopeGuard } from './scopeGuard.js';
 import { systemRoutes } from './systemRoutes.js';
+import { TLS_POLICY } from './tlsPolicy.js';
 import { validationMessage } from './validationMessage.js';
 
 export interface HttpAppOptions {
@@ -117,7 +118,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           https: {
             key: options.tls.key,
             cert: options.tls.cert,
-            minVersion: 'TLSv1.2' as const,
+            ...TLS_POLICY,
             handshakeTimeout: options.requestTimeoutMs,
             ...serverTimeouts,
           },

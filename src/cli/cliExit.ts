@@ -1,4 +1,5 @@
 // The exit statuses of the `sigma` client commands, and the error that carries one to main.
+import { escapeControls } from './terminalText.js';
 
 export const EXIT = {
   ok: 0,
@@ -17,13 +18,16 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A failure that ends the command: `message` is printed on stderr as one line after "sigma: ". */
+/**
+ * A failure that ends the command: `message` is printed on stderr as one line after "sigma: ". It
+ * may quote the daemon (an error's message, a spawn error naming a cwd): its controls are escaped.
+ */
 export class CliError extends Error {
   constructor(
     readonly exitCode: ExitCode,
     message: string,
   ) {
-    super(message);
+    super(escapeControls(message));
     this.name = 'CliError';
   }
 }

@@ -16,6 +16,7 @@ import { watchCommand } from './commands/watchCommand.js';
 import { CliError, EXIT } from './cliExit.js';
 import type { CliContext } from './cliContext.js';
 import { serveCommand } from './serveCommand.js';
+import { escapeControls } from './terminalText.js';
 
 /** The conventional status of a command ended by a second Ctrl-C (128 + SIGINT). */
 const FORCED_EXIT_CODE = 130;
@@ -99,7 +100,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     if (error.message) process.stderr.write(`sigma: ${error.message}\n`);
     process.exit(error.exitCode);
   }
-  process.stderr.write(`sigma: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`sigma: ${escapeControls(error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);
 });
 

@@ -5,6 +5,7 @@ import { formatByteSize } from './byteSize.js';
 import { formatMs, formatRelative } from './displayValues.js';
 import { plainTable } from './plainTable.js';
 import type { Painter } from './terminalStyle.js';
+import { displayable } from './terminalText.js';
 
 /** After a limit's value: it is set, but the node does not enforce it. */
 export const UNENFORCED_MARK = '!';
@@ -23,7 +24,7 @@ function formatLimit(limit: keyof PartitionLimitsJson, value: number | null): st
 }
 
 export function partitionTable(partitions: PartitionJson[], paint: Painter): string {
-  const rows = partitions.map((partition) => {
+  const rows = displayable(partitions).map((partition) => {
     const unenforced = new Set<string>(partition.unenforced.map((entry) => entry.limit));
     const cell = (limit: keyof PartitionLimitsJson): string => {
       const text = formatLimit(limit, partition[limit]);
@@ -47,7 +48,7 @@ export function partitionTable(partitions: PartitionJson[], paint: Painter): str
 
 /** One line per limit that does not hold, with why: under the table, and after create and set. */
 export function unenforcedNotes(partitions: PartitionJson[], paint: Painter): string[] {
-  return partitions.flatMap((partition) =>
+  return displayable(partitions).flatMap((partition) =>
     partition.unenforced.map((entry) => `${paint('yellow', `the ${limitWord(entry.limit)} limit of ${partition.name} does not hold`)}: ${entry.reason}`),
   );
 }
@@ -62,7 +63,8 @@ export function limitsSummary(partition: PartitionLimitsJson & PartitionQuotasJs
   return [...limits.map((limit) => `${limitWord(limit)} ${partition[limit] === null ? 'none' : formatLimit(limit, partition[limit])}`), ...quotas].join(', ');
 }
 
-export function partitionFields(partition: PartitionJson, nowMs: number, paint: Painter): string {
+export function partitionFields(answer: PartitionJson, nowMs: number, paint: Painter): string {
+  const partition = displayable(answer);
   const { usage } = partition;
   const fields: Array<[string, string]> = [
     ['name', partition.name],

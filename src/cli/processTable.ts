@@ -2,6 +2,7 @@
 import type { ProcessJson } from './apiTypes.js';
 import { formatLastExitShort, formatPeriod, formatRelative } from './displayValues.js';
 import { plainTable } from './plainTable.js';
+import { displayable } from './terminalText.js';
 import { paintState, type Painter } from './terminalStyle.js';
 
 /** After the state in `sigma ps`: the output of the process's jobs cannot be written to its log now. */
@@ -10,7 +11,7 @@ export const OUTPUT_ERROR_MARK = '!';
 const HEAD = ['ID', 'NAME', 'PARTITION', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'RESTARTS', 'LAST EXIT', 'NEXT RELEASE'];
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
-  const rows = processes.map((shown) => [
+  const rows = displayable(processes).map((shown) => [
     String(shown.id),
     shown.name,
     shown.partition,

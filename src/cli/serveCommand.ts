@@ -23,7 +23,7 @@ export function serveCommand(): Command {
     .option('--log-max-bytes <n>', `size of a job's log file before it rotates to <file>.1 (default ${SERVE_DEFAULTS.logMaxBytes})`)
     .option('--metrics-public', 'serve /metrics without the token (for a Prometheus scraper on a trusted network)')
     .option('--no-cgroups', 'track jobs by process group and environment mark only, even where a cgroup per job could be made')
-    .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams})`)
+    .option('--max-streams <n>', `most event streams and followed logs open at once (default ${SERVE_DEFAULTS.maxStreams}); a partition token holds an eighth at most, and the last eighth is the node token's`)
     .option('--max-connections <n>', 'most client connections held at once; at the limit a new one replaces the one idle the longest (default: what the descriptor limit leaves after a reserve for the store, logs and starting jobs, which is also the most allowed)')
     .option('--request-timeout-ms <ms>', `a connection that sends no complete request this long after it opened or after its last answer is closed (default ${SERVE_DEFAULTS.requestTimeoutMs})`)
     .option('--auth-failures-per-minute <n>', `refusals for a missing or wrong token from one address per minute before further ones are slowed down and answered 429 (0: never; default ${SERVE_DEFAULTS.authFailuresPerMinute})`)

@@ -95,7 +95,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_PARTITION_QUOTA:
     "The partition has as many processes as its maxProcesses allows, or the definition would take its processes' definitions past its definitionBytes: nothing was changed; delete a process first, or raise the quota.",
   SIGMA_ERR_TOKEN_NOT_FOUND: 'The partition has no token of this id (revoked already?).',
-  SIGMA_ERR_TOO_MANY_STREAMS: 'As many event streams and followed logs are open as --max-streams allows; close one, or raise the limit.',
+  SIGMA_ERR_TOO_MANY_STREAMS:
+    'As many event streams and followed logs are open as --max-streams allows, or (for a partition token) as its share allows: an eighth of --max-streams per partition token, and never the last eighth, which is kept for the node token. Close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
   SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?), so a change that would start work is refused; STOP and SUSPEND still act.',
   SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
@@ -176,8 +177,8 @@ export class StoreUnavailableError extends SigmaError {
 }
 
 export class TooManyStreamsError extends SigmaError {
-  constructor(maxOpen: number) {
-    super('SIGMA_ERR_TOO_MANY_STREAMS', `${maxOpen} streams are open already (--max-streams); close one and try again`);
+  constructor(message: string) {
+    super('SIGMA_ERR_TOO_MANY_STREAMS', message);
   }
 }
 

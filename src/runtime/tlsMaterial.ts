@@ -1,5 +1,7 @@
 // The TLS key and certificate: the operator's files, or a self-signed pair generated once
-// into the data dir (for localhost, 127.0.0.1, ::1 and the listening host).
+// into the data dir (for localhost, 127.0.0.1, ::1 and the listening host). The generated
+// certificate is a leaf (CA:FALSE, serverAuth): clients pin it as their one trust anchor, and
+// trusting it vouches for nothing else its key might sign.
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -34,8 +36,9 @@ export async function loadTlsMaterial(options: {
   const { certPath, keyPath } = generatedCertPaths(options.dataDir);
   const cert = readOwnFile(certPath);
   const key = readOwnFile(keyPath);
-  // A generated certificate follows --host: one made for another host is made again.
-  if (cert !== null && key !== null && covers(cert, options.host)) return { key, cert, certPath, generated: false };
+  // A generated certificate follows --host: one made for another host is made again, and so is
+  // a CA made by an earlier version.
+  if (cert !== null && key !== null && isCurrentLeaf(cert, options.host)) return { key, cert, certPath, generated: false };
   const pems = await generateSelfSigned(options.host);
   mkdirSync(join(options.dataDir, 'tls'), { recursive: true, mode: 0o700 });
   replaceOwnFile(keyPath, pems.private, 0o600);
@@ -43,9 +46,10 @@ export async function loadTlsMaterial(options: {
   return { key: pems.private, cert: pems.cert, certPath, generated: true };
 }
 
-function covers(certPem: string, host: string): boolean {
-  if (host === '0.0.0.0' || host === '::') return true;
+function isCurrentLeaf(certPem: string, host: string): boolean {
   const cert = new X509Certificate(certPem);
+  if (cert.ca) return false;
+  if (host === '0.0.0.0' || host === '::') return true;
   return isIP(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
 }
 
@@ -65,9 +69,10 @@ async function generateSelfSigned(host: string): Promise<{ private: string; cert
     algorithm: 'sha256',
     notBeforeDate,
     notAfterDate,
+    // An EC key signs (digitalSignature); it never enciphers a key, as an RSA one would.
     extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames },
     ],

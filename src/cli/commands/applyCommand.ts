@@ -14,6 +14,7 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { unenforcedNotes } from '../partitionTable.js';
 import { painterFor } from '../terminalStyle.js';
+import { escapeControls } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface ApplyOptions extends ConnectionOptions {
@@ -65,7 +66,7 @@ export function applyCommand(context: CliContext): Command {
       }
       const reading = readApplyFile(text, dirname(path));
       if (!reading.ok) {
-        for (const problem of reading.problems) context.stderr.write(`${options.file}:${problem.line}: ${problem.message}\n`);
+        printProblems(context, options.file, reading.problems);
         throw new CliError(EXIT.usage, `${options.file} is not valid (${reading.problems.length} problem${reading.problems.length === 1 ? '' : 's'}): nothing was changed`);
       }
       const prune = options.prune === true;
@@ -75,7 +76,7 @@ export function applyCommand(context: CliContext): Command {
       const nodePartitions = needsPartitions ? (await client.json<{ partitions: PartitionJson[] }>('GET', '/partitions')).partitions : [];
       const references = partitionReferenceProblems(reading.processes, reading.partitions, nodePartitions.map((partition) => partition.name), prune);
       if (references.problems.length > 0) {
-        for (const problem of references.problems) context.stderr.write(`${options.file}:${problem.line}: ${problem.message}\n`);
+        printProblems(context, options.file, references.problems);
         const count = references.problems.length;
         throw new CliError(
           references.missing ? EXIT.notFound : EXIT.usage,
@@ -86,19 +87,24 @@ export function applyCommand(context: CliContext): Command {
       const plan = planApply(reading.processes, current, prune, partitionPlan);
       const fileName = basename(path);
       if (options.dryRun || isNoChange(plan)) {
-        for (const step of orderedSteps(plan)) if (!isUnchanged(step)) context.stdout.write(`${describeStep(step)}\n`);
-        context.stdout.write(`${summarize(plan, fileName, options.dryRun === true)}\n`);
+        for (const step of orderedSteps(plan)) if (!isUnchanged(step)) context.stdout.write(`${escapeControls(describeStep(step))}\n`);
+        context.stdout.write(`${escapeControls(summarize(plan, fileName, options.dryRun === true))}\n`);
         return;
       }
       const paint = painterFor(context.stderr, context.env);
       const { exitCode, notDone } = await runPlan(client, orderedSteps(plan), {
-        line: (line) => context.stdout.write(`${line}\n`),
-        problem: (line) => context.stderr.write(`sigma: ${line}\n`),
+        line: (line) => context.stdout.write(`${escapeControls(line)}\n`),
+        problem: (line) => context.stderr.write(`sigma: ${escapeControls(line)}\n`),
         unenforced: (partition) => {
           for (const note of unenforcedNotes([partition], paint)) context.stderr.write(`sigma: warning: ${note}\n`);
         },
       });
-      context.stdout.write(`${summarize(plan, fileName, false, notDone)}\n`);
+      context.stdout.write(`${escapeControls(summarize(plan, fileName, false, notDone))}\n`);
       if (exitCode !== EXIT.ok) throw new CliError(exitCode, '');
     });
+}
+
+/** FILE:LINE: what is wrong, one per problem; a message may span lines (an example), a value quoted from the file is escaped. */
+function printProblems(context: CliContext, file: string, problems: ReadonlyArray<{ line: number; message: string }>): void {
+  for (const problem of problems) context.stderr.write(`${`${file}:${problem.line}: ${problem.message}`.split('\n').map(escapeControls).join('\n')}\n`);
 }

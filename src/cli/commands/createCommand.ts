@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { formatMs } from '../displayValues.js';
+import { displayable, jsonText } from '../terminalText.js';
 import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
 
 interface CreateOptions extends ConnectionOptions {
@@ -93,8 +94,12 @@ export function createCommand(context: CliContext): Command {
       if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
-      if (options.json) context.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
-      else context.stdout.write(`created ${created.id} ${created.name} (${kindOf(created)})${inPartition(created)}: ${created.state}\n`);
+      if (options.json) {
+        context.stdout.write(`${jsonText(created, 2)}\n`);
+      } else {
+        const shown = displayable(created);
+        context.stdout.write(`created ${shown.id} ${shown.name} (${kindOf(shown)})${inPartition(shown)}: ${shown.state}\n`);
+      }
       if (options.start && created.state === 'DORMANT') {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
       }

@@ -4,6 +4,7 @@ import { CliError, EXIT } from '../cliExit.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { fetchProcess } from '../processRef.js';
+import { escapeControls } from '../terminalText.js';
 import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
 
 interface LogsOptions extends ConnectionOptions {
@@ -37,7 +38,7 @@ export function logsCommand(context: CliContext): Command {
         return;
       }
       if (options.follow) {
-        context.stderr.write(`sigma: the daemon ended the log stream of ${target.name} (deleted, or the daemon stopped)\n`);
+        context.stderr.write(`sigma: the daemon ended the log stream of ${escapeControls(target.name)} (deleted, or the daemon stopped)\n`);
         return;
       }
       // A connection cut mid-answer also ends in 'close': only a complete answer is the whole log.

@@ -9,6 +9,7 @@ import { failureLine, resultLine } from '../operationResultLine.js';
 import { painterFor } from '../terminalStyle.js';
 import { DEFINITION_LIMITS as LIMITS } from '../definitionLimits.js';
 import { durationArgument } from '../durationArgument.js';
+import { escapeControls } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 import { forEachProcess } from './eachProcess.js';
 
@@ -48,7 +49,7 @@ export function rmCommand(context: CliContext): Command {
       const client = clientFor(options, context);
       await forEachProcess(refs, client, context, async (found) => {
         await client.json('DELETE', `/processes/${found.id}`);
-        context.stdout.write(`${found.name} (id ${found.id}): deleted\n`);
+        context.stdout.write(`${escapeControls(found.name)} (id ${found.id}): deleted\n`);
       });
     });
 }

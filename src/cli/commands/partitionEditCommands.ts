@@ -9,6 +9,7 @@ import { NAME_PATTERN, NAME_RULE } from '../definitionLimits.js';
 import { limitsBody, withLimitOptions, type LimitOptions } from '../partitionLimitArguments.js';
 import { limitsSummary, unenforcedNotes } from '../partitionTable.js';
 import { painterFor } from '../terminalStyle.js';
+import { escapeControls, jsonText } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface EditOptions extends ConnectionOptions, LimitOptions {
@@ -22,9 +23,9 @@ function partitionName(text: string): string {
 
 function report(context: CliContext, verb: string, partition: PartitionJson, json: boolean | undefined): void {
   if (json) {
-    context.stdout.write(`${JSON.stringify(partition, null, 2)}\n`);
+    context.stdout.write(`${jsonText(partition, 2)}\n`);
   } else {
-    context.stdout.write(`${verb} partition ${partition.name}: ${limitsSummary(partition)}\n`);
+    context.stdout.write(`${verb} partition ${escapeControls(partition.name)}: ${limitsSummary(partition)}\n`);
   }
   // A limit that does not hold is said even with --json (on stderr), so that no script takes it for enforced.
   for (const note of unenforcedNotes([partition], painterFor(context.stderr, context.env))) context.stderr.write(`sigma: warning: ${note}\n`);

@@ -7,6 +7,7 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { failureLine, resultLine } from '../operationResultLine.js';
 import { painterFor } from '../terminalStyle.js';
+import { jsonText } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface OperationOptions extends ConnectionOptions {
@@ -35,7 +36,7 @@ export function partitionOperationCommand(operation: Operation, context: CliCont
       const { processes: results } = await client.json<{ processes: OperationResult[] }>('PUT', `/partitions/${encodeURIComponent(name)}`, { operation });
       const failed = results.filter((result) => result.result === 'FAILED');
       if (options.json) {
-        context.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        context.stdout.write(`${jsonText(results, 2)}\n`);
       } else if (results.length === 0) {
         context.stdout.write(`partition ${name} has no processes: nothing to ${verb}\n`);
       } else {

@@ -6,6 +6,7 @@ import type { ConnectionOptions } from '../clientConfig.js';
 import { partitionFields, partitionTable, unenforcedNotes, UNENFORCED_MARK } from '../partitionTable.js';
 import type { SigmaClient } from '../sigmaClient.js';
 import { painterFor } from '../terminalStyle.js';
+import { jsonText } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface JsonOption extends ConnectionOptions {
@@ -32,7 +33,7 @@ export function partitionLsCommand(context: CliContext, path = 'partition ls'): 
       const client = clientFor(options, context);
       const { partitions } = await client.json<{ partitions: PartitionJson[] }>('GET', '/partitions');
       if (options.json) {
-        context.stdout.write(`${JSON.stringify(partitions, null, 2)}\n`);
+        context.stdout.write(`${jsonText(partitions, 2)}\n`);
         return;
       }
       const paint = painterFor(context.stdout, context.env);
@@ -53,7 +54,7 @@ export function partitionShowCommand(context: CliContext): Command {
     .action(async (name: string, options: JsonOption) => {
       const client = clientFor(options, context);
       const partition = await fetchPartition(client, name);
-      if (options.json) context.stdout.write(`${JSON.stringify(partition, null, 2)}\n`);
+      if (options.json) context.stdout.write(`${jsonText(partition, 2)}\n`);
       else context.stdout.write(partitionFields(partition, Date.now(), painterFor(context.stdout, context.env)));
     });
 }

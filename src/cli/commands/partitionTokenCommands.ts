@@ -7,6 +7,7 @@ import type { ConnectionOptions } from '../clientConfig.js';
 import { formatRelative } from '../displayValues.js';
 import { plainTable } from '../plainTable.js';
 import { painterFor } from '../terminalStyle.js';
+import { displayable, jsonText } from '../terminalText.js';
 import { clientCommand, clientFor, withConnectionOptions, withUsageErrors } from './clientCommand.js';
 
 interface TokenCreateOptions extends ConnectionOptions {
@@ -39,12 +40,13 @@ function tokenCreateCommand(context: CliContext): Command {
       const body = options.label === undefined ? {} : { label: options.label };
       const created = (await client.json<{ tokens: PartitionTokenJson[] }>('POST', tokensPath(partition), body)).tokens[0] as PartitionTokenJson;
       if (options.json) {
-        context.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+        context.stdout.write(`${jsonText(created, 2)}\n`);
         return;
       }
-      context.stdout.write(`${created.token ?? ''}\n`);
+      const shown = displayable(created);
+      context.stdout.write(`${shown.token ?? ''}\n`);
       context.stderr.write(
-        `sigma: token ${created.id} for partition ${created.partition}${created.label ? ` (${created.label})` : ''} created: it is shown only now; \`sigma partition token rm ${created.partition} ${created.id}\` revokes it\n`,
+        `sigma: token ${shown.id} for partition ${shown.partition}${shown.label ? ` (${shown.label})` : ''} created: it is shown only now; \`sigma partition token rm ${shown.partition} ${shown.id}\` revokes it\n`,
       );
     });
 }
@@ -60,12 +62,12 @@ function tokenLsCommand(context: CliContext): Command {
       const client = clientFor(options, context);
       const { tokens } = await client.json<{ tokens: PartitionTokenJson[] }>('GET', tokensPath(partition));
       if (options.json) {
-        context.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+        context.stdout.write(`${jsonText(tokens, 2)}\n`);
       } else if (tokens.length === 0) {
         context.stdout.write(`partition ${partition} has no tokens: \`sigma partition token create ${partition}\` makes one\n`);
       } else {
         const nowMs = Date.now();
-        const rows = tokens.map((token) => [String(token.id), token.label ?? '-', `${token.createdAt} (${formatRelative(token.createdAt, nowMs)})`]);
+        const rows = displayable(tokens).map((token) => [String(token.id), token.label ?? '-', `${token.createdAt} (${formatRelative(token.createdAt, nowMs)})`]);
         context.stdout.write(plainTable(painterFor(context.stdout, context.env), ['ID', 'LABEL', 'CREATED'], rows));
       }
     });

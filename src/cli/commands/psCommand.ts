@@ -7,6 +7,7 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { OUTPUT_ERROR_MARK, processTable } from '../processTable.js';
 import { painterFor } from '../terminalStyle.js';
+import { jsonText } from '../terminalText.js';
 import { choiceArgument, clientCommand, clientFor } from './clientCommand.js';
 
 interface PsOptions extends ConnectionOptions {
@@ -47,7 +48,7 @@ export function psCommand(context: CliContext): Command {
         processes = [];
       }
       if (options.json) {
-        context.stdout.write(`${JSON.stringify(processes, null, 2)}\n`);
+        context.stdout.write(`${jsonText(processes, 2)}\n`);
       } else if (processes.length === 0) {
         context.stdout.write(query.size ? 'no process matches\n' : 'no processes yet: create one with `sigma create NAME -- COMMAND`\n');
       } else {

@@ -8,6 +8,7 @@ import { plainTable } from '../plainTable.js';
 import { fetchProcess } from '../processRef.js';
 import { shellQuote } from '../shellQuote.js';
 import { paintState, painterFor, type Painter } from '../terminalStyle.js';
+import { displayable, jsonText } from '../terminalText.js';
 import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
 
 interface ShowOptions extends ConnectionOptions {
@@ -29,7 +30,7 @@ export function showCommand(context: CliContext): Command {
       const shown = await fetchProcess(client, ref);
       const runs = options.runs === 0 ? [] : (await client.json<{ runs: RunJson[] }>('GET', `/processes/${shown.id}/runs?limit=${options.runs}`)).runs;
       if (options.json) {
-        context.stdout.write(`${JSON.stringify({ process: shown, runs }, null, 2)}\n`);
+        context.stdout.write(`${jsonText({ process: shown, runs }, 2)}\n`);
         return;
       }
       const paint = painterFor(context.stdout, context.env);
@@ -41,9 +42,11 @@ export function showCommand(context: CliContext): Command {
     });
 }
 
-function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
+/** `answer` as the API gave it: its command and env are quoted from that, every other field escaped. */
+function fieldList(answer: ProcessJson, nowMs: number, paint: Painter): string {
+  const shown = displayable(answer);
   const at = (iso: string | null): string => (iso ? `${iso} (${formatRelative(iso, nowMs)})` : '-');
-  const env = Object.entries(shown.env);
+  const env = Object.entries(answer.env);
   const fields: Array<[string, string]> = [
     ['id', String(shown.id)],
     ['name', shown.name],
@@ -51,7 +54,7 @@ function fieldList(shown: ProcessJson, nowMs: number, paint: Painter): string {
     ['state', paintState(paint, shown.state)],
     ['type', shown.type],
     ['period', shown.period === null ? '-' : withReadable(shown.period)],
-    ['command', shellQuote(shown.command)],
+    ['command', shellQuote(answer.command)],
     ['cwd', shown.cwd ?? "- (the daemon's)"],
     ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
     ['stopTimeoutMs', withReadable(shown.stopTimeoutMs)],
@@ -88,7 +91,7 @@ function withReadable(ms: number): string {
 function runTable(shown: ProcessJson, runs: RunJson[], nowMs: number, paint: Painter): string {
   const periodic = shown.type === 'PERIODIC';
   const head = ['STARTED', 'DURATION', 'END', 'PID', ...(periodic ? ['LATENESS'] : [])];
-  const rows = runs.map((run) => [
+  const rows = displayable(runs).map((run) => [
     `${run.startedAt} (${formatRelative(run.startedAt, nowMs)})`,
     formatMs(run.durationMs),
     describeRunEnd(run),

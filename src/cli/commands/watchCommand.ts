@@ -7,6 +7,7 @@ import { describeRunEnd, formatMs } from '../displayValues.js';
 import { followEvents } from '../eventStream.js';
 import type { SseMessage } from '../sseParser.js';
 import { paintState, painterFor, type Painter } from '../terminalStyle.js';
+import { displayable, escapeControls, jsonText } from '../terminalText.js';
 import { clientCommand, clientFor } from './clientCommand.js';
 
 interface WatchOptions extends ConnectionOptions {
@@ -28,7 +29,7 @@ export function watchCommand(context: CliContext): Command {
         refs.length === 0 || event.type === 'gap' || refs.some((ref) => (/^\d+$/.test(ref) ? event.processId === Number(ref) : event.name === ref));
       await followEvents(client, {
         interrupted: context.interrupted,
-        onNotice: (text) => context.stderr.write(`sigma: ${text}\n`),
+        onNotice: (text) => context.stderr.write(`sigma: ${escapeControls(text)}\n`),
         onConnected: () => context.stderr.write(`sigma: watching ${client.config.url.origin} (Ctrl-C ends)\n`),
         onMessage: (message: SseMessage) => {
           let event: SigmaEvent;
@@ -38,7 +39,7 @@ export function watchCommand(context: CliContext): Command {
             return;
           }
           if (!wanted(event)) return;
-          context.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${eventLine(event, paint)}\n`);
+          context.stdout.write(options.json ? `${jsonText(event)}\n` : `${eventLine(displayable(event), paint)}\n`);
         },
       });
     });
