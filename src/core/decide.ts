@@ -126,7 +126,9 @@ function start(p: ProcessSnapshot, slotFree: boolean, nowMs: number, delayMs: nu
       const grid = startGrid(nowMs, p.spec.periodMs);
       const next = launchOrQueue(slotFree, grid, nowMs, true);
       const arm: Effect = { kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs };
-      return change(p, { ...next, effects: [arm, ...next.effects], intent: 'STARTED' });
+      // Armed once release 0's job exists: a launcher that releases by itself must not start
+      // point 1 while START's own spawn is on its way (it would find that job running, or be first).
+      return change(p, { ...next, effects: [...next.effects, arm], intent: 'STARTED' });
     }
     case 'WAITING':
     case 'RESTART_PENDING':

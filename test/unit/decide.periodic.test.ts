@@ -56,7 +56,7 @@ const TABLE: Cell[] = [
     name: 'START x DORMANT: t0 = now; first release at once -> RUNNING',
     from: 'DORMANT',
     steps: [
-      { input: START(), ...startedNow, phase: 'LAUNCHING', effects: [arm(NOW_MS + PERIOD_MS), SPAWN] },
+      { input: START(), ...startedNow, phase: 'LAUNCHING', effects: [SPAWN, arm(NOW_MS + PERIOD_MS)] },
       { input: spawned(), wire: 'RUNNING', outcome: 'OK', counters: { runs: 1 }, check: (d) => expect(jobOf(d.next.runtime)).toEqual({ pid: NEW_PID, startedAtMs: NOW_MS, releaseAtMs: NOW_MS }) },
     ],
   },
@@ -65,7 +65,7 @@ const TABLE: Cell[] = [
     name: 'START x DORMANT: the first spawn fails -> FAILED, DORMANT, recorded (decided in the code)',
     from: 'DORMANT',
     steps: [
-      { input: START(), ...startedNow, phase: 'LAUNCHING', effects: [arm(NOW_MS + PERIOD_MS), SPAWN] },
+      { input: START(), ...startedNow, phase: 'LAUNCHING', effects: [SPAWN, arm(NOW_MS + PERIOD_MS)] },
       { input: spawnFailed, wire: 'DORMANT', outcome: 'FAILED', effects: [CANCEL], ...spawnFailure(NOW_MS) },
     ],
   },
