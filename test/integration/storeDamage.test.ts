@@ -1,0 +1,84 @@
+// A store that lost its node (emptied, its WAL deleted or garbled) or whose file is damaged: the
+// daemon refuses to start (exit 1), naming the store and what to do, rather than starting as a new
+// empty node that leaves the old node's jobs running unmanaged.
+import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from '../support/osProcesses.js';
+import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+
+afterEach(cleanUpDaemons);
+
+/** A node with a running job, killed outright (daemon and launcher) as a power cut would. */
+async function nodeKilledWithAJob(): Promise<{ daemon: SigmaDaemon; nodeId: string; pid: number }> {
+  const daemon = await SigmaDaemon.start();
+  const created = await daemon.create({ name: 'survivor', command: ['sleep', '300'], state: 'RUNNING' });
+  const { pid } = await daemon.process(created.body.processes[0].id);
+  const nodeId = readFileSync(join(daemon.dataDir, 'node-id'), 'utf8').trim();
+  await daemon.killOutright();
+  return { daemon, nodeId, pid };
+}
+
+function overwrite(path: string, offset: number, bytes: Buffer): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const LOSSES: readonly { readonly name: string; readonly inflict: (store: string) => void }[] = [
+  { name: 'truncated to 0 bytes, with its WAL', inflict: (store) => [store, `${store}-wal`].forEach((path) => truncateSync(path, 0)) },
+  { name: 'without its WAL (deleted)', inflict: (store) => rmSync(`${store}-wal`) },
+  // The WAL's header (magic number, salts, checksum) garbled: SQLite ignores the whole file.
+  { name: 'with its WAL garbled', inflict: (store) => overwrite(`${store}-wal`, 0, Buffer.alloc(32, 0xa5)) },
+];
+
+describe.each(LOSSES)('a store $name', ({ inflict }) => {
+  it('is refused at start, naming the store, the node it lost and what to do; the old node is not replaced', async () => {
+    const { daemon, nodeId, pid } = await nodeKilledWithAJob();
+    const store = join(daemon.dataDir, 'sigma.db');
+    inflict(store);
+
+    await expect(SigmaDaemon.start({ dataDir: daemon.dataDir })).rejects.toThrow(/exited 1/);
+    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    expect(refused).toContain(`the store ${store} has lost node ${nodeId}`);
+    expect(refused).toMatch(/Restore the store, with its -wal file, from a backup/);
+    expect(refused).toContain(`remove ${join(daemon.dataDir, 'node-id')}`);
+    expect(readFileSync(join(daemon.dataDir, 'node-id'), 'utf8').trim(), 'the node keeps its id').toBe(nodeId);
+    expect(isAlive(pid), 'nothing of the old node was touched').toBe(true);
+  });
+});
+
+describe('a damaged store file', () => {
+  it('is named at start when SQLite finds its structure broken (PRAGMA quick_check)', async () => {
+    const daemon = await SigmaDaemon.start();
+    for (let index = 0; index < 40; index += 1) await daemon.create({ name: `p${index}`, command: ['true'], env: { FILL: 'x'.repeat(500) } });
+    expect(await daemon.stop()).toBe(0);
+    const store = join(daemon.dataDir, 'sigma.db');
+    // The page size is at offset 16 of the header; the processes' table fills pages 2 and on: garble the middle of one.
+    const pageBytes = readFileSync(store).readUInt16BE(16);
+    overwrite(store, pageBytes * 3 + 8, Buffer.alloc(64, 0xff));
+
+    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    expect(refused).toMatch(/exited 1/);
+    expect(refused).toContain(`the store ${store} is damaged`);
+    expect(refused).toMatch(/restore it, with its -wal file, from a backup/);
+  });
+
+  it('is named at start when a value in it is garbled', async () => {
+    const daemon = await SigmaDaemon.start();
+    await daemon.create({ name: 'garbled', command: ['true'], env: { MARK: 'garble-here' } });
+    expect(await daemon.stop()).toBe(0);
+    const store = join(daemon.dataDir, 'sigma.db');
+    const at = readFileSync(store).indexOf('"MARK"');
+    expect(at, 'the env value is in the store file').toBeGreaterThan(0);
+    // The quote after the name goes: the text is no longer JSON, and SQLite's checks cannot tell.
+    overwrite(store, at + 5, Buffer.from('x'));
+
+    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    expect(refused).toMatch(/exited 1/);
+    expect(refused).toContain(`the store ${store} is damaged (process 1:`);
+  });
+});
