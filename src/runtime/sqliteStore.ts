@@ -502,7 +502,7 @@ export class SqliteStore implements ProcessStore {
 
   /** SQLite's own check of the file's structure, at every start: a damaged store is named, not half read. */
   private checkIntact(): void {
-    const problems = (this.db.pragma('quick_check(3)') as { quick_check: string }[]).map((row) => row.quick_check);
+    const problems = (this.db.pragma('quick_check(3)') as { quick_check: string }[]).map((row) => row.quick_check.replace(/\s*\n\s*/g, ' '));
     if (problems.length !== 1 || problems[0] !== 'ok') throw new StoreDamagedError(this.path, `PRAGMA quick_check: ${problems.join('; ')}`);
   }
 

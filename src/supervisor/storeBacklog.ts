@@ -14,7 +14,6 @@ export interface StoreBacklogOptions {
   readonly logger: SupervisorLogger;
   /** Told what was written at last (the launcher's events it applied can then be acknowledged). */
   readonly onWritten: (written: readonly HeldState[]) => void;
-  readonly retryMs?: number;
 }
 
 interface Held {
@@ -49,7 +48,7 @@ export class StoreBacklog {
       this.options.logger.error({ err: error }, 'the store refuses writes: changes are held in memory and written again every second until it takes them');
     }
     this.held.set(processId, withChange(this.held.get(processId), state, run));
-    this.timer ??= setInterval(() => this.flush(), this.options.retryMs ?? STORE_RETRY_MS).unref();
+    this.timer ??= setInterval(() => this.flush(), STORE_RETRY_MS).unref();
   }
 
   /** A deleted process: nothing of it is to be written any more. */

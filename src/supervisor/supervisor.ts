@@ -81,8 +81,6 @@ export interface SupervisorOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Resolves a program name to its executable (at creation; the host checks it again at every spawn). */
   readonly resolveProgram: (name: string) => string;
-  /** How often changes the store refused are written again (default STORE_RETRY_MS). */
-  readonly storeRetryMs?: number;
 }
 
 /** An input with where it came from: the time it happened and its place in the launcher's journal. */
@@ -137,7 +135,6 @@ export class Supervisor {
     this.backlog = new StoreBacklog({
       store: options.store,
       logger: options.logger,
-      retryMs: options.storeRetryMs,
       onWritten: (written) => {
         for (const { processId, state } of written) if (state.launcherSeq > 0) options.host.acknowledge(processId, state.launcherSeq);
       },

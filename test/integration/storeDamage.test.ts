@@ -63,8 +63,9 @@ describe('a damaged store file', () => {
 
     const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
     expect(refused).toMatch(/exited 1/);
-    expect(refused).toContain(`the store ${store} is damaged`);
+    expect(refused).toContain(`the store ${store} is damaged (PRAGMA quick_check: `);
     expect(refused).toMatch(/restore it, with its -wal file, from a backup/);
+    expect(refused.trimEnd().split('\n').at(-1), 'said on one line').toContain('PRAGMA quick_check');
   });
 
   it('is named at start when a value in it is garbled', async () => {
