@@ -19,6 +19,16 @@ async function nodeKilledWithAJob(): Promise<{ daemon: SigmaDaemon; nodeId: stri
   return { daemon, nodeId, pid };
 }
 
+/** Why a daemon on this data dir did not start (it must not). */
+async function refusalOf(dataDir: string): Promise<string> {
+  const refusal = await SigmaDaemon.start({ dataDir }).then(
+    () => null,
+    (error: Error) => error.message,
+  );
+  if (refusal === null) throw new Error(`a daemon started on ${dataDir}`);
+  return refusal;
+}
+
 function overwrite(path: string, offset: number, bytes: Buffer): void {
   const fd = openSync(path, 'r+');
   try {
@@ -41,8 +51,9 @@ describe.each(LOSSES)('a store $name', ({ inflict }) => {
     const store = join(daemon.dataDir, 'sigma.db');
     inflict(store);
 
-    await expect(SigmaDaemon.start({ dataDir: daemon.dataDir })).rejects.toThrow(/exited 1/);
-    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    expect(await refusalOf(daemon.dataDir)).toMatch(/exited 1/);
+    // Refused again: the refused start made no node in the store.
+    const refused = await refusalOf(daemon.dataDir);
     expect(refused).toContain(`the store ${store} has lost node ${nodeId}`);
     expect(refused).toMatch(/Restore the store, with its -wal file, from a backup/);
     expect(refused).toContain(`remove ${join(daemon.dataDir, 'node-id')}`);
@@ -61,7 +72,7 @@ describe('a damaged store file', () => {
     const pageBytes = readFileSync(store).readUInt16BE(16);
     overwrite(store, pageBytes * 3 + 8, Buffer.alloc(64, 0xff));
 
-    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    const refused = await refusalOf(daemon.dataDir);
     expect(refused).toMatch(/exited 1/);
     expect(refused).toContain(`the store ${store} is damaged (PRAGMA quick_check: `);
     expect(refused).toMatch(/restore it, with its -wal file, from a backup/);
@@ -78,7 +89,7 @@ describe('a damaged store file', () => {
     // The quote after the name goes: the text is no longer JSON, and SQLite's checks cannot tell.
     overwrite(store, at + 5, Buffer.from('x'));
 
-    const refused = await SigmaDaemon.start({ dataDir: daemon.dataDir }).catch((error: Error) => error.message);
+    const refused = await refusalOf(daemon.dataDir);
     expect(refused).toMatch(/exited 1/);
     expect(refused).toContain(`the store ${store} is damaged (process 1:`);
   });
