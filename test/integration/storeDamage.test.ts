@@ -3,6 +3,7 @@
 // empty node that leaves the old node's jobs running unmanaged.
 import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
@@ -68,9 +69,12 @@ describe('a damaged store file', () => {
     for (let index = 0; index < 40; index += 1) await daemon.create({ name: `p${index}`, command: ['true'], env: { FILL: 'x'.repeat(500) } });
     expect(await daemon.stop()).toBe(0);
     const store = join(daemon.dataDir, 'sigma.db');
-    // The page size is at offset 16 of the header; the processes' table fills pages 2 and on: garble the middle of one.
-    const pageBytes = readFileSync(store).readUInt16BE(16);
-    overwrite(store, pageBytes * 3 + 8, Buffer.alloc(64, 0xff));
+    // The cell pointers of the processes' table's root page (page numbers count from 1).
+    const db = new Database(store, { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'processes'").get() as { rootpage: number };
+    const pageBytes = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    overwrite(store, pageBytes * (rootpage - 1) + 12, Buffer.alloc(64, 0xff));
 
     const refused = await refusalOf(daemon.dataDir);
     expect(refused).toMatch(/exited 1/);
