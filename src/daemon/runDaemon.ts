@@ -17,7 +17,7 @@ import { checkDataDir } from '../runtime/dataDirTrust.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
 import { builtLauncherPath, NothingToReplaceError, openLauncher, type OpenedLauncher } from '../runtime/launcher/launcherProcess.js';
 import { MessageType } from '../runtime/launcher/launcherWire.js';
-import { readNodeIdFile, writeNodeIdFile } from '../runtime/nodeIdFile.js';
+import { nodeIdFilePath, readNodeIdFile, writeNodeIdFile } from '../runtime/nodeIdFile.js';
 import { readOpenFilesLimit } from '../runtime/openFilesLimit.js';
 import { logPathOf } from '../runtime/processLogs.js';
 import { replaceOwnFile } from '../runtime/ownFiles.js';
@@ -28,7 +28,7 @@ import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
 import { PartitionTokens } from '../supervisor/partitionTokens.js';
 import { Partitions } from '../supervisor/partitions.js';
-import { firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
+import { EVENTS_KEPT, firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { connectionCeiling, connectionsAdmitted } from './connectionBudget.js';
 import { setUpJobHost, type JobHostSetup } from './jobHostSetup.js';
@@ -73,10 +73,12 @@ export async function runDaemon(config: ServeConfig, print: (line: string) => vo
   }
   let detection: CgroupDetection | null = null;
   try {
-    const node = store.claimNode();
+    const keptNodeId = readNodeIdFile(config.dataDir);
+    const node = store.claimNode(keptNodeId, nodeIdFilePath(config.dataDir));
     if (node.copied) logger.warn('this data dir is a copy of another: it is a new node, and the jobs its store recorded are left to the original');
     if (replaced && replaced.hello.nodeId !== node.nodeId) throw new Error(`the launcher on this data dir belongs to node ${replaced.hello.nodeId}, not ${node.nodeId}`);
-    writeNodeIdFile(config.dataDir, node.nodeId);
+    // Written only when it changes: a full disk must not leave it empty.
+    if (keptNodeId !== node.nodeId) writeNodeIdFile(config.dataDir, node.nodeId);
     detection = config.jobCgroups
       ? detectJobCgroups({ nodeId: node.nodeId })
       : withoutJobCgroups('no job cgroups (--no-cgroups): jobs are tracked by process group and environment mark');
@@ -124,7 +126,18 @@ async function serve(
   // Before anything is started: what a previous daemon left is adopted or ended.
   const jobs: JobHostSetup = await setUpJobHost({ config, store, nodeId, cgroups, logger, opened: replaced });
   const { clock } = jobs;
-  const events = new ProcessEvents(firstEventId(Date.now()), (error) => logger.error({ err: error }, 'an event listener failed'));
+  const events = new ProcessEvents(
+    firstEventId(Date.now(), store.eventIdsReservedBelow()),
+    (error) => logger.error({ err: error }, 'an event listener failed'),
+    EVENTS_KEPT,
+    (belowId) => {
+      try {
+        store.reserveEventIdsBelow(belowId);
+      } catch (error) {
+        logger.warn({ err: error }, 'could not record the event ids given: after a restart with the clock set back, ids could repeat');
+      }
+    },
+  );
   const unenforceable = Object.entries(partitionCgroups.support).filter(([, reason]) => reason !== null);
   if (unenforceable.length > 0) logger.warn(Object.fromEntries(unenforceable), 'partition limits this node cannot enforce (maxRunning always holds)');
   const partitions = new Partitions(store.partitions, partitionCgroups, logger);
@@ -237,7 +250,12 @@ async function serve(
         await jobs.connection.end();
       }
       store.close();
-      rmSync(daemonFile, { force: true });
+      try {
+        rmSync(daemonFile, { force: true });
+      } catch (error) {
+        // A read-only disk: the stop is clean all the same; the next start writes the file anew.
+        logger.warn({ err: error, path: daemonFile }, 'could not remove daemon.json');
+      }
       logger.info('stopped');
       logger.flush();
     })();

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_TOO_MANY_STREAMS',
   'SIGMA_ERR_SHUTTING_DOWN',
   'SIGMA_ERR_STORE_UNAVAILABLE',
+  'SIGMA_ERR_STORE_PARTIAL',
   'SIGMA_ERR_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -61,6 +62,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_TOO_MANY_STREAMS: 429,
   SIGMA_ERR_SHUTTING_DOWN: 503,
   SIGMA_ERR_STORE_UNAVAILABLE: 503,
+  SIGMA_ERR_STORE_PARTIAL: 503,
   SIGMA_ERR_INTERNAL: 500,
 };
 
@@ -98,7 +100,9 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_TOO_MANY_STREAMS:
     'As many event streams and followed logs are open as --max-streams allows, or (for a partition token) as its share allows: an eighth of --max-streams per partition token, and never the last eighth, which is kept for the node token. Close one, or raise the limit.',
   SIGMA_ERR_SHUTTING_DOWN: 'The daemon is shutting down and takes no more changes.',
-  SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?), so a change that would start work is refused; STOP and SUSPEND still act.',
+  SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?): nothing was changed.',
+  SIGMA_ERR_STORE_PARTIAL:
+    'The store could not be written after the request had acted on the node (a full disk never keeps a job from being stopped): the message says what was done and what is stored. What only the daemon\'s memory holds is written as soon as the disk takes writes again; a restart before then would not know of it.',
   SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
 };
 
@@ -171,8 +175,23 @@ export class ProgramNotFoundError extends SigmaError {
 }
 
 export class StoreUnavailableError extends SigmaError {
-  constructor(cause: string) {
-    super('SIGMA_ERR_STORE_UNAVAILABLE', `the store cannot be written (${cause}); nothing was changed`);
+  /** storeCode: SQLite's (SQLITE_FULL, SQLITE_READONLY, ...). */
+  constructor(readonly storeCode: string) {
+    super('SIGMA_ERR_STORE_UNAVAILABLE', `the store cannot be written (${storeCode}); nothing was changed`);
+  }
+}
+
+/** A request that acted on the node before the store refused a write: the message says what was done and what is kept. */
+export class StorePartialError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_STORE_PARTIAL', message);
+  }
+
+  /** Done on the node, held in memory only, written by the daemon once the disk takes it. */
+  static heldInMemory(done: string, storeCode: string): StorePartialError {
+    return new StorePartialError(
+      `${done}, but the store cannot be written (${storeCode}): the daemon holds the change in memory and writes it as soon as the disk takes writes again; a restart before then would not know of it`,
+    );
   }
 }
 

@@ -24,6 +24,27 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** The store file cannot be read as the node's store: the daemon does not start on it. */
+export class StoreDamagedError extends Error {
+  constructor(path: string, detail: string) {
+    super(`the store ${path} is damaged (${detail}): restore it, with its -wal file, from a backup; sigma does not start on a damaged store`);
+  }
+}
+
+/**
+ * The store holds no node while the data dir names one (node-id): it was emptied, truncated, or
+ * lost its WAL. Starting on it would make a new node and leave the old one's jobs running unmanaged.
+ */
+export class NodeLostError extends Error {
+  constructor(path: string, keptNodeId: string, nodeIdPath: string) {
+    super(
+      `the store ${path} has lost node ${keptNodeId}: it holds no node (emptied, truncated, or its -wal file lost or damaged), while ${nodeIdPath} names ${keptNodeId}, ` +
+        `whose jobs may still run (SIGMA_NODE_ID=${keptNodeId} in their environment, cgroup sigma-${keptNodeId}). ` +
+        `Restore the store, with its -wal file, from a backup; or, to start this data dir as a new node with no processes, end those jobs and remove ${nodeIdPath}`,
+    );
+  }
+}
+
 export interface PersistedState {
   readonly intent: Intent;
   readonly counters: Counters;
@@ -50,6 +71,13 @@ export interface StoredJob {
   readonly startedAtMs: number;
   /** Start time of its leader in /proc (clock ticks after boot); null if it could not be read. */
   readonly startTicks: number | null;
+}
+
+/** A process's state as it is now, with the runs the store has not taken yet. */
+export interface HeldState {
+  readonly processId: number;
+  readonly state: PersistedState;
+  readonly runs: readonly RunRecord[];
 }
 
 export interface StoredProcess extends PersistedState {
@@ -99,17 +127,23 @@ export interface ProcessStore {
    * This node's id, made once and kept for the life of the store file. A store found in another
    * file than the one that made its id (a copied or restored data dir) is a new node: it gets a
    * new id and forgets the jobs it recorded, which belong to the original (`copied` is then true).
+   *
+   * `keptNodeId` is the id the data dir keeps outside the store (null: none): a store that holds
+   * no node while the data dir names one has lost it (NodeLostError), and no new node is made in it.
    */
-  claimNode(): { readonly nodeId: string; readonly copied: boolean };
+  claimNode(keptNodeId?: string | null): { readonly nodeId: string; readonly copied: boolean };
   /** The launcher whose events the processes' `launcherSeq` count (null: none yet). */
   launcherEpoch(): number | null;
   /** A launcher of another epoch: every process's count starts again. */
   setLauncherEpoch(epoch: number): void;
   loadAll(): StoredProcess[];
-  insert(definition: NewProcessDefinition): number;
+  /** A new process with its intent (STARTED for one created to start at once): one write. */
+  insert(definition: NewProcessDefinition, intent?: Intent): number;
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
+  /** Writes the states and runs the store refused earlier, all in one transaction, synced. */
+  saveHeld(held: readonly HeldState[]): void;
   /**
    * Makes every write so far durable, off the event loop: an operation writes its decision with
    * `background` durability, acts, and waits for this before its answer (the sync and its act overlap).
@@ -179,6 +213,7 @@ interface RunRow {
 
 export class SqliteStore implements ProcessStore {
   private readonly db: Database.Database;
+  private readonly path: string;
   private durability: Durability | null = null;
   private readonly walSync: WalSync;
   private readonly statements;
@@ -197,6 +232,7 @@ export class SqliteStore implements ProcessStore {
     const { dev, ino } = status;
     this.fileIdentity = `${dev}:${ino}`;
     this.walSync = new WalSync(`${path}-wal`);
+    this.path = path;
     this.db = new Database(path);
     try {
       // One daemon per store: the first takes an exclusive lock and holds it until it closes
@@ -206,9 +242,12 @@ export class SqliteStore implements ProcessStore {
       const journalMode = this.db.pragma('journal_mode = WAL', { simple: true });
       if (journalMode !== 'wal') throw new Error(`the store at ${path} cannot use WAL (journal mode ${String(journalMode)})`);
       this.db.exec('BEGIN EXCLUSIVE; COMMIT;');
+      this.checkIntact();
     } catch (error) {
       this.db.close();
-      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StoreLockedError(path);
+      const code = (error as { code?: string }).code ?? '';
+      if (code === 'SQLITE_BUSY') throw new StoreLockedError(path);
+      if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw new StoreDamagedError(path, (error as Error).message);
       throw error;
     }
     this.db.pragma('foreign_keys = ON');
@@ -223,8 +262,8 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, created_at_ms)
-         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @createdAtMs)`,
+        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, created_at_ms, intent)
+         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @createdAtMs, @intent)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
@@ -263,10 +302,11 @@ export class SqliteStore implements ProcessStore {
     };
   }
 
-  claimNode(): { readonly nodeId: string; readonly copied: boolean } {
+  claimNode(keptNodeId: string | null = null, nodeIdPath = 'the node-id file'): { readonly nodeId: string; readonly copied: boolean } {
     const read = (key: string): string | null =>
       (this.db.prepare('SELECT value FROM node WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
     const storedId = read('id');
+    if (storedId === null && keptNodeId !== null) throw new NodeLostError(this.path, keptNodeId, nodeIdPath);
     if (storedId !== null && read('file') === this.fileIdentity) return { nodeId: storedId, copied: false };
     const nodeId = randomBytes(12).toString('base64url');
     this.setDurability('acknowledged');
@@ -296,15 +336,37 @@ export class SqliteStore implements ProcessStore {
     }
   }
 
-  loadAll(): StoredProcess[] {
-    return (this.statements.loadAll.all() as ProcessRow[]).map(rowToStored);
+  /** No event id below this was given by an earlier boot (0: none recorded). */
+  eventIdsReservedBelow(): number {
+    const row = this.db.prepare("SELECT value FROM node WHERE key = 'event_ids_below'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
   }
 
-  insert(definition: NewProcessDefinition): number {
+  reserveEventIdsBelow(belowId: number): void {
+    this.setDurability('acknowledged');
+    try {
+      this.db.prepare("INSERT INTO node (key, value) VALUES ('event_ids_below', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(belowId));
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  loadAll(): StoredProcess[] {
+    return (this.statements.loadAll.all() as ProcessRow[]).map((row) => {
+      try {
+        return rowToStored(row);
+      } catch (error) {
+        // A value garbled on disk that SQLite's own checks cannot see (the text of a JSON column).
+        throw new StoreDamagedError(this.path, `process ${row.id}: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  insert(definition: NewProcessDefinition, intent: Intent = 'STOPPED'): number {
     this.setDurability('acknowledged');
     try {
       const { name, partition, createdAtMs } = definition;
-      const result = this.statements.insert.run({ ...definitionRow(definition), name, partition, createdAtMs });
+      const result = this.statements.insert.run({ ...definitionRow(definition), name, partition, createdAtMs, intent });
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);
@@ -321,9 +383,29 @@ export class SqliteStore implements ProcessStore {
     }
   }
 
+  saveHeld(held: readonly HeldState[]): void {
+    this.setDurability('acknowledged');
+    try {
+      this.db.transaction(() => {
+        for (const { processId, state, runs } of held) {
+          this.writeStateRow(processId, state);
+          for (const run of runs) this.writeRun(processId, run);
+        }
+      })();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
   private writeState(processId: number, state: PersistedState, run: RunRecord | null): void {
     this.db.transaction(() => {
-      this.statements.saveState.run({
+      this.writeStateRow(processId, state);
+      if (run) this.writeRun(processId, run);
+    })();
+  }
+
+  private writeStateRow(processId: number, state: PersistedState): void {
+    this.statements.saveState.run({
         id: processId,
         intent: state.intent,
         ...state.counters,
@@ -334,11 +416,11 @@ export class SqliteStore implements ProcessStore {
         launcherSeq: state.launcherSeq,
         restartState: JSON.stringify(state.restart),
       });
-      if (run) {
-        this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
-        this.statements.trimRuns.run({ processId });
-      }
-    })();
+  }
+
+  private writeRun(processId: number, run: RunRecord): void {
+    this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
+    this.statements.trimRuns.run({ processId });
   }
 
   update(definition: ProcessDefinition): void {
@@ -416,6 +498,12 @@ export class SqliteStore implements ProcessStore {
   close(): void {
     void this.walSync.close();
     if (this.db.open) this.db.close();
+  }
+
+  /** SQLite's own check of the file's structure, at every start: a damaged store is named, not half read. */
+  private checkIntact(): void {
+    const problems = (this.db.pragma('quick_check(3)') as { quick_check: string }[]).map((row) => row.quick_check.replace(/\s*\n\s*/g, ' '));
+    if (problems.length !== 1 || problems[0] !== 'ok') throw new StoreDamagedError(this.path, `PRAGMA quick_check: ${problems.join('; ')}`);
   }
 
   private migrate(): void {

@@ -34,30 +34,46 @@ export const EVENTS_KEPT = 1024;
 
 /**
  * Ids of one boot start above every id of an earlier boot: a thousand per millisecond of wall
- * time since the epoch, far more than a daemon emits, and still exact in a double.
+ * time since the epoch, far more than a daemon emits, and still exact in a double; and above
+ * every id an earlier boot reserved (`reservedBelow`), should the wall clock have been set back.
  */
-export function firstEventId(bootWallMs: number): number {
-  return Math.floor(bootWallMs) * 1000;
+export function firstEventId(bootWallMs: number, reservedBelow = 0): number {
+  return Math.max(Math.floor(bootWallMs) * 1000, reservedBelow);
 }
+
+/** How many ids one reservation covers (one store write per so many events). */
+export const EVENT_IDS_RESERVED = 1_000_000;
 
 export class ProcessEvents {
   /** A ring: the event with id `i` sits at `i % capacity` while it is kept. */
   private readonly kept: (ProcessEvent | undefined)[];
   private readonly listeners = new Set<EventListener>();
   private lastId: number;
+  /** Every id given is below this (see `reserveIds`). */
+  private reservedBelow: number;
 
   constructor(
     private readonly firstId: number,
     /** A listener that throws must not break the step that emitted the event. */
     private readonly onListenerError: (error: unknown) => void,
     private readonly capacity = EVENTS_KEPT,
+    /**
+     * Records that no id below `belowId` will be given by a later boot (the store keeps it), so
+     * that ids increase across restarts even when the wall clock is set back between them.
+     */
+    private readonly reserveIds: ((belowId: number) => void) | null = null,
   ) {
     this.lastId = firstId - 1;
+    this.reservedBelow = firstId;
     this.kept = new Array<ProcessEvent | undefined>(capacity);
   }
 
   emit(subject: EventSubject, atMs: number, body: ProcessEventBody): void {
     this.lastId += 1;
+    if (this.reserveIds && this.lastId >= this.reservedBelow) {
+      this.reservedBelow = this.lastId + EVENT_IDS_RESERVED;
+      this.reserveIds(this.reservedBelow);
+    }
     const event: ProcessEvent = { ...body, id: this.lastId, processId: subject.id, name: subject.name, partition: subject.partition, atMs };
     this.kept[this.lastId % this.capacity] = event;
     for (const listener of this.listeners) {

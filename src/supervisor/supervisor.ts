@@ -25,23 +25,26 @@ import {
   ProcessNotFoundError,
   ShuttingDownError,
   SigmaError,
+  StorePartialError,
+  StoreUnavailableError,
 } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { HostedJob, HostEvent, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
-import type { Durability, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
+import type { Durability, PersistedState, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import { bytesOfDefinition, checkQuotas } from './partitionQuotas.js';
 import type { PartitionEntry, Partitions } from './partitions.js';
 import { jobEnvironment } from './jobEnvironment.js';
 import { endOrphan, type Orphan, type OrphanEnd } from './orphanRecovery.js';
-import { persistDecision } from './persistDecision.js';
+import { persistedStateOf, stateToStore, type DecidedChange } from './stateToStore.js';
 import type { ProcessEvents } from './processEvents.js';
 import { restoredSnapshot } from './restoredSnapshot.js';
 import { SlotQueue } from './slotQueue.js';
 import { storedRestartOf } from './storedRestart.js';
+import { StoreBacklog } from './storeBacklog.js';
 import { endStrays } from './strayProcesses.js';
 
 export interface SupervisorLogger {
@@ -124,8 +127,18 @@ export class Supervisor {
   private closed = false;
   /** endLeftovers' work, one promise per process, for a shutdown to wait for. */
   private readonly leftoverEndings: Promise<void>[] = [];
+  /** Changes that happened while the store refused writes, written once it takes them. */
+  private readonly backlog: StoreBacklog;
+  private lastStoreRefusal: string | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
+    this.backlog = new StoreBacklog({
+      store: options.store,
+      logger: options.logger,
+      onWritten: (written) => {
+        for (const { processId, state } of written) if (state.launcherSeq > 0) options.host.acknowledge(processId, state.launcherSeq);
+      },
+    });
     this.slots = new SlotQueue({
       nodeMaxRunning: options.maxRunning,
       partitionOf: (processId) => this.processes.get(processId)?.definition.partition ?? DEFAULT_PARTITION,
@@ -308,11 +321,11 @@ export class Supervisor {
       program: request.command ? null : request.name,
     };
     this.fitQuotas(definition, null);
-    const id = this.options.store.insert(definition);
-    const managed = this.register(
-      { definition: { ...definition, id } },
-      dormantSnapshot(definition.spec),
-    );
+    // Created and started in one write: its start then has nothing more to store before it acts,
+    // so a store that refuses writes refuses the whole request, and nothing is made.
+    const intent = startNow ? 'STARTED' : 'STOPPED';
+    const id = this.options.store.insert(definition, intent);
+    const managed = this.register({ definition: { ...definition, id } }, { ...dormantSnapshot(definition.spec), intent });
     this.options.logger.info({ processId: id, name: definition.name }, 'process created');
     this.options.events.emit(managed.definition, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
     if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
@@ -371,15 +384,24 @@ export class Supervisor {
     this.refuseChangesWhenShuttingDown();
     this.options.partitions.get(partition);
     const members = [...this.processes.values()].filter((managed) => managed.definition.partition === partition && !managed.deleted);
+    const heldOnly: number[] = [];
     const answers = await Promise.all(
       members.map((managed) =>
         this.enqueue(managed, () => this.operateNow(managed, operation)).catch((error: unknown): OperationAnswer | null => {
           if (error instanceof ProcessNotFoundError) return null;
+          if (error instanceof StorePartialError) {
+            heldOnly.push(managed.definition.id);
+            return null;
+          }
           if (!(error instanceof SigmaError)) throw error;
           return { process: this.readingOf(managed), outcome: { result: 'FAILED', reason: error.message } };
         }),
       ),
     );
+    if (heldOnly.length > 0) {
+      const ids = heldOnly.sort((a, b) => a - b).join(', ');
+      throw StorePartialError.heldInMemory(`${operation} of partition "${partition}" was done; what it did to process${heldOnly.length > 1 ? 'es' : ''} ${ids} is not stored`, this.storeRefusal());
+    }
     return answers.filter((answer): answer is OperationAnswer => answer !== null);
   }
 
@@ -467,9 +489,27 @@ export class Supervisor {
     if (managed.leftover) throw new ProcessBusyError(leftoverReason(managed.leftover.pids));
     return this.enqueue(managed, async () => {
       if (managed.deleted) throw new ProcessNotFoundError(`id ${processId}`);
-      if (managed.snapshot.runtime.phase !== 'DORMANT') await this.applyOperation(managed, 'STOP', 'acknowledged');
+      const stops = managed.snapshot.runtime.phase !== 'DORMANT';
+      if (stops) {
+        // Stored as stopped before anything acts: a store that refuses writes refuses the DELETE
+        // whole (its job runs on), rather than ending a job whose process a restart brings back.
+        this.writeState(managed, { ...this.persistedStateNow(managed), intent: 'STOPPED' });
+        const { notStored } = await this.applyOperationHeld(managed, 'STOP');
+        if (notStored) {
+          await this.endStraysOf(managed);
+          throw StorePartialError.heldInMemory(`process ${processId} was stopped but not deleted (DELETE it again once the disk takes writes)`, this.storeRefusal());
+        }
+      }
       await this.endStraysOf(managed);
-      this.options.store.remove(processId);
+      try {
+        this.options.store.remove(processId);
+      } catch (error) {
+        if (!stops || !(error instanceof StoreUnavailableError)) throw error;
+        throw new StorePartialError(
+          `process ${processId} was stopped, and that is stored, but it could not be deleted: the store cannot be written (${error.storeCode}); DELETE it again once the disk takes writes`,
+        );
+      }
+      this.backlog.forget(processId);
       managed.deleted = true;
       this.processes.delete(processId);
       this.idsByName.delete(managed.definition.name);
@@ -505,6 +545,7 @@ export class Supervisor {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
     this.closed = true;
+    this.backlog.close();
   }
 
   /** Stops deciding anything, leaving every job to the launcher (a daemon that hands over). */
@@ -512,15 +553,31 @@ export class Supervisor {
     this.shuttingDown = true;
     this.closed = true;
     this.restartTimers.cancelAll();
+    this.backlog.close();
   }
 
   private async operateNow(managed: ManagedProcess, operation: Operation, startDelayMs: number | null = null): Promise<OperationAnswer> {
     if (managed.deleted) throw new ProcessNotFoundError(`id ${managed.definition.id}`);
     // Answered at once: waiting would take the left-over's whole grace, and a second job of the process must not start.
     if (managed.leftover) return { process: this.readingOf(managed), outcome: { result: 'FAILED', reason: leftoverReason(managed.leftover.pids) } };
-    const outcome = await this.applyOperation(managed, operation, 'acknowledged', startDelayMs);
+    const { outcome, notStored } = await this.applyOperationHeld(managed, operation, startDelayMs);
     if (operation === 'STOP') await this.endStraysOf(managed);
-    return { process: this.readingOf(managed), outcome };
+    if (notStored) throw notStored;
+    return { process: this.readingOf(managed), outcome: outcome as Outcome };
+  }
+
+  /** An operation whose decision the store may refuse after it acted: what was done is then told, not thrown before the rest. */
+  private async applyOperationHeld(
+    managed: ManagedProcess,
+    operation: Operation,
+    startDelayMs: number | null = null,
+  ): Promise<{ outcome: Outcome | null; notStored: StorePartialError | null }> {
+    try {
+      return { outcome: await this.applyOperation(managed, operation, 'acknowledged', startDelayMs), notStored: null };
+    } catch (error) {
+      if (!(error instanceof StorePartialError)) throw error;
+      return { outcome: null, notStored: error };
+    }
   }
 
   private async endStraysOf(managed: ManagedProcess): Promise<void> {
@@ -554,6 +611,8 @@ export class Supervisor {
     let outcome: Outcome | undefined;
     let note: string | null = null;
     let synced: Promise<void> | null = null;
+    /** The operation's own decision was refused by the store (and held): SQLite's code. */
+    let refusedBy: string | null = null;
     const steps: Step[] = [first];
     const settledFirst = await this.settleReleasesBefore(managed, first);
     steps.unshift(...settledFirst.steps);
@@ -598,10 +657,8 @@ export class Supervisor {
         launcherSeq: managed.launcherSeq,
         seqChanged: step.seq !== null,
       };
-      const stored = persistDecision(this.options.store, managed.definition.id, change, 'background', (error) => {
-        if (failRequest) throw error;
-        this.options.logger.error({ err: error, processId: managed.definition.id }, 'could not store a change that has happened');
-      });
+      const stored = this.storeChange(managed, change, failRequest);
+      if (!stored && acknowledged && this.backlog.holds(managed.definition.id)) refusedBy = this.storeRefusal();
       // What the operation does next has happened by the time a failed sync is known: logged, not answered.
       if (acknowledged) {
         synced = this.options.store.sync().catch((error: unknown) => {
@@ -632,7 +689,50 @@ export class Supervisor {
     this.reportStateChange(managed, first.input, note);
     this.grantFreeSlots();
     await synced;
+    // Done on the node, but a 200 would say stored: the answer says what was done and what is held.
+    if (refusedBy !== null && this.backlog.holds(managed.definition.id)) {
+      const { id } = managed.definition;
+      throw StorePartialError.heldInMemory(`${first.input.kind} was done: process ${id} is ${wireStateOf(managed.snapshot.runtime)}`, refusedBy);
+    }
     return outcome;
+  }
+
+  /**
+   * Writes what a decision changed, with whatever the store refused before. Answers whether it is
+   * stored; a refused change is held and written later, unless `failRequest`: an operation that
+   * has not acted yet then fails whole (503, nothing changed).
+   */
+  private storeChange(managed: ManagedProcess, change: DecidedChange, failRequest: boolean): boolean {
+    const state = stateToStore(change);
+    if (state === null) return true;
+    const { id } = managed.definition;
+    try {
+      this.backlog.write(id, state, change.run);
+      return true;
+    } catch (error) {
+      if (failRequest) throw error;
+      if (!(error instanceof StoreUnavailableError)) {
+        this.options.logger.error({ err: error, processId: id }, 'could not store a change that has happened');
+        return false;
+      }
+      this.lastStoreRefusal = error.storeCode;
+      this.backlog.hold(id, state, change.run, error);
+      return false;
+    }
+  }
+
+  /** Writes a process's state now (with what is held), or throws: before anything acts. */
+  private writeState(managed: ManagedProcess, state: PersistedState): void {
+    this.backlog.write(managed.definition.id, state, null);
+  }
+
+  private persistedStateNow(managed: ManagedProcess): PersistedState {
+    return persistedStateOf(managed.snapshot, managed.job?.startTicks ?? null, managed.launcherSeq);
+  }
+
+  /** SQLite's code of the last write the store refused. */
+  private storeRefusal(): string {
+    return this.lastStoreRefusal ?? 'SQLITE_FULL';
   }
 
   /**

@@ -46,8 +46,10 @@ describe('after the daemon and its launcher are killed', () => {
 
   it('records a job that ended while no daemon ran as ended on its own, exit status unknown, with no signal sent to its pid', async () => {
     const first = await SigmaDaemon.start();
-    const id = (await first.create({ name: 'brief', command: ['sleep', '0.3'], state: 'RUNNING' })).body.processes[0].id;
-    const oldPid = (await first.process(id)).pid as number;
+    // The pid as the create answers it: a later read may come after the job's end on a busy machine.
+    const [created] = (await first.create({ name: 'brief', command: ['sleep', '0.3'], state: 'RUNNING' })).body.processes;
+    const { id } = created;
+    const oldPid = created.pid as number;
     await first.killOutright();
     await waitFor('the orphaned job to end', () => isAlive(oldPid), (alive) => !alive);
     const second = await SigmaDaemon.start({ dataDir: first.dataDir });

@@ -1,6 +1,6 @@
 // The event buffer: a ring of the latest events, and what a client that reconnects is given.
 import { describe, expect, it } from 'vitest';
-import { ProcessEvents } from '../../src/supervisor/processEvents.js';
+import { EVENT_IDS_RESERVED, firstEventId, ProcessEvents } from '../../src/supervisor/processEvents.js';
 
 const SUBJECT = { id: 1, name: 'p', partition: 'default' };
 
@@ -32,5 +32,19 @@ describe('ProcessEvents', () => {
     expect(idsOf(events, 10)).toEqual({ ids: [1000, 1001], gap: true });
     expect(idsOf(events, 999)).toEqual({ ids: [1000, 1001], gap: false });
     expect(idsOf(events, 9999)).toEqual({ ids: [], gap: true });
+  });
+
+  it('starts above every id an earlier boot gave, also when the wall clock was set back before the boot', () => {
+    const rethrow = (error: unknown): never => {
+      throw error;
+    };
+    const reserved: number[] = [];
+    const earlier = new ProcessEvents(firstEventId(2_000), rethrow, 16, (belowId) => reserved.push(belowId));
+    for (let n = 0; n < 3; n += 1) earlier.emit(SUBJECT, n, { type: 'deleted' });
+    expect(reserved, 'one reservation before the first id').toEqual([2_000_000 + EVENT_IDS_RESERVED]);
+    // The next boot's wall clock is a second behind the earlier boot's.
+    const later = new ProcessEvents(firstEventId(1_000, reserved.at(-1)), rethrow, 16);
+    later.emit(SUBJECT, 0, { type: 'deleted' });
+    expect(later.latestId).toBeGreaterThan(earlier.latestId);
   });
 });

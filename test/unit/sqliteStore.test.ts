@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZERO_COUNTERS } from '../../src/core/processModel.js';
 import { ProcessNameTakenError } from '../../src/errors/sigmaErrors.js';
-import { AUDIT_KEPT_PER_ACTOR, NO_STORED_RESTART, RUNS_KEPT_PER_PROCESS, SqliteStore, StoreLockedError, type AuditEntry } from '../../src/runtime/sqliteStore.js';
+import { AUDIT_KEPT_PER_ACTOR, NO_STORED_RESTART, NodeLostError, RUNS_KEPT_PER_PROCESS, SqliteStore, StoreLockedError, type AuditEntry } from '../../src/runtime/sqliteStore.js';
 import { STORE_MIGRATIONS } from '../../src/runtime/storeMigrations.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
@@ -152,6 +152,49 @@ describe('SqliteStore', () => {
     const reopened = new SqliteStore(path);
     expect(reopened.claimNode()).toEqual({ nodeId, copied: false });
     expect(reopened.loadAll()[0]?.job).toMatchObject({ pid: 42 });
+    reopened.close();
+  });
+
+  it('refuses a store that holds no node while the data dir names one, and makes none in it', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    expect(() => store.claimNode('kept-node-id', '/data/node-id')).toThrow(NodeLostError);
+    expect(() => store.claimNode('kept-node-id', '/data/node-id')).toThrow(`the store ${path} has lost node kept-node-id`);
+    const { nodeId } = store.claimNode(null);
+    expect(store.claimNode(nodeId)).toEqual({ nodeId, copied: false });
+    store.close();
+  });
+
+  it('keeps the bound below which event ids were given', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    expect(store.eventIdsReservedBelow()).toBe(0);
+    store.reserveEventIdsBelow(1_800_000_000_000_000);
+    store.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.eventIdsReservedBelow()).toBe(1_800_000_000_000_000);
+    reopened.close();
+  });
+
+  it('creates a process started at once in one write, and writes held states and runs together', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const started = store.insert(definition('started'), 'STARTED');
+    const other = store.insert(definition('other'));
+    const run = { pid: 9, startedAtMs: 1, endedAtMs: 2, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
+    const state = { intent: 'STOPPED', counters: { ...ZERO_COUNTERS, runs: 2 }, lastExit: null, job: null, launcherSeq: 4, restart: NO_STORED_RESTART } as const;
+    expect(store.loadAll().map((entry) => entry.intent)).toEqual(['STARTED', 'STOPPED']);
+    store.saveHeld([
+      { processId: started, state, runs: [run, { ...run, pid: 10 }] },
+      { processId: other, state: { ...state, intent: 'SUSPENDED' }, runs: [] },
+    ]);
+    store.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.loadAll().map((entry) => [entry.intent, entry.counters.runs, entry.launcherSeq])).toEqual([
+      ['STOPPED', 2, 4],
+      ['SUSPENDED', 2, 4],
+    ]);
+    expect(reopened.listRuns(started, 10).map((stored) => stored.pid)).toEqual([10, 9]);
     reopened.close();
   });
 
