@@ -21,8 +21,9 @@ export interface PartitionLimitsSet {
 }
 
 /**
- * The quotas of a partition created without them, and of `default` on a store made before
- * quotas: with them, one partition's token cannot fill the node's memory and its answers.
+ * The quotas of a partition created without them (and of one a store made before quotas):
+ * with them, one partition's token cannot fill the node's memory and its answers. `default` has
+ * none unless set: a node used without partitions keeps the node's ceiling, --max-processes.
  */
 export const DEFAULT_PARTITION_QUOTAS = { maxProcesses: 1_000, definitionBytes: 64 * 1024 * 1024 } as const;
 

@@ -90,12 +90,13 @@ export const STORE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE processes ADD COLUMN launcher_seq INTEGER NOT NULL DEFAULT 0;
   `,
-  // Partition quotas (the store's partitions, default included, get the defaults of a new one,
-  // DEFAULT_PARTITION_QUOTAS as it was then); and the audit trail kept per actor, accepted and
+  // Partition quotas (the store's partitions get the defaults of a new one, DEFAULT_PARTITION_QUOTAS
+  // as it was then; `default`, which every node has, only the node's ceiling); and the audit trail kept per actor, accepted and
   // refused requests apart, so that no one's refusals push out anyone's changes.
   `
   ALTER TABLE partitions ADD COLUMN max_processes INTEGER DEFAULT 1000;
   ALTER TABLE partitions ADD COLUMN definition_bytes INTEGER DEFAULT 67108864;
+  UPDATE partitions SET max_processes = NULL, definition_bytes = NULL WHERE name = 'default';
   ALTER TABLE audit ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
   UPDATE audit SET refused = 1 WHERE status >= 400;
   CREATE INDEX audit_by_actor ON audit (actor, refused, id);

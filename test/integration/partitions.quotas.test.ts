@@ -76,10 +76,10 @@ describe('partition quotas', () => {
     expect((await daemon.request('POST', '/processes', { name: 'second', command: ['true'], env: second }, asToken(token))).status).toBe(201);
   });
 
-  it('gives a new partition and default the default quotas, takes null for none, refuses values out of range, and keeps them across a restart', async () => {
+  it('gives a new partition the default quotas and default none, takes null for none, refuses values out of range, and keeps them across a restart', async () => {
     const daemon = await SigmaDaemon.start();
     const defaults = { maxProcesses: 1000, definitionBytes: 64 * 1024 * 1024 };
-    expect((await daemon.request('GET', '/partitions/default')).body.partitions[0]).toMatchObject(defaults);
+    expect((await daemon.request('GET', '/partitions/default')).body.partitions[0]).toMatchObject({ maxProcesses: null, definitionBytes: null });
     expect((await daemon.request('POST', '/partitions', { name: 'plain' })).body.partitions[0]).toMatchObject({ ...defaults, definitionBytesUsed: 0 });
     const open = await daemon.request('POST', '/partitions', { name: 'open', maxProcesses: null, definitionBytes: null });
     expect(open.body.partitions[0]).toMatchObject({ maxProcesses: null, definitionBytes: null });
@@ -93,7 +93,7 @@ describe('partition quotas', () => {
     const again = await SigmaDaemon.start({ dataDir: daemon.dataDir });
     const partitions = (await again.request('GET', '/partitions')).body.partitions;
     expect(partitions.map((p: { name: string; maxProcesses: number | null; definitionBytes: number | null }) => [p.name, p.maxProcesses, p.definitionBytes])).toEqual([
-      ['default', 1000, defaults.definitionBytes],
+      ['default', null, null],
       ['open', null, null],
       ['plain', 1000, 2048],
     ]);

@@ -230,7 +230,7 @@ describe('SqliteStore', () => {
     expect(veteran?.definition).toMatchObject({ name: 'veteran', partition: 'default' });
     expect(veteran?.lastExit).toEqual({ code: 0, signal: null, atMs: 2, durationMs: 1, error: null, oomKilled: false });
     expect(store.partitions.list()).toEqual([
-      { name: 'default', maxRunning: null, cpu: null, memoryBytes: null, pids: null, maxProcesses: 1000, definitionBytes: 67_108_864, createdAtMs: expect.any(Number) },
+      { name: 'default', maxRunning: null, cpu: null, memoryBytes: null, pids: null, maxProcesses: null, definitionBytes: null, createdAtMs: expect.any(Number) },
     ]);
     store.close();
   });
