@@ -46,7 +46,7 @@ describe('sigma partition create, set, ls, show, rm', () => {
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+PROCESSES\s+RUNNING\s+MAX RUNNING\s+CPU\s+MEMORY\s+PIDS\s+MAX PROCESSES\s+DEFINITIONS\s+UNENFORCED$/);
-    expect(lines[1]).toMatch(/^default\s+0\s+0\s+-\s+-\s+-\s+-\s+1000\s+0B\/64Mi\s+-$/);
+    expect(lines[1]).toMatch(/^default\s+0\s+0\s+-\s+-\s+-\s+-\s+-\s+0B\/-\s+-$/);
     expect(lines[2]).toMatch(/^lab\s+0\s+0\s+4\s+-\s+-\s+64!?\s+-\s+0B\/4Mi\s+(-|pids)$/);
     expect((await sigma('partition', 'ls')).stdout).toBe(table.stdout);
     expect(JSON.parse((await sigma('partition', 'ls', '--json')).stdout).map((partition: { name: string }) => partition.name)).toEqual(['default', 'lab']);

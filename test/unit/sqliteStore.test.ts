@@ -290,7 +290,7 @@ describe('SqliteStore', () => {
     ]);
     expect(store.listAudit({ ...all, refused: true }).map((e) => e.path)).toEqual(['/kept/refused']);
     expect(store.partitions.list().map(({ name, maxRunning, maxProcesses, definitionBytes }) => [name, maxRunning, maxProcesses, definitionBytes])).toEqual([
-      ['default', null, 1000, 67_108_864],
+      ['default', null, null, null],
       ['lab', 2, 1000, 67_108_864],
     ]);
     store.close();
