@@ -86,7 +86,7 @@ describe('control characters in what the daemon holds', () => {
     expect(shown.stdout).toMatch(new RegExp(`Recent runs[^]*could not start: working directory ${escapeRegExp(CWD_SHOWN)}`));
 
     const listed = await checked('ps');
-    expect(listed.stdout).toMatch(/\bevil\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+error\b/);
+    expect(listed.stdout).toMatch(/\bevil\s+default\s+ONE_SHOT\s+-\s+DORMANT\s+-\s+0\s+0\s+error\b/);
 
     // JSON: the same values for a parser, written with escapes only.
     for (const args of [['show', 'evil', '--json'], ['ps', '--json']]) {

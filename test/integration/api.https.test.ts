@@ -135,8 +135,8 @@ describe('HTTPS', () => {
     expect(extensions).not.toMatch(/Certificate Sign/);
     expect(extensions).toMatch(/Extended Key Usage:\s*\n\s+TLS Web Server Authentication\s*\n/);
     // Pinned as the README says (the harness's requests pin it through Node's `ca` too).
-    expect(curlHealth(daemon)).toBe('{"status":"ok"}\n');
-    expect(curlHealth(daemon, ['--tlsv1.2', '--tls-max', '1.2'])).toBe('{"status":"ok"}\n');
+    expect(curlHealth(daemon)).toBe('{"status":"ok","leftoverJobs":0}\n');
+    expect(curlHealth(daemon, ['--tlsv1.2', '--tls-max', '1.2'])).toBe('{"status":"ok","leftoverJobs":0}\n');
     expect((await daemon.request('GET', '/health')).status).toBe(200);
   });
 
@@ -167,7 +167,7 @@ describe('HTTPS', () => {
     expect(now).not.toBe(old.cert);
     expect(new X509Certificate(now).ca).toBe(false);
     expect((await servedCertificate(second)).ca).toBe(false);
-    expect(curlHealth(second)).toBe('{"status":"ok"}\n');
+    expect(curlHealth(second)).toBe('{"status":"ok","leftoverJobs":0}\n');
     expect(await second.stop()).toBe(0);
 
     // A leaf is kept from one start to the next.
