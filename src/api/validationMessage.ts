@@ -39,7 +39,8 @@ const depthOf = (error: FastifySchemaValidationError): number => error.instanceP
  * inside the value (a field out of range), a field no form knows, else what the union takes.
  */
 function unionMessage(union: FastifySchemaValidationError, errors: FastifySchemaValidationError[], dataVar: string): string {
-  const forms = errors.filter((error) => error.keyword !== 'anyOf');
+  // A form's own pins (const, not) say which form was not taken, not what is wrong: left out.
+  const forms = errors.filter((error) => error.keyword !== 'anyOf' && error.keyword !== 'const' && error.keyword !== 'not');
   // Of the deepest complaints, one about the value itself (a range) over "must be null" of a nullable field.
   const deepest = [...forms].sort((a, b) => depthOf(b) - depthOf(a) || Number(a.keyword === 'type') - Number(b.keyword === 'type'))[0];
   if (deepest && depthOf(deepest) > depthOf(union)) return validationMessage([deepest], dataVar);

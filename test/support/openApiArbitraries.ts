@@ -69,6 +69,19 @@ function integerArbitrary(schema: Json): fc.Arbitrary<number> {
 /** An arbitrary of values valid against `schema`. */
 export function schemaArbitrary(document: Json, rawSchema: Json, overrides: Overrides = {}): fc.Arbitrary<unknown> {
   const schema = resolveRef(document, rawSchema) ?? {};
+  if (schema.type === 'object' && Array.isArray(schema.anyOf) && schema.anyOf.every((sub: Json) => Array.isArray(sub.required) && Object.keys(sub).every((key) => key === 'required' || key === 'properties'))) {
+    // Branches that only require keys and pin or forbid some (const, false): the object's own
+    // properties, kept when a branch holds.
+    const allows = (rule: Json, key: string, value: Record<string, unknown>): boolean => {
+      if (rule === false || (typeof rule === 'object' && 'not' in rule)) return !(key in value);
+      if (rule === true || !(key in value)) return true;
+      if ('const' in rule) return value[key] === rule.const;
+      return Array.isArray(rule.enum) ? rule.enum.includes(value[key]) : true;
+    };
+    const holds = (sub: Json, value: Record<string, unknown>): boolean =>
+      (sub.required as string[]).every((key) => key in value) && Object.entries<Json>(sub.properties ?? {}).every(([key, rule]) => allows(rule, key, value));
+    return objectArbitrary(document, schema, overrides).filter((value) => schema.anyOf.some((sub: Json) => holds(sub, value)));
+  }
   if (Array.isArray(schema.anyOf)) return fc.oneof(...schema.anyOf.map((sub: Json) => schemaArbitrary(document, sub, overrides)));
   if (Array.isArray(schema.oneOf)) return fc.oneof(...schema.oneOf.map((sub: Json) => schemaArbitrary(document, sub, overrides)));
   if ('const' in schema) return fc.constant(schema.const);

@@ -235,6 +235,12 @@ export const ProcessList = Type.Object(
   { description: 'Processes, under the plural resource root.' },
 );
 
+// The forms of an operation request: what each branch of its anyOf pins down.
+const START_ONLY = { const: 'START', description: 'START, the one operation that takes delayMs.' };
+const ANY_OPERATION = { description: 'Any operation.' };
+const NO_DELAY = { not: {}, description: 'Absent: delayMs is for START only.' };
+const NOT_BOTH = { not: {}, description: 'Absent: operation and type are one field under two names.' };
+
 export const OperationBody = Type.Object(
   {
     operation: Type.Optional(StringEnum(OPERATIONS, { description: 'The operation to perform.' })),
@@ -251,7 +257,14 @@ export const OperationBody = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     maxProperties: 2,
-    description: 'Exactly one of `operation` or `type`, and for START an optional `delayMs`.',
+    // `operation` or `type`; `delayMs` with START only.
+    anyOf: [
+      { properties: { operation: START_ONLY, type: NOT_BOTH }, required: ['operation'] },
+      { properties: { type: START_ONLY, operation: NOT_BOTH }, required: ['type'] },
+      { properties: { operation: ANY_OPERATION, type: NOT_BOTH, delayMs: NO_DELAY }, required: ['operation'] },
+      { properties: { type: ANY_OPERATION, operation: NOT_BOTH, delayMs: NO_DELAY }, required: ['type'] },
+    ],
+    description: 'Exactly one of `operation` or `type`; `delayMs` only for START (a delayed start).',
   },
 );
 export type OperationBody = Static<typeof OperationBody>;
