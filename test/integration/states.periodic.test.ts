@@ -194,11 +194,12 @@ describe('PERIODIC / START', () => {
 });
 
 describe('PERIODIC / STOP', () => {
-  it('WAITING: → DORMANT; no further release (period 150 ms, ≥ 3 periods watched)', async () => {
-    const { bench, id } = await waitingProcess({ ...SHORT_JOB, period: 150 });
+  it('WAITING: → DORMANT; no further release (period 600 ms, ≥ 3 periods watched)', async () => {
+    // A period long enough that START, its job and STOP all fit before point 1 on a busy machine.
+    const { bench, id } = await waitingProcess({ ...SHORT_JOB, period: 600 });
     expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
-    const { before, after, minElapsedMs } = await acrossInterval(bench, id, 500);
-    expect(minElapsedMs).toBeGreaterThanOrEqual(450);
+    const { before, after, minElapsedMs } = await acrossInterval(bench, id, 1900);
+    expect(minElapsedMs).toBeGreaterThanOrEqual(1800);
     expect(before).toMatchObject({ state: 'DORMANT', nextReleaseAt: null, runs: 1 });
     expect(after).toMatchObject({ state: 'DORMANT', nextReleaseAt: null, runs: 1 });
     expect(bench.liveJobs()).toEqual([]);
@@ -340,7 +341,8 @@ describe('PERIODIC / RESUME', () => {
   });
 
   it('SUSPENDEND, no job: → WAITING, next release on the original grid; the releases inside the suspension are skipped, never run late', async () => {
-    const period = 200;
+    // Long enough that START and its job end before point 1 on a busy machine.
+    const period = 500;
     const { bench, id } = await waitingProcess({ ...SHORT_JOB, period });
     const beforeSuspend = await bench.get(id);
     expect(await bench.op(id, 'SUSPEND')).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
