@@ -43,7 +43,9 @@ async function waitingProcess(definition: Record<string, unknown> = SHORT_JOB) {
   expect(started.result).toBe('OK');
   expect(['RUNNING', 'WAITING']).toContain(started.state);
   const waiting = await bench.waitState(id, 'WAITING');
-  expect(waiting).toMatchObject({ pid: null, runs: 1 });
+  expect(waiting).toMatchObject({ pid: null });
+  // START's own job has run; on a busy machine a release may have followed it already.
+  expect(waiting.runs).toBeGreaterThanOrEqual(1);
   return { bench, id, waiting };
 }
 
@@ -196,12 +198,14 @@ describe('PERIODIC / START', () => {
 describe('PERIODIC / STOP', () => {
   it('WAITING: → DORMANT; no further release (period 600 ms, ≥ 3 periods watched)', async () => {
     // A period long enough that START, its job and STOP all fit before point 1 on a busy machine.
-    const { bench, id } = await waitingProcess({ ...SHORT_JOB, period: 600 });
+    const { bench, id, waiting } = await waitingProcess({ ...SHORT_JOB, period: 600 });
     expect(await bench.op(id, 'STOP')).toMatchObject({ result: 'OK', state: 'DORMANT' });
     const { before, after, minElapsedMs } = await acrossInterval(bench, id, 1900);
     expect(minElapsedMs).toBeGreaterThanOrEqual(1800);
-    expect(before).toMatchObject({ state: 'DORMANT', nextReleaseAt: null, runs: 1 });
-    expect(after).toMatchObject({ state: 'DORMANT', nextReleaseAt: null, runs: 1 });
+    // A release that reached the launcher before the STOP is a run; none after it.
+    expect(before).toMatchObject({ state: 'DORMANT', nextReleaseAt: null });
+    expect(before.runs - waiting.runs).toBeLessThanOrEqual(1);
+    expect(after).toMatchObject({ state: 'DORMANT', nextReleaseAt: null, runs: before.runs });
     expect(bench.liveJobs()).toEqual([]);
     await bench.finish();
   });
