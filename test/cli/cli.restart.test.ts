@@ -1,32 +1,19 @@
 // The restart policy from the command line: `sigma create --restart ...`, `sigma show`, `sigma ps`,
-// and the `restart` field of `sigma apply`, against a real daemon.
+// and the `restart` field of `sigma apply`, against a real shared.daemon.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUpClis, cliEnvFor, deleteAllProcesses, runCli } from '../support/cliRunner.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
-import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, sharedCliDaemon } from '../support/cliRunner.js';
+import { makeTempDir } from '../support/tempDirs.js';
 import { waitFor } from '../support/waitFor.js';
 
-let daemon: SigmaDaemon;
-let env: Record<string, string>;
-const sigma = (...args: string[]) => runCli(args, { env });
-
-beforeAll(async () => {
-  daemon = await SigmaDaemon.start();
-  env = cliEnvFor(daemon);
-});
-afterEach(async () => {
-  await cleanUpClis();
-  await deleteAllProcesses(daemon);
-  removeTempDirs();
-});
-afterAll(cleanUpDaemons);
+const shared = sharedCliDaemon();
+const sigma = (...args: string[]) => runCli(args, { env: shared.env });
 
 async function processNamed(name: string) {
-  const reply = await daemon.request('GET', `/processes?process_name=${name}`);
+  const reply = await shared.daemon.request('GET', `/processes?process_name=${name}`);
   expect(reply.status, reply.text).toBe(200);
-  return daemon.process(reply.body.processes[0].id);
+  return shared.daemon.process(reply.body.processes[0].id);
 }
 
 describe('sigma create --restart', () => {
@@ -51,7 +38,7 @@ describe('sigma create --restart', () => {
     expect(await sigma('create', 'a', '--restart', 'always', '--restart-delay', 'soon', '--', 'true')).toMatchObject({ code: 2, stderr: expect.stringMatching(/duration/) });
     expect(await sigma('create', 'a', '--restart', 'always', '--restart-limit', '5', '--', 'true')).toMatchObject({ code: 2, stderr: expect.stringMatching(/COUNT\/DURATION/) });
     expect(await sigma('create', 'a', '--restart-delay', '1s', '--', 'true')).toMatchObject({ code: 2, stderr: expect.stringMatching(/need --restart/) });
-    expect((await daemon.request('GET', '/processes')).body.processes).toEqual([]);
+    expect((await shared.daemon.request('GET', '/processes')).body.processes).toEqual([]);
   });
 });
 
@@ -59,7 +46,7 @@ describe('sigma apply with restart', () => {
   it('creates with the policy, changes nothing the second time, updates a changed delay, and drops it for never', async () => {
     const dir = makeTempDir('sigma-apply-restart-');
     const write = (lines: string[]) => writeFileSync(join(dir, 'sigma.yaml'), `${lines.join('\n')}\n`);
-    const apply = () => runCli(['apply', '-f', 'sigma.yaml'], { env, cwd: dir });
+    const apply = () => runCli(['apply', '-f', 'sigma.yaml'], { env: shared.env, cwd: dir });
     const file = ['processes:', '  - name: worker', '    command: [sleep, 300]', '    restart: {policy: always, delayMs: 500}', '    state: stopped'];
     write(file);
     expect((await apply()).code).toBe(0);
@@ -83,10 +70,10 @@ describe('sigma apply with restart', () => {
       join(dir, 'sigma.yaml'),
       ['processes:', '  - name: tick', '    period: 1000', '    command: [true]', '    restart: {policy: always}', '  - name: odd', '    command: [true]', '    restart: {policy: sometimes}', ''].join('\n'),
     );
-    const refused = await runCli(['apply', '-f', 'sigma.yaml'], { env, cwd: dir });
+    const refused = await runCli(['apply', '-f', 'sigma.yaml'], { env: shared.env, cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/sigma\.yaml:5: .*restart is only for ONE_SHOT/);
     expect(refused.stderr).toMatch(/sigma\.yaml:8: .*restart\.policy must be one of never, on-failure, always/);
-    expect((await daemon.request('GET', '/processes')).body.processes).toEqual([]);
+    expect((await shared.daemon.request('GET', '/processes')).body.processes).toEqual([]);
   });
 });

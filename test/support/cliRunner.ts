@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { CLI_PATH, type SigmaDaemon } from './sigmaDaemon.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { CLI_PATH, cleanUpDaemons, SigmaDaemon } from './sigmaDaemon.js';
+import { removeTempDirs } from './tempDirs.js';
 import { waitFor } from './waitFor.js';
 
 export interface CliResult {
@@ -131,4 +133,23 @@ export async function closedPort(): Promise<number> {
 export async function deleteAllProcesses(daemon: SigmaDaemon): Promise<void> {
   const reply = await daemon.request('GET', '/processes');
   for (const process of reply.body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+}
+
+/**
+ * One daemon for a file's CLI tests, started before them and ended after; after each test its
+ * CLIs, processes and temp dirs are gone. Read `daemon` and `env` inside the tests.
+ */
+export function sharedCliDaemon(): { daemon: SigmaDaemon; env: Record<string, string> } {
+  const shared = {} as { daemon: SigmaDaemon; env: Record<string, string> };
+  beforeAll(async () => {
+    shared.daemon = await SigmaDaemon.start();
+    shared.env = cliEnvFor(shared.daemon);
+  });
+  afterEach(async () => {
+    await cleanUpClis();
+    await deleteAllProcesses(shared.daemon);
+    removeTempDirs();
+  });
+  afterAll(cleanUpDaemons);
+  return shared;
 }
