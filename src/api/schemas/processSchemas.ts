@@ -30,7 +30,16 @@ const NO_NUL = '^[^\\u0000]*$';
 
 /** Names of processes and of partitions. */
 const NAME_PATTERN = `^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`;
-const NAME_RULE = `1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."; not "." or ".."`;
+const NAME_RULE = `1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")`;
+
+const CWD_PATTERN = `^/[^\\u0000]{0,${LIMITS.pathLength - 1}}$`;
+
+/** What a value of each pattern is, in words: for the message that refuses one (see validationMessage). */
+export const PATTERN_RULES: Readonly<Record<string, string>> = {
+  [NAME_PATTERN]: NAME_RULE,
+  [NO_NUL]: 'text without NUL bytes',
+  [CWD_PATTERN]: `an absolute path: "/" and up to ${LIMITS.pathLength - 1} more characters, none of them NUL`,
+};
 
 export const PartitionName = Type.String({
   pattern: NAME_PATTERN,
@@ -66,7 +75,7 @@ const Env = Type.Record(
 );
 
 const Cwd = Type.String({
-  pattern: `^/[^\\u0000]{0,${LIMITS.pathLength - 1}}$`,
+  pattern: CWD_PATTERN,
   description: "Absolute working directory of the jobs (default: the daemon's).",
 });
 

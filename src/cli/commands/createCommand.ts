@@ -10,7 +10,8 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { formatMs } from '../displayValues.js';
 import { displayable, jsonText } from '../terminalText.js';
-import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
+import { clientCommand, clientFor, integerArgument, withUsageErrors } from './clientCommand.js';
+import { jobArgumentsHint } from './jobArgumentsHint.js';
 
 interface CreateOptions extends ConnectionOptions {
   periodic?: number;
@@ -58,7 +59,7 @@ function collectEnv(text: string, env: Record<string, string> | undefined): Reco
 }
 
 export function createCommand(context: CliContext): Command {
-  return clientCommand('create', 'create a process, optionally started at once', 'Create a process (DORMANT, or started with --start). The command runs without a shell.', [
+  const command = clientCommand('create', 'create a process, optionally started at once', 'Create a process (DORMANT, or started with --start). The command runs without a shell.', [
     'sigma create web --start -- python3 -m http.server 8000',
     'sigma create ticker --periodic 1000 --start -- date -u',
     "sigma create backup --periodic 3600000 --cwd /srv --env TARGET=/mnt/b --stop-timeout 30000 -- sh -c 'tar czf \"$TARGET/srv.tgz\" .'",
@@ -104,6 +105,9 @@ export function createCommand(context: CliContext): Command {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
       }
     });
+  return withUsageErrors(command, 'create', (message) =>
+    message.startsWith('unknown option') ? jobArgumentsHint(command, context.argv.slice(context.argv.indexOf('create') + 1)) : null,
+  );
 }
 
 /** Said only off the default partition, where most processes live. */
