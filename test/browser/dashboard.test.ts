@@ -16,12 +16,22 @@ import {
   logIn,
   openDashboard,
   operate,
+  operationStates,
   PHONE,
   TABLET,
   rowOf,
+  waitForOperations,
   waitForState,
   waitForText,
 } from './dashboardPage.js';
+
+const NOT_STARTED = 'disabled: not started: START it first';
+/** What a row offers in each state, as operationStates() reads it. */
+const OFFERED = {
+  DORMANT: { START: 'enabled', SUSPEND: NOT_STARTED, RESUME: NOT_STARTED, STOP: 'disabled: not started: nothing to stop', DELETE: 'enabled' },
+  RUNNING: { START: 'disabled: already running', SUSPEND: 'enabled', RESUME: 'disabled: not suspended', STOP: 'enabled', DELETE: 'enabled' },
+  SUSPENDEND: { START: 'disabled: suspended: RESUME it', SUSPEND: 'disabled: already suspended', RESUME: 'enabled', STOP: 'enabled', DELETE: 'enabled' },
+};
 
 /** Set to a path (docs/dashboard.png) to take the README's screenshot. */
 const SCREENSHOT_PATH = process.env['SIGMA_DASHBOARD_SCREENSHOT'];
@@ -106,11 +116,12 @@ describe('the dashboard', () => {
     await waitForState(page, 'sleeper', 'DORMANT');
     expect(await cellOf(row, 'Type').textContent()).toBe('one-shot');
 
-    // A FAILED operation shows its reason.
-    expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: FAILED: not started: START it first');
+    // Only what can do something is offered; the others say why not.
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
 
     expect(await operate(page, 'sleeper', 'START')).toBe('START: OK, now RUNNING');
     await waitForState(page, 'sleeper', 'RUNNING');
+    await waitForOperations(page, 'sleeper', OFFERED.RUNNING);
     const pid = Number(await waitForText(cellOf(row, 'Pid'), 'a pid', (text) => /^\d+$/.test(text)));
     expect((await daemon.process(id)).pid).toBe(pid);
     expect(isAlive(pid)).toBe(true);
@@ -118,6 +129,7 @@ describe('the dashboard', () => {
     expect(await operate(page, 'sleeper', 'SUSPEND')).toBe('SUSPEND: OK, now SUSPENDEND');
     await waitForState(page, 'sleeper', 'SUSPENDEND');
     expect(procState(pid)).toBe('T');
+    await waitForOperations(page, 'sleeper', OFFERED.SUSPENDEND);
 
     expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: OK, now RUNNING');
     await waitForState(page, 'sleeper', 'RUNNING');
@@ -125,15 +137,18 @@ describe('the dashboard', () => {
 
     expect(await operate(page, 'sleeper', 'STOP')).toBe('STOP: OK, now DORMANT');
     await waitForState(page, 'sleeper', 'DORMANT');
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
     expect(isAlive(pid)).toBe(false);
     await waitForText(cellOf(row, 'Last exit'), 'the last exit', (text) => text.startsWith('SIGTERM'));
 
-    // Changes made through the API reach the open page through the event stream alone.
+    // Changes made through the API reach the open page through the event stream alone, and its buttons follow.
     expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
     await waitForState(page, 'sleeper', 'RUNNING');
+    await waitForOperations(page, 'sleeper', OFFERED.RUNNING);
     await daemon.process(id);
     expect((await daemon.operate(id, 'STOP')).body.processes[0].result).toBe('OK');
     await waitForState(page, 'sleeper', 'DORMANT');
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
     const created = await daemon.create({ name: 'made-elsewhere', command: ['true'] });
     expect(created.status).toBe(201);
     await rowOf(page, 'made-elsewhere').waitFor();
@@ -143,6 +158,43 @@ describe('the dashboard', () => {
     await row.getByRole('button', { name: 'DELETE', exact: true }).click();
     await row.waitFor({ state: 'detached' });
     expect((await daemon.request('GET', `/processes/${id}`)).status).toBe(404);
+  });
+
+  it('offers START and RESUME on a RUNNING process disabled with the reason, and START again once a click on STOP is done', async () => {
+    expect((await daemon.create({ name: 'runner', command: ['sleep', '300'], state: 'RUNNING' })).status).toBe(201);
+    const page = await open();
+    await logIn(page, daemon.token);
+    await waitForState(page, 'runner', 'RUNNING');
+    const row = rowOf(page, 'runner');
+    await waitForOperations(page, 'runner', OFFERED.RUNNING);
+    // The reason is the button's accessible description, for a screen reader too.
+    const start = row.getByRole('button', { name: 'START', exact: true });
+    expect(await start.evaluate((button) => (button as HTMLButtonElement).title)).toBe('already running');
+    expect(await start.isDisabled()).toBe(true);
+
+    await row.getByRole('button', { name: 'STOP', exact: true }).click();
+    await waitForState(page, 'runner', 'DORMANT');
+    await waitForOperations(page, 'runner', OFFERED.DORMANT);
+    expect(await row.locator('.outcome').textContent()).toBe('STOP: OK, now DORMANT');
+  });
+
+  it("shows the daemon's FAILED answer, with its reason, when the page had not yet seen a change", async () => {
+    const id = (await daemon.create({ name: 'behind', command: ['sleep', '300'] })).body.processes[0].id as number;
+    const page = await open();
+    // No event reaches this tab: it keeps showing the list as it read it.
+    await page.route('**/events*', (route) => route.abort());
+    await logIn(page, daemon.token);
+    await waitForOperations(page, 'behind', OFFERED.DORMANT);
+    expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
+    await waitFor('behind to run its job', () => daemon.process(id), (found) => typeof found?.pid === 'number');
+    expect((await daemon.operate(id, 'SUSPEND')).body.processes[0].result).toBe('OK');
+    expect(await operationStates(page, 'behind')).toEqual(OFFERED.DORMANT);
+
+    expect(await operate(page, 'behind', 'START')).toBe('START: FAILED: suspended: RESUME it first');
+    expect(await rowOf(page, 'behind').locator('.outcome').getAttribute('class')).toBe('outcome failed');
+    // The page reads the process again after the answer, and offers what fits its state.
+    await waitForState(page, 'behind', 'SUSPENDEND');
+    await waitForOperations(page, 'behind', OFFERED.SUSPENDEND);
   });
 
   it("shows the API's validation messages in the create form", async () => {

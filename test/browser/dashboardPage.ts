@@ -108,6 +108,25 @@ export async function operate(page: Page, name: string, operation: string): Prom
   return text ?? '';
 }
 
+/** The operations of a process's row, each `enabled` or, disabled, the reason its tooltip gives. */
+export async function operationStates(page: Page, name: string): Promise<Record<string, string>> {
+  const buttons = rowOf(page, name).locator('.operations button');
+  const pairs = await buttons.evaluateAll((elements) =>
+    elements.map((element) => {
+      const button = element as HTMLButtonElement;
+      return [button.textContent ?? '', button.disabled ? `disabled: ${button.title}` : 'enabled'] as const;
+    }),
+  );
+  return Object.fromEntries(pairs);
+}
+
+/** Waits until a process's operations are offered as `expected` says (they follow its state from the event stream). */
+export async function waitForOperations(page: Page, name: string, expected: Record<string, string>): Promise<void> {
+  const inOrder = (states: Record<string, string>): string => JSON.stringify(Object.entries(states).sort(([a], [b]) => a.localeCompare(b)));
+  const wanted = inOrder(expected);
+  await waitFor(`the operations of ${name} to be ${wanted}`, () => operationStates(page, name), (states) => inOrder(states) === wanted, 15_000);
+}
+
 export function partitionRowOf(page: Page, partition: string): Locator {
   return page.locator(`#partition-rows tr[data-partition="${partition}"]`);
 }
