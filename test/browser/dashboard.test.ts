@@ -197,6 +197,24 @@ describe('the dashboard', () => {
     await waitForOperations(page, 'behind', OFFERED.SUSPENDEND);
   });
 
+  it('says, as a failure and with the reason, when the start asked with a creation failed', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const said = await createProcess(page, { name: 'ghost', command: '/nonexistent/ghost', startNow: true });
+    const ghost = (await daemon.request('GET', '/processes?process_name=ghost')).body.processes[0];
+    expect(ghost.state).toBe('DORMANT');
+    expect(ghost.lastExit.error).toMatch(/\S/);
+    expect(said).toBe(`Created ghost (id ${ghost.id as number}), but its start failed: ${ghost.lastExit.error as string}`);
+    const message = page.locator('#create-message');
+    expect(await message.getAttribute('class')).toBe('message error');
+    expect(await message.getAttribute('role')).toBe('alert');
+    await waitForState(page, 'ghost', 'DORMANT');
+
+    // A start that works is said as before.
+    expect(await createProcess(page, { name: 'fine', command: 'sleep 300', startNow: true })).toMatch(/^Created fine \(id \d+\), (RUNNING|READY)\.$/);
+    expect(await message.getAttribute('class')).toBe('message ok');
+  });
+
   it("shows the API's validation messages in the create form", async () => {
     const page = await open();
     await logIn(page, daemon.token);
