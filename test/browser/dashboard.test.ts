@@ -15,9 +15,11 @@ import {
   launchChromium,
   logIn,
   openDashboard,
+  openPartitions,
   operate,
   operationStates,
   PHONE,
+  SMALL_LAPTOP,
   TABLET,
   rowOf,
   waitForOperations,
@@ -215,6 +217,30 @@ describe('the dashboard', () => {
     expect(await message.getAttribute('class')).toBe('message ok');
   });
 
+  it('shows the process list, the details and the New process form within a 1366x768 screen, the partitions panel closed', async () => {
+    expect((await daemon.request('POST', '/partitions', { name: 'batch' })).status).toBe(201);
+    for (const name of ['first', 'second', 'third', 'fourth']) {
+      expect((await daemon.create({ name, command: ['sleep', '300'], partition: name === 'fourth' ? 'batch' : 'default' })).status).toBe(201);
+    }
+    const page = await open(SMALL_LAPTOP);
+    await logIn(page, daemon.token);
+    await rowOf(page, 'fourth').waitFor();
+    await waitForText(page.getByRole('button', { name: /^Partitions/ }), 'the count of partitions', (text) => text === 'Partitions (2)');
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    const bottomOf = async (selector: string): Promise<number> => {
+      const box = await page.locator(selector).boundingBox();
+      expect(box, selector).not.toBeNull();
+      return box!.y + box!.height;
+    };
+    // Every row of the list, the details pane's heading and note, and the form's heading and first field.
+    for (const selector of ['#process-table', '#detail-title', '#detail-empty', '#create-title', '#create-name']) {
+      expect(await bottomOf(selector), selector).toBeLessThanOrEqual(SMALL_LAPTOP.height);
+    }
+    const fourth = (await daemon.request('GET', '/processes?process_name=fourth')).body.processes[0].id as number;
+    expect((await daemon.request('DELETE', `/processes/${fourth}`)).status).toBe(204);
+    expect((await daemon.request('DELETE', '/partitions/batch')).status).toBe(204);
+  });
+
   it("shows the API's validation messages in the create form", async () => {
     const page = await open();
     await logIn(page, daemon.token);
@@ -337,6 +363,7 @@ describe('the dashboard', () => {
     const tablet = await open(TABLET);
     await logIn(tablet, daemon.token);
     await rowOf(tablet, 'alpha').waitFor();
+    await openPartitions(tablet);
     await tablet.locator('#partition-rows tr').first().waitFor();
     expect(await tablet.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
   });

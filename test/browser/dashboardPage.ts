@@ -9,6 +9,8 @@ export const CHROMIUM_PATH = process.env['SIGMA_CHROMIUM'] ?? '/usr/bin/chromium
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 export const TABLET = { width: 800, height: 1024 };
+/** The most common laptop screen: the list, the details and the create form must start within it. */
+export const SMALL_LAPTOP = { width: 1366, height: 768 };
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -125,6 +127,13 @@ export async function waitForOperations(page: Page, name: string, expected: Reco
   const inOrder = (states: Record<string, string>): string => JSON.stringify(Object.entries(states).sort(([a], [b]) => a.localeCompare(b)));
   const wanted = inOrder(expected);
   await waitFor(`the operations of ${name} to be ${wanted}`, () => operationStates(page, name), (states) => inOrder(states) === wanted, 15_000);
+}
+
+/** Opens the partitions panel, which the page shows closed. */
+export async function openPartitions(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: /^Partitions/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.locator('#partitions-body').waitFor({ state: 'visible' });
 }
 
 export function partitionRowOf(page: Page, partition: string): Locator {
