@@ -17,6 +17,7 @@ import {
   openDashboard,
   openPartitions,
   operate,
+  partitionRowOf,
   operationStates,
   PHONE,
   SMALL_LAPTOP,
@@ -398,11 +399,12 @@ describe('the dashboard', () => {
   });
 
   it.runIf(SCREENSHOT_PATH)('takes the screenshot for the README', async () => {
+    expect((await daemon.request('POST', '/partitions', { name: 'batch', maxRunning: 2 })).status).toBe(201);
     const made = [
       { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], state: 'RUNNING' },
-      { name: 'backup', command: ['sleep', '600'], state: 'RUNNING' },
+      { name: 'backup', partition: 'batch', command: ['sleep', '600'], state: 'RUNNING' },
       { name: 'disk-check', type: 'PERIODIC', period: 2000, command: ['sh', '-c', 'df -h / | tail -n 1; exit 3'], state: 'RUNNING' },
-      { name: 'nightly-report', command: ['sh', '-c', 'echo report done'] },
+      { name: 'nightly-report', partition: 'batch', command: ['sh', '-c', 'echo report done'] },
       { name: 'indexer', command: ['sleep', '600'], state: 'RUNNING' },
     ];
     for (const definition of made) expect((await daemon.create(definition)).status).toBe(201);
@@ -410,12 +412,15 @@ describe('the dashboard', () => {
     await daemon.process(indexer);
     await daemon.process(await idOf('backup'));
     await daemon.operate(indexer, 'SUSPEND');
-    const page = await open(LAPTOP);
+    const page = await open(SMALL_LAPTOP);
     await logIn(page, daemon.token);
     await page.getByRole('button', { name: 'ticker: show details' }).click();
     const lateness = page.getByRole('img', { name: /^Release lateness/ });
     await waitFor('ten runs of ticker in the chart', () => lateness.locator('circle').count().catch(() => 0), (count) => count >= 10, 30_000);
-    await operate(page, 'nightly-report', 'RESUME');
+    await operate(page, 'nightly-report', 'START');
+    await waitForState(page, 'nightly-report', 'DORMANT');
+    await openPartitions(page);
+    await partitionRowOf(page, 'batch').waitFor();
     const path = resolve(SCREENSHOT_PATH!);
     mkdirSync(dirname(path), { recursive: true });
     await page.screenshot({ path, fullPage: true });
