@@ -21,6 +21,8 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     env: {},
     stopTimeoutMs: 5000,
     restart: null,
+    timeCapacityMs: null,
+    onDeadlineMiss: null,
     nice: null,
     pid: null,
     startedAt: null,
@@ -32,6 +34,7 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     skipped: 0,
     failures: 0,
     restarts: 0,
+    deadlineMisses: 0,
     createdAt: '2026-11-27T21:00:00.000Z',
     ...overrides,
   };

@@ -181,7 +181,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(path);
     const started = store.insert(definition('started'), 'STARTED');
     const other = store.insert(definition('other'));
-    const run = { pid: 9, startedAtMs: 1, endedAtMs: 2, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
+    const run = { pid: 9, startedAtMs: 1, endedAtMs: 2, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false, deadlineMissed: false };
     const state = { intent: 'STOPPED', counters: { ...ZERO_COUNTERS, runs: 2 }, lastExit: null, job: null, launcherSeq: 4, restart: NO_STORED_RESTART } as const;
     expect(store.loadAll().map((entry) => entry.intent)).toEqual(['STARTED', 'STOPPED']);
     store.saveHeld([
@@ -202,7 +202,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(storePath());
     const id = store.insert(definition('a'));
     for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
-      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
+      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false, deadlineMissed: false };
       store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, run, 'background');
     }
     const runs = store.listRuns(id, 1000);
