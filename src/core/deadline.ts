@@ -29,7 +29,7 @@ export function resumedJob(job: Job, nowMs: number): Job {
 
 /** Why a job was ended at its deadline (its run's error, the process's lastExit.error). */
 export function deadlineMissReason(job: Job, capacity: TimeCapacity): string {
-  const suspendedMs = job.suspendedMs ?? 0;
+  const suspendedMs = Math.round(job.suspendedMs ?? 0);
   const suspended = suspendedMs > 0 ? ` (not counting ${suspendedMs} ms suspended)` : '';
   return `deadline missed: still running ${capacity.timeCapacityMs} ms after its release${suspended}`;
 }

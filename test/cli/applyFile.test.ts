@@ -33,7 +33,7 @@ describe('readApplyFile', () => {
     expect(reading).toEqual({
       ok: true,
       processes: [
-        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'started', line: 2 },
+        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'started', line: 2 },
         {
           name: 'web',
           type: 'ONE_SHOT',
@@ -48,7 +48,7 @@ describe('readApplyFile', () => {
           state: 'suspended',
           line: 5,
         },
-        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'once', line: 13 },
+        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'once', line: 13 },
       ],
       partitions: null,
     });

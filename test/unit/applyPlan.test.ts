@@ -5,7 +5,7 @@ import { changedFields, describeStep, isNoChange, operationsToReach, planApply, 
 import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 
 function desired(overrides: Partial<DesiredProcess> & { name: string }): DesiredProcess {
-  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'started', line: 2, ...overrides };
+  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'started', line: 2, ...overrides };
 }
 
 let nextId = 1;
