@@ -89,7 +89,7 @@ describe('readApplyFile', () => {
       ].join('\n'),
     );
     expect(found).toEqual([
-      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, nice, state',
+      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state',
       '4: processes[0] (ok-one).command must be a list (an argv, run without a shell), e.g. [sleep, "600"]; for a shell line write [sh, -c, "..."]',
       '5: processes[1].name must be 1 to 64 letters, digits, "_", "-" or "." (not "." or ".."), not "bad name"',
       '9: processes[2] (tick).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',
