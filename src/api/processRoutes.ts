@@ -7,7 +7,8 @@ import type { ProcessSpec, ProcessType, RestartPolicy } from '../core/processMod
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
-import { jsonListStream } from './jsonListStream.js';
+import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
+import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -61,7 +62,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
       },
@@ -87,6 +88,14 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       }
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
+      // The tag is of the bytes the stream will send: the readings are fixed, so a first pass
+      // hashes exactly what the second sends, and neither holds the list as one string.
+      const tag = entityTagOfChunks(jsonListChunks('processes', views(), (view) => serializeProcess(view)));
+      reply.header('ETag', tag);
+      if (noneMatchHolds(request.headers['if-none-match'], tag)) {
+        notModified(reply);
+        return reply.send(undefined as unknown as ProcessListJson); // no body: the client holds it
+      }
       const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
       return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
     },
@@ -101,7 +110,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         description:
           'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached), in `partition` (default: `default`, or the partition of the token sent; a partition token creates only in its own, 403 elsewhere). Answers 201 with a Location header.',
         body: CreateProcessBody,
-        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -156,7 +165,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           'START, SUSPEND, RESUME or STOP. Idempotent: the result is OK when the process is in the operation\'s target condition afterwards, whether or not anything had to change, and FAILED (state unchanged, with a reason) otherwise. STOP answers once the job\'s whole process group is gone. While a job a previous daemon left running is being ended, every operation is FAILED with a reason that starts with "busy:".',
         params: ProcessIdParams,
         body: OperationBody,
-        response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 503) },
+        response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
       },
     },
     async (request) => {
@@ -181,7 +190,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           'Changes what the process runs and how (type, period, command, cwd, env, stopTimeoutMs); fields not sent keep their value. Only while DORMANT (409 otherwise: STOP it, change it, START it again). The id, name, counters and run history stay.',
         params: ProcessIdParams,
         body: UpdateProcessBody,
-        response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 503) },
+        response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
       },
     },
     async (request) => {
