@@ -1,4 +1,5 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
@@ -94,7 +95,10 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       reply.header('ETag', tag);
       if (noneMatchHolds(request.headers['if-none-match'], tag)) {
         notModified(reply);
-        return reply.send(undefined as unknown as ProcessListJson); // no body: the client holds it
+        // No body: the client holds it. Fastify's HEAD handler would tell a length of 0 for
+        // none, not a drained empty stream.
+        const none = request.method === 'HEAD' ? Readable.from([]) : undefined;
+        return reply.send(none as unknown as ProcessListJson);
       }
       const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
       return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
