@@ -1,11 +1,12 @@
-// The daemon as a user starts it (`node dist/cli/main.js serve ...`) on a free loopback port and a
-// temp data dir, its figures from /proc, and its end: SIGTERM, then SIGKILL if it will not go.
+// The daemon as a user starts it (`sigma serve ...`: the CLI with the Node flags its first line
+// gives) on a free loopback port and a temp data dir, its figures from /proc, and its end: SIGTERM, then SIGKILL if it will not go.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/nodeFlags.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const HOST = '127.0.0.1';
@@ -51,6 +52,7 @@ export class DaemonUnderTest {
     const port = await freeLoopbackPort();
     const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
     const args = [
+      ...DAEMON_NODE_FLAGS,
       ...nodeFlags,
       CLI_PATH,
       'serve',

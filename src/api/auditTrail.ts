@@ -47,7 +47,7 @@ const AuditEntrySchema = Type.Object(
     }),
     actor: Type.String({ description: 'Whose token made the request: `node`, or `token <id> of <partition>` for a partition token.' }),
   },
-  { description: 'One request that changed, or tried to change, something.' },
+  { title: 'AuditEntry', description: 'One request that changed, or tried to change, something.' },
 );
 
 /** On the root instance, so that every route's answers are seen. */

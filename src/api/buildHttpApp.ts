@@ -32,6 +32,8 @@ import { partitionRoutes } from './partitionRoutes.js';
 import { plainDecimalIds } from './plainDecimalIds.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
+import { documentRoute } from './routeDocumentation.js';
+import { withNamedComponents } from './openApiComponents.js';
 import { scopeGuard } from './scopeGuard.js';
 import { systemRoutes } from './systemRoutes.js';
 import { TLS_POLICY } from './tlsPolicy.js';
@@ -188,16 +190,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // After the newline: the tag is of the bytes sent.
   app.addHook('onSend', tagJsonAnswers);
 
+  app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
+    transformObject: (documents) => ('openapiObject' in documents ? withNamedComponents(documents.openapiObject) : documents.swaggerObject),
     openapi: {
       openapi: '3.1.0',
+      // Relative: the daemon that serves the document, on whatever address it was reached.
+      servers: [{ url: '/', description: 'The daemon serving this document.' }],
       info: {
         title: 'SIGMA Process Manager API',
         version: options.version,
+        license: { name: 'MIT', identifier: 'MIT' },
+        // The API is self-hosted: whoever runs this daemon answers for it.
+        contact: { name: 'The operator of this node' },
         description: `Manage processes on the node. Every route needs a token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics: the node token opens everything; a partition token (POST /partitions/{name}/tokens) sees and operates only its partition's processes (another partition's process is a 404 for it, node-wide routes a 403). A path asked with a method it is not served with answers 405 with an Allow header (with the token; without one, 401 as everywhere). A body must be sent as application/json (415 otherwise). A trailing slash is ignored (/processes/ is /processes). Every JSON answer carries Cache-Control: no-store; every JSON answer to a GET an ETag of its exact bytes: sent back in If-None-Match, it gets 304 without a body while the answer would be the same. Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token, or a partition token.' } } },
-      security: [{ bearerAuth: [] }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'The node token, or a partition token.' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'Any user name, and the node token or a partition token as the password (as a browser asks for it).' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { basicAuth: [] }],
       tags: [
         { name: 'processes', description: 'Processes on the node and operations on them.' },
         { name: 'partitions', description: 'Fenced parts of the node: their slots, CPU, memory and task limits, and their tokens.' },

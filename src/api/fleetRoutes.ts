@@ -16,7 +16,7 @@ const FleetNodeSchema = Type.Object(
     runningJobs: Type.Union([Type.Integer(), Type.Null()], { description: 'Jobs running on it, as it last said; null while down.' }),
     partitions: Type.Array(Type.String(), { description: 'Its partitions, as it last said; empty while down.' }),
   },
-  { additionalProperties: false },
+  { title: 'FleetNode', additionalProperties: false },
 );
 
 const NodesSchema = Type.Object(
@@ -26,7 +26,7 @@ const NodesSchema = Type.Object(
     }),
     nodes: Type.Array(FleetNodeSchema),
   },
-  { additionalProperties: false },
+  { title: 'FleetNodeList', additionalProperties: false },
 );
 
 export const fleetRoutes: FastifyPluginAsyncTypebox<{ directory: NodeDirectory }> = async (app, { directory }) => {

@@ -41,7 +41,7 @@ const NodeSchema = Type.Object(
       description: 'In a fleet: connected while etcd answers, unreachable while it does not (the node runs what it has); null on its own.',
     }),
   },
-  { additionalProperties: false, description: 'The node as the daemon found it at start, and what is left of ending what a previous daemon left.' },
+  { title: 'Node', additionalProperties: false, description: 'The node as the daemon found it at start, and what is left of ending what a previous daemon left.' },
 );
 
 export const nodeRoutes: FastifyPluginAsyncTypebox<{

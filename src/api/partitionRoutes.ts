@@ -65,7 +65,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         summary: 'Create a partition',
         description: 'A new partition with its limits (node token only). Answers 201 with a Location header; the answer says which limits this node cannot enforce.',
         body: CreatePartitionBody,
-        response: { 201: { ...PartitionList, description: 'The new partition.' }, ...errorResponses(400, 401, 403, 409, 415, 503) },
+        response: { 201: { ...PartitionList, description: 'The new partition.' }, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -106,7 +106,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
             description: 'The results of the operation (`processes`), or the partition as now limited (`partitions`).',
             anyOf: [OperationResultList, PartitionList],
           },
-          ...errorResponses(400, 401, 403, 404, 415, 503),
+          ...errorResponses(400, 401, 403, 404, 503),
         },
       },
     },
@@ -150,7 +150,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
           'A token that sees and operates only this partition\'s processes (node token only). The secret is in this answer and nowhere else: the node keeps only its SHA-256. Send it as the node token is sent.',
         params: PartitionNameParams,
         body: CreateTokenBody,
-        response: { 201: { ...TokenList, description: 'The new token, with its secret.' }, ...errorResponses(400, 401, 403, 404, 415, 503) },
+        response: { 201: { ...TokenList, description: 'The new token, with its secret.' }, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {

@@ -114,7 +114,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         description:
           'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached), in `partition` (default: `default`, or the partition of the token sent; a partition token creates only in its own, 403 elsewhere). Answers 201 with a Location header.',
         body: CreateProcessBody,
-        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) },
+        response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       },
     },
     async (request, reply) => {
@@ -169,7 +169,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           'START, SUSPEND, RESUME or STOP. Idempotent: the result is OK when the process is in the operation\'s target condition afterwards, whether or not anything had to change, and FAILED (state unchanged, with a reason) otherwise. STOP answers once the job\'s whole process group is gone. While a job a previous daemon left running is being ended, every operation is FAILED with a reason that starts with "busy:".',
         params: ProcessIdParams,
         body: OperationBody,
-        response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
+        response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 503) },
       },
     },
     async (request) => {
@@ -194,7 +194,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           'Changes what the process runs and how (type, period, command, cwd, env, stopTimeoutMs); fields not sent keep their value. Only while DORMANT (409 otherwise: STOP it, change it, START it again). The id, name, counters and run history stay.',
         params: ProcessIdParams,
         body: UpdateProcessBody,
-        response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
+        response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 503) },
       },
     },
     async (request) => {

@@ -5,7 +5,15 @@ import type { Clock } from './clock.js';
 
 export const RELEASE_POINT_VARIABLE = 'SIGMA_RELEASE_AT_MS';
 
+/**
+ * Date.now() counts whole milliseconds, so its difference from the daemon's clock flickers by up
+ * to one even while nobody sets the wall clock; a difference below this is that flicker, not a
+ * step, and the job is told the release point exactly as its run records it.
+ */
+const WALL_READING_GRANULARITY_MS = 2;
+
 export function releasePointVariable(releaseAtMs: number, clock: Clock): Record<string, string> {
-  const wallMs = Date.now() + (releaseAtMs - clock());
+  const wallStepMs = Date.now() - clock();
+  const wallMs = releaseAtMs + (Math.abs(wallStepMs) < WALL_READING_GRANULARITY_MS ? 0 : wallStepMs);
   return { [RELEASE_POINT_VARIABLE]: wallMs.toFixed(3) };
 }

@@ -240,6 +240,22 @@ describe('ETag and If-None-Match', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('declares 415 on every operation that takes a body, and 304 on every GET answered in JSON', async () => {
+    const daemon = await SigmaDaemon.start();
+    const document = (await daemon.request('GET', '/openapi.json')).body;
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (['post', 'put', 'patch'].includes(method) && !operation.responses['415']) missing.push(`${method} ${path} 415`);
+      }
+      if (['/processes', '/processes/{id}', '/partitions', '/partitions/{name}'].includes(path) && !item.get?.responses['304']) missing.push(`get ${path} 304`);
+    }
+    expect(missing).toEqual([]);
+    expect(document.paths['/metrics'].get.responses['304']).toBeUndefined();
+  });
+});
+
 describe('GET /metrics', () => {
   it('names counters, and only counters, with _total (promtool check metrics)', async () => {
     const daemon = await SigmaDaemon.start();

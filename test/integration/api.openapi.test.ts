@@ -55,6 +55,46 @@ describe('GET /openapi.json', () => {
     expect(document.paths['/health'].get.security).toEqual([]);
   });
 
+  it('names each operation and the schemas a client generator makes types of, lists a server and both schemes', async () => {
+    const daemon = await SigmaDaemon.start();
+    const document = (await daemon.request('GET', '/openapi.json')).body;
+    const ids = operations(document).map(({ operation }) => operation.operationId);
+    expect(ids.filter((id) => typeof id !== 'string' || !/^[a-z][A-Za-z]+$/.test(id))).toEqual([]);
+    expect(new Set(ids).size, 'operationIds are unique').toBe(ids.length);
+    expect(document.paths['/processes'].post.operationId).toBe('createProcess');
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(document.info.license).toEqual(expect.objectContaining({ name: 'MIT' }));
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+    });
+    const schemas = document.components.schemas;
+    for (const name of ['Process', 'ProcessCreate', 'ProcessUpdate', 'OperationRequest', 'OperationResult', 'Partition', 'Run', 'Error']) {
+      expect(schemas[name], name).toEqual(expect.objectContaining({ title: name }));
+    }
+    const bodyOf = (method: string, path: string, status?: string): Json => {
+      const operation = document.paths[path][method];
+      return (status ? operation.responses[status] : operation.requestBody).content['application/json'].schema;
+    };
+    expect(bodyOf('post', '/processes')).toEqual({ $ref: '#/components/schemas/ProcessCreate' });
+    expect(bodyOf('put', '/processes/{id}')).toEqual({ $ref: '#/components/schemas/OperationRequest' });
+    expect(resolveRef(document, bodyOf('get', '/processes', '200')).properties.processes.items).toEqual({ $ref: '#/components/schemas/Process' });
+    expect(bodyOf('get', '/processes/{id}', '404')).toEqual(expect.objectContaining({ $ref: '#/components/schemas/Error' }));
+  });
+
+  it('declares the answers any route can give before its handler: 400, 408, 431; with a token 401 and 429 (Retry-After); with a body 413', async () => {
+    const daemon = await SigmaDaemon.start();
+    const document = (await daemon.request('GET', '/openapi.json')).body;
+    const missing: string[] = [];
+    for (const { path, method, operation } of operations(document)) {
+      const open = Array.isArray(operation.security) && operation.security.length === 0;
+      const expected = ['400', '408', '431', ...(open ? [] : ['401', '429']), ...(['post', 'put', 'patch'].includes(method) ? ['413'] : [])];
+      for (const status of expected) if (!operation.responses[status]) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+    }
+    expect(missing).toEqual([]);
+    expect(document.paths['/processes/{id}'].put.responses['429'].headers['Retry-After']).toEqual(expect.objectContaining({ schema: expect.anything() }));
+  });
+
   it('describes every operation and every response', async () => {
     const daemon = await SigmaDaemon.start();
     const document = (await daemon.request('GET', '/openapi.json')).body;

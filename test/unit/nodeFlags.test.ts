@@ -1,5 +1,5 @@
 // The daemon's Node.js flags are passed the same way wherever it is started: the `sigma`
-// command's first line, `npm start`, and the tests' and bench's daemons (DAEMON_NODE_FLAGS).
+// command's first line, `npm start`, and the daemons of the tests, the bench and the soak (DAEMON_NODE_FLAGS).
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/nodeFlags.js';

@@ -22,13 +22,13 @@ export const RunSchema = Type.Object(
     endedBySigma: Type.Boolean({ description: 'True when sigma ended it (STOP, DELETE, shutdown); false when it ended on its own.' }),
     oomKilled: Type.Boolean({ description: "True when the kernel's OOM killer ended a process of the job: its partition's memoryBytes was reached." }),
   },
-  { description: 'One run of a process: a job from start to end, or a failed attempt to start one.' },
+  { title: 'Run', description: 'One run of a process: a job from start to end, or a failed attempt to start one.' },
 );
 export type RunJson = Static<typeof RunSchema>;
 
 export const RunList = Type.Object(
   { runs: Type.Array(RunSchema, { description: 'Newest first.' }) },
-  { description: 'The run history, under the plural resource root.' },
+  { title: 'RunList', description: 'The run history, under the plural resource root.' },
 );
 
 export const RunsQuery = Type.Object(

@@ -51,6 +51,7 @@ function optionalLimits() {
 export const CreatePartitionBody = Type.Object(
   { name: PartitionName, ...optionalLimits() },
   {
+    title: 'PartitionCreate',
     additionalProperties: false,
     description: `A new partition and its limits (each optional: one left out does not apply, but the quotas maxProcesses and definitionBytes, which are then ${DEFAULT_PARTITION_QUOTAS.maxProcesses} and ${DEFAULT_PARTITION_QUOTAS.definitionBytes}; null: none).`,
   },
@@ -59,10 +60,11 @@ export type CreatePartitionBody = Static<typeof CreatePartitionBody>;
 
 const PartitionOperationBody = Type.Object(
   { operation: StringEnum(OPERATIONS, { description: 'Performed on every process of the partition; the answer has one result per process.' }) },
-  { additionalProperties: false, description: 'An operation on every process of the partition.' },
+  { title: 'PartitionOperation', additionalProperties: false, description: 'An operation on every process of the partition.' },
 );
 
 const PartitionLimitsBody = Type.Object(optionalLimits(), {
+  title: 'PartitionLimits',
   additionalProperties: false,
   minProperties: 1,
   description:
@@ -70,6 +72,7 @@ const PartitionLimitsBody = Type.Object(optionalLimits(), {
 });
 
 export const ChangePartitionBody = Type.Union([PartitionOperationBody, PartitionLimitsBody], {
+  title: 'PartitionChange',
   description:
     'send either {"operation": "START" | "SUSPEND" | "RESUME" | "STOP"}, or the limits to change (one or more of maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes), never both',
 });
@@ -108,13 +111,13 @@ export const PartitionSchema = Type.Object(
     ),
     createdAt: Type.String({ format: 'date-time', description: 'When the partition was created, ISO 8601 UTC.' }),
   },
-  { description: 'A partition: a fenced part of the node with its own slots and limits.' },
+  { title: 'Partition', description: 'A partition: a fenced part of the node with its own slots and limits.' },
 );
 export type PartitionJson = Static<typeof PartitionSchema>;
 
 export const PartitionList = Type.Object(
   { partitions: Type.Array(PartitionSchema, { description: 'The partitions, by name.' }) },
-  { description: 'Partitions, under the plural resource root.' },
+  { title: 'PartitionList', description: 'Partitions, under the plural resource root.' },
 );
 
 export const PartitionNameParams = Type.Object({ name: PartitionName });
@@ -126,7 +129,7 @@ export const TokenIdParams = Type.Object({
 
 export const CreateTokenBody = Type.Object(
   { label: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]*$', description: 'What the token is for (shown in lists).' })) },
-  { additionalProperties: false },
+  { title: 'PartitionTokenCreate', additionalProperties: false },
 );
 
 const TokenSchema = Type.Object(
@@ -137,10 +140,10 @@ const TokenSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time', description: 'When it was made.' }),
     token: Type.Optional(Type.String({ description: 'The secret: sent only in the answer that made it. The node keeps only its SHA-256.' })),
   },
-  { description: 'A partition token: opens its partition only.' },
+  { title: 'PartitionToken', description: 'A partition token: opens its partition only.' },
 );
 
 export const TokenList = Type.Object(
   { tokens: Type.Array(TokenSchema, { description: 'The tokens, by id.' }) },
-  { description: 'Partition tokens, under the plural resource root.' },
+  { title: 'PartitionTokenList', description: 'Partition tokens, under the plural resource root.' },
 );

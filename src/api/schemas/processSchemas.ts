@@ -138,6 +138,7 @@ export const CreateProcessBody = Type.Object(
   },
   {
     additionalProperties: false,
+    title: 'ProcessCreate',
     description: 'A new process. Without `command`, the executable named `name` in the programs directory is run.',
   },
 );
@@ -157,6 +158,7 @@ export const UpdateProcessBody = Type.Object(
   {
     additionalProperties: false,
     minProperties: 1,
+    title: 'ProcessUpdate',
     description:
       'The fields to change; the others keep their value. `env` replaces the whole set. Changing `type` to ONE_SHOT drops the period; to PERIODIC it needs `period` and drops the restart policy. The name never changes.',
   },
@@ -226,13 +228,13 @@ export const ProcessSchema = Type.Object(
     restarts: Type.Integer({ description: 'Jobs released again by the restart policy.' }),
     createdAt: Type.String({ format: 'date-time', description: 'When the process was created, ISO 8601 UTC.' }),
   },
-  { description: 'A process and what the node knows of it now.' },
+  { title: 'Process', description: 'A process and what the node knows of it now.' },
 );
 export type ProcessJson = Static<typeof ProcessSchema>;
 
 export const ProcessList = Type.Object(
   { processes: Type.Array(ProcessSchema, { description: 'The processes, by id.' }) },
-  { description: 'Processes, under the plural resource root.' },
+  { title: 'ProcessList', description: 'Processes, under the plural resource root.' },
 );
 
 // The forms of an operation request: what each branch of its anyOf pins down.
@@ -264,6 +266,7 @@ export const OperationBody = Type.Object(
       { properties: { operation: ANY_OPERATION, type: NOT_BOTH, delayMs: NO_DELAY }, required: ['operation'] },
       { properties: { type: ANY_OPERATION, operation: NOT_BOTH, delayMs: NO_DELAY }, required: ['type'] },
     ],
+    title: 'OperationRequest',
     description: 'Exactly one of `operation` or `type`; `delayMs` only for START (a delayed start).',
   },
 );
@@ -279,14 +282,14 @@ export const OperationResultSchema = Type.Object(
     }),
     reason: Type.Optional(Type.String({ description: 'Why the operation FAILED.' })),
   },
-  { description: 'The result of an operation (RequestOperationResult).' },
+  { title: 'OperationResult', description: 'The result of an operation (RequestOperationResult).' },
 );
 
 export type OperationResultJson = Static<typeof OperationResultSchema>;
 
 export const OperationResultList = Type.Object(
   { processes: Type.Array(OperationResultSchema, { description: 'One result, for the process operated on.' }) },
-  { description: 'The operation result, under the plural resource root.' },
+  { title: 'OperationResultList', description: 'The operation result, under the plural resource root.' },
 );
 
 export const ProcessIdParams = Type.Object({
@@ -311,7 +314,7 @@ export const ErrorSchema = Type.Object(
     error: Type.String({ description: 'The HTTP reason phrase.' }),
     message: Type.String({ description: 'What went wrong and, where it helps, what to do.' }),
   },
-  { description: 'Every error has this shape.' },
+  { title: 'Error', description: 'Every error has this shape.' },
 );
 
 /** Also in GET /node. */
@@ -326,5 +329,5 @@ export const HealthSchema = Type.Object(
     status: Type.Literal('ok', { description: 'Always "ok" while the daemon serves.' }),
     leftoverJobs: LEFTOVER_JOBS,
   },
-  { description: 'The daemon is up.' },
+  { title: 'Health', description: 'The daemon is up.' },
 );
