@@ -1,5 +1,6 @@
 // Assembles the HTTP(S) server: validation, authentication, errors, OpenAPI, routes.
 import type { IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -30,6 +31,7 @@ import { nodeMetrics } from './nodeMetrics.js';
 import { nodeRoutes } from './nodeRoutes.js';
 import { partitionRoutes } from './partitionRoutes.js';
 import { plainDecimalIds } from './plainDecimalIds.js';
+import { answerPlainHttp } from './plainHttpRefusal.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { documentRoute } from './routeDocumentation.js';
@@ -134,6 +136,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         }
       : { http: serverTimeouts }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.tls) answerPlainHttp(app.server as unknown as HttpsServer, options.requestTimeoutMs);
   const connections = new ConnectionGuard(app.server, options.connectionsAdmitted);
   const allowedOn = learnAllowedMethods(app as unknown as FastifyInstance, ROUTER_OPTIONS.ignoreTrailingSlash);
 

@@ -15,6 +15,7 @@ const PER_PROCESS_COUNTERS = [
   ['skipped', 'sigma_process_skipped_total', 'Release points that did not run (suspended, stopped while queued, missed by a late timer)'],
   ['failures', 'sigma_process_failures_total', 'Spawn failures and jobs that ended on their own with a non-zero code or a signal'],
   ['restarts', 'sigma_restarts_total', 'Jobs released again by the restart policy'],
+  ['deadlineMisses', 'sigma_deadline_misses_total', 'Jobs still running at their deadline (release plus timeCapacityMs)'],
 ] as const;
 
 export interface NodeMetrics {

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
-import type { ProcessSpec, ProcessType, RestartPolicy } from '../core/processModel.js';
+import type { ProcessSpec, ProcessType, RestartPolicy, TimeCapacity } from '../core/processModel.js';
+import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
@@ -121,7 +122,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const body = request.body;
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
-      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart));
+      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart), body);
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
       checkNice(body.nice ?? null);
@@ -237,7 +238,7 @@ function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody):
   const currentRestart = current.spec.type === 'ONE_SHOT' ? current.spec.restart : null;
   const restart = body.restart === undefined ? (type === 'ONE_SHOT' ? currentRestart : null) : restartOf(type, body.restart);
   return {
-    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart),
+    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart, body, current.spec.capacity ?? null),
     ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
     cwd: body.cwd === undefined ? current.cwd : body.cwd,
     env: body.env ?? current.env,
@@ -258,13 +259,20 @@ function initialStart(state: CreateProcessBody['state']): boolean {
   }
 }
 
-function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number, restart: RestartPolicy | null): ProcessSpec {
+function specOf(
+  type: ProcessType,
+  periodMs: number | undefined,
+  stopTimeoutMs: number,
+  restart: RestartPolicy | null,
+  capacityFields: TimeCapacityFields,
+  currentCapacity: TimeCapacity | null = null,
+): ProcessSpec {
   if (type === 'PERIODIC') {
     if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
-    return { type, periodMs, stopTimeoutMs };
+    return { type, periodMs, stopTimeoutMs, capacity: timeCapacityOf(capacityFields, periodMs, currentCapacity) };
   }
   if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
-  return { type, periodMs: null, stopTimeoutMs, restart };
+  return { type, periodMs: null, stopTimeoutMs, restart, capacity: timeCapacityOf(capacityFields, null, currentCapacity) };
 }
 
 /** The restart policy sent, with its defaults; `never` is no policy. Refused on a PERIODIC process. */

@@ -12,7 +12,7 @@ afterEach(cleanUpDaemons);
 const FIELDS = [
   'id', 'name', 'partition', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid',
   'startedAt', 'nextReleaseAt', 'lastExit', 'outputError', 'runs', 'overruns', 'skipped', 'failures', 'createdAt',
-  'restart', 'restarts', 'nice',
+  'restart', 'restarts', 'timeCapacityMs', 'onDeadlineMiss', 'deadlineMisses', 'nice',
 ];
 
 const SLEEP = ['sleep', '300'];
