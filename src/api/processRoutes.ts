@@ -1,4 +1,5 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
@@ -8,7 +9,8 @@ import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
-import { jsonListStream } from './jsonListStream.js';
+import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
+import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -62,7 +64,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
       },
@@ -88,6 +90,17 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       }
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
+      // The tag is of the bytes the stream will send: the readings are fixed, so a first pass
+      // hashes exactly what the second sends, and neither holds the list as one string.
+      const tag = entityTagOfChunks(jsonListChunks('processes', views(), (view) => serializeProcess(view)));
+      reply.header('ETag', tag);
+      if (noneMatchHolds(request.headers['if-none-match'], tag)) {
+        notModified(reply);
+        // No body: the client holds it. Fastify's HEAD handler would tell a length of 0 for
+        // none, not a drained empty stream.
+        const none = request.method === 'HEAD' ? Readable.from([]) : undefined;
+        return reply.send(none as unknown as ProcessListJson);
+      }
       const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
       return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
     },

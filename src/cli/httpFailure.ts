@@ -68,7 +68,7 @@ export function replyFailure(method: string, path: string, status: number, text:
   if (code === 'SIGMA_ERR_PARTITION_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such partition'}: \`sigma partition ls\` lists the partitions`);
   }
-  if (status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) {
+  if ((status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) || code === 'SIGMA_ERR_METHOD_NOT_ALLOWED') {
     return new CliError(EXIT.apiError, `the daemon does not serve ${method} ${path.split('?')[0]}: it may be an older sigma; update it`);
   }
   const detail = message ?? (text.trim().split('\n')[0] || `HTTP ${status}`);
