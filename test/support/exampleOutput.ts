@@ -1,0 +1,52 @@
+// What may differ between a doc's example output and what a fresh clone prints, and nothing else:
+// the rules, each for one field, and the comparison that applies them.
+
+type Rule = readonly [pattern: RegExp, replacement: string];
+
+const RULES: readonly Rule[] = [
+  // A moment in JSON: a process's startedAt, nextReleaseAt, createdAt, a run's or lastExit's, an audit entry's.
+  [/"(\w*At|at)":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/g, '"$1":"<time>"'],
+  // A line of `date -u`, as a job writes it.
+  [/^(.*)[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}$/gm, '$1<date>'],
+  // The pid of a live job or of a run.
+  [/"pid":\d+/g, '"pid":<pid>'],
+  // The pid in `ls /proc/$PID` after its job ended.
+  [/'\/proc\/\d+'/g, "'/proc/<pid>'"],
+  // How long a job ran, and how late it started after its release point.
+  [/"(durationMs|releaseLatenessMs)":\d+(\.\d+)?/g, '"$1":<ms>'],
+  // A run's id: runs are counted over the whole node, heartbeat's included.
+  [/\{"id":\d+,"pid"/g, '{"id":<run id>,"pid"'],
+  // How many times a PERIODIC process ran by now (a ONE_SHOT's count is kept exact).
+  [/("type":"PERIODIC".*?"runs":)\d+/g, '$1<runs>'],
+  [/^(sigma_process_runs_total\{process_id="\d+",name="(heartbeat|ticker)"\}) \d+$/gm, '$1 <runs>'],
+  // The node's id, and the release point a PERIODIC job belongs to, in a job's environment.
+  [/^SIGMA_NODE_ID=[A-Za-z0-9_-]+$/gm, 'SIGMA_NODE_ID=<node id>'],
+  [/^SIGMA_RELEASE_AT_MS=\d+(\.\d+)?$/gm, 'SIGMA_RELEASE_AT_MS=<ms>'],
+];
+
+export function normalizeOutput(text: string): string {
+  const lines = text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((line) => line.replace(/\s+$/, ''));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return RULES.reduce((normalized, [pattern, replacement]) => normalized.replace(pattern, replacement), lines.join('\n'));
+}
+
+/**
+ * Whether `printed` is what `documented` shows once both are normalized; a documented line `...`
+ * stands for any number of printed lines (the headers `curl -i` prints before its body).
+ */
+export function outputMatches(documented: string, printed: string): boolean {
+  const expected = normalizeOutput(documented).split('\n');
+  const actual = normalizeOutput(printed).split('\n');
+  const matchFrom = (e: number, a: number): boolean => {
+    if (e === expected.length) return a === actual.length;
+    if (expected[e] === '...') {
+      for (let skip = a; skip <= actual.length; skip += 1) if (matchFrom(e + 1, skip)) return true;
+      return false;
+    }
+    return a < actual.length && expected[e] === actual[a] && matchFrom(e + 1, a + 1);
+  };
+  return matchFrom(0, 0);
+}
