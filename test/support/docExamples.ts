@@ -1,5 +1,6 @@
 // Reads a doc's examples: each ```sh block, the output block right after it if there is one, and
-// the `<!-- example: not run (why) -->` mark that may stand right before it.
+// the `<!-- example: not run (why) -->` mark that may stand right before it. A block indented
+// under a list item counts, read without its indent.
 
 export interface DocExample {
   /** The line of the ```sh fence, for messages. */
@@ -12,25 +13,38 @@ export interface DocExample {
 }
 
 const NOT_RUN_MARK = /^<!-- example: not run \((.+)\) -->$/;
-/** Output blocks are unlabelled, or `json` where the output is JSON. */
-const OUTPUT_FENCE = /^```(json)?$/;
+const COMMAND_FENCE = /^(\s*)```sh$/;
 
 export function docExamples(text: string): DocExample[] {
   const lines = text.split('\n');
   const examples: DocExample[] = [];
-  // A fenced block's body, from the line after its fence up to its closing fence.
-  const block = (fence: number): { body: string; end: number } => {
-    const end = lines.findIndex((line, index) => index > fence && line === '```');
+  // A fenced block's body without its indent, from the line after its fence up to its closing fence.
+  const block = (fence: number, indent: string): { body: string; end: number } => {
+    const end = lines.findIndex((line, index) => index > fence && line === `${indent}\`\`\``);
     if (end === -1) throw new Error(`the block at line ${fence + 1} is never closed`);
-    return { body: lines.slice(fence + 1, end).join('\n'), end };
+    return { body: lines.slice(fence + 1, end).map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join('\n'), end };
   };
   for (let index = 0; index < lines.length; index += 1) {
-    if (lines[index] !== '```sh') continue;
-    const command = block(index);
-    const mark = NOT_RUN_MARK.exec(lines[index - 1] ?? '');
-    const output = OUTPUT_FENCE.test(lines[command.end + 1] ?? '') ? block(command.end + 1) : null;
+    const fence = COMMAND_FENCE.exec(lines[index] as string);
+    if (!fence) continue;
+    const indent = fence[1] as string;
+    const command = block(index, indent);
+    const mark = NOT_RUN_MARK.exec((lines[index - 1] ?? '').trim());
+    // Output blocks are unlabelled, or `json` where the output is JSON, at the command's indent.
+    const outputFence = lines[command.end + 1] ?? '';
+    const output = outputFence === `${indent}\`\`\`` || outputFence === `${indent}\`\`\`json` ? block(command.end + 1, indent) : null;
     examples.push({ lineNumber: index + 1, command: command.body, expected: output?.body ?? null, notRun: mark?.[1] ?? null });
     index = output?.end ?? command.end;
   }
   return examples;
+}
+
+/** The examples between a `## heading` and the next heading of that level. */
+export function sectionExamples(text: string, heading: string): DocExample[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`## ${heading}`);
+  if (start === -1) throw new Error(`no section "## ${heading}"`);
+  const next = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  const end = next === -1 ? lines.length : next;
+  return docExamples(text).filter((example) => example.lineNumber > start && example.lineNumber <= end);
 }

@@ -19,6 +19,8 @@ const RULES: readonly Rule[] = [
   // How many times a PERIODIC process ran by now (a ONE_SHOT's count is kept exact).
   [/("type":"PERIODIC".*?"runs":)\d+/g, '$1<runs>'],
   [/^(sigma_process_runs_total\{process_id="\d+",name="(heartbeat|ticker)"\}) \d+$/gm, '$1 <runs>'],
+  // The SHA-256 fingerprint of the certificate generated at the first start.
+  [/^sha256 Fingerprint=(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/gm, 'sha256 Fingerprint=<fingerprint>'],
   // The node's id, and the release point a PERIODIC job belongs to, in a job's environment.
   [/^SIGMA_NODE_ID=[A-Za-z0-9_-]+$/gm, 'SIGMA_NODE_ID=<node id>'],
   [/^SIGMA_RELEASE_AT_MS=\d+(\.\d+)?$/gm, 'SIGMA_RELEASE_AT_MS=<ms>'],

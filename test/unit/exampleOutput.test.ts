@@ -11,6 +11,8 @@ describe('an example output compared with what was printed', () => {
     expect(outputMatches(PROCESS('"pid":31110,"runs":4'), PROCESS('"pid":7,"runs":5').replace('43.821Z', '59.001Z'))).toBe(true);
     expect(outputMatches('{"runs":[{"id":36,"pid":1,"durationMs":5.232,"releaseLatenessMs":9.341}]}', '{"runs":[{"id":2,"pid":9,"durationMs":12,"releaseLatenessMs":0.5}]}')).toBe(true);
     expect(outputMatches('SIGMA_NODE_ID=2mmFQSVBGXCAvr_T\nSIGMA_RELEASE_AT_MS=1795822609527.253', 'SIGMA_NODE_ID=x-Y_z\nSIGMA_RELEASE_AT_MS=1\n')).toBe(true);
+    expect(outputMatches(`sha256 Fingerprint=${'6E:'.repeat(31)}8E`, `sha256 Fingerprint=${'A0:'.repeat(31)}01`)).toBe(true);
+    expect(outputMatches(`sha256 Fingerprint=${'6E:'.repeat(31)}8E`, `sha256 Fingerprint=${'A0:'.repeat(30)}01`)).toBe(false);
     expect(outputMatches("Fri Nov 27 23:36:45 UTC 2026\nls: cannot access '/proc/30908': No such file", "Mon Dec  7 06:10:04 UTC 2026\nls: cannot access '/proc/1': No such file")).toBe(true);
   });
 
