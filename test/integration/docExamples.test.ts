@@ -13,6 +13,7 @@ import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WALKTHROUGH = 'docs/walkthrough.md';
+const CLI = 'docs/cli.md';
 /** The address the docs show; the test's daemon listens on a free port instead. */
 const DOCUMENTED_ADDRESS = '127.0.0.1:8443';
 /** The clone's directory in the docs' outputs. */
@@ -24,9 +25,10 @@ const read = (file: string): string => readFileSync(join(REPO, file), 'utf8');
 const examples: Array<DocExample & { file: string }> = [
   ...sectionExamples(read('README.md'), 'Quick start').map((example) => ({ ...example, file: 'README.md' })),
   ...docExamples(read(WALKTHROUGH)).map((example) => ({ ...example, file: WALKTHROUGH })),
+  ...docExamples(read(CLI)).map((example) => ({ ...example, file: CLI })),
 ];
 
-describe(`the examples of the README's quick start and ${WALKTHROUGH}`, () => {
+describe(`the examples of the README's quick start, ${WALKTHROUGH} and ${CLI}`, () => {
   let daemon: SigmaDaemon;
   let shell: ExampleShell;
   let address = '';
@@ -69,8 +71,8 @@ describe(`the examples of the README's quick start and ${WALKTHROUGH}`, () => {
         return;
       }
       const documented = onThisMachine(example.expected);
-      // On a mismatch, the diff of both normalized shows what differs.
-      if (!outputMatches(documented, result.output)) expect(normalizeOutput(result.output)).toBe(normalizeOutput(documented));
+      // On a mismatch, the diff of both normalized shows what differs, and the message what was printed.
+      if (!outputMatches(documented, result.output)) expect(normalizeOutput(result.output), `printed:\n${result.output}`).toBe(normalizeOutput(documented));
     }, BLOCK_TIMEOUT_MS + 5000);
   }
 });

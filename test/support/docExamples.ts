@@ -1,6 +1,7 @@
-// Reads a doc's examples: each ```sh block, the output block right after it if there is one, and
-// the `<!-- example: not run (why) -->` mark that may stand right before it. A block indented
-// under a list item counts, read without its indent.
+// Reads a doc's examples: each ```sh block and the output block right after it if there is one,
+// each command of a terminal transcript (an unlabelled block of `$ command` lines, each followed by
+// what it printed), and the `<!-- example: not run (why) -->` mark that may stand right before
+// either. A block indented under a list item counts, read without its indent.
 
 export interface DocExample {
   /** The line of the ```sh fence, for messages. */
@@ -14,6 +15,18 @@ export interface DocExample {
 
 const NOT_RUN_MARK = /^<!-- example: not run \((.+)\) -->$/;
 const COMMAND_FENCE = /^(\s*)```sh$/;
+const PROMPT = '$ ';
+
+/** Each `$ command` of a transcript with the lines up to the next one as its output. */
+function transcriptExamples(body: string, firstLineNumber: number, notRun: string | null): DocExample[] {
+  const examples: DocExample[] = [];
+  body.split('\n').forEach((line, index) => {
+    const last = examples[examples.length - 1];
+    if (line.startsWith(PROMPT)) examples.push({ lineNumber: firstLineNumber + index, command: line.slice(PROMPT.length), expected: '', notRun });
+    else if (last) last.expected = last.expected === '' ? line : `${last.expected}\n${line}`;
+  });
+  return examples;
+}
 
 export function docExamples(text: string): DocExample[] {
   const lines = text.split('\n');
@@ -25,15 +38,23 @@ export function docExamples(text: string): DocExample[] {
     return { body: lines.slice(fence + 1, end).map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join('\n'), end };
   };
   for (let index = 0; index < lines.length; index += 1) {
+    const markOf = (fenceIndex: number): string | null => NOT_RUN_MARK.exec((lines[fenceIndex - 1] ?? '').trim())?.[1] ?? null;
+    if (/^\s*```$/.test(lines[index] as string) && (lines[index + 1] ?? '').trim().startsWith(PROMPT)) {
+      const transcript = block(index, (lines[index] as string).slice(0, -3));
+      examples.push(...transcriptExamples(transcript.body, index + 2, markOf(index)));
+      index = transcript.end;
+      continue;
+    }
     const fence = COMMAND_FENCE.exec(lines[index] as string);
     if (!fence) continue;
     const indent = fence[1] as string;
     const command = block(index, indent);
-    const mark = NOT_RUN_MARK.exec((lines[index - 1] ?? '').trim());
-    // Output blocks are unlabelled, or `json` where the output is JSON, at the command's indent.
+    // Output blocks are unlabelled, or `json` where the output is JSON, at the command's indent; a
+    // transcript right after is not an output.
     const outputFence = lines[command.end + 1] ?? '';
-    const output = outputFence === `${indent}\`\`\`` || outputFence === `${indent}\`\`\`json` ? block(command.end + 1, indent) : null;
-    examples.push({ lineNumber: index + 1, command: command.body, expected: output?.body ?? null, notRun: mark?.[1] ?? null });
+    const isOutput = (outputFence === `${indent}\`\`\`` && !(lines[command.end + 2] ?? '').trim().startsWith(PROMPT)) || outputFence === `${indent}\`\`\`json`;
+    const output = isOutput ? block(command.end + 1, indent) : null;
+    examples.push({ lineNumber: index + 1, command: command.body, expected: output?.body ?? null, notRun: markOf(index) });
     index = output?.end ?? command.end;
   }
   return examples;

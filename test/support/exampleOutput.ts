@@ -4,8 +4,22 @@
 type Rule = readonly [pattern: RegExp, replacement: string];
 
 const RULES: readonly Rule[] = [
-  // A moment in JSON: a process's startedAt, nextReleaseAt, createdAt, a run's or lastExit's, an audit entry's.
-  [/"(\w*At|at)":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/g, '"$1":"<time>"'],
+  // The padding of a table's columns (`sigma ps`, `sigma show`), which follows the widest value.
+  [/ {2,}/g, '  '],
+  // A moment: a process's startedAt, nextReleaseAt, createdAt, a run's or lastExit's, an audit entry's.
+  [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\b/g, '<time>'],
+  // How far a moment is from now in the command line's tables: `in 492ms`, `(708ms ago)`.
+  [/\bin \d+(\.\d+)?(ms|s|m)\b/g, 'in <duration>'],
+  [/\(\d+(\.\d+)?(ms|s|m) ago\)/g, '(<duration> ago)'],
+  // How long the last job ran, in `sigma show`.
+  [/, after \d+(\.\d+)?(ms|s|m)$/gm, ', after <duration>'],
+  // A row of `sigma show`'s recent runs: its duration, pid and lateness.
+  [/^(  <time> \(<duration> ago\))  \d+(\.\d+)?(ms|s|m)  (exit \d+)  \d+  \d+(\.\d+)?ms$/gm, '$1  <duration>  $4  <pid>  <lateness>'],
+  // A live job's pid in a `sigma ps` row (after its state), and a PERIODIC process's runs there.
+  [/^(\d+  \S+  \S+  \S+  \S+  (RUNNING|SUSPENDEND))  \d+  /gm, '$1  <pid>  '],
+  [/^(\d+  \S+  \S+  PERIODIC  \S+  \S+  \S+)  \d+  /gm, '$1  <runs>  '],
+  // `sigma show`'s run count; the one shown is a PERIODIC's.
+  [/^runs  \d+$/gm, 'runs  <runs>'],
   // A line of `date -u`, as a job writes it.
   [/^(.*)[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}$/gm, '$1<date>'],
   // The pid of a live job or of a run.

@@ -19,6 +19,8 @@ function assignedNames(command: string): string[] {
 export class ExampleShell {
   private readonly stateFile: string;
   private readonly env: NodeJS.ProcessEnv;
+  /** The status of the block before, as `$?` (a transcript's `echo $?` reads it). */
+  private lastStatus = 0;
 
   /** `cloneDir` holds the data dir (`sigma-data`) as `npm start` left it; `repoDir` the built clone. */
   constructor(
@@ -44,7 +46,7 @@ export class ExampleShell {
     const keep = assignedNames(command)
       .map((name) => `declare -p ${name} >> '${this.stateFile}' 2>/dev/null`)
       .join('\n');
-    const script = `exec 2>&1\nsource '${this.stateFile}'\n${command}\n__status=$?\n${keep}\nexit $__status\n`;
+    const script = `exec 2>&1\nsource '${this.stateFile}'\n(exit ${this.lastStatus})\n${command}\n__status=$?\n${keep}\nexit $__status\n`;
     return new Promise((resolve, reject) => {
       const child = spawn('bash', ['-c', script], { cwd: this.cloneDir, env: this.env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
       let output = '';
@@ -57,6 +59,7 @@ export class ExampleShell {
       child.once('error', reject);
       child.once('close', (status) => {
         clearTimeout(timer);
+        this.lastStatus = status ?? 128;
         resolve({ output, status });
       });
     });

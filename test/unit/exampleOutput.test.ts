@@ -16,6 +16,15 @@ describe('an example output compared with what was printed', () => {
     expect(outputMatches("Fri Nov 27 23:36:45 UTC 2026\nls: cannot access '/proc/30908': No such file", "Mon Dec  7 06:10:04 UTC 2026\nls: cannot access '/proc/1': No such file")).toBe(true);
   });
 
+  it("forgives a `sigma ps` row's padding, live pid, PERIODIC runs and next release, and nothing else of it", () => {
+    const row = (pid: string, runs: string, next: string): string => `6   ticker  default  PERIODIC  1s  RUNNING  ${pid}  ${runs}  0  0  ${next}`;
+    expect(outputMatches(row('8456', '9', 'in 492ms'), row('123456', '13', 'in 7ms'))).toBe(true);
+    expect(outputMatches(row('8456', '9', 'in 492ms'), row('8456', '9', 'in 492ms').replace('RUNNING', 'WAITING'))).toBe(false);
+    expect(outputMatches('7   web  default  ONE_SHOT  -  RUNNING  8456  1  0  -  -', '7   web  default  ONE_SHOT  -  RUNNING  8456  2  0  -  -')).toBe(false);
+    expect(outputMatches('  2026-11-27T23:37:09.309Z (709ms ago)  1ms  exit 0  5954  14.0ms', '  2026-12-07T06:17:39.311Z (2.7s ago)  16ms  exit 0  17990  0.1ms')).toBe(true);
+    expect(outputMatches('  2026-11-27T23:37:09.309Z (709ms ago)  1ms  exit 0  5954  14.0ms', '  2026-12-07T06:17:39.311Z (2.7s ago)  16ms  exit 1  17990  0.1ms')).toBe(false);
+  });
+
   it('holds states, ids, counts of a ONE_SHOT, codes and messages to the letter', () => {
     expect(outputMatches(PROCESS('"pid":1,"runs":4'), PROCESS('"pid":1,"runs":4').replace('WAITING', 'RUNNING'))).toBe(false);
     expect(outputMatches(PROCESS('"pid":1'), PROCESS('"pid":1').replace('"id":3', '"id":4'))).toBe(false);
