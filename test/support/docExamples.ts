@@ -1,6 +1,6 @@
 // Reads a doc's examples: each ```sh block and the output block right after it if there is one,
-// each command of a terminal transcript (an unlabelled block of `$ command` lines, each followed by
-// what it printed), and the `<!-- example: not run (why) -->` mark that may stand right before
+// each command of a terminal transcript (an unlabelled or `console` block of `$ command` lines, each
+// followed by what it printed), and the `<!-- example: not run (why) -->` mark that may stand right before
 // either. A block indented under a list item counts, read without its indent.
 
 export interface DocExample {
@@ -39,8 +39,9 @@ export function docExamples(text: string): DocExample[] {
   };
   for (let index = 0; index < lines.length; index += 1) {
     const markOf = (fenceIndex: number): string | null => NOT_RUN_MARK.exec((lines[fenceIndex - 1] ?? '').trim())?.[1] ?? null;
-    if (/^\s*```$/.test(lines[index] as string) && (lines[index + 1] ?? '').trim().startsWith(PROMPT)) {
-      const transcript = block(index, (lines[index] as string).slice(0, -3));
+    const transcriptFence = /^(\s*)```(console)?$/.exec(lines[index] as string);
+    if (transcriptFence && (lines[index + 1] ?? '').trim().startsWith(PROMPT)) {
+      const transcript = block(index, transcriptFence[1] as string);
       examples.push(...transcriptExamples(transcript.body, index + 2, markOf(index)));
       index = transcript.end;
       continue;

@@ -35,6 +35,10 @@ const RULES: readonly Rule[] = [
   [/^(sigma_process_runs_total\{process_id="\d+",name="(heartbeat|ticker)"\}) \d+$/gm, '$1 <runs>'],
   // The SHA-256 fingerprint of the certificate generated at the first start.
   [/^sha256 Fingerprint=(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/gm, 'sha256 Fingerprint=<fingerprint>'],
+  // What a partition's cgroup has counted: CPU time and memory (its pids are kept exact).
+  [/"usage":\{"cpuMs":\d+(\.\d+)?,"memoryBytes":\d+,/g, '"usage":{"cpuMs":<ms>,"memoryBytes":<bytes>,'],
+  [/^cpu used  \d+(\.\d+)?(ms|s|m)$/gm, 'cpu used  <duration>'],
+  [/^memory used  \d+(\.\d+)?(B|Ki|Mi|Gi)$/gm, 'memory used  <size>'],
   // The node's id, and the release point a PERIODIC job belongs to, in a job's environment.
   [/^SIGMA_NODE_ID=[A-Za-z0-9_-]+$/gm, 'SIGMA_NODE_ID=<node id>'],
   [/^SIGMA_RELEASE_AT_MS=\d+(\.\d+)?$/gm, 'SIGMA_RELEASE_AT_MS=<ms>'],

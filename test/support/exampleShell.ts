@@ -16,6 +16,11 @@ function assignedNames(command: string): string[] {
   return [...command.matchAll(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((match) => match[1] as string);
 }
 
+/** Names a block unsets (`unset NAME`): gone for the blocks after it too. */
+function unsetNames(command: string): string[] {
+  return [...command.matchAll(/^\s*unset\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/gm)].map((match) => match[1] as string);
+}
+
 export class ExampleShell {
   private readonly stateFile: string;
   private readonly env: NodeJS.ProcessEnv;
@@ -43,9 +48,10 @@ export class ExampleShell {
   }
 
   run(command: string, timeoutMs: number): Promise<BlockResult> {
-    const keep = assignedNames(command)
-      .map((name) => `declare -p ${name} >> '${this.stateFile}' 2>/dev/null`)
-      .join('\n');
+    const keep = [
+      ...assignedNames(command).map((name) => `declare -p ${name} >> '${this.stateFile}' 2>/dev/null`),
+      ...unsetNames(command).map((name) => `echo 'unset ${name}' >> '${this.stateFile}'`),
+    ].join('\n');
     const script = `exec 2>&1\nsource '${this.stateFile}'\n(exit ${this.lastStatus})\n${command}\n__status=$?\n${keep}\nexit $__status\n`;
     return new Promise((resolve, reject) => {
       const child = spawn('bash', ['-c', script], { cwd: this.cloneDir, env: this.env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });

@@ -25,6 +25,14 @@ describe('an example output compared with what was printed', () => {
     expect(outputMatches('  2026-11-27T23:37:09.309Z (709ms ago)  1ms  exit 0  5954  14.0ms', '  2026-12-07T06:17:39.311Z (2.7s ago)  16ms  exit 1  17990  0.1ms')).toBe(false);
   });
 
+  it("forgives what a partition's cgroup counted of CPU and memory, not its pids", () => {
+    const usage = (cpuMs: string, memoryBytes: string, pids: number): string => `{"usage":{"cpuMs":${cpuMs},"memoryBytes":${memoryBytes},"pids":${pids}}}`;
+    expect(outputMatches(usage('1049.352', '262144', 1), usage('0', '786432', 1))).toBe(true);
+    expect(outputMatches(usage('1049.352', '262144', 1), usage('1049.352', '262144', 2))).toBe(false);
+    expect(outputMatches('cpu used          3ms\nmemory used       44Ki\npids used         1', 'cpu used  1.2s\nmemory used  264Ki\npids used  1')).toBe(true);
+    expect(outputMatches('pids used         1', 'pids used  3')).toBe(false);
+  });
+
   it('holds states, ids, counts of a ONE_SHOT, codes and messages to the letter', () => {
     expect(outputMatches(PROCESS('"pid":1,"runs":4'), PROCESS('"pid":1,"runs":4').replace('WAITING', 'RUNNING'))).toBe(false);
     expect(outputMatches(PROCESS('"pid":1'), PROCESS('"pid":1').replace('"id":3', '"id":4'))).toBe(false);
