@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docExamples, sectionExamples, type DocExample } from '../support/docExamples.js';
+import { docExamples, sectionExamples, sectionOutput, type DocExample } from '../support/docExamples.js';
 import { ExampleShell } from '../support/exampleShell.js';
 import { normalizeOutput, outputMatches } from '../support/exampleOutput.js';
 import { skipOrFail } from '../support/requiredCapabilities.js';
@@ -58,6 +58,12 @@ describe(`the examples of the README's quick start, ${WALKTHROUGH}, ${CLI} and $
     await daemon?.stop();
     await cleanUpDaemons();
     removeTempDirs();
+  });
+
+  it('README.md, Run it: the first start prints what it shows', () => {
+    const printed = daemon.stdoutLines.join('\n');
+    const documented = onThisMachine(sectionOutput(read('README.md'), 'Run it'));
+    if (!outputMatches(documented, printed)) expect(normalizeOutput(printed), `printed:\n${printed}`).toBe(normalizeOutput(documented));
   });
 
   it('has examples, each run or marked with why not', () => {

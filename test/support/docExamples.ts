@@ -70,3 +70,18 @@ export function sectionExamples(text: string, heading: string): DocExample[] {
   const end = next === -1 ? lines.length : next;
   return docExamples(text).filter((example) => example.lineNumber > start && example.lineNumber <= end);
 }
+
+/** The first unlabelled block between a `## heading` and the next: output the doc shows on its own. */
+export function sectionOutput(text: string, heading: string): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`## ${heading}`);
+  if (start === -1) throw new Error(`no section "## ${heading}"`);
+  for (let index = start + 1; index < lines.length && !(lines[index] as string).startsWith('## '); index += 1) {
+    const fence = /^```(\S*)$/.exec(lines[index] as string);
+    if (!fence) continue;
+    const end = lines.findIndex((line, after) => after > index && line === '```');
+    if (fence[1] === '') return lines.slice(index + 1, end).join('\n');
+    index = end;
+  }
+  throw new Error(`no output block under "## ${heading}"`);
+}

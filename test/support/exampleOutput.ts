@@ -33,6 +33,8 @@ const RULES: readonly Rule[] = [
   // How many times a PERIODIC process ran by now (a ONE_SHOT's count is kept exact).
   [/("type":"PERIODIC".*?"runs":)\d+/g, '$1<runs>'],
   [/^(sigma_process_runs_total\{process_id="\d+",name="(heartbeat|ticker)"\}) \d+$/gm, '$1 <runs>'],
+  // The node token a first start generates and prints (the README shows its first characters).
+  [/^(generated the node token \(saved in \S+\)): \S+$/gm, '$1: <token>'],
   // The SHA-256 fingerprint of the certificate generated at the first start.
   [/^sha256 Fingerprint=(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/gm, 'sha256 Fingerprint=<fingerprint>'],
   // What a partition's cgroup has counted: CPU time and memory (its pids are kept exact).
