@@ -1,6 +1,7 @@
-// The quick start's examples, then the walk-through's, run in order as a reader pastes them, in a
-// fresh clone's directory after `npm start`: each command prints what the doc shows, but for what
-// test/support/exampleOutput.ts lists as different on each machine.
+// The docs' examples as a reader meets them, run in order on one daemon in a fresh clone's
+// directory after `npm start`: what the first start prints (README, Run it), the quick start, the
+// walk-through, the command line and partitions. Each command prints what the doc shows, but for
+// what test/support/exampleOutput.ts lists as different on each machine.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,15 +61,18 @@ describe(`the examples of the README's quick start, ${WALKTHROUGH}, ${CLI} and $
     removeTempDirs();
   });
 
+  /** On a mismatch, the diff of both normalized shows what differs, and the message what was printed. */
+  const expectAsDocumented = (documented: string, printed: string): void => {
+    if (!outputMatches(onThisMachine(documented), printed)) expect(normalizeOutput(printed), `printed:\n${printed}`).toBe(normalizeOutput(onThisMachine(documented)));
+  };
+
   it('README.md, Run it: the first start prints what it shows', () => {
-    const printed = daemon.stdoutLines.join('\n');
-    const documented = onThisMachine(sectionOutput(read('README.md'), 'Run it'));
-    if (!outputMatches(documented, printed)) expect(normalizeOutput(printed), `printed:\n${printed}`).toBe(normalizeOutput(documented));
+    expectAsDocumented(sectionOutput(read('README.md'), 'Run it'), daemon.stdoutLines.join('\n'));
   });
 
   it('has examples, each run or marked with why not', () => {
     expect(examples.filter((example) => example.file === 'README.md' && example.notRun === null).length).toBeGreaterThanOrEqual(3);
-    expect(examples.filter((example) => example.file === WALKTHROUGH && example.notRun === null).length).toBeGreaterThan(10);
+    for (const file of [WALKTHROUGH, CLI, PARTITIONS]) expect(examples.filter((example) => example.file === file && example.notRun === null).length, file).toBeGreaterThan(10);
   });
 
   for (const example of examples) {
@@ -86,9 +90,7 @@ describe(`the examples of the README's quick start, ${WALKTHROUGH}, ${CLI} and $
         expect(result.status, result.output).toBe(0);
         return;
       }
-      const documented = onThisMachine(example.expected);
-      // On a mismatch, the diff of both normalized shows what differs, and the message what was printed.
-      if (!outputMatches(documented, result.output)) expect(normalizeOutput(result.output), `printed:\n${result.output}`).toBe(normalizeOutput(documented));
+      expectAsDocumented(example.expected, result.output);
     }, BLOCK_TIMEOUT_MS + 5000);
   }
 });

@@ -41,6 +41,8 @@ const RULES: readonly Rule[] = [
   [/"usage":\{"cpuMs":\d+(\.\d+)?,"memoryBytes":\d+,/g, '"usage":{"cpuMs":<ms>,"memoryBytes":<bytes>,'],
   [/^cpu used  \d+(\.\d+)?(ms|s|m)$/gm, 'cpu used  <duration>'],
   [/^memory used  \d+(\.\d+)?(B|Ki|Mi|Gi)$/gm, 'memory used  <size>'],
+  // The tests' own variable (SIGMA_TEST_LAUNCHER=in-process), which their daemon's jobs inherit.
+  [/\n?^SIGMA_TEST_LAUNCHER=.*$/gm, ''],
   // The node's id, and the release point a PERIODIC job belongs to, in a job's environment.
   [/^SIGMA_NODE_ID=[A-Za-z0-9_-]+$/gm, 'SIGMA_NODE_ID=<node id>'],
   [/^SIGMA_RELEASE_AT_MS=\d+(\.\d+)?$/gm, 'SIGMA_RELEASE_AT_MS=<ms>'],

@@ -33,6 +33,13 @@ describe('an example output compared with what was printed', () => {
     expect(outputMatches('pids used         1', 'pids used  3')).toBe(false);
   });
 
+  it("forgives the first start's generated token, and the tests' own variable in a job's environment", () => {
+    expect(outputMatches('generated the node token (saved in /x/sigma-data/token): Zq3...', 'generated the node token (saved in /x/sigma-data/token): IyIRv7Cw')).toBe(true);
+    expect(outputMatches('generated the node token (saved in /x/sigma-data/token): Zq3...', 'generated the node token (saved in /y/sigma-data/token): IyIRv7Cw')).toBe(false);
+    expect(outputMatches('201\nSIGMA_PROCESS_ID=5', '201\nSIGMA_PROCESS_ID=5\nSIGMA_TEST_LAUNCHER=in-process\n')).toBe(true);
+    expect(outputMatches('201\nSIGMA_PROCESS_ID=5', '201\nSIGMA_PROCESS_ID=5\nSIGMA_OTHER=1')).toBe(false);
+  });
+
   it('holds states, ids, counts of a ONE_SHOT, codes and messages to the letter', () => {
     expect(outputMatches(PROCESS('"pid":1,"runs":4'), PROCESS('"pid":1,"runs":4').replace('WAITING', 'RUNNING'))).toBe(false);
     expect(outputMatches(PROCESS('"pid":1'), PROCESS('"pid":1').replace('"id":3', '"id":4'))).toBe(false);
