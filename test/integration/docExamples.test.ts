@@ -1,6 +1,6 @@
 // The docs' examples as a reader meets them, run in order on one daemon in a fresh clone's
 // directory after `npm start`: what the first start prints (README, Run it), the quick start, the
-// walk-through, the command line and partitions. Each command prints what the doc shows, but for
+// walk-through, the command line, partitions and the dashboard. Each command prints what the doc shows, but for
 // what test/support/exampleOutput.ts lists as different on each machine.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WALKTHROUGH = 'docs/walkthrough.md';
 const CLI = 'docs/cli.md';
 const PARTITIONS = 'docs/partitions.md';
+/** Its two commands run tests of their own: both are marked not run. */
+const DASHBOARD = 'docs/dashboard.md';
 /** The address the docs show; the test's daemon listens on a free port instead. */
 const DOCUMENTED_ADDRESS = '127.0.0.1:8443';
 /** The clone's directory in the docs' outputs. */
@@ -30,9 +32,10 @@ const examples: Array<DocExample & { file: string }> = [
   ...docExamples(read(WALKTHROUGH)).map((example) => ({ ...example, file: WALKTHROUGH })),
   ...docExamples(read(CLI)).map((example) => ({ ...example, file: CLI })),
   ...docExamples(read(PARTITIONS)).map((example) => ({ ...example, file: PARTITIONS })),
+  ...docExamples(read(DASHBOARD)).map((example) => ({ ...example, file: DASHBOARD })),
 ];
 
-describe(`the examples of the README's quick start, ${WALKTHROUGH}, ${CLI} and ${PARTITIONS}`, () => {
+describe(`the examples of the README's quick start, ${WALKTHROUGH}, ${CLI}, ${PARTITIONS} and ${DASHBOARD}`, () => {
   let daemon: SigmaDaemon;
   let shell: ExampleShell;
   let address = '';
