@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docExamples, sectionExamples, sectionOutput, type DocExample } from '../support/docExamples.js';
+import { docExamples, sectionOutput, type DocExample } from '../support/docExamples.js';
 import { ExampleShell } from '../support/exampleShell.js';
 import { normalizeOutput, outputMatches } from '../support/exampleOutput.js';
 import { skipOrFail } from '../support/requiredCapabilities.js';
@@ -28,7 +28,7 @@ const BLOCK_TIMEOUT_MS = 25_000;
 const read = (file: string): string => readFileSync(join(REPO, file), 'utf8');
 /** In the order a reader meets them: the walk-through goes on from the quick start's daemon. */
 const examples: Array<DocExample & { file: string }> = [
-  ...sectionExamples(read('README.md'), 'Quick start').map((example) => ({ ...example, file: 'README.md' })),
+  ...docExamples(read('README.md')).map((example) => ({ ...example, file: 'README.md' })),
   ...docExamples(read(WALKTHROUGH)).map((example) => ({ ...example, file: WALKTHROUGH })),
   ...docExamples(read(CLI)).map((example) => ({ ...example, file: CLI })),
   ...docExamples(read(PARTITIONS)).map((example) => ({ ...example, file: PARTITIONS })),

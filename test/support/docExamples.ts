@@ -61,16 +61,6 @@ export function docExamples(text: string): DocExample[] {
   return examples;
 }
 
-/** The examples between a `## heading` and the next heading of that level. */
-export function sectionExamples(text: string, heading: string): DocExample[] {
-  const lines = text.split('\n');
-  const start = lines.indexOf(`## ${heading}`);
-  if (start === -1) throw new Error(`no section "## ${heading}"`);
-  const next = lines.findIndex((line, index) => index > start && line.startsWith('## '));
-  const end = next === -1 ? lines.length : next;
-  return docExamples(text).filter((example) => example.lineNumber > start && example.lineNumber <= end);
-}
-
 /** The first unlabelled block between a `## heading` and the next: output the doc shows on its own. */
 export function sectionOutput(text: string, heading: string): string {
   const lines = text.split('\n');
