@@ -4,6 +4,16 @@ import type { ManagedProcess, ProcessType, RestartPolicyName } from './apiTypes.
 import { createRequestOf } from './createRequest.js';
 import { byId } from './elements.js';
 
+/**
+ * Why the start asked with the creation failed, or null if it did not: the daemon still creates the
+ * process, and answers it DORMANT with the spawn's error in lastExit (a job that ran and ended at
+ * once before the answer has no error there).
+ */
+function startFailureOf(created: ManagedProcess): string | null {
+  if (created.state !== 'DORMANT') return null;
+  return created.lastExit?.error ?? null;
+}
+
 export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProcess) => void): () => void {
   const form = byId<HTMLFormElement>('create-form');
   const message = byId<HTMLParagraphElement>('create-message');
@@ -45,7 +55,9 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
     say('Creating…', 'pending');
     try {
       const created = await api.createProcess(parsed.value);
-      say(`Created ${created.name} (id ${created.id}), ${created.state}.`, 'ok');
+      const startError = parsed.value.state === 'RUNNING' ? startFailureOf(created) : null;
+      if (startError === null) say(`Created ${created.name} (id ${created.id}), ${created.state}.`, 'ok');
+      else say(`Created ${created.name} (id ${created.id}), but its start failed: ${startError}`, 'error');
       const partition = byId<HTMLSelectElement>('create-partition').value;
       form.reset();
       // The partition stays chosen: several processes are often made in the same one.

@@ -7,6 +7,7 @@ import { ApiError, type ApiClient } from './apiClient.js';
 import type { ManagedProcess, Operation, SigmaEvent } from './apiTypes.js';
 import { wireCreateForm } from './createForm.js';
 import { DetailPane } from './detailPane.js';
+import { wireDisclosure } from './disclosure.js';
 import { byId } from './elements.js';
 import { EventStream, type StreamStatus } from './eventStream.js';
 import type { ActionOutcome } from './operationButton.js';
@@ -25,6 +26,7 @@ export class LiveDashboard {
   private readonly onFilterChange = (): void => this.table.showPartition(this.partitionFilter.value === '' ? null : this.partitionFilter.value);
   private readonly unwireCreateForm: () => void;
   private readonly unwirePartitionForm: (() => void) | null;
+  private readonly unwirePartitionsToggle: () => void;
   /** Ids are never reused: an answer that arrives after a delete must not bring a row back. */
   private readonly deletedIds = new Set<number>();
   private readonly refreshing = new Map<number, { again: boolean }>();
@@ -71,6 +73,8 @@ export class LiveDashboard {
       this.apply(process);
       this.refresh(process.id);
     });
+    // Closed at first: the processes, their details and the create form fit a laptop's screen above it.
+    this.unwirePartitionsToggle = wireDisclosure(byId<HTMLButtonElement>('partitions-toggle'));
     this.unwirePartitionForm = partitionToken ? null : wirePartitionForm(api, () => void this.partitions.load(), (error) => this.messageOf(error));
   }
 
@@ -84,6 +88,7 @@ export class LiveDashboard {
     this.detail.close();
     this.unwireCreateForm();
     this.unwirePartitionForm?.();
+    this.unwirePartitionsToggle();
     this.partitions.stop();
     this.partitionFilter.removeEventListener('change', this.onFilterChange);
     fillPartitionFilter(this.partitionFilter, []);

@@ -28,7 +28,10 @@ export function operationButton(label: string, outcome: HTMLElement, act: () => 
   const busyButtons = (): HTMLButtonElement[] => (options.busyScope ? [...options.busyScope.querySelectorAll('button')] : [button]);
   button.addEventListener('click', async () => {
     const busy = busyButtons();
-    for (const each of busy) each.disabled = true;
+    for (const each of busy) {
+      each.dataset['busy'] = 'true';
+      each.disabled = true;
+    }
     outcome.className = 'outcome pending';
     outcome.textContent = `${label}…`;
     try {
@@ -40,8 +43,27 @@ export function operationButton(label: string, outcome: HTMLElement, act: () => 
       outcome.className = `outcome ${answer.ok ? 'ok' : 'failed'}`;
       outcome.textContent = answer.text;
     } finally {
-      for (const each of busy) each.disabled = false;
+      for (const each of busy) {
+        delete each.dataset['busy'];
+        each.disabled = each.dataset['unavailable'] !== undefined;
+      }
     }
   });
   return button;
+}
+
+/**
+ * Disables a button whose operation cannot do anything now, with the reason as its tooltip (and so
+ * its accessible description), or enables it again (null). A button waiting for its answer stays
+ * disabled until the answer, and is then enabled or not as last marked.
+ */
+export function markUnavailable(button: HTMLButtonElement, reason: string | null): void {
+  if (reason === null) {
+    delete button.dataset['unavailable'];
+    button.removeAttribute('title');
+  } else {
+    button.dataset['unavailable'] = 'true';
+    button.title = reason;
+  }
+  if (button.dataset['busy'] === undefined) button.disabled = reason !== null;
 }

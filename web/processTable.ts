@@ -4,7 +4,8 @@
 import type { ManagedProcess, Operation } from './apiTypes.js';
 import { formatClock, formatDateTime, formatLastExit, formatPeriod } from './displayFormats.js';
 import { el } from './elements.js';
-import { operationButton, outcomeLine, type ActionOutcome } from './operationButton.js';
+import { availabilityOf, type ProcessOperation } from './operationAvailability.js';
+import { markUnavailable, operationButton, outcomeLine, type ActionOutcome } from './operationButton.js';
 
 export interface ProcessTableActions {
   operate(process: ManagedProcess, operation: Operation): Promise<ActionOutcome>;
@@ -21,6 +22,8 @@ interface RowParts {
   stateBadge: HTMLSpanElement;
   outputWarning: HTMLSpanElement;
   outcome: HTMLParagraphElement;
+  /** Enabled or not by the process's state, each time the row is filled. */
+  buttons: Map<ProcessOperation, HTMLButtonElement>;
   process: ManagedProcess;
 }
 
@@ -109,14 +112,15 @@ export class ProcessTable {
     cells.state.append(stateBadge, outputWarning);
     const outcome = outcomeLine();
     const row = el('tr', { attrs: { 'data-process-id': String(process.id) } }, Object.values(cells));
-    const parts: RowParts = { row, cells, nameButton, stateBadge, outputWarning, outcome, process };
+    const buttons = new Map<ProcessOperation, HTMLButtonElement>();
+    const parts: RowParts = { row, cells, nameButton, stateBadge, outputWarning, outcome, buttons, process };
     nameButton.addEventListener('click', () => this.actions.select(parts.process));
-    const buttons = el('div', { className: 'operations' });
     for (const operation of OPERATIONS) {
-      buttons.append(operationButton(operation, outcome, () => this.actions.operate(parts.process, operation)));
+      buttons.set(operation, operationButton(operation, outcome, () => this.actions.operate(parts.process, operation)));
     }
-    buttons.append(operationButton('DELETE', outcome, () => this.actions.remove(parts.process), { className: 'danger' }));
-    row.append(el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [buttons, outcome]));
+    buttons.set('DELETE', operationButton('DELETE', outcome, () => this.actions.remove(parts.process), { className: 'danger' }));
+    const group = el('div', { className: 'operations' }, [...buttons.values()]);
+    row.append(el('td', { className: 'ops', attrs: { 'data-label': 'Operations' } }, [group, outcome]));
     if (process.id === this.selectedId) row.classList.add('selected');
     return parts;
   }
@@ -153,4 +157,8 @@ function fill(parts: RowParts, process: ManagedProcess): void {
   cells.lastExit.classList.toggle('bad', process.lastExit !== null && (process.lastExit.error !== null || (process.lastExit.code ?? 0) !== 0));
   cells.nextRelease.textContent = formatClock(process.nextReleaseAt);
   cells.nextRelease.title = process.nextReleaseAt ?? '';
+  for (const [operation, button] of parts.buttons) {
+    const availability = availabilityOf(process.type, process.state, operation);
+    markUnavailable(button, availability.enabled ? null : availability.reason);
+  }
 }

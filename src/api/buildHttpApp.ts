@@ -1,5 +1,6 @@
 // Assembles the HTTP(S) server: validation, authentication, errors, OpenAPI, routes.
 import type { IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,10 +15,12 @@ import type { PartitionTokens } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { auditRoutes, recordChanges, type AuditLog } from './auditTrail.js';
+import { learnAllowedMethods } from './allowedMethods.js';
 import { AuthThrottle } from './authThrottle.js';
 import { bearerAuth } from './bearerAuth.js';
 import { ConnectionGuard } from './connectionGuard.js';
 import { dashboardPaths, registerDashboard } from './dashboardRoutes.js';
+import { tagJsonAnswers } from './entityTags.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
 import { eventRoutes } from './eventRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
@@ -28,6 +31,7 @@ import { nodeMetrics } from './nodeMetrics.js';
 import { nodeRoutes } from './nodeRoutes.js';
 import { partitionRoutes } from './partitionRoutes.js';
 import { plainDecimalIds } from './plainDecimalIds.js';
+import { answerPlainHttp } from './plainHttpRefusal.js';
 import { processRoutes } from './processRoutes.js';
 import { requestValidatorCompiler } from './requestValidators.js';
 import { documentRoute } from './routeDocumentation.js';
@@ -72,6 +76,9 @@ export interface HttpAppOptions {
   readonly directory: NodeDirectory;
 }
 
+// `/processes/` is the list, as `/processes` is, not a process with an empty id.
+const ROUTER_OPTIONS = { maxParamLength: 256, ignoreTrailingSlash: true } as const;
+
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   // No complete request within the timeout, whether the connection is new (TLS handshake and
   // headers included) or kept alive after an answer: closed. Node checks for late requests at
@@ -92,7 +99,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return503OnClosing: false,
     // Errors Fastify meets before routing (a malformed URL, an overlong path parameter) get
     // sigma's shape too.
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: ROUTER_OPTIONS,
     frameworkErrors: (error, _request, reply) => {
       const body = errorBody('SIGMA_ERR_REQUEST_INVALID', error.message);
       void (reply as FastifyReply).code(body.statusCode).type('application/json').send(`${JSON.stringify(body)}\n`);
@@ -110,7 +117,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
             : errorBody('SIGMA_ERR_REQUEST_INVALID', `the request is not valid HTTP (${error.message})`);
       const text = `${JSON.stringify(body)}\n`;
       if (socket.writable) {
-        socket.write(`HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+        socket.write(
+          `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${text}`,
+        );
       }
       socket.destroy(error);
     },
@@ -127,12 +136,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         }
       : { http: serverTimeouts }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.tls) answerPlainHttp(app.server as unknown as HttpsServer, options.requestTimeoutMs);
   const connections = new ConnectionGuard(app.server, options.connectionsAdmitted);
+  const allowedOn = learnAllowedMethods(app as unknown as FastifyInstance, ROUTER_OPTIONS.ignoreTrailingSlash);
 
   app.setValidatorCompiler(requestValidatorCompiler());
   // Bodies are JSON only: without its text parser, Fastify refuses text/plain like any other type.
   app.removeContentTypeParser('text/plain');
-  installErrorReplies(app);
+  installErrorReplies(app, allowedOn);
   const publicPaths = new Set(['/health', ...dashboardPaths(), ...(options.metricsPublic ? ['/metrics'] : [])]);
   app.decorateRequest('scope', null);
   app.addHook(
@@ -173,9 +184,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // An answer sent before the body arrived (a 401, a 413): the connection closes once the answer
     // is out instead of reading the rest, however slowly it comes.
     if (bodyStillComing(request.raw)) reply.header('Connection', 'close');
-    const json = typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json');
-    done(null, json ? `${payload}\n` : payload);
+    const json = String(reply.getHeader('content-type') ?? '').startsWith('application/json');
+    // What the API answers is the node's state as of now, seen with a token: no cache keeps it.
+    // A client that polls keeps the last answer itself and asks with If-None-Match.
+    if (json || (reply.statusCode === 304 && !reply.hasHeader('cache-control'))) reply.header('Cache-Control', 'no-store');
+    done(null, json && typeof payload === 'string' ? `${payload}\n` : payload);
   });
+  // After the newline: the tag is of the bytes sent.
+  app.addHook('onSend', tagJsonAnswers);
 
   app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
@@ -190,7 +206,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         license: { name: 'MIT', identifier: 'MIT' },
         // The API is self-hosted: whoever runs this daemon answers for it.
         contact: { name: 'The operator of this node' },
-        description: `Manage processes on the node. Every route needs a token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics: the node token opens everything; a partition token (POST /partitions/{name}/tokens) sees and operates only its partition's processes (another partition's process is a 404 for it, node-wide routes a 403). Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
+        description: `Manage processes on the node. Every route needs a token (Authorization: Bearer <token>) but /health, the dashboard's files at / and, with --metrics-public, /metrics: the node token opens everything; a partition token (POST /partitions/{name}/tokens) sees and operates only its partition's processes (another partition's process is a 404 for it, node-wide routes a 403). A path asked with a method it is not served with answers 405 with an Allow header (with the token; without one, 401 as everywhere). A body must be sent as application/json (415 otherwise). A trailing slash is ignored (/processes/ is /processes). Every JSON answer carries Cache-Control: no-store; every JSON answer to a GET an ETag of its exact bytes: sent back in If-None-Match, it gets 304 without a body while the answer would be the same. Every error is {statusCode, code, error, message}; the codes:\n\n${ERROR_CODES.map((code) => `- \`${code}\` (${HTTP_STATUS_OF[code]}): ${ERROR_MEANINGS[code]}`).join('\n')}`,
       },
       components: {
         securitySchemes: {

@@ -11,6 +11,10 @@ function eventView(event: ProcessEvent): Record<string, unknown> {
       return { ...head, from: event.from, to: event.to, reason: event.reason };
     case 'run':
       return { ...head, run: runView(event.run) };
+    case 'deadlineMissed': {
+      const { pid, deadlineAtMs, timeCapacityMs, action } = event.miss;
+      return { ...head, pid, deadline: isoOf(deadlineAtMs), timeCapacityMs, action };
+    }
     case 'created':
     case 'updated':
       return { ...head, process: processView(event.reading) };

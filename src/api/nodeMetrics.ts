@@ -5,14 +5,17 @@ import { PROCESS_TYPES, WIRE_STATES, wireStateOf } from '../core/processModel.js
 import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ConnectionCounts } from './connectionGuard.js';
+import { renameTotalGauges } from './gaugeNames.js';
 
 const SECONDS_PER_MS = 1 / 1000;
+const DAEMON_PREFIX = 'sigma_daemon_';
 const PER_PROCESS_COUNTERS = [
   ['runs', 'sigma_process_runs_total', 'Jobs started'],
   ['overruns', 'sigma_process_overruns_total', 'Release points that found the previous job still READY or RUNNING'],
   ['skipped', 'sigma_process_skipped_total', 'Release points that did not run (suspended, stopped while queued, missed by a late timer)'],
   ['failures', 'sigma_process_failures_total', 'Spawn failures and jobs that ended on their own with a non-zero code or a signal'],
   ['restarts', 'sigma_restarts_total', 'Jobs released again by the restart policy'],
+  ['deadlineMisses', 'sigma_deadline_misses_total', 'Jobs still running at their deadline (release plus timeCapacityMs)'],
 ] as const;
 
 export interface NodeMetrics {
@@ -22,7 +25,8 @@ export interface NodeMetrics {
 
 export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents, connections: () => ConnectionCounts): NodeMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sigma_daemon_' });
+  collectDefaultMetrics({ register: registry, prefix: DAEMON_PREFIX });
+  renameTotalGauges(registry, DAEMON_PREFIX);
 
   new Gauge({
     name: 'sigma_connections',

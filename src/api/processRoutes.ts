@@ -1,13 +1,16 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
-import type { ProcessSpec, ProcessType, RestartPolicy } from '../core/processModel.js';
+import type { ProcessSpec, ProcessType, RestartPolicy, TimeCapacity } from '../core/processModel.js';
+import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
-import { jsonListStream } from './jsonListStream.js';
+import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
+import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -61,7 +64,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
       },
@@ -87,6 +90,17 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       }
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
+      // The tag is of the bytes the stream will send: the readings are fixed, so a first pass
+      // hashes exactly what the second sends, and neither holds the list as one string.
+      const tag = entityTagOfChunks(jsonListChunks('processes', views(), (view) => serializeProcess(view)));
+      reply.header('ETag', tag);
+      if (noneMatchHolds(request.headers['if-none-match'], tag)) {
+        notModified(reply);
+        // No body: the client holds it. Fastify's HEAD handler would tell a length of 0 for
+        // none, not a drained empty stream.
+        const none = request.method === 'HEAD' ? Readable.from([]) : undefined;
+        return reply.send(none as unknown as ProcessListJson);
+      }
       const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
       return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
     },
@@ -108,7 +122,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const body = request.body;
       const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
-      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart));
+      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart), body);
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       checkDefinitionSize(body.command, body.env);
       checkNice(body.nice ?? null);
@@ -224,7 +238,7 @@ function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody):
   const currentRestart = current.spec.type === 'ONE_SHOT' ? current.spec.restart : null;
   const restart = body.restart === undefined ? (type === 'ONE_SHOT' ? currentRestart : null) : restartOf(type, body.restart);
   return {
-    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart),
+    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart, body, current.spec.capacity ?? null),
     ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
     cwd: body.cwd === undefined ? current.cwd : body.cwd,
     env: body.env ?? current.env,
@@ -245,13 +259,20 @@ function initialStart(state: CreateProcessBody['state']): boolean {
   }
 }
 
-function specOf(type: ProcessType, periodMs: number | undefined, stopTimeoutMs: number, restart: RestartPolicy | null): ProcessSpec {
+function specOf(
+  type: ProcessType,
+  periodMs: number | undefined,
+  stopTimeoutMs: number,
+  restart: RestartPolicy | null,
+  capacityFields: TimeCapacityFields,
+  currentCapacity: TimeCapacity | null = null,
+): ProcessSpec {
   if (type === 'PERIODIC') {
     if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
-    return { type, periodMs, stopTimeoutMs };
+    return { type, periodMs, stopTimeoutMs, capacity: timeCapacityOf(capacityFields, periodMs, currentCapacity) };
   }
   if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
-  return { type, periodMs: null, stopTimeoutMs, restart };
+  return { type, periodMs: null, stopTimeoutMs, restart, capacity: timeCapacityOf(capacityFields, null, currentCapacity) };
 }
 
 /** The restart policy sent, with its defaults; `never` is no policy. Refused on a PERIODIC process. */

@@ -20,6 +20,8 @@ export function processView({ definition, snapshot, outputError }: ProcessReadin
     env: definition.env as Record<string, string>,
     stopTimeoutMs: definition.spec.stopTimeoutMs,
     restart: definition.spec.type === 'ONE_SHOT' ? definition.spec.restart : null,
+    timeCapacityMs: definition.spec.capacity?.timeCapacityMs ?? null,
+    onDeadlineMiss: definition.spec.capacity?.onDeadlineMiss ?? null,
     nice: definition.nice,
     pid: job?.pid ?? null,
     startedAt: job ? isoOf(job.startedAtMs) : null,

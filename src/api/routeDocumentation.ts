@@ -36,9 +36,14 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
 const ANY_ROUTE_STATUSES = [400, 408, 431];
 /** Answered by the token check: missing or wrong (401), too many wrong ones from the address (429). */
 const TOKEN_STATUSES = [401, 429];
-/** Answered by the body reader: too large (413). */
-const BODY_STATUSES = [413];
+/** Answered by the body reader: too large (413), not JSON (415). */
+const BODY_STATUSES = [413, 415];
 const RETRY_AFTER = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before the next try.' } };
+/** A JSON answer to a GET carries an ETag (entityTags.ts); If-None-Match holding it gets this. */
+const NOT_MODIFIED = {
+  description: 'Not modified: If-None-Match held the ETag this answer would carry. No body.',
+  headers: { ETag: { type: 'string', description: 'The tag of the answer, unchanged.' } },
+};
 
 type RouteSchema = NonNullable<RouteOptions['schema']> & {
   hide?: boolean;
@@ -68,5 +73,8 @@ export function documentRoute(route: RouteOptions): void {
     if (response[status] !== undefined) continue;
     response[status] = status === '429' ? { ...described, headers: RETRY_AFTER } : described;
   }
+  // A 200 given as `content` is not JSON (metrics, logs, events): it carries no ETag.
+  const ok = response['200'] as { content?: unknown } | undefined;
+  if (method === 'GET' && ok !== undefined && ok.content === undefined) response['304'] = NOT_MODIFIED;
   route.schema = { ...schema, operationId, response };
 }

@@ -16,6 +16,7 @@ export function runView(run: RunRecord): Omit<RunJson, 'id'> {
     error: run.error,
     endedBySigma: run.endedBySigma,
     oomKilled: run.oomKilled,
+    deadlineMissed: run.deadlineMissed,
   };
 }
 

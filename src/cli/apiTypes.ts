@@ -29,4 +29,8 @@ export interface SigmaEvent {
   reason?: string;
   run?: RunJson;
   message?: string;
+  /** deadlineMissed: the job's pid, its capacity and what sigma did about it. */
+  pid?: number;
+  timeCapacityMs?: number;
+  action?: string;
 }

@@ -3,6 +3,8 @@
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The words typed after `sigma`. */
+  readonly argv: readonly string[];
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   /** Resolves when the user asks to end a streaming command (Ctrl-C, SIGTERM). */

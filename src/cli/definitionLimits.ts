@@ -9,6 +9,7 @@ export const DEFINITION_LIMITS = {
   maxRestartDelayMs: 86_400_000,
   maxRestartLimitCount: 1000,
   maxRestartLimitWindowMs: 604_800_000,
+  maxTimeCapacityMs: 2_147_483_647,
 } as const;
 
 export const RESTART_POLICY_NAMES = ['never', 'on-failure', 'always'] as const;

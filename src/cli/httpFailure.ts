@@ -3,6 +3,9 @@
 import { CliError, EXIT } from './cliExit.js';
 import type { ClientConfig } from './clientConfig.js';
 
+/** Works in a clone of sigma (its package's bin is `sigma`) as well as where sigma is installed. */
+const START_HINT = 'start it with `npx sigma serve` in sigma\'s directory (`npm start` there builds it first)';
+
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
 
 /** A failure before any answer arrived: nothing listening, a wrong URL, an untrusted certificate. */
@@ -24,9 +27,12 @@ export function connectionFailure(error: NodeJS.ErrnoException, config: ClientCo
   }
   return new CliError(
     EXIT.unreachable,
-    `cannot reach the daemon at ${at} (${code || error.message}): start it with \`sigma serve\`, or pass --url (or SIGMA_URL) with its address`,
+    `cannot reach the daemon at ${at} (${code || error.message}): ${START_HINT}, or pass --url (or SIGMA_URL) with its address`,
   );
 }
+
+/** How the daemon's HTTPS port answers a plain-HTTP request (api/plainHttpRefusal.ts): a wrong URL, not a bad request. */
+const PLAIN_HTTP_REFUSAL = 'this port speaks HTTPS, not plain HTTP';
 
 /** Refused because a partition token reaches only its own partition (and never the node-wide routes). */
 export const OUT_OF_SCOPE_CODE = 'SIGMA_ERR_OUT_OF_SCOPE';
@@ -37,6 +43,9 @@ export const OUT_OF_SCOPE_CODE = 'SIGMA_ERR_OUT_OF_SCOPE';
  */
 export function replyFailure(method: string, path: string, status: number, text: string, tokenPartition: string | null = null): CliError {
   const { code, message } = errorBody(text);
+  if (status === 400 && message?.startsWith(PLAIN_HTTP_REFUSAL)) {
+    return new CliError(EXIT.unreachable, `${message} (${code ?? 'HTTP 400'}): pass --url (or SIGMA_URL) with https://`);
+  }
   if (status === 401) {
     return new CliError(
       EXIT.unauthorized,
@@ -59,7 +68,7 @@ export function replyFailure(method: string, path: string, status: number, text:
   if (code === 'SIGMA_ERR_PARTITION_NOT_FOUND') {
     return new CliError(EXIT.notFound, `${message ?? 'no such partition'}: \`sigma partition ls\` lists the partitions`);
   }
-  if (status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) {
+  if ((status === 404 && (code === 'SIGMA_ERR_ROUTE_NOT_FOUND' || code === null)) || code === 'SIGMA_ERR_METHOD_NOT_ALLOWED') {
     return new CliError(EXIT.apiError, `the daemon does not serve ${method} ${path.split('?')[0]}: it may be an older sigma; update it`);
   }
   const detail = message ?? (text.trim().split('\n')[0] || `HTTP ${status}`);

@@ -25,6 +25,7 @@ let interruption: Promise<void> | null = null;
 const context: CliContext = {
   env: process.env,
   cwd: process.cwd(),
+  argv: process.argv.slice(2),
   stdout: process.stdout,
   stderr: process.stderr,
   // Installed only when a streaming command asks, so that Ctrl-C ends every other command at once.

@@ -1,6 +1,7 @@
 // The state machine: one pure function over every (phase, input) pair, following
 // docs/state-model.md. A forbidden move is a FAILED outcome, never an exception.
-import type { Decision, Effect, Input, Outcome } from './decision.js';
+import { deadlineMissReason, deadlineOf, resumedJob, suspendedJob } from './deadline.js';
+import type { DeadlineMiss, Decision, Effect, Input, Outcome } from './decision.js';
 import {
   EMPTY_RESTART_LOG,
   jobOf,
@@ -55,6 +56,8 @@ export function decide(process: ProcessSnapshot, input: Input, nowMs: number): D
       return releasePassed(process, input);
     case 'RELEASE_FAILED':
       return releaseFailed(process, input, nowMs);
+    case 'DEADLINE_DUE':
+      return deadlineDue(process, nowMs);
     case 'SHUTDOWN':
       return shutdown(process, nowMs);
   }
@@ -68,6 +71,7 @@ interface Change {
   outcome?: Outcome;
   restartLog?: RestartLog;
   note?: string;
+  deadlineMiss?: DeadlineMiss;
 }
 
 function change(p: ProcessSnapshot, c: Change, extra: Pick<Decision, 'run'> & { lastExit?: ProcessSnapshot['lastExit'] } = {}): Decision {
@@ -86,6 +90,7 @@ function change(p: ProcessSnapshot, c: Change, extra: Pick<Decision, 'run'> & { 
     ...(c.outcome ? { outcome: c.outcome } : {}),
     ...(extra.run ? { run: extra.run } : {}),
     ...(c.note ? { note: c.note } : {}),
+    ...(c.deadlineMiss ? { deadlineMiss: c.deadlineMiss } : {}),
   };
 }
 
@@ -96,6 +101,7 @@ function addCounters(a: Counters, d: Partial<Counters>): Counters {
     skipped: a.skipped + (d.skipped ?? 0),
     failures: a.failures + (d.failures ?? 0),
     restarts: a.restarts + (d.restarts ?? 0),
+    deadlineMisses: a.deadlineMisses + (d.deadlineMisses ?? 0),
   };
 }
 
@@ -240,7 +246,7 @@ function suspend(p: ProcessSnapshot, nowMs: number): Decision {
     case 'READY':
       // A held job is still stopped, so it needs no signal; a queued release is dropped.
       return change(p, {
-        runtime: { phase: 'SUSPENDED', grid: r.grid, job: r.heldJob },
+        runtime: { phase: 'SUSPENDED', grid: r.grid, job: r.heldJob ? suspendedJob(r.heldJob, nowMs) : null },
         intent: 'SUSPENDED',
         counters: { skipped: r.releaseAtMs === null ? 0 : 1 },
         effects: [cancel],
@@ -248,7 +254,7 @@ function suspend(p: ProcessSnapshot, nowMs: number): Decision {
       });
     case 'RUNNING':
       return change(p, {
-        runtime: { phase: 'SUSPENDED', grid: r.grid, job: r.job },
+        runtime: { phase: 'SUSPENDED', grid: r.grid, job: suspendedJob(r.job, nowMs) },
         intent: 'SUSPENDED',
         effects: [cancel, { kind: 'SIGNAL_GROUP', pid: r.job.pid, signal: 'SIGSTOP' }],
         outcome: OK,
@@ -288,15 +294,17 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
       const arm: Effect[] = grid ? [{ kind: 'ARM_RELEASE', atMs: grid.nextReleaseAtMs }] : [];
       const common = { intent: 'STARTED' as const, counters: { skipped } };
       if (r.job) {
+        // The time suspended moves the job's deadline later (time capacity).
+        const job = resumedJob(r.job, nowMs);
         if (slotFree) {
           return change(p, {
             ...common,
-            runtime: { phase: 'RUNNING', grid, job: r.job },
-            effects: [...arm, { kind: 'SIGNAL_GROUP', pid: r.job.pid, signal: 'SIGCONT' }],
+            runtime: { phase: 'RUNNING', grid, job },
+            effects: [...arm, { kind: 'SIGNAL_GROUP', pid: job.pid, signal: 'SIGCONT' }],
             outcome: OK,
           });
         }
-        return change(p, { ...common, runtime: { phase: 'READY', grid, releaseAtMs: null, heldJob: r.job }, effects: arm, outcome: OK });
+        return change(p, { ...common, runtime: { phase: 'READY', grid, releaseAtMs: null, heldJob: job }, effects: arm, outcome: OK });
       }
       if (grid) return change(p, { ...common, runtime: { phase: 'WAITING', grid }, effects: arm, outcome: OK });
       // A suspended READY process goes back to READY; the slot queue launches it from there.
@@ -307,7 +315,8 @@ function resume(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision 
 
 function release(p: ProcessSnapshot, slotFree: boolean, nowMs: number): Decision {
   const r = p.runtime;
-  if (r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING' || !r.grid) return unchanged(p);
+  if (r.phase === 'STOPPING') return releaseWhileEndingMissed(p, nowMs);
+  if (r.phase === 'DORMANT' || r.phase === 'RESTART_PENDING' || !r.grid) return unchanged(p);
   const grid = r.grid;
   if (nowMs < grid.nextReleaseAtMs) {
     // Early wake-up: wait on for the same release point.
@@ -414,6 +423,7 @@ function spawnFailed(p: ProcessSnapshot, error: string, nowMs: number): Decision
     error,
     endedBySigma: false,
     oomKilled: false,
+    deadlineMissed: false,
   };
   // A failed release of a started PERIODIC process waits for the next one; anything else is not started.
   if (r.grid && !r.byOperation) {
@@ -456,10 +466,12 @@ function jobEnded(
     error: ended.error ?? null,
     endedBySigma,
     oomKilled,
+    deadlineMissed: job.deadlineMissed === true,
   };
   const lastExit = { code: ended.exitCode, signal: ended.signal, atMs: nowMs, durationMs: nowMs - job.startedAtMs, error: ended.error ?? null, oomKilled };
   const counters = { failures: failedOnItsOwn ? 1 : 0 };
   const record = { run, lastExit };
+  if (r.phase === 'STOPPING' && r.afterDeadlineMiss) return afterMissedJobEnded(p, r.afterDeadlineMiss.grid, job, record, nowMs);
   if (r.phase === 'STOPPING') return change(p, { runtime: { phase: 'DORMANT' }, counters, outcome: OK }, record);
   const grid = r.phase === 'RUNNING' || r.phase === 'READY' || r.phase === 'SUSPENDED' ? r.grid : null;
   if (!grid) {
@@ -510,7 +522,7 @@ function released(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASED' }
       });
     case 'SUSPENDED':
       if (r.job) return unchanged(p);
-      return change(p, { runtime: { phase: 'SUSPENDED', grid: nextGrid, job }, counters, effects: [{ kind: 'SIGNAL_GROUP', pid: input.pid, signal: 'SIGSTOP' }] });
+      return change(p, { runtime: { phase: 'SUSPENDED', grid: nextGrid, job: suspendedJob(job, nowMs) }, counters, effects: [{ kind: 'SIGNAL_GROUP', pid: input.pid, signal: 'SIGSTOP' }] });
     case 'DORMANT':
       return change(p, { runtime: { phase: 'STOPPING', job }, counters: { runs: 1 }, effects: [{ kind: 'END_GROUP', pid: input.pid, graceMs: p.spec.stopTimeoutMs }] });
     case 'RUNNING':
@@ -522,6 +534,12 @@ function released(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASED' }
 
 function releasePassed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEASE_PASSED' }>): Decision {
   const r = p.runtime;
+  if (r.phase === 'STOPPING' && r.afterDeadlineMiss?.grid) {
+    // The job ended at its deadline is still being ended: the launcher saw it running.
+    const nextGrid = pastRelease(r.afterDeadlineMiss.grid, input.releaseAtMs);
+    const counters = input.overrun ? { overruns: input.count } : { skipped: input.count };
+    return change(p, { runtime: { ...r, afterDeadlineMiss: { grid: nextGrid } }, counters, effects: [armAt(nextGrid)] });
+  }
   const grid = gridOf(r);
   // STOP counted the points due when it was decided; one told afterwards is not counted twice.
   if (!grid || r.phase === 'DORMANT' || r.phase === 'STOPPING' || r.phase === 'RESTART_PENDING') return unchanged(p);
@@ -543,6 +561,7 @@ function releaseFailed(p: ProcessSnapshot, input: Extract<Input, { kind: 'RELEAS
     error: input.error,
     endedBySigma: false,
     oomKilled: false,
+    deadlineMissed: false,
   };
   const counters = { failures: 1, skipped: input.skippedBefore };
   const grid = gridOf(r);
@@ -587,4 +606,51 @@ function releasesLeftAtShutdown(r: Runtime, nowMs: number): Partial<Counters> {
     default:
       return {};
   }
+}
+
+/**
+ * The deadline timer fired: a job still running at its deadline is marked and counted once; with
+ * `stop` it is ended as STOP ends it (SIGTERM, SIGKILL after stopTimeoutMs), the process still
+ * started. A timer that fires early, late for a job that has ended, or for a suspended job (its
+ * deadline has moved) changes nothing.
+ */
+function deadlineDue(p: ProcessSnapshot, nowMs: number): Decision {
+  const r = p.runtime;
+  const capacity = p.spec.capacity;
+  if (!capacity || r.phase !== 'RUNNING' || r.job.deadlineMissed) return unchanged(p);
+  const deadlineAtMs = deadlineOf(r.job, capacity.timeCapacityMs);
+  if (nowMs < deadlineAtMs) return unchanged(p);
+  const job: Job = { ...r.job, deadlineMissed: true };
+  const deadlineMiss: DeadlineMiss = { pid: job.pid, deadlineAtMs, timeCapacityMs: capacity.timeCapacityMs, action: capacity.onDeadlineMiss };
+  const common = { counters: { deadlineMisses: 1 }, deadlineMiss, note: deadlineMissReason(job, capacity) };
+  if (capacity.onDeadlineMiss === 'log') return change(p, { ...common, runtime: { ...r, job } });
+  // The release timer is kept: a PERIODIC process stays on its grid.
+  return change(p, {
+    ...common,
+    runtime: { phase: 'STOPPING', job, afterDeadlineMiss: { grid: r.grid } },
+    effects: [{ kind: 'END_GROUP', pid: job.pid, graceMs: p.spec.stopTimeoutMs }],
+  });
+}
+
+/** A job ended at its deadline is gone: a failure; a PERIODIC process waits for its next release, a ONE_SHOT one is over (its restart policy may restart it). */
+function afterMissedJobEnded(p: ProcessSnapshot, grid: ReleaseGrid | null, job: Job, record: { run: RunRecord; lastExit: LastExit }, nowMs: number): Decision {
+  const reason = p.spec.capacity ? deadlineMissReason(job, p.spec.capacity) : 'deadline missed';
+  const missed = {
+    run: { ...record.run, endedBySigma: true, error: record.run.error ?? reason },
+    lastExit: { ...record.lastExit, error: record.lastExit.error ?? reason },
+  };
+  const counters = { failures: 1 };
+  if (grid) return change(p, { runtime: { phase: 'WAITING', grid }, counters }, missed);
+  const restarted = afterOneShotEnd(p, true, missed.lastExit.durationMs, false, counters, missed, nowMs);
+  return restarted ?? change(p, { runtime: { phase: 'DORMANT' }, intent: 'STOPPED', counters, note: reason }, missed);
+}
+
+/** A release point while a job ended at its deadline is still being ended: an overrun, as while it ran. */
+function releaseWhileEndingMissed(p: ProcessSnapshot, nowMs: number): Decision {
+  const r = p.runtime;
+  const grid = r.phase === 'STOPPING' ? r.afterDeadlineMiss?.grid : null;
+  if (r.phase !== 'STOPPING' || !grid) return unchanged(p);
+  if (nowMs < grid.nextReleaseAtMs) return change(p, { effects: [armAt(grid)] });
+  const nextGrid = advancePast(grid, nowMs);
+  return change(p, { runtime: { ...r, afterDeadlineMiss: { grid: nextGrid } }, counters: { overruns: pointsDueBy(grid, nowMs) }, effects: [armAt(nextGrid)] });
 }

@@ -39,6 +39,8 @@ export type Input =
   | { readonly kind: 'RELEASE_PASSED'; readonly releaseAtMs: number; readonly count: number; readonly overrun: boolean }
   /** The launcher's spawn at a release point failed. */
   | { readonly kind: 'RELEASE_FAILED'; readonly releaseAtMs: number; readonly error: string; readonly skippedBefore: number }
+  /** The deadline timer fired (time capacity): decided against the job running now. */
+  | { readonly kind: 'DEADLINE_DUE' }
   /** The daemon is shutting down: end the job but keep the operator's intent for the next boot. */
   | { readonly kind: 'SHUTDOWN' };
 
@@ -75,4 +77,15 @@ export interface Decision {
   readonly run?: RunRecord;
   /** What the restart policy decided (a restart planned, or sigma giving up), for the log and the events. */
   readonly note?: string;
+  /** The job missed its deadline at this step: told as an event and counted in the metrics. */
+  readonly deadlineMiss?: DeadlineMiss;
+}
+
+/** A job still running at its deadline. */
+export interface DeadlineMiss {
+  readonly pid: number;
+  readonly deadlineAtMs: number;
+  readonly timeCapacityMs: number;
+  /** What sigma does about it: `stop` ends the job as STOP would. */
+  readonly action: 'log' | 'stop';
 }

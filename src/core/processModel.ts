@@ -24,6 +24,16 @@ export interface RestartPolicy {
   readonly limit: { readonly count: number; readonly windowMs: number };
 }
 
+export const DEADLINE_MISS_ACTIONS = ['log', 'stop'] as const;
+/** What sigma does with a job still running at its deadline: only count and tell it, or end it as STOP does. */
+export type DeadlineMissAction = (typeof DEADLINE_MISS_ACTIONS)[number];
+
+/** APEX time capacity: a job's deadline is its release plus `timeCapacityMs` (time suspended not counted). */
+export interface TimeCapacity {
+  readonly timeCapacityMs: number;
+  readonly onDeadlineMiss: DeadlineMissAction;
+}
+
 /** What the restart policy remembers: the last delay used (null: none in a row) and when the recent restarts were. */
 export interface RestartLog {
   readonly lastDelayMs: number | null;
@@ -42,6 +52,12 @@ export interface Job {
   readonly startedAtMs: number;
   /** The release point this job belongs to (PERIODIC), else null. */
   readonly releaseAtMs: number | null;
+  /** Time spent suspended so far (it moves the deadline later); absent: none. */
+  readonly suspendedMs?: number;
+  /** When its current suspension began, while suspended by the operator. */
+  readonly suspendedAtMs?: number;
+  /** It was still running at its deadline (counted once, recorded in its run). */
+  readonly deadlineMissed?: true;
 }
 
 /** The drift-free release grid of a started PERIODIC process: releases at t0Ms + k * periodMs. */
@@ -81,7 +97,11 @@ export type Runtime =
       readonly byOperation: boolean;
     }
   | { readonly phase: 'RUNNING'; readonly grid: ReleaseGrid | null; readonly job: Job }
-  | { readonly phase: 'STOPPING'; readonly job: Job }
+  /**
+   * `afterDeadlineMiss`: ended by sigma at its deadline, the process still started: a PERIODIC one
+   * goes back to WAITING on this grid, a ONE_SHOT one ends as a failure.
+   */
+  | { readonly phase: 'STOPPING'; readonly job: Job; readonly afterDeadlineMiss?: { readonly grid: ReleaseGrid | null } }
   | {
       readonly phase: 'SUSPENDED';
       readonly grid: ReleaseGrid | null;
@@ -104,9 +124,11 @@ export interface Counters {
   readonly failures: number;
   /** Jobs released again by the restart policy. */
   readonly restarts: number;
+  /** Jobs still running at their deadline (time capacity). */
+  readonly deadlineMisses: number;
 }
 
-export const ZERO_COUNTERS: Counters = { runs: 0, overruns: 0, skipped: 0, failures: 0, restarts: 0 };
+export const ZERO_COUNTERS: Counters = { runs: 0, overruns: 0, skipped: 0, failures: 0, restarts: 0, deadlineMisses: 0 };
 
 /** How the last job ended, or why it could not start. */
 export interface LastExit {
@@ -132,12 +154,14 @@ export interface RunRecord {
   readonly endedBySigma: boolean;
   /** True when the kernel's OOM killer ended it (its partition's memory limit). */
   readonly oomKilled: boolean;
+  /** True when it was still running at its deadline (time capacity). */
+  readonly deadlineMissed: boolean;
 }
 
 /** The fixed part of a definition that the state machine needs. */
 export type ProcessSpec =
-  | { readonly type: 'ONE_SHOT'; readonly periodMs: null; readonly stopTimeoutMs: number; readonly restart: RestartPolicy | null }
-  | { readonly type: 'PERIODIC'; readonly periodMs: number; readonly stopTimeoutMs: number };
+  | { readonly type: 'ONE_SHOT'; readonly periodMs: null; readonly stopTimeoutMs: number; readonly restart: RestartPolicy | null; readonly capacity?: TimeCapacity | null }
+  | { readonly type: 'PERIODIC'; readonly periodMs: number; readonly stopTimeoutMs: number; readonly capacity?: TimeCapacity | null };
 
 /** The restart policy of a process, null when its jobs are never restarted. */
 export function restartPolicyOf(spec: ProcessSpec): RestartPolicy | null {

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'SIGMA_ERR_AUTH_THROTTLED',
   'SIGMA_ERR_OUT_OF_SCOPE',
   'SIGMA_ERR_ROUTE_NOT_FOUND',
+  'SIGMA_ERR_METHOD_NOT_ALLOWED',
   'SIGMA_ERR_PROCESS_NOT_FOUND',
   'SIGMA_ERR_PROCESS_NAME_TAKEN',
   'SIGMA_ERR_PROCESS_NOT_DORMANT',
@@ -36,7 +37,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** The one place codes meet HTTP: the compiler rejects a code without a status. */
 export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_REQUEST_INVALID: 400,
-  SIGMA_ERR_REQUEST_CONTENT_TYPE: 400,
+  SIGMA_ERR_REQUEST_CONTENT_TYPE: 415,
   SIGMA_ERR_REQUEST_TOO_LARGE: 413,
   SIGMA_ERR_REQUEST_HEADERS_TOO_LARGE: 431,
   SIGMA_ERR_REQUEST_TIMEOUT: 408,
@@ -45,6 +46,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_AUTH_THROTTLED: 429,
   SIGMA_ERR_OUT_OF_SCOPE: 403,
   SIGMA_ERR_ROUTE_NOT_FOUND: 404,
+  SIGMA_ERR_METHOD_NOT_ALLOWED: 405,
   SIGMA_ERR_PROCESS_NOT_FOUND: 404,
   SIGMA_ERR_PROCESS_NAME_TAKEN: 409,
   SIGMA_ERR_PROCESS_NOT_DORMANT: 409,
@@ -69,7 +71,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
 /** What each code means, for the OpenAPI document and the README. */
 export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_REQUEST_INVALID: 'The request is malformed: bad JSON, a missing or unknown field, a wrong type or an out-of-range value.',
-  SIGMA_ERR_REQUEST_CONTENT_TYPE: 'The body is not sent as application/json.',
+  SIGMA_ERR_REQUEST_CONTENT_TYPE: 'The body is not sent as application/json (with or without a charset).',
   SIGMA_ERR_REQUEST_TOO_LARGE: 'The body is larger than --max-body-bytes allows (64 KiB unless raised).',
   SIGMA_ERR_REQUEST_HEADERS_TOO_LARGE: 'The request headers are larger than the server accepts (16 KiB).',
   SIGMA_ERR_REQUEST_TIMEOUT: 'The request did not arrive whole in time.',
@@ -78,7 +80,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_AUTH_THROTTLED: 'Too many requests with a missing or wrong token came from this address lately; wait the Retry-After seconds.',
   SIGMA_ERR_OUT_OF_SCOPE:
     "A partition token asked for what only the node token may do (create outside its partition, change limits, manage partitions or tokens, read node-wide data).",
-  SIGMA_ERR_ROUTE_NOT_FOUND: 'No such route, or the method is not served on it.',
+  SIGMA_ERR_ROUTE_NOT_FOUND: 'No route has this path.',
+  SIGMA_ERR_METHOD_NOT_ALLOWED: 'The path is served, but not with this method: the Allow header lists those it takes.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
   SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
   SIGMA_ERR_PROCESS_LIMIT:

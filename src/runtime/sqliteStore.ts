@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { ProcessDefinition, NewProcessDefinition } from '../core/processDefinition.js';
-import type { Counters, Intent, LastExit, ProcessSpec, RestartLog, RestartPolicy, RunRecord } from '../core/processModel.js';
+import type { Counters, DeadlineMissAction, Intent, LastExit, ProcessSpec, RestartLog, RestartPolicy, RunRecord, TimeCapacity } from '../core/processModel.js';
 import { ProcessNameTakenError, StoreUnavailableError } from '../errors/sigmaErrors.js';
 import { SqlitePartitionStore, type PartitionStore } from './partitionStore.js';
 import { STORE_MIGRATIONS } from './storeMigrations.js';
@@ -177,6 +177,9 @@ interface ProcessRow {
   failures: number;
   restarts: number;
   restart_json: string | null;
+  time_capacity_ms: number | null;
+  on_deadline_miss: DeadlineMissAction | null;
+  deadline_misses: number;
   nice: number | null;
   restart_state_json: string | null;
   last_exit_json: string | null;
@@ -209,6 +212,7 @@ interface RunRow {
   error: string | null;
   ended_by_sigma: number;
   oom_killed: number;
+  deadline_missed: number;
 }
 
 export class SqliteStore implements ProcessStore {
@@ -262,18 +266,18 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, created_at_ms, intent)
-         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @createdAtMs, @intent)`,
+        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, time_capacity_ms, on_deadline_miss, created_at_ms, intent)
+         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @timeCapacityMs, @onDeadlineMiss, @createdAtMs, @intent)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
-           failures = @failures, restarts = @restarts, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
+           failures = @failures, restarts = @restarts, deadline_misses = @deadlineMisses, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
            job_start_ticks = @jobStartTicks, launcher_seq = @launcherSeq, restart_state_json = @restartState
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
-        `INSERT INTO runs (process_id, pid, started_at_ms, ended_at_ms, exit_code, signal, release_at_ms, error, ended_by_sigma, oom_killed)
-         VALUES (@processId, @pid, @startedAtMs, @endedAtMs, @exitCode, @signal, @releaseAtMs, @error, @endedBySigma, @oomKilled)`,
+        `INSERT INTO runs (process_id, pid, started_at_ms, ended_at_ms, exit_code, signal, release_at_ms, error, ended_by_sigma, oom_killed, deadline_missed)
+         VALUES (@processId, @pid, @startedAtMs, @endedAtMs, @exitCode, @signal, @releaseAtMs, @error, @endedBySigma, @oomKilled, @deadlineMissed)`,
       ),
       trimRuns: this.db.prepare(
         `DELETE FROM runs WHERE process_id = @processId AND id <= (
@@ -281,7 +285,8 @@ export class SqliteStore implements ProcessStore {
       ),
       update: this.db.prepare(
         `UPDATE processes SET type = @type, period_ms = @periodMs, stop_timeout_ms = @stopTimeoutMs, command_json = @command,
-           program = @program, cwd = @cwd, env_json = @env, restart_json = @restart, nice = @nice WHERE id = @id`,
+           program = @program, cwd = @cwd, env_json = @env, restart_json = @restart, nice = @nice,
+           time_capacity_ms = @timeCapacityMs, on_deadline_miss = @onDeadlineMiss WHERE id = @id`,
       ),
       insertAudit: this.db.prepare(
         `INSERT INTO audit (at_ms, address, method, path, process_id, status, outcome, actor, refused)
@@ -419,7 +424,7 @@ export class SqliteStore implements ProcessStore {
   }
 
   private writeRun(processId: number, run: RunRecord): void {
-    this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0 });
+    this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0, deadlineMissed: run.deadlineMissed ? 1 : 0 });
     this.statements.trimRuns.run({ processId });
   }
 
@@ -453,6 +458,7 @@ export class SqliteStore implements ProcessStore {
       error: row.error,
       endedBySigma: row.ended_by_sigma === 1,
       oomKilled: row.oom_killed === 1,
+      deadlineMissed: row.deadline_missed === 1,
     }));
   }
 
@@ -544,14 +550,17 @@ function definitionRow(definition: NewProcessDefinition) {
     env: JSON.stringify(definition.env),
     restart: definition.spec.type === 'ONE_SHOT' && definition.spec.restart !== null ? JSON.stringify(definition.spec.restart) : null,
     nice: definition.nice,
+    timeCapacityMs: definition.spec.capacity?.timeCapacityMs ?? null,
+    onDeadlineMiss: definition.spec.capacity?.onDeadlineMiss ?? null,
   };
 }
 
 function rowToStored(row: ProcessRow): StoredProcess {
+  const capacity: TimeCapacity | null = row.time_capacity_ms === null ? null : { timeCapacityMs: row.time_capacity_ms, onDeadlineMiss: row.on_deadline_miss ?? 'log' };
   const spec: ProcessSpec =
     row.type === 'PERIODIC'
-      ? { type: 'PERIODIC', periodMs: row.period_ms ?? 1, stopTimeoutMs: row.stop_timeout_ms }
-      : { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: row.stop_timeout_ms, restart: row.restart_json ? (JSON.parse(row.restart_json) as RestartPolicy) : null };
+      ? { type: 'PERIODIC', periodMs: row.period_ms ?? 1, stopTimeoutMs: row.stop_timeout_ms, capacity }
+      : { type: 'ONE_SHOT', periodMs: null, stopTimeoutMs: row.stop_timeout_ms, restart: row.restart_json ? (JSON.parse(row.restart_json) as RestartPolicy) : null, capacity };
   return {
     definition: {
       id: row.id,
@@ -566,7 +575,7 @@ function rowToStored(row: ProcessRow): StoredProcess {
       createdAtMs: row.created_at_ms,
     },
     intent: row.intent,
-    counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures, restarts: row.restarts },
+    counters: { runs: row.runs, overruns: row.overruns, skipped: row.skipped, failures: row.failures, restarts: row.restarts, deadlineMisses: row.deadline_misses },
     // Written before runs recorded OOM kills, a last exit has no oomKilled.
     lastExit: row.last_exit_json ? { oomKilled: false, ...(JSON.parse(row.last_exit_json) as Partial<LastExit>) } as LastExit : null,
     job:

@@ -113,4 +113,12 @@ export const STORE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE processes ADD COLUMN nice INTEGER;
   `,
+  // Time capacity (APEX): a job's deadline after its release, what is done when a job misses it,
+  // how many did, and which run did.
+  `
+  ALTER TABLE processes ADD COLUMN time_capacity_ms INTEGER;
+  ALTER TABLE processes ADD COLUMN on_deadline_miss TEXT;
+  ALTER TABLE processes ADD COLUMN deadline_misses INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN deadline_missed INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

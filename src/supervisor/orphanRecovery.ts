@@ -133,6 +133,7 @@ function endOf(job: StoredJob, endedAtMs: number, { leaderAlive, error, signal }
     endedAtMs,
     exitCode: null,
     signal,
+    deadlineMissed: false,
     releaseAtMs: null,
     error,
     endedBySigma: leaderAlive,

@@ -1,12 +1,14 @@
 // What happened to the node's processes, in order: state changes, finished runs, creations,
 // updates and deletions. A bounded buffer keeps the latest for clients that reconnect.
 import type { ProcessDefinition } from '../core/processDefinition.js';
+import type { DeadlineMiss } from '../core/decision.js';
 import type { RunRecord, WireState } from '../core/processModel.js';
 import type { ProcessReading } from './managedProcess.js';
 
 export type ProcessEventBody =
   | { readonly type: 'state'; readonly from: WireState; readonly to: WireState; readonly reason: string }
   | { readonly type: 'run'; readonly run: RunRecord }
+  | { readonly type: 'deadlineMissed'; readonly miss: DeadlineMiss }
   | { readonly type: 'created' | 'updated'; readonly reading: ProcessReading }
   | { readonly type: 'deleted' };
 

@@ -1,6 +1,7 @@
 // The one writer: every change of a process goes decide (core) -> persist (store) -> act (OS),
 // one step at a time per process. OS events come back in as inputs to the same loop.
 import { decide } from '../core/decide.js';
+import { deadlineTimerAtMs } from '../core/deadline.js';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import { DEFAULT_PARTITION, type PartitionLimitsSet } from '../core/partition.js';
 import { isOperation, type Decision, type Effect, type Input, type Outcome } from '../core/decision.js';
@@ -123,6 +124,9 @@ export class Supervisor {
   private readonly slots: SlotQueue;
   /** Pending restarts of ONE_SHOT processes: the supervisor's own timers, whatever the host. */
   private readonly restartTimers: ReleaseTimers;
+  /** The deadline (time capacity) of each running job that has one, and when each is armed for. */
+  private readonly deadlineTimers: ReleaseTimers;
+  private readonly deadlinesArmedAtMs = new Map<number, number>();
   private shuttingDown = false;
   private closed = false;
   /** endLeftovers' work, one promise per process, for a shutdown to wait for. */
@@ -146,6 +150,7 @@ export class Supervisor {
     });
     options.host.onEvent((event) => this.onHostEvent(event));
     this.restartTimers = new ReleaseTimers(options.clock, (processId) => this.onRestartDue(processId));
+    this.deadlineTimers = new ReleaseTimers(options.clock, (processId) => this.onDeadlineDue(processId));
   }
 
   /**
@@ -187,6 +192,7 @@ export class Supervisor {
         return;
       case 'RUNNING':
         if (job) await this.options.host.signal(job, 'SIGCONT');
+        this.syncDeadlineTimer(managed);
         if (runtime.grid) await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
         return;
       case 'WAITING':
@@ -512,6 +518,7 @@ export class Supervisor {
       this.backlog.forget(processId);
       managed.deleted = true;
       this.processes.delete(processId);
+      this.syncDeadlineTimer(managed);
       this.idsByName.delete(managed.definition.name);
       await this.options.host.forget(processId);
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
@@ -541,6 +548,7 @@ export class Supervisor {
       .map((managed) => this.enqueue(managed, () => this.apply(managed, stepOf({ kind: 'SHUTDOWN' }), 'background')));
     await Promise.allSettled([...halts, ...this.leftoverEndings]);
     this.restartTimers.cancelAll();
+    this.cancelDeadlineTimers();
     if (this.options.findStraysByMark || [...this.processes.values()].some((managed) => managed.lastJobOutsideCgroup)) {
       await endStrays(this.options.nodeId, null, SHUTDOWN_STRAY_GRACE_MS, this.options.logger);
     }
@@ -553,6 +561,7 @@ export class Supervisor {
     this.shuttingDown = true;
     this.closed = true;
     this.restartTimers.cancelAll();
+    this.cancelDeadlineTimers();
     this.backlog.close();
   }
 
@@ -668,6 +677,8 @@ export class Supervisor {
       // The launcher keeps an event until it is stored: a daemon that dies first is told it again.
       if (stored && step.seq !== null) this.options.host.acknowledge(managed.definition.id, step.seq);
       managed.snapshot = decision.next;
+      this.syncDeadlineTimer(managed);
+      if (decision.deadlineMiss) this.tellDeadlineMiss(managed, decision, step.atMs ?? this.options.clock());
       if (decision.run) this.options.events.emit(managed.definition, decision.run.endedAtMs, { type: 'run', run: decision.run });
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobAfter === null) managed.job = null;
@@ -815,6 +826,43 @@ export class Supervisor {
       if (managed.deleted || this.shuttingDown) return;
       await this.apply(managed, stepOf({ kind: 'RESTART_DUE', slotFree: this.slots.isFreeFor(processId) }), 'background');
     });
+  }
+
+  /** The running job's deadline timer, armed for its deadline now (it moves with a suspension), or cancelled when it has none. */
+  private syncDeadlineTimer(managed: ManagedProcess): void {
+    const { id } = managed.definition;
+    const atMs = managed.deleted || this.shuttingDown ? null : deadlineTimerAtMs(managed.snapshot);
+    if (atMs === (this.deadlinesArmedAtMs.get(id) ?? null)) return;
+    if (atMs === null) {
+      this.deadlineTimers.cancel(id);
+      this.deadlinesArmedAtMs.delete(id);
+      return;
+    }
+    this.deadlineTimers.arm(id, atMs);
+    this.deadlinesArmedAtMs.set(id, atMs);
+  }
+
+  private cancelDeadlineTimers(): void {
+    this.deadlineTimers.cancelAll();
+    this.deadlinesArmedAtMs.clear();
+  }
+
+  /** A job's deadline came: decided in order, after whatever is queued for the process. */
+  private onDeadlineDue(processId: number): void {
+    this.deadlinesArmedAtMs.delete(processId);
+    const managed = this.processes.get(processId);
+    if (!managed || managed.deleted || this.shuttingDown) return;
+    void this.enqueue(managed, async () => {
+      if (managed.deleted || this.shuttingDown) return;
+      await this.apply(managed, stepOf({ kind: 'DEADLINE_DUE' }), 'background');
+    });
+  }
+
+  private tellDeadlineMiss(managed: ManagedProcess, decision: Decision, atMs: number): void {
+    const miss = decision.deadlineMiss;
+    if (!miss) return;
+    // Logged with the decision's note; told here to the clients.
+    this.options.events.emit(managed.definition, atMs, { type: 'deadlineMissed', miss });
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   TABLET,
   logIn,
   openDashboard,
+  openPartitions,
   operatePartition,
   partitionButton,
   partitionRowOf,
@@ -95,8 +96,16 @@ describe('the dashboard with partitions', () => {
     expect(await cellOf(rowOf(page, 'lab-job'), 'Partition').textContent()).toBe('lab');
     expect(await cellOf(rowOf(page, 'plain-job'), 'Partition').textContent()).toBe('default');
 
+    // The panel starts closed, its button saying how many partitions there are; it opens on a click.
+    const toggle = page.getByRole('button', { name: /^Partitions/ });
+    await waitForText(toggle, 'the count of partitions', (text) => text === 'Partitions (3)');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
     const panel = page.locator('#partition-rows');
+    expect(await panel.isVisible()).toBe(false);
+    await openPartitions(page);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await waitForText(panel, 'the three partitions', (text) => text.includes('default') && text.includes('lab') && text.includes('ops'));
+    expect(await panel.isVisible()).toBe(true);
     const lab = panel.locator('tr[data-partition="lab"]');
     expect(await cellOf(lab, 'Processes').textContent()).toBe('1');
     expect(await cellOf(lab, 'Max running').textContent()).toBe('2');
@@ -132,6 +141,7 @@ describe('the dashboard with partitions', () => {
     const page = await open();
     expect(await page.locator('#login').textContent()).toContain('partition token');
     await logIn(page, token);
+    await openPartitions(page);
     await rowOf(page, 'lab-job').waitFor();
     await waitForText(page.locator('#connection'), 'the event stream to be live', (text) => text === 'Live');
     expect(await page.locator('#process-rows tr').count()).toBe(1);
@@ -168,6 +178,7 @@ describe('the dashboard with partitions', () => {
     const notStarted = `lab-job (id ${await idOf('lab-job')}): not started: START it first`;
     const page = await open();
     await logIn(page, daemon.token);
+    await openPartitions(page);
     await rowOf(page, 'default-one').waitFor();
     await waitForText(page.locator('#connection'), 'the event stream to be live', (text) => text === 'Live');
     const lab = partitionRowOf(page, 'lab');
@@ -228,6 +239,7 @@ describe('the dashboard with partitions', () => {
     const labJobId = await idOf('lab-job');
     const page = await open();
     await logIn(page, token);
+    await openPartitions(page);
     await rowOf(page, 'lab-token-job').waitFor();
     await waitForText(page.locator('#connection'), 'the event stream to be live', (text) => text === 'Live');
     await partitionRowOf(page, 'lab').waitFor();
@@ -255,6 +267,7 @@ describe('the dashboard with partitions', () => {
     await made('/partitions', { name: 'gone' });
     const page = await open();
     await logIn(page, daemon.token);
+    await openPartitions(page);
     const gone = partitionRowOf(page, 'gone');
     await gone.waitFor();
     expect(await operatePartition(page, 'gone', 'STOP')).toBe('STOP gone: no processes');
@@ -269,6 +282,7 @@ describe('the dashboard with partitions', () => {
   it("creates a partition with limits from its form, and shows the API's refusals there", async () => {
     const page = await open();
     await logIn(page, daemon.token);
+    await openPartitions(page);
     await partitionRowOf(page, 'lab').waitFor();
     const form = page.locator('#partition-form');
 
@@ -316,6 +330,7 @@ describe('the dashboard with partitions', () => {
     await made('/partitions', { name: 'tuned', maxRunning: 2, cpu: 1.5, pids: 64 });
     const page = await open();
     await logIn(page, daemon.token);
+    await openPartitions(page);
     const row = partitionRowOf(page, 'tuned');
     await row.waitFor();
 
@@ -349,6 +364,7 @@ describe('the dashboard with partitions', () => {
     const asked: string[] = [];
     page.on('dialog', (dialog) => asked.push(dialog.message()));
     await logIn(page, daemon.token);
+    await openPartitions(page);
     await partitionRowOf(page, 'empty').waitFor();
     // The default partition cannot be deleted: its row offers no DELETE.
     expect(await partitionRowOf(page, 'default').getByRole('button', { name: 'Delete partition default' }).count()).toBe(0);
@@ -375,6 +391,7 @@ describe('the dashboard with partitions', () => {
     const asked: string[] = [];
     page.on('dialog', (dialog) => asked.push(dialog.message()));
     await logIn(page, daemon.token);
+    await openPartitions(page);
     const row = partitionRowOf(page, 'keyed');
     await row.waitFor();
     await row.getByRole('button', { name: 'Tokens of partition keyed', exact: true }).click();
@@ -412,6 +429,7 @@ describe('the dashboard with partitions', () => {
   it('keeps the page within a phone and a tablet with the new-partition form, a limits editor and the tokens open', async () => {
     const page = await open(PHONE);
     await logIn(page, daemon.token);
+    await openPartitions(page);
     const lab = partitionRowOf(page, 'lab');
     await lab.waitFor();
     await lab.getByRole('button', { name: 'Edit limits of partition lab', exact: true }).click();

@@ -15,13 +15,26 @@ import {
   launchChromium,
   logIn,
   openDashboard,
+  openPartitions,
   operate,
+  partitionRowOf,
+  operationStates,
   PHONE,
+  SMALL_LAPTOP,
   TABLET,
   rowOf,
+  waitForOperations,
   waitForState,
   waitForText,
 } from './dashboardPage.js';
+
+const NOT_STARTED = 'disabled: not started: START it first';
+/** What a row offers in each state, as operationStates() reads it. */
+const OFFERED = {
+  DORMANT: { START: 'enabled', SUSPEND: NOT_STARTED, RESUME: NOT_STARTED, STOP: 'disabled: not started: nothing to stop', DELETE: 'enabled' },
+  RUNNING: { START: 'disabled: already running', SUSPEND: 'enabled', RESUME: 'disabled: not suspended', STOP: 'enabled', DELETE: 'enabled' },
+  SUSPENDEND: { START: 'disabled: suspended: RESUME it', SUSPEND: 'disabled: already suspended', RESUME: 'enabled', STOP: 'enabled', DELETE: 'enabled' },
+};
 
 /** Set to a path (docs/dashboard.png) to take the README's screenshot. */
 const SCREENSHOT_PATH = process.env['SIGMA_DASHBOARD_SCREENSHOT'];
@@ -106,11 +119,12 @@ describe('the dashboard', () => {
     await waitForState(page, 'sleeper', 'DORMANT');
     expect(await cellOf(row, 'Type').textContent()).toBe('one-shot');
 
-    // A FAILED operation shows its reason.
-    expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: FAILED: not started: START it first');
+    // Only what can do something is offered; the others say why not.
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
 
     expect(await operate(page, 'sleeper', 'START')).toBe('START: OK, now RUNNING');
     await waitForState(page, 'sleeper', 'RUNNING');
+    await waitForOperations(page, 'sleeper', OFFERED.RUNNING);
     const pid = Number(await waitForText(cellOf(row, 'Pid'), 'a pid', (text) => /^\d+$/.test(text)));
     expect((await daemon.process(id)).pid).toBe(pid);
     expect(isAlive(pid)).toBe(true);
@@ -118,6 +132,7 @@ describe('the dashboard', () => {
     expect(await operate(page, 'sleeper', 'SUSPEND')).toBe('SUSPEND: OK, now SUSPENDEND');
     await waitForState(page, 'sleeper', 'SUSPENDEND');
     expect(procState(pid)).toBe('T');
+    await waitForOperations(page, 'sleeper', OFFERED.SUSPENDEND);
 
     expect(await operate(page, 'sleeper', 'RESUME')).toBe('RESUME: OK, now RUNNING');
     await waitForState(page, 'sleeper', 'RUNNING');
@@ -125,15 +140,18 @@ describe('the dashboard', () => {
 
     expect(await operate(page, 'sleeper', 'STOP')).toBe('STOP: OK, now DORMANT');
     await waitForState(page, 'sleeper', 'DORMANT');
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
     expect(isAlive(pid)).toBe(false);
     await waitForText(cellOf(row, 'Last exit'), 'the last exit', (text) => text.startsWith('SIGTERM'));
 
-    // Changes made through the API reach the open page through the event stream alone.
+    // Changes made through the API reach the open page through the event stream alone, and its buttons follow.
     expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
     await waitForState(page, 'sleeper', 'RUNNING');
+    await waitForOperations(page, 'sleeper', OFFERED.RUNNING);
     await daemon.process(id);
     expect((await daemon.operate(id, 'STOP')).body.processes[0].result).toBe('OK');
     await waitForState(page, 'sleeper', 'DORMANT');
+    await waitForOperations(page, 'sleeper', OFFERED.DORMANT);
     const created = await daemon.create({ name: 'made-elsewhere', command: ['true'] });
     expect(created.status).toBe(201);
     await rowOf(page, 'made-elsewhere').waitFor();
@@ -143,6 +161,85 @@ describe('the dashboard', () => {
     await row.getByRole('button', { name: 'DELETE', exact: true }).click();
     await row.waitFor({ state: 'detached' });
     expect((await daemon.request('GET', `/processes/${id}`)).status).toBe(404);
+  });
+
+  it('offers START and RESUME on a RUNNING process disabled with the reason, and START again once a click on STOP is done', async () => {
+    expect((await daemon.create({ name: 'runner', command: ['sleep', '300'], state: 'RUNNING' })).status).toBe(201);
+    const page = await open();
+    await logIn(page, daemon.token);
+    await waitForState(page, 'runner', 'RUNNING');
+    const row = rowOf(page, 'runner');
+    await waitForOperations(page, 'runner', OFFERED.RUNNING);
+    // The reason is the button's accessible description, for a screen reader too.
+    const start = row.getByRole('button', { name: 'START', exact: true });
+    expect(await start.evaluate((button) => (button as HTMLButtonElement).title)).toBe('already running');
+    expect(await start.isDisabled()).toBe(true);
+
+    await row.getByRole('button', { name: 'STOP', exact: true }).click();
+    await waitForState(page, 'runner', 'DORMANT');
+    await waitForOperations(page, 'runner', OFFERED.DORMANT);
+    expect(await row.locator('.outcome').textContent()).toBe('STOP: OK, now DORMANT');
+  });
+
+  it("shows the daemon's FAILED answer, with its reason, when the page had not yet seen a change", async () => {
+    const id = (await daemon.create({ name: 'behind', command: ['sleep', '300'] })).body.processes[0].id as number;
+    const page = await open();
+    // No event reaches this tab: it keeps showing the list as it read it.
+    await page.route('**/events*', (route) => route.abort());
+    await logIn(page, daemon.token);
+    await waitForOperations(page, 'behind', OFFERED.DORMANT);
+    expect((await daemon.operate(id, 'START')).body.processes[0].result).toBe('OK');
+    await waitFor('behind to run its job', () => daemon.process(id), (found) => typeof found?.pid === 'number');
+    expect((await daemon.operate(id, 'SUSPEND')).body.processes[0].result).toBe('OK');
+    expect(await operationStates(page, 'behind')).toEqual(OFFERED.DORMANT);
+
+    expect(await operate(page, 'behind', 'START')).toBe('START: FAILED: suspended: RESUME it first');
+    expect(await rowOf(page, 'behind').locator('.outcome').getAttribute('class')).toBe('outcome failed');
+    // The page reads the process again after the answer, and offers what fits its state.
+    await waitForState(page, 'behind', 'SUSPENDEND');
+    await waitForOperations(page, 'behind', OFFERED.SUSPENDEND);
+  });
+
+  it('says, as a failure and with the reason, when the start asked with a creation failed', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const said = await createProcess(page, { name: 'ghost', command: '/nonexistent/ghost', startNow: true });
+    const ghost = (await daemon.request('GET', '/processes?process_name=ghost')).body.processes[0];
+    expect(ghost.state).toBe('DORMANT');
+    expect(ghost.lastExit.error).toMatch(/\S/);
+    expect(said).toBe(`Created ghost (id ${ghost.id as number}), but its start failed: ${ghost.lastExit.error as string}`);
+    const message = page.locator('#create-message');
+    expect(await message.getAttribute('class')).toBe('message error');
+    expect(await message.getAttribute('role')).toBe('alert');
+    await waitForState(page, 'ghost', 'DORMANT');
+
+    // A start that works is said as before.
+    expect(await createProcess(page, { name: 'fine', command: 'sleep 300', startNow: true })).toMatch(/^Created fine \(id \d+\), (RUNNING|READY)\.$/);
+    expect(await message.getAttribute('class')).toBe('message ok');
+  });
+
+  it('shows the process list, the details and the New process form within a 1366x768 screen, the partitions panel closed', async () => {
+    expect((await daemon.request('POST', '/partitions', { name: 'batch' })).status).toBe(201);
+    for (const name of ['first', 'second', 'third', 'fourth']) {
+      expect((await daemon.create({ name, command: ['sleep', '300'], partition: name === 'fourth' ? 'batch' : 'default' })).status).toBe(201);
+    }
+    const page = await open(SMALL_LAPTOP);
+    await logIn(page, daemon.token);
+    await rowOf(page, 'fourth').waitFor();
+    await waitForText(page.getByRole('button', { name: /^Partitions/ }), 'the count of partitions', (text) => text === 'Partitions (2)');
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    const bottomOf = async (selector: string): Promise<number> => {
+      const box = await page.locator(selector).boundingBox();
+      expect(box, selector).not.toBeNull();
+      return box!.y + box!.height;
+    };
+    // Every row of the list, the details pane's heading and note, and the form's heading and first field.
+    for (const selector of ['#process-table', '#detail-title', '#detail-empty', '#create-title', '#create-name']) {
+      expect(await bottomOf(selector), selector).toBeLessThanOrEqual(SMALL_LAPTOP.height);
+    }
+    const fourth = (await daemon.request('GET', '/processes?process_name=fourth')).body.processes[0].id as number;
+    expect((await daemon.request('DELETE', `/processes/${fourth}`)).status).toBe(204);
+    expect((await daemon.request('DELETE', '/partitions/batch')).status).toBe(204);
   });
 
   it("shows the API's validation messages in the create form", async () => {
@@ -267,6 +364,7 @@ describe('the dashboard', () => {
     const tablet = await open(TABLET);
     await logIn(tablet, daemon.token);
     await rowOf(tablet, 'alpha').waitFor();
+    await openPartitions(tablet);
     await tablet.locator('#partition-rows tr').first().waitFor();
     expect(await tablet.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
   });
@@ -301,11 +399,12 @@ describe('the dashboard', () => {
   });
 
   it.runIf(SCREENSHOT_PATH)('takes the screenshot for the README', async () => {
+    expect((await daemon.request('POST', '/partitions', { name: 'batch', maxRunning: 2 })).status).toBe(201);
     const made = [
       { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], state: 'RUNNING' },
-      { name: 'backup', command: ['sleep', '600'], state: 'RUNNING' },
+      { name: 'backup', partition: 'batch', command: ['sleep', '600'], state: 'RUNNING' },
       { name: 'disk-check', type: 'PERIODIC', period: 2000, command: ['sh', '-c', 'df -h / | tail -n 1; exit 3'], state: 'RUNNING' },
-      { name: 'nightly-report', command: ['sh', '-c', 'echo report done'] },
+      { name: 'nightly-report', partition: 'batch', command: ['sh', '-c', 'echo report done'] },
       { name: 'indexer', command: ['sleep', '600'], state: 'RUNNING' },
     ];
     for (const definition of made) expect((await daemon.create(definition)).status).toBe(201);
@@ -313,12 +412,15 @@ describe('the dashboard', () => {
     await daemon.process(indexer);
     await daemon.process(await idOf('backup'));
     await daemon.operate(indexer, 'SUSPEND');
-    const page = await open(LAPTOP);
+    const page = await open(SMALL_LAPTOP);
     await logIn(page, daemon.token);
     await page.getByRole('button', { name: 'ticker: show details' }).click();
     const lateness = page.getByRole('img', { name: /^Release lateness/ });
     await waitFor('ten runs of ticker in the chart', () => lateness.locator('circle').count().catch(() => 0), (count) => count >= 10, 30_000);
-    await operate(page, 'nightly-report', 'RESUME');
+    await operate(page, 'nightly-report', 'START');
+    await waitForState(page, 'nightly-report', 'DORMANT');
+    await openPartitions(page);
+    await partitionRowOf(page, 'batch').waitFor();
     const path = resolve(SCREENSHOT_PATH!);
     mkdirSync(dirname(path), { recursive: true });
     await page.screenshot({ path, fullPage: true });

@@ -9,6 +9,8 @@ export const CHROMIUM_PATH = process.env['SIGMA_CHROMIUM'] ?? '/usr/bin/chromium
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 export const TABLET = { width: 800, height: 1024 };
+/** The most common laptop screen: the list, the details and the create form must start within it. */
+export const SMALL_LAPTOP = { width: 1366, height: 768 };
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -106,6 +108,32 @@ export async function operate(page: Page, name: string, operation: string): Prom
     15_000,
   );
   return text ?? '';
+}
+
+/** The operations of a process's row, each `enabled` or, disabled, the reason its tooltip gives. */
+export async function operationStates(page: Page, name: string): Promise<Record<string, string>> {
+  const buttons = rowOf(page, name).locator('.operations button');
+  const pairs = await buttons.evaluateAll((elements) =>
+    elements.map((element) => {
+      const button = element as HTMLButtonElement;
+      return [button.textContent ?? '', button.disabled ? `disabled: ${button.title}` : 'enabled'] as const;
+    }),
+  );
+  return Object.fromEntries(pairs);
+}
+
+/** Waits until a process's operations are offered as `expected` says (they follow its state from the event stream). */
+export async function waitForOperations(page: Page, name: string, expected: Record<string, string>): Promise<void> {
+  const inOrder = (states: Record<string, string>): string => JSON.stringify(Object.entries(states).sort(([a], [b]) => a.localeCompare(b)));
+  const wanted = inOrder(expected);
+  await waitFor(`the operations of ${name} to be ${wanted}`, () => operationStates(page, name), (states) => inOrder(states) === wanted, 15_000);
+}
+
+/** Opens the partitions panel, which the page shows closed. */
+export async function openPartitions(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: /^Partitions/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.locator('#partitions-body').waitFor({ state: 'visible' });
 }
 
 export function partitionRowOf(page: Page, partition: string): Locator {

@@ -16,6 +16,8 @@ describe('readApplyFile', () => {
         '  - name: ticker',
         '    period: 1000',
         '    command: [date, -u]',
+        '    timeCapacityMs: 500',
+        '    onDeadlineMiss: stop',
         '  - name: web',
         '    type: one_shot',
         '    partition: lab',
@@ -33,7 +35,7 @@ describe('readApplyFile', () => {
     expect(reading).toEqual({
       ok: true,
       processes: [
-        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'started', line: 2 },
+        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: 500, onDeadlineMiss: 'stop', nice: null, state: 'started', line: 2 },
         {
           name: 'web',
           type: 'ONE_SHOT',
@@ -44,11 +46,13 @@ describe('readApplyFile', () => {
           partition: 'lab',
           stopTimeoutMs: 0,
           restart: null,
+          timeCapacityMs: null,
+          onDeadlineMiss: null,
           nice: null,
           state: 'suspended',
-          line: 5,
+          line: 7,
         },
-        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'once', line: 13 },
+        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'once', line: 15 },
       ],
       partitions: null,
     });
@@ -85,11 +89,16 @@ describe('readApplyFile', () => {
         '  - name: ok-one', // 16
         '    command: [true]', // 17
         '  - command: [true]', // 18
+        '  - name: slow', // 19
+        '    period: 100', // 20
+        '    timeCapacityMs: 101', // 21
+        '  - name: moot', // 22
+        '    onDeadlineMiss: stop', // 23
         '',
       ].join('\n'),
     );
     expect(found).toEqual([
-      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, nice, state',
+      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state',
       '4: processes[0] (ok-one).command must be a list (an argv, run without a shell), e.g. [sleep, "600"]; for a shell line write [sh, -c, "..."]',
       '5: processes[1].name must be 1 to 64 letters, digits, "_", "-" or "." (not "." or ".."), not "bad name"',
       '9: processes[2] (tick).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',
@@ -99,6 +108,8 @@ describe('readApplyFile', () => {
       '15: processes[3] (single).stopTimeoutMs must be a whole number of milliseconds from 0 to 3600000',
       '16: processes[4]: the name "ok-one" is already used on line 2: names are unique',
       '18: processes[5]: "name" is missing: every process needs a unique name',
+      "21: processes[6] (slow).timeCapacityMs (101) must not be above period (100): a job's deadline comes no later than its next release",
+      '23: processes[7] (moot).onDeadlineMiss needs timeCapacityMs: without a time capacity a job has no deadline to miss',
     ]);
   });
 

@@ -38,6 +38,11 @@ describe('usage', () => {
     const cases: Array<[string[], RegExp]> = [
       [['frobnicate'], /^sigma: unknown command 'frobnicate' \(see `sigma --help`\)\n$/],
       [['ps', '--bogus'], /^sigma ps: unknown option '--bogus' \(see `sigma ps --help`\)\n$/],
+      // A job's own flag, its argv not after --: the command line as it should be.
+      [['create', 'x', 'sh', '-c', 'echo hi'], /^sigma create: unknown option '-c'; the job's arguments go after --, as in: sigma create x -- sh -c 'echo hi' \(see `sigma create --help`\)\n$/],
+      [['create', 'x', '--start', '--periodic', '500', 'date', '-u'], /^sigma create: unknown option '-u'; the job's arguments go after --, as in: sigma create x --start --periodic 500 -- date -u \(see/],
+      // Before any word of the job: sigma's own flag, mistyped; no hint.
+      [['create', 'x', '--strat', '--', 'true'], /^sigma create: unknown option '--strat'\s+\(Did you mean --start\?\) \(see `sigma create --help`\)\n$/],
       [['create'], /^sigma create: missing required argument 'name' \(see `sigma create --help`\)\n$/],
       [['ps', '--state', 'sleeping'], /^sigma ps: option '--state <state>' argument 'sleeping' is invalid\. must be one of DORMANT, WAITING, READY, RUNNING, SUSPENDEND \(see `sigma ps --help`\)\n$/],
       [['logs', 'x', '--tail', 'lots'], /^sigma logs: option '--tail <n>' argument 'lots' is invalid\. must be a whole number from 0 to 100000 /],
@@ -92,7 +97,10 @@ describe('the connection', () => {
 
     const plain = await runCli(['ps'], { cwd: elsewhere, env: { ...cliEnvFor(daemon), SIGMA_URL: daemon.url.replace('https:', 'http:') } });
     expect(plain.code).toBe(5);
-    expect(plain.stderr).toMatch(/check the URL and its scheme/);
+    // The HTTPS port answers plain HTTP with what to use instead.
+    expect(plain.stderr).toBe(
+      `sigma: this port speaks HTTPS, not plain HTTP: use ${daemon.url}/processes (SIGMA_ERR_REQUEST_INVALID): pass --url (or SIGMA_URL) with https://\n`,
+    );
   });
 
   it('exits 5 when https is used on a plain-HTTP daemon, or nothing listens', async () => {
@@ -105,7 +113,7 @@ describe('the connection', () => {
     const refused = await runCli(['ps'], { env: { SIGMA_URL: `http://127.0.0.1:${port}`, SIGMA_TOKEN: 'some-token-0123456789' } });
     expect(refused.code).toBe(5);
     expect(refused.stderr).toBe(
-      `sigma: cannot reach the daemon at http://127.0.0.1:${port} (ECONNREFUSED): start it with \`sigma serve\`, or pass --url (or SIGMA_URL) with its address\n`,
+      `sigma: cannot reach the daemon at http://127.0.0.1:${port} (ECONNREFUSED): start it with \`npx sigma serve\` in sigma's directory (\`npm start\` there builds it first), or pass --url (or SIGMA_URL) with its address\n`,
     );
   });
 

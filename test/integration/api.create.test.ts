@@ -12,7 +12,7 @@ afterEach(cleanUpDaemons);
 const FIELDS = [
   'id', 'name', 'partition', 'state', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'pid',
   'startedAt', 'nextReleaseAt', 'lastExit', 'outputError', 'runs', 'overruns', 'skipped', 'failures', 'createdAt',
-  'restart', 'restarts', 'nice',
+  'restart', 'restarts', 'timeCapacityMs', 'onDeadlineMiss', 'deadlineMisses', 'nice',
 ];
 
 const SLEEP = ['sleep', '300'];
@@ -83,14 +83,14 @@ const REFUSALS: Refusal[] = [
     label: 'Content-Type text/plain',
     body: JSON.stringify({ name: 'fresh', command: SLEEP }),
     headers: { 'content-type': 'text/plain' },
-    status: 400,
+    status: 415,
     code: 'SIGMA_ERR_REQUEST_CONTENT_TYPE',
   },
   {
     label: 'Content-Type application/x-www-form-urlencoded',
     body: 'name=fresh&command=sleep',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    status: 400,
+    status: 415,
     code: 'SIGMA_ERR_REQUEST_CONTENT_TYPE',
   },
 ];

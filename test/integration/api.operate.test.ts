@@ -83,7 +83,7 @@ describe('PUT /processes/{id}', () => {
       ['a JSON string', id, '"STOP"', 400, invalid],
       ['an empty body', id, '', 400, invalid],
       ['no body at all', id, undefined, 400, invalid],
-      ['text/plain', id, '{"operation":"STOP"}', 400, 'SIGMA_ERR_REQUEST_CONTENT_TYPE', { 'content-type': 'text/plain' }],
+      ['text/plain', id, '{"operation":"STOP"}', 415, 'SIGMA_ERR_REQUEST_CONTENT_TYPE', { 'content-type': 'text/plain' }],
       ['a body over 64 KiB', id, { operation: 'STOP', pad: 'x'.repeat(70_000) }, 413, 'SIGMA_ERR_REQUEST_TOO_LARGE'],
       ['id abc', 'abc', { operation: 'STOP' }, 400, invalid],
       ['id 0', '0', { operation: 'STOP' }, 400, invalid],

@@ -439,7 +439,9 @@ describe('PERIODIC / release point', () => {
       samples += 1;
       await sleep(5);
     }
-    expect(samples).toBeGreaterThan(50);
+    // At least one reading per period on average (a busy CI machine reads /proc slowly): two jobs
+    // at once would overlap for a period or more, so it would be seen.
+    expect(samples).toBeGreaterThanOrEqual(13);
     expect(mostAtOnce, 'live jobs of the process at one instant').toBe(1);
     expect(leaders.size, 'distinct jobs seen over ~1.3 s').toBeGreaterThanOrEqual(2);
     const process = await bench.get(id);

@@ -206,7 +206,7 @@ export class HostileSession {
     const problems = answerProblems(request, reply);
     if (expected && !expected.includes(reply.status)) problems.push(`expected ${expected.join(' or ')}`);
     if (!this.daemonAlive()) problems.push('the daemon is gone');
-    if (kind.startsWith('valid ') && reply.status === 400 && /SIGMA_ERR_REQUEST_(INVALID|CONTENT_TYPE)/.test(reply.text)) {
+    if (kind.startsWith('valid ') && (reply.status === 400 || reply.status === 415) && /SIGMA_ERR_REQUEST_(INVALID|CONTENT_TYPE)/.test(reply.text)) {
       problems.push('a request valid by the OpenAPI document was refused as malformed');
     }
     if (problems.length > 0) {

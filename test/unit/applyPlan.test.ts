@@ -5,7 +5,7 @@ import { changedFields, describeStep, isNoChange, operationsToReach, planApply, 
 import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 
 function desired(overrides: Partial<DesiredProcess> & { name: string }): DesiredProcess {
-  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, nice: null, state: 'started', line: 2, ...overrides };
+  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'started', line: 2, ...overrides };
 }
 
 let nextId = 1;
@@ -21,6 +21,8 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     env: {},
     stopTimeoutMs: 5000,
     restart: null,
+    timeCapacityMs: null,
+    onDeadlineMiss: null,
     nice: null,
     pid: null,
     startedAt: null,
@@ -32,6 +34,7 @@ function onNode(overrides: Partial<ProcessJson> & { name: string }): ProcessJson
     skipped: 0,
     failures: 0,
     restarts: 0,
+    deadlineMisses: 0,
     createdAt: '2026-11-27T21:00:00.000Z',
     ...overrides,
   };

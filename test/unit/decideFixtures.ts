@@ -34,7 +34,7 @@ export const NOW_MS = 12_500;
 export const PID = 4242;
 export const NEW_PID = 5151;
 /** Non-zero, so that a reset shows as clearly as an increment. */
-export const BASE_COUNTERS: Counters = { runs: 3, overruns: 1, skipped: 2, failures: 1, restarts: 0 };
+export const BASE_COUNTERS: Counters = { runs: 3, overruns: 1, skipped: 2, failures: 1, restarts: 0, deadlineMisses: 0 };
 
 export const GRID: ReleaseGrid = { t0Ms: T0_MS, periodMs: PERIOD_MS, nextReleaseAtMs: NEXT_RELEASE_MS };
 
@@ -143,6 +143,7 @@ export function counterChange(before: Counters, after: Counters): Counters {
     skipped: after.skipped - before.skipped,
     failures: after.failures - before.failures,
     restarts: after.restarts - before.restarts,
+    deadlineMisses: after.deadlineMisses - before.deadlineMisses,
   };
 }
 

@@ -103,6 +103,24 @@ describe('SqliteStore', () => {
     reopened.close();
   });
 
+  it('keeps a time capacity and its action, the deadline misses counted, and which run missed; an update changes or removes the capacity', () => {
+    const path = storePath();
+    const store = new SqliteStore(path);
+    const capacity = { timeCapacityMs: 80, onDeadlineMiss: 'stop' } as const;
+    const id = store.insert({ ...definition('c'), spec: { type: 'PERIODIC', periodMs: 100, stopTimeoutMs: 5000, capacity } });
+    const run = { pid: 9, startedAtMs: 1, endedAtMs: 200, exitCode: null, signal: 'SIGTERM', releaseAtMs: 1, error: 'deadline missed', endedBySigma: true, oomKilled: false, deadlineMissed: true };
+    store.saveState(id, { intent: 'STARTED', counters: { ...ZERO_COUNTERS, runs: 1, deadlineMisses: 1 }, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, run, 'acknowledged');
+    store.close();
+    const reopened = new SqliteStore(path);
+    const [entry] = reopened.loadAll();
+    expect(entry).toMatchObject({ definition: { spec: { type: 'PERIODIC', capacity } }, counters: { runs: 1, deadlineMisses: 1 } });
+    expect(reopened.listRuns(id, 1)[0]).toMatchObject({ pid: 9, deadlineMissed: true });
+    const definitionStored = (entry as NonNullable<typeof entry>).definition;
+    reopened.update({ ...definitionStored, spec: { type: 'PERIODIC', periodMs: 100, stopTimeoutMs: 5000, capacity: null } });
+    expect(reopened.loadAll()[0]?.definition.spec.capacity).toBeNull();
+    reopened.close();
+  });
+
   it('syncs its write-ahead log on demand: a state written in the background is then on disk', async () => {
     const path = storePath();
     const store = new SqliteStore(path);
@@ -181,7 +199,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(path);
     const started = store.insert(definition('started'), 'STARTED');
     const other = store.insert(definition('other'));
-    const run = { pid: 9, startedAtMs: 1, endedAtMs: 2, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
+    const run = { pid: 9, startedAtMs: 1, endedAtMs: 2, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false, deadlineMissed: false };
     const state = { intent: 'STOPPED', counters: { ...ZERO_COUNTERS, runs: 2 }, lastExit: null, job: null, launcherSeq: 4, restart: NO_STORED_RESTART } as const;
     expect(store.loadAll().map((entry) => entry.intent)).toEqual(['STARTED', 'STOPPED']);
     store.saveHeld([
@@ -202,7 +220,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(storePath());
     const id = store.insert(definition('a'));
     for (let i = 0; i < RUNS_KEPT_PER_PROCESS + 20; i += 1) {
-      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false };
+      const run = { pid: i, startedAtMs: i, endedAtMs: i + 1, exitCode: 0, signal: null, releaseAtMs: null, error: null, endedBySigma: false, oomKilled: false, deadlineMissed: false };
       store.saveState(id, { intent: 'STARTED', counters: ZERO_COUNTERS, lastExit: null, job: null, launcherSeq: 0, restart: NO_STORED_RESTART }, run, 'background');
     }
     const runs = store.listRuns(id, 1000);

@@ -21,6 +21,7 @@ export const RunSchema = Type.Object(
     error: Nullable(Type.String(), 'Why the job could not start, or what of its group could not be ended; else null.'),
     endedBySigma: Type.Boolean({ description: 'True when sigma ended it (STOP, DELETE, shutdown); false when it ended on its own.' }),
     oomKilled: Type.Boolean({ description: "True when the kernel's OOM killer ended a process of the job: its partition's memoryBytes was reached." }),
+    deadlineMissed: Type.Boolean({ description: 'True when the job was still running at its deadline (release plus the process\'s timeCapacityMs).' }),
   },
   { title: 'Run', description: 'One run of a process: a job from start to end, or a failed attempt to start one.' },
 );

@@ -1,6 +1,6 @@
 // The API's schemas: they validate requests, type the handlers and make the OpenAPI document.
 import { Type, type Static } from 'typebox';
-import { OPERATIONS, PROCESS_TYPES, RESTART_POLICIES, WIRE_STATES } from '../../core/processModel.js';
+import { DEADLINE_MISS_ACTIONS, OPERATIONS, PROCESS_TYPES, RESTART_POLICIES, WIRE_STATES } from '../../core/processModel.js';
 import { ERROR_CODES } from '../../errors/sigmaErrors.js';
 import { StringEnum } from './stringEnum.js';
 
@@ -21,6 +21,7 @@ export const LIMITS = {
   defaultRestartLimitWindowMs: 60_000,
   maxRestartLimitCount: 1000,
   maxRestartLimitWindowMs: 604_800_000,
+  maxTimeCapacityMs: 2_147_483_647,
 } as const;
 
 /** `SUSPENDED` is accepted wherever a client sends a state, for the contract's `SUSPENDEND`. */
@@ -30,7 +31,16 @@ const NO_NUL = '^[^\\u0000]*$';
 
 /** Names of processes and of partitions. */
 const NAME_PATTERN = `^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,${LIMITS.nameLength}}$`;
-const NAME_RULE = `1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "."; not "." or ".."`;
+const NAME_RULE = `1 to ${LIMITS.nameLength} letters, digits, "_", "-" or "." (not "." or "..")`;
+
+const CWD_PATTERN = `^/[^\\u0000]{0,${LIMITS.pathLength - 1}}$`;
+
+/** What a value of each pattern is, in words: for the message that refuses one (see validationMessage). */
+export const PATTERN_RULES: Readonly<Record<string, string>> = {
+  [NAME_PATTERN]: NAME_RULE,
+  [NO_NUL]: 'text without NUL bytes',
+  [CWD_PATTERN]: `an absolute path: "/" and up to ${LIMITS.pathLength - 1} more characters, none of them NUL`,
+};
 
 export const PartitionName = Type.String({
   pattern: NAME_PATTERN,
@@ -66,7 +76,7 @@ const Env = Type.Record(
 );
 
 const Cwd = Type.String({
-  pattern: `^/[^\\u0000]{0,${LIMITS.pathLength - 1}}$`,
+  pattern: CWD_PATTERN,
   description: "Absolute working directory of the jobs (default: the daemon's).",
 });
 
@@ -111,6 +121,16 @@ const Restart = Type.Union([RestartBody, Type.Null()], {
   description: 'ONE_SHOT only: the restart policy; null or absent: never restarted.',
 });
 
+const TimeCapacityMs = Type.Union([Type.Integer({ minimum: 1, maximum: LIMITS.maxTimeCapacityMs }), Type.Null()], {
+  description:
+    "APEX time capacity, in milliseconds: a job's deadline is its release (a PERIODIC release point, or the START of a ONE_SHOT job) plus this, later by the time it spends SUSPENDEND. A job still running then misses its deadline (see onDeadlineMiss). PERIODIC: at most `period`. null or absent: no deadline.",
+});
+
+const OnDeadlineMiss = StringEnum(DEADLINE_MISS_ACTIONS, {
+  description:
+    '`log` (default): the job runs on; the miss is counted (deadlineMisses), told as a deadlineMissed event and marked in its run. `stop`: also ends the job as STOP does (SIGTERM to its group, SIGKILL after stopTimeoutMs), a failure; a PERIODIC process then waits for its next release, a ONE_SHOT one is left to its restart policy. Needs timeCapacityMs.',
+});
+
 const Nice = Type.Union([Type.Integer({ minimum: -20, maximum: 19 }), Type.Null()], {
   description: "The jobs' scheduling priority, -20 (highest) to 19 (lowest), set with setpriority before exec; null: the daemon's. A value below the daemon's own needs root, CAP_SYS_NICE or RLIMIT_NICE: refused (400) where the node cannot give it.",
 });
@@ -130,6 +150,8 @@ export const CreateProcessBody = Type.Object(
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
     restart: Type.Optional(Restart),
+    timeCapacityMs: Type.Optional(TimeCapacityMs),
+    onDeadlineMiss: Type.Optional(OnDeadlineMiss),
     nice: Type.Optional(Nice),
     partition: Type.Optional({
       ...PartitionName,
@@ -153,6 +175,8 @@ export const UpdateProcessBody = Type.Object(
     env: Type.Optional(Env),
     stopTimeoutMs: Type.Optional(StopTimeoutMs),
     restart: Type.Optional(Restart),
+    timeCapacityMs: Type.Optional(TimeCapacityMs),
+    onDeadlineMiss: Type.Optional(OnDeadlineMiss),
     nice: Type.Optional(Nice),
   },
   {
@@ -212,6 +236,11 @@ export const ProcessSchema = Type.Object(
       ),
       'The restart policy (ONE_SHOT), or null: never restarted.',
     ),
+    timeCapacityMs: Nullable(Type.Integer(), "Time capacity in milliseconds: a job's deadline is its release plus this (time SUSPENDEND not counted); null: no deadline."),
+    onDeadlineMiss: Nullable(
+      StringEnum(DEADLINE_MISS_ACTIONS, { description: '`log`: the job runs on; `stop`: it is ended as STOP ends it.' }),
+      'What is done with a job still running at its deadline; null without a time capacity.',
+    ),
     nice: Nullable(Type.Integer(), "The jobs' scheduling priority (-20 to 19), or null: the daemon's."),
     pid: Nullable(Type.Integer(), 'Process id of the live job (leader of its process group), else null.'),
     startedAt: IsoTime('When the live job started, else null.'),
@@ -226,6 +255,7 @@ export const ProcessSchema = Type.Object(
     skipped: Type.Integer({ description: 'Release points that did not run for another reason: suspended, stopped while queued, or missed by a late timer.' }),
     failures: Type.Integer({ description: 'Spawn failures, and jobs that ended on their own with a non-zero code or a signal.' }),
     restarts: Type.Integer({ description: 'Jobs released again by the restart policy.' }),
+    deadlineMisses: Type.Integer({ description: 'Jobs still running at their deadline (release plus timeCapacityMs).' }),
     createdAt: Type.String({ format: 'date-time', description: 'When the process was created, ISO 8601 UTC.' }),
   },
   { title: 'Process', description: 'A process and what the node knows of it now.' },

@@ -21,7 +21,7 @@ export type ApplyFileReading =
     }
   | { ok: false; problems: FileProblem[] };
 
-const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'nice', 'state'] as const;
+const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'timeCapacityMs', 'onDeadlineMiss', 'nice', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
 export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
@@ -195,6 +195,20 @@ function readProcess(
     if (restart !== null && type === 'PERIODIC') failNamed('restart', 'is only for ONE_SHOT processes: a PERIODIC one runs again at its next release anyway');
   }
 
+  let timeCapacityMs: number | null = null;
+  if (node('timeCapacityMs') !== undefined && !isNullScalar(node('timeCapacityMs') ?? null)) {
+    timeCapacityMs = wholeNumber(node('timeCapacityMs'), 1, LIMITS.maxTimeCapacityMs);
+    if (timeCapacityMs === null) failNamed('timeCapacityMs', `must be a whole number of milliseconds from 1 to ${LIMITS.maxTimeCapacityMs}`);
+    else if (period !== null && timeCapacityMs > period) failNamed('timeCapacityMs', `(${timeCapacityMs}) must not be above period (${period}): a job's deadline comes no later than its next release`);
+  }
+  let onDeadlineMiss: 'log' | 'stop' | null = timeCapacityMs === null ? null : 'log';
+  if (node('onDeadlineMiss') !== undefined) {
+    const text = scalarText(node('onDeadlineMiss'));
+    if (text !== 'log' && text !== 'stop') failNamed('onDeadlineMiss', 'must be log or stop');
+    else if (timeCapacityMs === null) failNamed('onDeadlineMiss', 'needs timeCapacityMs: without a time capacity a job has no deadline to miss');
+    else onDeadlineMiss = text;
+  }
+
   let nice: number | null = null;
   if (node('nice') !== undefined && !isNullScalar(node('nice') ?? null)) {
     nice = wholeNumber(node('nice'), -20, 19);
@@ -210,5 +224,5 @@ function readProcess(
   if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
 
   if (problems.length !== countBefore || name === null || type === null) return null;
-  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, nice, state, line: lineOf(map) };
+  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state, line: lineOf(map) };
 }

@@ -14,7 +14,7 @@ import {
   type PartitionStep,
 } from './partitionPlan.js';
 
-export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs' | 'restart' | 'nice';
+export type DefinitionField = 'type' | 'period' | 'command' | 'cwd' | 'env' | 'stopTimeoutMs' | 'restart' | 'timeCapacityMs' | 'onDeadlineMiss' | 'nice';
 
 export type PlanStep =
   | {
@@ -101,6 +101,8 @@ function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' 
   if (wanted.partition !== null) body.partition = wanted.partition;
   body.stopTimeoutMs = wanted.stopTimeoutMs;
   if (wanted.restart !== null) body.restart = wanted.restart;
+  if (wanted.timeCapacityMs !== null) body.timeCapacityMs = wanted.timeCapacityMs;
+  if (wanted.onDeadlineMiss !== null) body.onDeadlineMiss = wanted.onDeadlineMiss;
   if (wanted.nice !== null) body.nice = wanted.nice;
   const operations = operationsToReach('DORMANT', 0, wanted.state);
   if (operations[0] === 'START') {
@@ -164,6 +166,8 @@ export function changedFields(wanted: DesiredProcess, existing: ProcessJson): De
   if (!sameEnv(wanted.env, existing.env)) changed.push('env');
   if (wanted.stopTimeoutMs !== existing.stopTimeoutMs) changed.push('stopTimeoutMs');
   if (!sameRestart(wanted.restart, existing.restart as DesiredRestart | null)) changed.push('restart');
+  if (wanted.timeCapacityMs !== existing.timeCapacityMs) changed.push('timeCapacityMs');
+  if (wanted.onDeadlineMiss !== existing.onDeadlineMiss) changed.push('onDeadlineMiss');
   if (wanted.nice !== existing.nice) changed.push('nice');
   return changed;
 }
@@ -175,6 +179,9 @@ function patchBody(wanted: DesiredProcess, changed: DefinitionField[]): Record<s
       // The type and the period go together: ONE_SHOT drops the period, PERIODIC needs one.
       patch.type = wanted.type;
       if (wanted.period !== null) patch.period = wanted.period;
+    } else if (field === 'onDeadlineMiss') {
+      // Without a time capacity there is no action to send: removing the capacity removes it.
+      if (wanted.onDeadlineMiss !== null) patch.onDeadlineMiss = wanted.onDeadlineMiss;
     } else {
       patch[field] = wanted[field];
     }

@@ -23,6 +23,10 @@ export interface DesiredProcess {
   stopTimeoutMs: number;
   /** The restart policy with its defaults (ONE_SHOT), null for none. */
   restart: DesiredRestart | null;
+  /** The time capacity in milliseconds, null for none. */
+  timeCapacityMs: number | null;
+  /** What is done at a missed deadline (default log), null without a time capacity. */
+  onDeadlineMiss: 'log' | 'stop' | null;
   /** The jobs' scheduling priority, null for the daemon's. */
   nice: number | null;
   state: DesiredState;

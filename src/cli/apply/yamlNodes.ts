@@ -1,6 +1,7 @@
 // Reading the nodes of an apply file: scalars as the file spells them, keys, whole numbers, and
 // the problems found, each with its line. Shared by the readers of processes and partitions.
 import { isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { nearestWord } from '../../core/nearestWord.js';
 
 export interface FileProblem {
   line: number;
@@ -43,22 +44,6 @@ export function knownFields(map: YAMLMap, where: string, fields: readonly string
 
 /** The message for a key that is not one of `fields`, with the nearest one when it looks like a typo or a short form (memory). */
 export function unknownFieldMessage(where: string, key: string, fields: readonly string[]): string {
-  const typed = key.toLowerCase();
-  const near =
-    fields.find((field) => editDistance(field.toLowerCase(), typed) <= 2) ?? (typed.length >= 3 ? fields.find((field) => field.toLowerCase().startsWith(typed)) : undefined);
+  const near = nearestWord(key, fields);
   return `${where}: unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${fields.join(', ')}`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
 }

@@ -15,11 +15,18 @@ export function clientCommand(path: string, summary: string, description: string
   return withUsageErrors(command, path);
 }
 
-/** Usage errors exit (status 2, by main) with one line naming the command and its help; `path` '' is `sigma` itself. */
-export function withUsageErrors(command: Command, path: string): Command {
+/**
+ * Usage errors exit (status 2, by main) with one line naming the command and its help; `path` ''
+ * is `sigma` itself. `hint`: what to add to a usage error's message, if anything.
+ */
+export function withUsageErrors(command: Command, path: string, hint: (message: string) => string | null = () => null): Command {
   const words = path ? `sigma ${path}` : 'sigma';
   return command.exitOverride().configureOutput({
-    outputError: (text, write) => write(`${words}: ${text.replace(/^error: /, '').trimEnd()} (see \`${words} --help\`)\n`),
+    outputError: (text, write) => {
+      const message = text.replace(/^error: /, '').trimEnd();
+      const added = hint(message);
+      write(`${words}: ${message}${added ? `; ${added}` : ''} (see \`${words} --help\`)\n`);
+    },
   });
 }
 

@@ -10,7 +10,8 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { formatMs } from '../displayValues.js';
 import { displayable, jsonText } from '../terminalText.js';
-import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
+import { clientCommand, clientFor, integerArgument, withUsageErrors } from './clientCommand.js';
+import { jobArgumentsHint } from './jobArgumentsHint.js';
 
 interface CreateOptions extends ConnectionOptions {
   periodic?: number;
@@ -25,11 +26,18 @@ interface CreateOptions extends ConnectionOptions {
   restartMaxDelay?: number;
   restartLimit?: { count: number; windowMs: number };
   nice?: number;
+  timeCapacity?: number;
+  onDeadlineMiss?: string;
 }
 
 function niceArgument(text: string): number {
   if (!/^-?\d+$/.test(text) || Number(text) < -20 || Number(text) > 19) throw new InvalidArgumentError('must be a whole number from -20 (highest priority) to 19 (lowest)');
   return Number(text);
+}
+
+function deadlineMissArgument(text: string): string {
+  if (text !== 'log' && text !== 'stop') throw new InvalidArgumentError('must be log (the job runs on) or stop (the job is ended as STOP ends it)');
+  return text;
 }
 
 function restartPolicyArgument(text: string): string {
@@ -58,13 +66,14 @@ function collectEnv(text: string, env: Record<string, string> | undefined): Reco
 }
 
 export function createCommand(context: CliContext): Command {
-  return clientCommand('create', 'create a process, optionally started at once', 'Create a process (DORMANT, or started with --start). The command runs without a shell.', [
+  const command = clientCommand('create', 'create a process, optionally started at once', 'Create a process (DORMANT, or started with --start). The command runs without a shell.', [
     'sigma create web --start -- python3 -m http.server 8000',
     'sigma create ticker --periodic 1000 --start -- date -u',
     "sigma create backup --periodic 3600000 --cwd /srv --env TARGET=/mnt/b --stop-timeout 30000 -- sh -c 'tar czf \"$TARGET/srv.tgz\" .'",
     'sigma create fibonacci     (no command: runs <data-dir>/programs/fibonacci)',
     'sigma create crunch --partition lab --start -- ./crunch.sh',
     'sigma create worker --restart on-failure --restart-delay 1s --restart-max-delay 1m --restart-limit 5/1m --start -- ./worker',
+    'sigma create sampler --periodic 100 --time-capacity 50ms --on-deadline-miss stop --start -- ./sample',
   ])
     .argument('<name>', 'unique on the node: letters, digits, _, - and .')
     .argument('[command...]', "the argv to run, after --; default: the executable named NAME in the daemon's programs dir")
@@ -76,6 +85,8 @@ export function createCommand(context: CliContext): Command {
     .option('--restart-delay <duration>', 'delay before the first restart in a row, doubled after each (default 1s)', durationArgument(1, LIMITS.maxRestartDelayMs))
     .option('--restart-max-delay <duration>', 'the longest delay between restarts (default 1m)', durationArgument(1, LIMITS.maxRestartDelayMs))
     .option('--restart-limit <count/duration>', 'give up after COUNT restarts inside DURATION (default 5/1m)', restartLimitArgument(LIMITS.maxRestartLimitCount, LIMITS.maxRestartLimitWindowMs))
+    .option('--time-capacity <duration>', "a job's deadline after its release (time suspended not counted); PERIODIC: at most the period", durationArgument(1, LIMITS.maxTimeCapacityMs))
+    .option('--on-deadline-miss <action>', 'a job still running at its deadline: log (default) or stop it as STOP does', deadlineMissArgument)
     .option('--nice <n>', "its jobs' scheduling priority, -20 (highest) to 19 (lowest)", niceArgument)
     .option('--partition <partition>', "the partition it belongs to, for good (default: default; with a partition token: the token's own)")
     .option('--start', 'start it at once (created with state RUNNING)')
@@ -91,6 +102,9 @@ export function createCommand(context: CliContext): Command {
       if (options.env) body.env = options.env;
       if (options.stopTimeout !== undefined) body.stopTimeoutMs = options.stopTimeout;
       if (options.nice !== undefined) body.nice = options.nice;
+      if (options.onDeadlineMiss !== undefined && options.timeCapacity === undefined) throw new CliError(EXIT.usage, '--on-deadline-miss needs --time-capacity');
+      if (options.timeCapacity !== undefined) body.timeCapacityMs = options.timeCapacity;
+      if (options.onDeadlineMiss !== undefined) body.onDeadlineMiss = options.onDeadlineMiss;
       if (options.partition !== undefined) body.partition = options.partition;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
@@ -104,6 +118,9 @@ export function createCommand(context: CliContext): Command {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
       }
     });
+  return withUsageErrors(command, 'create', (message) =>
+    message.startsWith('unknown option') ? jobArgumentsHint(command, context.argv.slice(context.argv.indexOf('create') + 1)) : null,
+  );
 }
 
 /** Said only off the default partition, where most processes live. */

@@ -59,6 +59,7 @@ function fieldList(answer: ProcessJson, nowMs: number, paint: Painter): string {
     ['env', env.length === 0 ? '-' : env.map(([name, value]) => shellQuote([`${name}=${value}`])).join(' ')],
     ['stopTimeoutMs', withReadable(shown.stopTimeoutMs)],
     ['restart', describeRestart(shown.restart)],
+    ['timeCapacityMs', shown.timeCapacityMs === null ? '- (no deadline)' : `${withReadable(shown.timeCapacityMs)}, on a miss: ${shown.onDeadlineMiss ?? 'log'}`],
     ['nice', shown.nice === null ? "- (the daemon's)" : String(shown.nice)],
     ['pid', shown.pid === null ? '-' : String(shown.pid)],
     ['startedAt', at(shown.startedAt)],
@@ -70,6 +71,7 @@ function fieldList(answer: ProcessJson, nowMs: number, paint: Painter): string {
     ['skipped', String(shown.skipped)],
     ['failures', String(shown.failures)],
     ['restarts', String(shown.restarts)],
+    ['deadlineMisses', String(shown.deadlineMisses)],
     ['createdAt', at(shown.createdAt)],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));

@@ -53,6 +53,8 @@ function eventLine(event: SigmaEvent, paint: Painter): string {
       return `${time}  ${who}  ${event.from ?? '?'} -> ${paintState(paint, event.to ?? '?')}  (${event.reason ?? 'no reason'})`;
     case 'run':
       return event.run ? `${time}  ${who}  run ended: ${describeRunEnd(event.run)} after ${formatMs(event.run.durationMs)}` : `${time}  ${who}  run ended`;
+    case 'deadlineMissed':
+      return `${time}  ${who}  ${paint('yellow', 'deadline missed')}: pid ${event.pid ?? '?'} still running ${event.timeCapacityMs ?? '?'} ms after its release (${event.action === 'stop' ? 'stopped' : 'logged'})`;
     case 'created':
     case 'deleted':
     case 'updated':
