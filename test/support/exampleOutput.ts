@@ -8,13 +8,13 @@ const RULES: readonly Rule[] = [
   [/ {2,}/g, '  '],
   // A moment: a process's startedAt, nextReleaseAt, createdAt, a run's or lastExit's, an audit entry's.
   [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\b/g, '<time>'],
-  // How far a moment is from now in the command line's tables: `in 492ms`, `(708ms ago)`.
-  [/\bin \d+(\.\d+)?(ms|s|m)\b/g, 'in <duration>'],
-  [/\(\d+(\.\d+)?(ms|s|m) ago\)/g, '(<duration> ago)'],
+  // How far a moment is from now in the command line's tables: `in 492ms`, `(708ms ago)`; a next
+  // release due this very instant reads `20ms ago`.
+  [/\bin \d+(\.\d+)?(ms|s|m)\b|\b\d+(\.\d+)?(ms|s|m) ago\b/g, '<relative time>'],
   // How long the last job ran, in `sigma show`.
   [/, after \d+(\.\d+)?(ms|s|m)$/gm, ', after <duration>'],
   // A row of `sigma show`'s recent runs: its duration, pid and lateness.
-  [/^(  <time> \(<duration> ago\))  \d+(\.\d+)?(ms|s|m)  (exit \d+)  \d+  \d+(\.\d+)?ms$/gm, '$1  <duration>  $4  <pid>  <lateness>'],
+  [/^(  <time> \(<relative time>\))  \d+(\.\d+)?(ms|s|m)  (exit \d+)  \d+  \d+(\.\d+)?ms$/gm, '$1  <duration>  $4  <pid>  <lateness>'],
   // A live job's pid in a `sigma ps` row (after its state), and a PERIODIC process's runs there.
   [/^(\d+  \S+  \S+  \S+  \S+  (RUNNING|SUSPENDEND))  \d+  /gm, '$1  <pid>  '],
   [/^(\d+  \S+  \S+  PERIODIC  \S+  \S+  \S+)  \d+  /gm, '$1  <runs>  '],

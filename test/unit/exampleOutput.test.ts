@@ -19,6 +19,8 @@ describe('an example output compared with what was printed', () => {
   it("forgives a `sigma ps` row's padding, live pid, PERIODIC runs and next release, and nothing else of it", () => {
     const row = (pid: string, runs: string, next: string): string => `6   ticker  default  PERIODIC  1s  RUNNING  ${pid}  ${runs}  0  0  ${next}`;
     expect(outputMatches(row('8456', '9', 'in 492ms'), row('123456', '13', 'in 7ms'))).toBe(true);
+    expect(outputMatches(row('8456', '9', 'in 492ms'), row('8456', '9', '20ms ago'))).toBe(true);
+    expect(outputMatches(row('8456', '9', 'in 492ms'), row('8456', '9', 'soon'))).toBe(false);
     expect(outputMatches(row('8456', '9', 'in 492ms'), row('8456', '9', 'in 492ms').replace('RUNNING', 'WAITING'))).toBe(false);
     expect(outputMatches('7   web  default  ONE_SHOT  -  RUNNING  8456  1  0  -  -', '7   web  default  ONE_SHOT  -  RUNNING  8456  2  0  -  -')).toBe(false);
     expect(outputMatches('  2026-11-27T23:37:09.309Z (709ms ago)  1ms  exit 0  5954  14.0ms', '  2026-12-07T06:17:39.311Z (2.7s ago)  16ms  exit 0  17990  0.1ms')).toBe(true);
