@@ -43,7 +43,7 @@ function opensslExtensions(certPath: string): string {
   return execFileSync('openssl', ['x509', '-in', certPath, '-noout', '-ext', 'basicConstraints,keyUsage,extendedKeyUsage'], { encoding: 'utf8' });
 }
 
-/** `curl --cacert` as the README shows it: the body, or curl's error. */
+/** `curl --cacert` as docs/walkthrough.md shows it: the body, or curl's error. */
 function curlHealth(daemon: SigmaDaemon, extra: string[] = []): string {
   return execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', join(daemon.dataDir, 'tls', 'cert.pem'), ...extra, `${daemon.url}/health`], { encoding: 'utf8' });
 }
@@ -134,7 +134,7 @@ describe('HTTPS', () => {
     expect(extensions).toMatch(/Key Usage: critical\s+Digital Signature\s*\n/);
     expect(extensions).not.toMatch(/Certificate Sign/);
     expect(extensions).toMatch(/Extended Key Usage:\s*\n\s+TLS Web Server Authentication\s*\n/);
-    // Pinned as the README says (the harness's requests pin it through Node's `ca` too).
+    // Pinned as docs/walkthrough.md says (the harness's requests pin it through Node's `ca` too).
     expect(curlHealth(daemon)).toBe('{"status":"ok","leftoverJobs":0}\n');
     expect(curlHealth(daemon, ['--tlsv1.2', '--tls-max', '1.2'])).toBe('{"status":"ok","leftoverJobs":0}\n');
     expect((await daemon.request('GET', '/health')).status).toBe(200);
