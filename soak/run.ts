@@ -189,7 +189,7 @@ async function soak(
   const runnerCpuStart = process.cpuUsage();
   const ledger = new RequestLedger(loadStartMs);
   const rssSamples: { atS: number; rssKiB: number }[] = [];
-  const heapSamples: { atS: number; heapUsedKiB: number; externalKiB: number; eventLoopLagMaxMs: number }[] = [];
+  const heapSamples: SoakResults['rss']['heapSamples'] = [];
   const atS = (): number => Math.round((performance.now() - loadStartMs) / 100) / 10;
   const sampler = setInterval(() => {
     if (!daemon.running) return;
@@ -204,7 +204,16 @@ async function soak(
     void readDaemonMetrics(admin).then(
       (metrics) =>
         metrics &&
-        heapSamples.push({ atS: atS(), heapUsedKiB: metrics.heapUsedKiB, externalKiB: metrics.externalKiB, eventLoopLagMaxMs: metrics.eventLoopLagMs.max }),
+        daemon.running &&
+        heapSamples.push({
+          atS: atS(),
+          heapUsedKiB: metrics.heapUsedKiB,
+          heapTotalKiB: metrics.heapTotalKiB,
+          // Read as the heap's figures arrive, so that the two can be told apart.
+          rssKiB: daemon.rssKiB(),
+          externalKiB: metrics.externalKiB,
+          eventLoopLagMaxMs: metrics.eventLoopLagMs.max,
+        }),
       () => undefined,
     );
   }, HEAP_SAMPLE_MS);

@@ -11,6 +11,8 @@ export interface DaemonMetrics {
   readonly eventLoopLagMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** V8's heap in use and the memory held outside it (buffers), as the daemon reports them. */
   readonly heapUsedKiB: number;
+  /** What V8 holds for its heap, used or not: the part of RSS that follows the collector. */
+  readonly heapTotalKiB: number;
   readonly externalKiB: number;
 }
 
@@ -46,6 +48,7 @@ export async function readDaemonMetrics(client: ApiClient): Promise<DaemonMetric
     requestsWithinMs,
     eventLoopLagMs: { p50: lagMs('p50'), p99: lagMs('p99'), max: lagMs('max') },
     heapUsedKiB: Math.round((gauges.get('sigma_daemon_nodejs_heap_size_used_bytes') ?? Number.NaN) / 1024),
+    heapTotalKiB: Math.round((gauges.get('sigma_daemon_nodejs_heap_size_total_bytes') ?? Number.NaN) / 1024),
     externalKiB: Math.round((gauges.get('sigma_daemon_nodejs_external_memory_bytes') ?? Number.NaN) / 1024),
   };
 }
