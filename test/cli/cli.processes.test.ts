@@ -22,11 +22,7 @@ afterEach(async () => {
 });
 afterAll(cleanUpDaemons);
 
-async function processNamed(name: string) {
-  const reply = await daemon.request('GET', `/processes?process_name=${name}`);
-  expect(reply.status, reply.text).toBe(200);
-  return daemon.process(reply.body.processes[0].id);
-}
+const processNamed = (name: string) => daemon.processNamed(name);
 
 describe('sigma create and sigma ps', () => {
   it('creates processes with every option, and lists them as a table, as JSON, and filtered', async () => {

@@ -10,11 +10,7 @@ import { waitFor } from '../support/waitFor.js';
 const shared = sharedCliDaemon();
 const sigma = (...args: string[]) => runCli(args, { env: shared.env });
 
-async function processNamed(name: string) {
-  const reply = await shared.daemon.request('GET', `/processes?process_name=${name}`);
-  expect(reply.status, reply.text).toBe(200);
-  return shared.daemon.process(reply.body.processes[0].id);
-}
+const processNamed = (name: string) => shared.daemon.processNamed(name);
 
 describe('sigma create --time-capacity', () => {
   it('sends the capacity as milliseconds and the action; show tells both and the misses', async () => {

@@ -2,9 +2,9 @@
 // value, a command sent as one string shows the argv it likely meant, an unknown field names the
 // known one it is near, and plain HTTP on the HTTPS port is told to use https://. Each keeps its
 // status and code.
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../support/apiChecks.js';
+import { destroyRawConnections, rawConnection } from '../support/rawConnection.js';
 import { cleanUpDaemons, SigmaDaemon, type Reply } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -81,39 +81,13 @@ describe('messages of refused bodies', () => {
   });
 });
 
-interface RawConnection {
-  readonly socket: Socket;
-  received(): string;
-  closed(): boolean;
-}
-
-const sockets: Socket[] = [];
-
-function rawConnection(url: string): Promise<RawConnection> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    sockets.push(socket);
-    let received = '';
-    let closed = false;
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
-    socket.on('end', () => socket.destroy());
-    socket.once('close', () => (closed = true));
-    socket.once('connect', () => {
-      socket.on('error', () => undefined);
-      resolve({ socket, received: () => received, closed: () => closed });
-    });
-    socket.once('error', reject);
-  });
-}
-
 describe('plain HTTP sent to the HTTPS port', () => {
   let daemon: SigmaDaemon;
   beforeAll(async () => {
     daemon = await SigmaDaemon.start({ tls: true });
   });
   afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
+    destroyRawConnections();
     await cleanUpDaemons();
   });
 

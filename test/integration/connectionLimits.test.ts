@@ -6,20 +6,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPAWN_RESERVE_DESCRIPTORS } from '../../src/daemon/connectionBudget.js';
 import { IdleConnections } from '../support/idleConnections.js';
 import { openStream, type OpenStream } from '../support/openStream.js';
+import { destroyRawConnections, rawConnection } from '../support/rawConnection.js';
 import { cleanUpDaemons, SigmaDaemon, TEST_TOKEN } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 const held: IdleConnections[] = [];
-const sockets: Socket[] = [];
 const streams: OpenStream[] = [];
 afterEach(async () => {
   for (const connections of held.splice(0)) connections.closeAll();
-  for (const socket of sockets.splice(0)) socket.destroy();
+  destroyRawConnections();
   for (const stream of streams.splice(0)) stream.close();
   await cleanUpDaemons();
 });
@@ -36,23 +35,6 @@ function healthOnFreshConnection(url: string, ca?: Buffer): Promise<number | str
     });
     request.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     request.setTimeout(10_000, () => request.destroy(new Error('no answer in 10 s')));
-  });
-}
-
-/** A raw TCP connection whose received bytes and close are observed. */
-function rawConnection(url: string): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    sockets.push(socket);
-    let received = '';
-    let closed = false;
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
-    socket.on('error', () => undefined);
-    socket.on('end', () => socket.destroy());
-    socket.once('close', () => (closed = true));
-    socket.once('connect', () => resolve({ socket, received: () => received, closed: () => closed }));
-    socket.once('error', reject);
   });
 }
 

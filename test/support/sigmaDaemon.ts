@@ -187,6 +187,14 @@ export class SigmaDaemon {
     return process;
   }
 
+  /** The process of this name, read as `process` reads it; throws when the node has none. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async processNamed(name: string): Promise<any> {
+    const reply = await this.request('GET', `/processes?process_name=${encodeURIComponent(name)}`);
+    if (reply.status !== 200) throw new Error(`no process named ${name}: ${reply.status} ${reply.text}`);
+    return this.process(reply.body.processes[0].id);
+  }
+
   /** SIGTERM, then waits for the exit code. */
   async stop(): Promise<number | null> {
     this.expectedExit = true;
