@@ -4,14 +4,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
-import type { ProcessSpec, ProcessType, RestartPolicy, TimeCapacity } from '../core/processModel.js';
+import { wireStateOf, type ProcessSpec, type ProcessType, type RestartPolicy, type TimeCapacity } from '../core/processModel.js';
 import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
+import type { ProcessReading } from '../supervisor/managedProcess.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
 import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
+import { processJsonOf } from './processJson.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
 import { errorResponses } from './schemas/errorResponses.js';
@@ -25,7 +27,6 @@ import {
   ProcessList,
   ProcessSchema,
   UpdateProcessBody,
-  type ProcessJson,
   type RestartBody,
 } from './schemas/processSchemas.js';
 
@@ -81,18 +82,13 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const only = partition ?? confinedTo(request);
       if (only !== null) readings = readings.filter((reading) => reading.definition.partition === only);
       const wanted = state === 'SUSPENDED' ? 'SUSPENDEND' : state;
-      // The readings are taken now; each is shaped and serialized only when the socket takes more.
-      function* views(): Generator<ProcessJson> {
-        for (const reading of readings) {
-          const view = processView(reading);
-          if ((!wanted || view.state === wanted) && (!type || view.type === type)) yield view;
-        }
-      }
+      const listed = readings.filter((reading) => (!wanted || wireStateOf(reading.snapshot.runtime) === wanted) && (!type || reading.definition.spec.type === type));
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
+      const jsonOf = (reading: ProcessReading): string => processJsonOf(reading, serializeProcess);
       // The tag is of the bytes the stream will send: the readings are fixed, so a first pass
       // hashes exactly what the second sends, and neither holds the list as one string.
-      const tag = entityTagOfChunks(jsonListChunks('processes', views(), (view) => serializeProcess(view)));
+      const tag = entityTagOfChunks(jsonListChunks('processes', listed, jsonOf));
       reply.header('ETag', tag);
       if (noneMatchHolds(request.headers['if-none-match'], tag)) {
         notModified(reply);
@@ -101,7 +97,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         const none = request.method === 'HEAD' ? Readable.from([]) : undefined;
         return reply.send(none as unknown as ProcessListJson);
       }
-      const body = jsonListStream('processes', views(), (view) => serializeProcess(view));
+      const body = jsonListStream('processes', listed, jsonOf);
       return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
     },
   );
@@ -157,7 +153,11 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         response: { 200: { ...ProcessList, description: 'The process, alone in the array.' }, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => ({ processes: [processView(supervisor.get(request.params.id))] }),
+    async (request, reply) => {
+      const json = processJsonOf(supervisor.get(request.params.id), reply.compileSerializationSchema(PROCESS_SERIALIZATION));
+      // Already the route's serialization of its one process (made once per change of it).
+      return reply.type('application/json; charset=utf-8').send(`{"processes":[${json}]}` as unknown as ProcessListJson);
+    },
   );
 
   app.put(
