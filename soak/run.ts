@@ -202,18 +202,19 @@ async function soak(
   // The daemon's heap, from its /metrics, to tell a leak (a heap that keeps growing) from RSS that follows the GC.
   const heapSampler = setInterval(() => {
     void readDaemonMetrics(admin).then(
-      (metrics) =>
-        metrics &&
-        daemon.running &&
+      (metrics) => {
+        // Read as the heap's figures arrive, so that the two can be told apart; none once the daemon is gone.
+        const rssKiB = metrics && daemon.running ? rssIfAlive(daemon) : null;
+        if (!metrics || rssKiB === null) return;
         heapSamples.push({
           atS: atS(),
           heapUsedKiB: metrics.heapUsedKiB,
           heapTotalKiB: metrics.heapTotalKiB,
-          // Read as the heap's figures arrive, so that the two can be told apart.
-          rssKiB: daemon.rssKiB(),
+          rssKiB,
           externalKiB: metrics.externalKiB,
           eventLoopLagMaxMs: metrics.eventLoopLagMs.max,
-        }),
+        });
+      },
       () => undefined,
     );
   }, HEAP_SAMPLE_MS);
@@ -289,6 +290,15 @@ async function soak(
   const path = writeResults(RESULTS_DIR, results, verdict);
   log(`results written to ${path}`);
   return verdict.pass ? 0 : 1;
+}
+
+/** The daemon's RSS, or null once /proc no longer has it (it may exit between two reads). */
+function rssIfAlive(daemon: DaemonUnderTest): number | null {
+  try {
+    return daemon.rssKiB();
+  } catch {
+    return null;
+  }
 }
 
 function cpuDelta(from: CpuTimes, to: CpuTimes): CpuTimes {

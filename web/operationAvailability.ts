@@ -15,7 +15,7 @@ const unavailable = (reason: string): Availability => ({ enabled: false, reason 
 function startedAs(type: ProcessType, state: 'WAITING' | 'READY' | 'RUNNING'): string {
   switch (state) {
     case 'WAITING':
-      return type === 'PERIODIC' ? 'already started: waiting for its next release' : 'already started: waiting for its restart';
+      return type === 'PERIODIC' ? 'already started: waiting for its next release' : 'already started: waiting for its restart or its delayed start';
     case 'READY':
       return 'already started: waiting for a free slot';
     case 'RUNNING':

@@ -86,8 +86,6 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   }
   return {
     loadSeconds,
-    // Under 8 s of warm-up the daemon's RSS is still finding its size (its V8 heap and TLS buffers):
-    // a 10 s run then read from -11% to +12% between runs, and from -1% to +1% after 8 s.
     warmupSeconds: warmupSeconds ?? DEFAULT_WARMUP_SECONDS,
     clients,
     periodicCount: 100,

@@ -36,7 +36,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       schema: {
         tags: ['events'],
         summary: 'Live events',
-        description: `Server-Sent Events (for a partition token: its partition's only), one per state change (\`state\`: from, to, reason), finished run (\`run\`), creation (\`created\`), definition update (\`updated\`) and deletion (\`deleted\`) of a process. Each has an \`id\`; a client that reconnects with \`Last-Event-ID\` gets every later event still kept (the last ${EVENTS_KEPT}), or first a \`gap\` event when some are gone (then read GET /processes again). A comment line is sent every ${HEARTBEAT_MS / 1000} s.`,
+        description: `Server-Sent Events (for a partition token: its partition's only), one per state change (\`state\`: from, to, reason), finished run (\`run\`), creation (\`created\`), definition update (\`updated\`) and deletion (\`deleted\`) of a process, and each deadline missed (\`deadlineMissed\`). Each has an \`id\`; a client that reconnects with \`Last-Event-ID\` gets every later event still kept (the last ${EVENTS_KEPT}), or first a \`gap\` event when some are gone (then read GET /processes again). A comment line is sent every ${HEARTBEAT_MS / 1000} s.`,
         querystring: EventsQuery,
         response: {
           200: { description: 'The event stream.', content: { 'text/event-stream': { schema: Type.String() } } },

@@ -57,7 +57,7 @@ function refuse(socket: Socket, head: string): void {
   const body = errorBody('SIGMA_ERR_REQUEST_INVALID', `this port speaks HTTPS, not plain HTTP: use https://${host}${target}`);
   const text = `${JSON.stringify(body)}\n`;
   socket.end(
-    `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
   // Whatever else the client sends is never read: the socket closes once the answer is out.
   socket.once('finish', () => socket.destroy());

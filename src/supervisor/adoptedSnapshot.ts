@@ -2,6 +2,7 @@
 // daemon stored it (before the launcher's later events are applied to it), with the grid the
 // launcher releases on. Compare restoredSnapshot.ts, for a boot without a launcher.
 import { dormantSnapshot, type Job, type ProcessSnapshot } from '../core/processModel.js';
+import { suspendedJob } from '../core/deadline.js';
 import { startGrid } from '../core/releaseGrid.js';
 import type { ArmedGrid } from '../runtime/jobHost.js';
 import type { StoredProcess } from '../runtime/sqliteStore.js';
@@ -23,7 +24,8 @@ export function adoptedSnapshot(entry: StoredProcess, armed: ArmedGrid | null, n
       return job ? { ...base, runtime: { phase: 'STOPPING', job } } : base;
     case 'SUSPENDED':
       // The launcher does not release a suspended process: RESUME goes on from a grid that begins now.
-      return { ...base, runtime: { phase: 'SUSPENDED', grid: spec.type === 'PERIODIC' ? startGrid(nowMs, spec.periodMs) : null, job } };
+      // Its suspension goes on: from now, it does not count against its time capacity.
+      return { ...base, runtime: { phase: 'SUSPENDED', grid: spec.type === 'PERIODIC' ? startGrid(nowMs, spec.periodMs) : null, job: job && suspendedJob(job, nowMs) } };
     case 'STARTED':
       if (job) return { ...base, runtime: { phase: 'RUNNING', grid, job } };
       if (grid) return { ...base, runtime: { phase: 'WAITING', grid } };

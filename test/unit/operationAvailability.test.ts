@@ -21,7 +21,7 @@ function table(waiting: string): Record<ProcessState, Row> {
 }
 
 const EXPECTED: Record<ProcessType, Record<ProcessState, Row>> = {
-  ONE_SHOT: table('already started: waiting for its restart'),
+  ONE_SHOT: table('already started: waiting for its restart or its delayed start'),
   PERIODIC: table('already started: waiting for its next release'),
 };
 
