@@ -19,6 +19,14 @@ export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.m
  * the whole suite on the in-process host; by default the daemon chooses (the native launcher).
  */
 export const TEST_LAUNCHER = process.env.SIGMA_TEST_LAUNCHER ?? null;
+
+/**
+ * The test runner's environment without its own switches (SIGMA_TEST_*, SIGMA_REQUIRE_*, which CI
+ * sets): the daemon, and every job it starts, sees what it would see started by hand.
+ */
+function daemonEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SIGMA_(TEST|REQUIRE)_/.test(name)));
+}
 export const NATIVE = TEST_LAUNCHER !== 'in-process';
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
@@ -86,7 +94,7 @@ export class SigmaDaemon {
     ];
     // prlimit sets the limit and execs node: the child's pid is the daemon's.
     const [file, argv] = options.nofile === undefined ? [process.execPath, args] : ['prlimit', [`--nofile=${options.nofile}:${options.nofileHard ?? options.nofile}`, '--', process.execPath, ...args]];
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGMA_TOKEN: '' } });
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...daemonEnvironment(), SIGMA_TOKEN: '' } });
     const daemon = new SigmaDaemon(child, dataDir, tls);
     started.add(daemon);
     let buffered = '';
