@@ -4,17 +4,15 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-const tagOfDigest = (digest: string): string => `"${digest}"`;
-
 export function entityTagOf(text: string): string {
-  return tagOfDigest(createHash('sha1').update(text).digest('base64url'));
+  return entityTagOfChunks([text]);
 }
 
 /** The tag of the text the chunks make together, hashed a chunk at a time (a streamed list). */
 export function entityTagOfChunks(chunks: Iterable<string>): string {
   const hash = createHash('sha1');
   for (const chunk of chunks) hash.update(chunk);
-  return tagOfDigest(hash.digest('base64url'));
+  return `"${hash.digest('base64url')}"`;
 }
 
 /** RFC 9110's weak comparison, as If-None-Match asks: `W/` is ignored, `*` matches any tag. */

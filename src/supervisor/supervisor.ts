@@ -678,7 +678,8 @@ export class Supervisor {
       if (stored && step.seq !== null) this.options.host.acknowledge(managed.definition.id, step.seq);
       managed.snapshot = decision.next;
       this.syncDeadlineTimer(managed);
-      if (decision.deadlineMiss) this.tellDeadlineMiss(managed, decision, step.atMs ?? this.options.clock());
+      // Logged with the decision's note; told here to the clients.
+      if (decision.deadlineMiss) this.options.events.emit(managed.definition, step.atMs ?? this.options.clock(), { type: 'deadlineMissed', miss: decision.deadlineMiss });
       if (decision.run) this.options.events.emit(managed.definition, decision.run.endedAtMs, { type: 'run', run: decision.run });
       this.slots.track(managed.definition.id, before.runtime, decision.next.runtime);
       if (jobAfter === null) managed.job = null;
@@ -856,13 +857,6 @@ export class Supervisor {
       if (managed.deleted || this.shuttingDown) return;
       await this.apply(managed, stepOf({ kind: 'DEADLINE_DUE' }), 'background');
     });
-  }
-
-  private tellDeadlineMiss(managed: ManagedProcess, decision: Decision, atMs: number): void {
-    const miss = decision.deadlineMiss;
-    if (!miss) return;
-    // Logged with the decision's note; told here to the clients.
-    this.options.events.emit(managed.definition, atMs, { type: 'deadlineMissed', miss });
   }
 
   /**
