@@ -19,9 +19,29 @@ static char *joined(const char *dir, const char *name) {
   return path;
 }
 
-static uint64_t oom_kills(const char *oom_file) {
+/* Reads the file from its start through *fd, opened from `path` the first time; once again from
+ * the path if the descriptor fails (its directory was removed and made again from outside). An
+ * open walks the whole path through sysfs: at thousands of jobs a second, two such walks per job
+ * for the OOM counter were a tenth of the launcher's work. Not for cgroup.procs: a v1 pidlist read
+ * again through the same descriptor within a second is the list of the first read. */
+static ssize_t read_kept(int *fd, const char *path, char *buffer, size_t size) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (*fd < 0) *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return -1;
+    ssize_t got = pread(*fd, buffer, size - 1, 0);
+    if (got >= 0) {
+      buffer[got] = '\0';
+      return got;
+    }
+    close(*fd);
+    *fd = -1;
+  }
+  return -1;
+}
+
+static uint64_t oom_kills(struct job *job) {
   char text[1024];
-  if (oom_file == NULL || read_text(oom_file, text, sizeof text) < 0) return 0;
+  if (job->oom_file == NULL || read_kept(&job->oom_fd, job->oom_file, text, sizeof text) < 0) return 0;
   const char *line = strstr(text, "oom_kill ");
   while (line != NULL && line != text && line[-1] != '\n') line = strstr(line + 1, "oom_kill ");
   return line == NULL ? 0 : strtoull(line + strlen("oom_kill "), NULL, 10);
@@ -46,14 +66,12 @@ void cgroup_adopt(struct job *job, const char *name) {
     if ((flags & CG_CREATE) && job->made_count < MAX_CGROUP_ENTRIES) job->made_dirs[job->made_count++] = target;
     else free(target);
   }
-  job->oom_kills_before = oom_kills(job->oom_file);
+  job->oom_kills_before = oom_kills(job);
 }
 
-int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
-  char *file = joined(members_dir, "cgroup.procs");
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  free(file);
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
+/* The live members listed by cgroup.procs read from `fd`, from its start. */
+static int members_in(int fd, pid_t *pids, int capacity) {
+  if (lseek(fd, 0, SEEK_SET) < 0) return -1;
   char buffer[8192];
   char carry[32];
   size_t carried = 0;
@@ -79,6 +97,15 @@ int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
       count++;
     }
   }
+  return count;
+}
+
+int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
+  char *file = joined(members_dir, "cgroup.procs");
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  free(file);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  int count = members_in(fd, pids, capacity);
   close(fd);
   return count;
 }
@@ -117,8 +144,8 @@ void cgroup_freeze(const struct job *job, int frozen) {
   free(state_file);
 }
 
-int cgroup_oom_killed(const struct job *job) {
-  return job->oom_file != NULL && oom_kills(job->oom_file) > job->oom_kills_before;
+int cgroup_oom_killed(struct job *job) {
+  return job->oom_file != NULL && oom_kills(job) > job->oom_kills_before;
 }
 
 void cgroup_remove(struct job *job) {
@@ -155,6 +182,7 @@ static void linger(struct process *process, struct spare_cgroup *spare) {
 }
 
 static void spare_remove(struct spare_cgroup *spare) {
+  if (spare->oom_fd >= 0) close(spare->oom_fd);
   while (spare->dir_count > 0) janitor_push(spare->dirs[--spare->dir_count], NULL, 0);
   free(spare->name);
   free(spare);
@@ -168,6 +196,8 @@ void cgroup_release(struct process *process, struct job *job) {
   struct spare_cgroup *spare = xcalloc(1, sizeof *spare);
   spare->name = job->cg_name;
   job->cg_name = NULL;
+  spare->oom_fd = job->oom_fd;
+  job->oom_fd = -1;
   for (size_t i = 0; i < job->made_count; i++) spare->dirs[spare->dir_count++] = job->made_dirs[i];
   job->made_count = 0;
   process->spares[process->spare_count++] = spare;
@@ -194,7 +224,8 @@ static int planned_as(const struct spare_cgroup *spare, const struct spawn_spec 
   return matched == spare->dir_count;
 }
 
-char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec) {
+char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec, int *oom_fd) {
+  *oom_fd = -1;
   while (process->spare_count > 0) {
     struct spare_cgroup *spare = process->spares[--process->spare_count];
     if (!planned_as(spare, spec)) {
@@ -203,6 +234,7 @@ char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec) 
     }
     char *name = spare->name;
     spare->name = NULL;
+    *oom_fd = spare->oom_fd;
     /* The starter finds the directories there; if they were removed from outside it makes them. */
     while (spare->dir_count > 0) free(spare->dirs[--spare->dir_count]);
     free(spare);

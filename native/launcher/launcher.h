@@ -96,6 +96,7 @@ struct spare_cgroup {
   char *name;
   char *dirs[MAX_CGROUP_ENTRIES];
   size_t dir_count;
+  int oom_fd; /* its OOM counter, kept open for the next job (cgroup_adopt) */
   int64_t expires_ns; /* 0 while its process is armed */
 };
 
@@ -160,6 +161,7 @@ struct job {
   size_t made_count;
   char *members_dir;
   char *oom_file;
+  int oom_fd; /* oom_file, opened once and read again from its start (-1: not opened) */
   uint64_t oom_kills_before; /* its OOM counter when it joined: a reused cgroup counts on */
   int pipes[2]; /* pipe slots, -1 once closed */
   struct starter *starter; /* until its child has exec'd or exited */
@@ -280,7 +282,7 @@ void cgroup_adopt(struct job *job, const char *name);
 int cgroup_members(const char *members_dir, pid_t *pids, int capacity);
 void cgroup_signal(const struct job *job, int signo);
 void cgroup_freeze(const struct job *job, int frozen);
-int cgroup_oom_killed(const struct job *job);
+int cgroup_oom_killed(struct job *job);
 void cgroup_remove(struct job *job);
 /* A job that ended with its cgroup empty: kept as a spare of its process (a while, if it is not armed). */
 void cgroup_release(struct process *process, struct job *job);
@@ -293,7 +295,7 @@ void cgroup_linger_due(int64_t now);
 void cgroup_remove_all_spares(void);
 /* The name of a spare cgroup of the process whose directories the spec's plan makes (the caller
  * frees it), NULL if none; spares planned otherwise are removed. */
-char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec);
+char *cgroup_take_spare(struct process *process, const struct spawn_spec *spec, int *oom_fd);
 void cgroup_remove_spares(struct process *process);
 void janitor_start(void);
 /* Takes both strings: rmdir the path (value NULL), or write the value to it, off the loop. */

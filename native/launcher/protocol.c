@@ -2,6 +2,7 @@
  * buffer that outgoing frames are written into. */
 #include "protocol.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,10 @@ static int append(const char **list, size_t *count, size_t capacity, const char 
 }
 
 int parse_message(const uint8_t *payload, size_t length, struct message *out, const char **error) {
-  memset(out, 0, sizeof *out);
+  /* Clearing the lists too would write 1 MiB for every message, an acknowledgement as well. */
+  memset(out, 0, offsetof(struct message, args));
+  out->args[0] = NULL;
+  out->envs[0] = NULL;
   if (length < 1) {
     *error = "empty message";
     return -1;

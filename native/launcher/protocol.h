@@ -89,7 +89,7 @@ enum field_tag {
 /* cgroup plan entry flags (F_CG_FLAGS). */
 enum cgroup_flag {
   CG_CREATE = 1 << 0,     /* make <path>/<name> (or <name>.2, ...): the job's own directory */
-  CG_ENTER = 1 << 1,      /* the launcher moves into it for the clone and back to <home> after */
+  CG_ENTER = 1 << 1,      /* the starter enters it before exec (back to <home> if a later entry fails) */
   CG_CHILD_JOIN = 1 << 2, /* the child writes itself into it before exec (v1 memory) */
   CG_MEMBERS = 1 << 3,    /* its cgroup.procs lists the job's members; it is the one frozen */
   CG_OOM_V1 = 1 << 4,     /* memory.oom_control here counts OOM kills */
@@ -107,14 +107,14 @@ struct message {
   uint64_t release_at_ns, t0_ns, period_ns, next_index, autospawn, job_id, signo, seq, standby;
   int64_t nice;
   const char *node_id, *cwd, *program_dir, *program_name, *cg_name, *log_stdout, *log_stderr;
-  const char *args[MAX_LIST_ITEMS + 1];
-  size_t arg_count;
-  const char *envs[MAX_LIST_ITEMS + 1];
-  size_t env_count;
   const char *cg_paths[MAX_CGROUP_ENTRIES];
   const char *cg_homes[MAX_CGROUP_ENTRIES];
   uint64_t cg_flags[MAX_CGROUP_ENTRIES];
   size_t cg_path_count, cg_home_count, cg_flags_count;
+  size_t arg_count, env_count;
+  /* Last, and not cleared between messages (1 MiB): valid up to their counts, NULL after. */
+  const char *args[MAX_LIST_ITEMS + 1];
+  const char *envs[MAX_LIST_ITEMS + 1];
 };
 
 #define HAS(message, tag) (((message)->present >> (tag)) & 1u)

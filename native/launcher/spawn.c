@@ -112,6 +112,7 @@ void job_free(struct job *job) {
   free(job->cg_name);
   free(job->members_dir);
   free(job->oom_file);
+  if (job->oom_fd >= 0) close(job->oom_fd);
   if (job->starting_fd >= 0) {
     unwatch(job->starting_fd);
     close(job->starting_fd);
@@ -145,7 +146,8 @@ static struct job *start_starter(struct process *process, const struct spawn_spe
   fcntl(report[1], F_SETFL, fcntl(report[1], F_GETFL) & ~O_NONBLOCK);
   struct starter *starter = xcalloc(1, sizeof *starter);
   starter->spec = spec_copy(spec);
-  char *spare = spec->cgroup_count > 0 ? cgroup_take_spare(process, spec) : NULL;
+  int oom_fd = -1;
+  char *spare = spec->cgroup_count > 0 ? cgroup_take_spare(process, spec, &oom_fd) : NULL;
   if (spare != NULL) snprintf(starter->name, sizeof starter->name, "%s", spare);
   else snprintf(starter->name, sizeof starter->name, "%s", spec->cgroup_name ? spec->cgroup_name : "job");
   starter->plan = (struct starter_plan){
@@ -175,10 +177,12 @@ static struct job *start_starter(struct process *process, const struct spawn_spe
     spawn_fail(result, STAGE_CLONE, launch_errno, spec->argv[0]);
     close(out[0]), close(err[0]), close(report[0]);
     if (go[1] >= 0) close(go[1]);
+    if (oom_fd >= 0) close(oom_fd);
     starter_free(starter);
     return NULL;
   }
   struct job *job = xcalloc(1, sizeof *job);
+  job->oom_fd = oom_fd;
   job->id = ++last_job_id;
   job->process_id = process->id;
   job->pid = pid;

@@ -99,15 +99,23 @@ export function nodeMetrics(supervisor: Supervisor, events: ProcessEvents, conne
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  // Children bound once: labels given per call are hashed per call, at every job's end.
+  const ended = {
+    spawnFailed: runsEnded.labels({ outcome: 'spawn_failed' }),
+    endedBySigma: runsEnded.labels({ outcome: 'ended_by_sigma' }),
+    succeeded: runsEnded.labels({ outcome: 'succeeded' }),
+    failed: runsEnded.labels({ outcome: 'failed' }),
+  };
+  const durationOf = { ONE_SHOT: duration.labels({ type: 'ONE_SHOT' }), PERIODIC: duration.labels({ type: 'PERIODIC' }) };
   events.subscribe((event) => {
     if (event.type !== 'run') return;
     const { run } = event;
     if (run.pid === null) {
-      runsEnded.inc({ outcome: 'spawn_failed' });
+      ended.spawnFailed.inc();
       return;
     }
-    runsEnded.inc({ outcome: run.endedBySigma ? 'ended_by_sigma' : run.exitCode === 0 ? 'succeeded' : 'failed' });
-    duration.observe({ type: run.releaseAtMs === null ? 'ONE_SHOT' : 'PERIODIC' }, (run.endedAtMs - run.startedAtMs) * SECONDS_PER_MS);
+    (run.endedBySigma ? ended.endedBySigma : run.exitCode === 0 ? ended.succeeded : ended.failed).inc();
+    durationOf[run.releaseAtMs === null ? 'ONE_SHOT' : 'PERIODIC'].observe((run.endedAtMs - run.startedAtMs) * SECONDS_PER_MS);
     if (run.releaseAtMs !== null) lateness.observe(Math.max(0, run.startedAtMs - run.releaseAtMs) * SECONDS_PER_MS);
   });
 

@@ -126,6 +126,11 @@ export class InProcessJobHost implements JobHost {
     this.timers.arm(processId, grid.nextReleaseAtMs);
   }
 
+  armedAlready(): boolean {
+    // Each arm sets the timer again.
+    return false;
+  }
+
   async disarm(processId: number): Promise<number | null> {
     this.timers.cancel(processId);
     return null;

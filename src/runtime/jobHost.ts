@@ -129,6 +129,8 @@ export interface JobHost {
    * RELEASE_DUE and the supervisor decides.
    */
   arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void>;
+  /** Whether `arm` with these would change nothing: the host releases on that grid, that way, from that point on already. */
+  armedAlready(processId: number, grid: ArmedGrid, releases: HostReleases | null): boolean;
   /** Stops releasing; answers the seq of the process's last event (what a release racing it sent). */
   disarm(processId: number): Promise<number | null>;
   /** Whether the host starts this process's releases itself now, so that one may be on its way while the supervisor decides. */

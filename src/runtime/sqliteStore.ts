@@ -10,6 +10,7 @@ import { STORE_MIGRATIONS } from './storeMigrations.js';
 import { WalSync } from './walSync.js';
 
 export const RUNS_KEPT_PER_PROCESS = 100;
+const RUNS_TRIMMED_EVERY = 16;
 /**
  * The audit trail keeps each actor's entries apart: its latest accepted changes and, fewer, its
  * latest refused requests, so that no one's refusals (or anyone else's flood) push out a change.
@@ -142,8 +143,8 @@ export interface ProcessStore {
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
-  /** Writes the states and runs the store refused earlier, all in one transaction, synced. */
-  saveHeld(held: readonly HeldState[]): void;
+  /** Writes several processes' states and runs in one transaction: those the store refused earlier (synced), or a batch of the launcher's events. */
+  saveHeld(held: readonly HeldState[], durability: Durability): void;
   /**
    * Makes every write so far durable, off the event loop: an operation writes its decision with
    * `background` durability, acts, and waits for this before its answer (the sync and its act overlap).
@@ -221,6 +222,8 @@ export class SqliteStore implements ProcessStore {
   private durability: Durability | null = null;
   private readonly walSync: WalSync;
   private readonly statements;
+  /** Runs inserted per process since its runs were last trimmed to RUNS_KEPT_PER_PROCESS. */
+  private readonly runsSinceTrim = new Map<number, number>();
   readonly partitions: PartitionStore;
 
   /** The store file itself (device and inode): a copy of the data dir has another. */
@@ -388,8 +391,8 @@ export class SqliteStore implements ProcessStore {
     }
   }
 
-  saveHeld(held: readonly HeldState[]): void {
-    this.setDurability('acknowledged');
+  saveHeld(held: readonly HeldState[], durability: Durability): void {
+    this.setDurability(durability);
     try {
       this.db.transaction(() => {
         for (const { processId, state, runs } of held) {
@@ -425,7 +428,14 @@ export class SqliteStore implements ProcessStore {
 
   private writeRun(processId: number, run: RunRecord): void {
     this.statements.insertRun.run({ processId, ...run, endedBySigma: run.endedBySigma ? 1 : 0, oomKilled: run.oomKilled ? 1 : 0, deadlineMissed: run.deadlineMissed ? 1 : 0 });
+    // Trimmed every few runs, not after each: the DELETE costs as much as the INSERT.
+    const sinceTrim = (this.runsSinceTrim.get(processId) ?? 0) + 1;
+    if (sinceTrim < RUNS_TRIMMED_EVERY) {
+      this.runsSinceTrim.set(processId, sinceTrim);
+      return;
+    }
     this.statements.trimRuns.run({ processId });
+    this.runsSinceTrim.delete(processId);
   }
 
   update(definition: ProcessDefinition): void {
@@ -441,13 +451,15 @@ export class SqliteStore implements ProcessStore {
     this.setDurability('acknowledged');
     try {
       this.statements.remove.run(processId);
+      this.runsSinceTrim.delete(processId);
     } catch (error) {
       throw asStoreError(error);
     }
   }
 
   listRuns(processId: number, limit: number): StoredRun[] {
-    return (this.statements.listRuns.all(processId, limit) as RunRow[]).map((row) => ({
+    // More than the runs kept may be stored between two trims (writeRun).
+    return (this.statements.listRuns.all(processId, Math.min(limit, RUNS_KEPT_PER_PROCESS)) as RunRow[]).map((row) => ({
       id: row.id,
       pid: row.pid,
       startedAtMs: row.started_at_ms,

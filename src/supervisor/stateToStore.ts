@@ -21,13 +21,13 @@ export function stateToStore({ before, after, run, jobStartTicks, launcherSeq, s
   const jobBefore = jobOf(before.runtime);
   const jobAfter = jobOf(after.runtime);
   const changed =
-    !sameStoredRestart(storedRestartOf(before), storedRestartOf(after)) ||
+    seqChanged ||
     run !== null ||
     before.intent !== after.intent ||
     before.counters !== after.counters ||
     before.lastExit !== after.lastExit ||
     jobBefore?.pid !== jobAfter?.pid ||
-    seqChanged;
+    !sameStoredRestart(storedRestartOf(before), storedRestartOf(after));
   return changed ? persistedStateOf(after, jobStartTicks, launcherSeq) : null;
 }
 

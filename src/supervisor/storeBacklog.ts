@@ -1,13 +1,20 @@
-// What the store refused (a full or read-only disk) of changes that have happened on the node: each
-// such process's state as it is now and its runs not yet written, held in memory and written again
-// every few seconds until the disk takes them, so that a restart after the disk recovered knows of
-// them. While anything is held, every write of the supervisor goes with it, in one transaction.
+// What the supervisor writes of changes that have happened on the node, besides an operation's own
+// decision (written at once). Two kinds are kept in memory a while:
+// - Pending: the launcher's events that led to no action (a release made, a job ended), written
+//   together in one transaction every PENDING_WRITE_MS. The launcher keeps each event until it is
+//   acknowledged, after that write: a daemon that dies first is told them again. At 2,000 events
+//   a second, one transaction per event was most of the daemon's work.
+// - Held: what the store refused (a full or read-only disk): each such process's state as it is
+//   now and its runs not yet written, written again every second until the disk takes them, so
+//   that a restart after the disk recovered knows of them.
+// Any write goes with everything pending and held, in one transaction.
 import type { RunRecord } from '../core/processModel.js';
 import { StoreUnavailableError } from '../errors/sigmaErrors.js';
 import { RUNS_KEPT_PER_PROCESS, type HeldState, type PersistedState, type ProcessStore } from '../runtime/sqliteStore.js';
 import type { SupervisorLogger } from './supervisor.js';
 
 export const STORE_RETRY_MS = 1000;
+const PENDING_WRITE_MS = 10;
 
 export interface StoreBacklogOptions {
   readonly store: ProcessStore;
@@ -23,7 +30,9 @@ interface Held {
 
 export class StoreBacklog {
   private readonly held = new Map<number, Held>();
+  private readonly pending = new Map<number, Held>();
   private timer: NodeJS.Timeout | null = null;
+  private pendingFlush: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: StoreBacklogOptions) {}
 
@@ -31,15 +40,41 @@ export class StoreBacklog {
     return this.held.has(processId);
   }
 
-  /** Writes a process's new state (and its run) with whatever is held; throws, holding nothing new, if the store refuses. */
+  /** Writes a process's new state (and its run) with whatever is pending and held; throws, holding nothing new, if the store refuses. */
   write(processId: number, state: PersistedState, run: RunRecord | null): void {
-    if (this.held.size === 0) {
+    if (this.held.size === 0 && this.pending.size === 0) {
       this.options.store.saveState(processId, state, run, 'background');
       return;
     }
-    const merged = new Map(this.held);
-    merged.set(processId, withChange(this.held.get(processId), state, run));
-    this.writeAll(merged);
+    const all = this.everything();
+    all.set(processId, withChange(all.get(processId), state, run));
+    this.writeAll(all);
+  }
+
+  /** A change the launcher will tell again until it is acknowledged: written a little later, with the others. */
+  defer(processId: number, state: PersistedState, run: RunRecord | null): void {
+    this.pending.set(processId, withChange(this.pending.get(processId), state, run));
+    this.pendingFlush ??= setTimeout(() => this.flushPending(), PENDING_WRITE_MS).unref();
+  }
+
+  /** Writes what is pending now (a read of the runs wants them); a refusal holds it. */
+  flushPending(): void {
+    if (this.pendingFlush) clearTimeout(this.pendingFlush);
+    this.pendingFlush = null;
+    if (this.pending.size === 0) return;
+    try {
+      this.writeAll(this.everything());
+    } catch (error) {
+      const pending = [...this.pending];
+      this.pending.clear();
+      if (!(error instanceof StoreUnavailableError)) {
+        this.options.logger.error({ err: error, processIds: pending.map(([processId]) => processId) }, 'could not store changes that have happened');
+        return;
+      }
+      for (const [processId, { state, runs }] of pending) {
+        for (const run of runs.length > 0 ? runs : [null]) this.hold(processId, state, run, error);
+      }
+    }
   }
 
   /** Holds a change the store refused, to be written once it can be. */
@@ -54,6 +89,7 @@ export class StoreBacklog {
   /** A deleted process: nothing of it is to be written any more. */
   forget(processId: number): void {
     this.held.delete(processId);
+    this.pending.delete(processId);
     if (this.held.size === 0) this.stopRetrying();
   }
 
@@ -61,7 +97,7 @@ export class StoreBacklog {
   flush(): boolean {
     if (this.held.size === 0) return true;
     try {
-      this.writeAll(new Map(this.held));
+      this.writeAll(this.everything());
       return true;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) this.options.logger.error({ err: error }, 'could not write the changes held in memory');
@@ -71,17 +107,30 @@ export class StoreBacklog {
 
   /** At shutdown: a last try, and what is lost is named. */
   close(): void {
+    this.flushPending();
     this.stopRetrying();
     if (!this.flush()) {
       this.options.logger.error({ processIds: [...this.held.keys()] }, 'the store still refuses writes: the changes held for these processes are lost with this daemon');
     }
   }
 
+  /** What is held, with what is pending after it. */
+  private everything(): Map<number, Held> {
+    const all = new Map(this.held);
+    for (const [processId, { state, runs }] of this.pending) {
+      const before = all.get(processId);
+      all.set(processId, { state, runs: [...(before?.runs ?? []), ...runs].slice(-RUNS_KEPT_PER_PROCESS) });
+    }
+    return all;
+  }
+
   private writeAll(all: Map<number, Held>): void {
     const entries: HeldState[] = [...all].map(([processId, { state, runs }]) => ({ processId, state, runs }));
-    this.options.store.saveHeld(entries);
+    // What the store refused before is synced once it takes it.
+    this.options.store.saveHeld(entries, this.held.size > 0 ? 'acknowledged' : 'background');
     const wasHeld = this.held.size;
     this.held.clear();
+    this.pending.clear();
     this.stopRetrying();
     if (wasHeld > 0) this.options.logger.info({ processes: wasHeld }, 'the store takes writes again: the changes held in memory are written');
     this.options.onWritten(entries);

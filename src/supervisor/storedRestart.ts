@@ -6,7 +6,8 @@ import type { StoredRestart } from '../runtime/sqliteStore.js';
 export function storedRestartOf(snapshot: ProcessSnapshot): StoredRestart {
   const { runtime, restartLog } = snapshot;
   return {
-    ...restartLog,
+    lastDelayMs: restartLog.lastDelayMs,
+    recentAtMs: restartLog.recentAtMs,
     pendingAtMs: runtime.phase === 'RESTART_PENDING' ? runtime.restartAtMs : null,
     heldMs: runtime.phase === 'SUSPENDED' && runtime.heldRestartMs !== undefined ? runtime.heldRestartMs : null,
     isStart: (runtime.phase === 'RESTART_PENDING' && runtime.delayedStart === true) || (runtime.phase === 'SUSPENDED' && runtime.heldStart === true),

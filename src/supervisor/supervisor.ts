@@ -30,7 +30,7 @@ import {
   StoreUnavailableError,
 } from '../errors/sigmaErrors.js';
 import type { Clock } from '../runtime/clock.js';
-import type { HostedJob, HostEvent, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
+import type { HostedJob, HostEvent, HostReleases, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, PersistedState, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
@@ -371,6 +371,7 @@ export class Supervisor {
   /** The run history of a process, newest first. */
   runs(processId: number, limit: number): StoredRun[] {
     this.managed(processId);
+    this.backlog.flushPending();
     return this.options.store.listRuns(processId, limit);
   }
 
@@ -666,7 +667,12 @@ export class Supervisor {
         launcherSeq: managed.launcherSeq,
         seqChanged: step.seq !== null,
       };
-      const stored = this.storeChange(managed, change, failRequest);
+      const effects = this.effectsOf(step, decision, first, settledFirst);
+      // Persisted before anything acts. An event the launcher keeps until acknowledged, that leads
+      // to no act, is written with the others a little later (and acknowledged then); never within
+      // an operation, whose answer tells what is stored (a job's pid, should the launcher die too).
+      const deferred = step.seq !== null && !isOperation(first.input.kind) && this.actsOnNothing(managed, effects, decision.next);
+      const stored = this.storeChange(managed, change, failRequest, deferred);
       if (!stored && acknowledged && this.backlog.holds(managed.definition.id)) refusedBy = this.storeRefusal();
       // What the operation does next has happened by the time a failed sync is known: logged, not answered.
       if (acknowledged) {
@@ -675,7 +681,7 @@ export class Supervisor {
         });
       }
       // The launcher keeps an event until it is stored: a daemon that dies first is told it again.
-      if (stored && step.seq !== null) this.options.host.acknowledge(managed.definition.id, step.seq);
+      if (stored && step.seq !== null && !deferred) this.options.host.acknowledge(managed.definition.id, step.seq);
       managed.snapshot = decision.next;
       this.syncDeadlineTimer(managed);
       // Logged with the decision's note; told here to the clients.
@@ -689,7 +695,7 @@ export class Supervisor {
         this.options.logger.info({ processId: managed.definition.id, name: managed.definition.name }, decision.note);
       }
       const followUps: Step[] = [];
-      for (const effect of this.effectsOf(step, decision, first, settledFirst)) {
+      for (const effect of effects) {
         const followUp = await this.act(managed, effect);
         if (followUp === null) continue;
         // A release the launcher made before it was disarmed: its events first, within this step.
@@ -714,10 +720,14 @@ export class Supervisor {
    * stored; a refused change is held and written later, unless `failRequest`: an operation that
    * has not acted yet then fails whole (503, nothing changed).
    */
-  private storeChange(managed: ManagedProcess, change: DecidedChange, failRequest: boolean): boolean {
+  private storeChange(managed: ManagedProcess, change: DecidedChange, failRequest: boolean, deferred: boolean): boolean {
     const state = stateToStore(change);
     if (state === null) return true;
     const { id } = managed.definition;
+    if (deferred) {
+      this.backlog.defer(id, state, change.run);
+      return true;
+    }
     try {
       this.backlog.write(id, state, change.run);
       return true;
@@ -800,10 +810,7 @@ export class Supervisor {
       case 'ARM_RELEASE': {
         const grid = gridOf(managed.snapshot.runtime);
         if (!grid) return null;
-        const spec = this.specOf(managed);
-        // A waiting standby would count against a task limit.
-        const releases = this.releasesItself(managed) ? { spec, standby: !spec.limitsTasks } : null;
-        await host.arm(id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, releases);
+        await host.arm(id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, this.hostReleasesOf(managed));
         return null;
       }
       case 'CANCEL_RELEASE': {
@@ -865,6 +872,26 @@ export class Supervisor {
    */
   private releasesItself(managed: ManagedProcess): boolean {
     return this.options.maxRunning === null && this.options.partitions.maxRunningOf(managed.definition.partition) === null;
+  }
+
+  /** What the host needs to release the process itself, or null when each release waits for the supervisor. */
+  private hostReleasesOf(managed: ManagedProcess): HostReleases | null {
+    if (!this.releasesItself(managed)) return null;
+    const spec = this.specOf(managed);
+    // A waiting standby would count against a task limit.
+    return { spec, standby: !spec.limitsTasks };
+  }
+
+  /** Whether performing these effects would change nothing: re-arming a grid the launcher releases on already. */
+  private actsOnNothing(managed: ManagedProcess, effects: readonly Effect[], after: ProcessSnapshot): boolean {
+    if (effects.length === 0) return true;
+    const grid = gridOf(after.runtime);
+    if (!grid) return false;
+    const releases = this.hostReleasesOf(managed);
+    const { host } = this.options;
+    return effects.every(
+      (effect) => effect.kind === 'ARM_RELEASE' && host.armedAlready(managed.definition.id, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextReleaseAtMs: effect.atMs }, releases),
+    );
   }
 
   private specOf(managed: ManagedProcess): JobSpec {

@@ -205,7 +205,7 @@ describe('SqliteStore', () => {
     store.saveHeld([
       { processId: started, state, runs: [run, { ...run, pid: 10 }] },
       { processId: other, state: { ...state, intent: 'SUSPENDED' }, runs: [] },
-    ]);
+    ], 'acknowledged');
     store.close();
     const reopened = new SqliteStore(path);
     expect(reopened.loadAll().map((entry) => [entry.intent, entry.counters.runs, entry.launcherSeq])).toEqual([

@@ -141,9 +141,10 @@ export class LauncherConnection {
     });
   }
 
-  /** A message that has no reply (ACK). */
-  send(type: number, fields: FieldList): void {
-    if (!this.closed) this.socket.write(encodeFrame(type, fields));
+  /** Messages that have no reply (ACK), in one write. */
+  send(type: number, messages: readonly FieldList[]): void {
+    if (this.closed || messages.length === 0) return;
+    this.socket.write(messages.length === 1 ? encodeFrame(type, messages[0] as FieldList) : Buffer.concat(messages.map((fields) => encodeFrame(type, fields))));
   }
 
   get isClosed(): boolean {

@@ -63,6 +63,9 @@ export interface Adoption {
   readonly events: readonly HostEvent[];
 }
 
+const modeOf = (releases: HostReleases | null): ArmRecord['mode'] => (releases === null ? 'told' : releases.standby ? 'standby' : 'spawn');
+const indexOf = (grid: ArmedGrid): number => Math.round((grid.nextReleaseAtMs - grid.t0Ms) / grid.periodMs);
+
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 /** errno names by number; of two names for one number (EAGAIN, EWOULDBLOCK) the first, as Node's own errors say. */
 const ERRNO_NAMES = new Map<number, string>();
@@ -149,14 +152,26 @@ export class NativeJobHost implements JobHost {
     }
   }
 
+  armedAlready(processId: number, grid: ArmedGrid, releases: HostReleases | null): boolean {
+    const current = this.grids.get(processId);
+    // Re-armed at a point the launcher has reached on its own (it releases without waiting): nothing to tell.
+    return (
+      current !== undefined &&
+      current.armed &&
+      current.mode === modeOf(releases) &&
+      current.t0Ms === grid.t0Ms &&
+      current.periodMs === grid.periodMs &&
+      current.nextIndex >= indexOf(grid)
+    );
+  }
+
   async arm(processId: number, grid: ArmedGrid, releases: HostReleases | null): Promise<void> {
+    if (this.armedAlready(processId, grid, releases)) return;
     const current = this.grids.get(processId);
     const sameGrid = current !== undefined && current.t0Ms === grid.t0Ms && current.periodMs === grid.periodMs;
     // A point the launcher has told of is handled (its event is applied in turn): never released twice.
-    const nextIndex = Math.max(Math.round((grid.nextReleaseAtMs - grid.t0Ms) / grid.periodMs), sameGrid ? current.nextIndex : 0);
-    const mode = releases === null ? 'told' : releases.standby ? 'standby' : 'spawn';
-    // Re-armed at a point the launcher has reached on its own (it releases without waiting): nothing to tell.
-    if (sameGrid && current.armed && current.mode === mode && current.nextIndex >= nextIndex) return;
+    const nextIndex = Math.max(indexOf(grid), sameGrid ? current.nextIndex : 0);
+    const mode = modeOf(releases);
     this.grids.set(processId, { t0Ms: grid.t0Ms, periodMs: grid.periodMs, nextIndex, armed: true, mode });
     const fields: FieldList = [
       [Field.PROCESS_ID, processId],
@@ -214,16 +229,18 @@ export class NativeJobHost implements JobHost {
     this.pendingAcks.set(processId, seq);
     if (this.ackScheduled) return;
     this.ackScheduled = true;
-    // One ACK per process per turn of the event loop.
+    // One ACK per process per turn of the event loop, all in one write.
     setImmediate(() => {
       this.ackScheduled = false;
+      const acks: FieldList[] = [];
       for (const [id, upTo] of this.pendingAcks) {
-        this.options.connection.send(MessageType.ACK, [
+        acks.push([
           [Field.PROCESS_ID, id],
           [Field.SEQ, upTo],
         ]);
       }
       this.pendingAcks.clear();
+      this.options.connection.send(MessageType.ACK, acks);
     });
   }
 
