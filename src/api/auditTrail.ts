@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { isoOf } from '../runtime/clock.js';
 import { AUDIT_KEPT_PER_ACTOR, type AuditEntry, type AuditFilter, type StoredAuditEntry } from '../runtime/sqliteStore.js';
 import type { SupervisorLogger } from '../supervisor/supervisor.js';
+import { LINK_HEADER, linkNextPage } from './pageLinks.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import { Nullable } from './schemas/processSchemas.js';
 
@@ -92,25 +93,30 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
             processId: Type.Optional(Type.Integer({ minimum: 1, description: 'Only the entries about this process.' })),
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the entries of this actor (`node`, or `token <id> of <partition>`).' })),
             refused: Type.Optional(Type.Boolean({ description: 'true: only the refused requests (status 400 and above); false: only the accepted ones.' })),
+            after: Type.Optional(Type.Integer({ minimum: 1, description: 'The entries after this one in the list (older): the next page, as the Link header names it.' })),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ audit: Type.Array(AuditEntrySchema, { description: 'Newest first.' }) }, { description: 'The audit trail.' }),
+          200: Type.Object({ audit: Type.Array(AuditEntrySchema, { description: 'Newest first.' }) }, { description: 'The audit trail.', headers: LINK_HEADER }),
           ...errorResponses(400, 401),
         },
       },
     },
-    async (request) => ({
-      audit: audit
-        .listAudit({
-          limit: request.query.limit ?? AUDIT_LIMIT.default,
-          processId: request.query.processId ?? null,
-          actor: request.query.actor ?? null,
-          refused: request.query.refused ?? null,
-        })
-        .map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })),
-    }),
+    async (request, reply) => {
+      const limit = request.query.limit ?? AUDIT_LIMIT.default;
+      // One more than asked: whether a next page follows.
+      const entries = audit.listAudit({
+        limit: limit + 1,
+        processId: request.query.processId ?? null,
+        actor: request.query.actor ?? null,
+        refused: request.query.refused ?? null,
+        beforeId: request.query.after ?? null,
+      });
+      const page = entries.slice(0, limit);
+      linkNextPage(request, reply, entries.length > limit, page.at(-1)?.id);
+      return { audit: page.map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })) };
+    },
   );
 };
 

@@ -7,6 +7,7 @@ import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { LiveStreams } from './liveStreams.js';
 import { runView } from './runView.js';
+import { LINK_HEADER, linkNextPage } from './pageLinks.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import { LogsQuery, RUNS_LIMIT, RunList, RunsQuery } from './schemas/historySchemas.js';
 import { ProcessIdParams } from './schemas/processSchemas.js';
@@ -30,12 +31,17 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
         description: `Its last runs, newest first: start, end, exit code or signal, duration and, for PERIODIC, the release point and how late the job started. The node keeps the last ${RUNS_LIMIT.max} of each process.`,
         params: ProcessIdParams,
         querystring: RunsQuery,
-        response: { 200: { ...RunList, description: 'The runs.' }, ...errorResponses(400, 401, 404) },
+        response: { 200: { ...RunList, description: 'The runs.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => ({
-      runs: supervisor.runs(request.params.id, request.query.limit ?? RUNS_LIMIT.default).map((run) => ({ id: run.id, ...runView(run) })),
-    }),
+    async (request, reply) => {
+      const limit = request.query.limit ?? RUNS_LIMIT.default;
+      // One more than asked: whether a next page follows.
+      const runs = supervisor.runs(request.params.id, limit + 1, request.query.after ?? null);
+      const page = runs.slice(0, limit);
+      linkNextPage(request, reply, runs.length > limit, page.at(-1)?.id);
+      return { runs: page.map((run) => ({ id: run.id, ...runView(run) })) };
+    },
   );
 
   app.get(

@@ -13,6 +13,7 @@ import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
 import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
+import { LINK_HEADER, linkNextPage } from './pageLinks.js';
 import { processJsonOf } from './processJson.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -65,13 +66,13 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list. Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list; `limit` and `after` read it a page at a time (a Link header with rel=\"next\" names the next page while more follow). Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
         querystring: ListQuery,
-        response: { 200: { ...ProcessList, description: 'The processes.' }, ...errorResponses(400, 401, 404) },
+        response: { 200: { ...ProcessList, description: 'The processes.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404) },
       },
     },
     async (request, reply) => {
-      const { process_name: name, state, type, partition } = request.query;
+      const { process_name: name, state, type, partition, limit, after } = request.query;
       if (partition !== undefined && !(partitionExists(partition) && canSee(request, partition))) throw new PartitionNotFoundError(partition);
       let readings = supervisor.list();
       if (name !== undefined) {
@@ -82,7 +83,12 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const only = partition ?? confinedTo(request);
       if (only !== null) readings = readings.filter((reading) => reading.definition.partition === only);
       const wanted = state === 'SUSPENDED' ? 'SUSPENDEND' : state;
-      const listed = readings.filter((reading) => (!wanted || wireStateOf(reading.snapshot.runtime) === wanted) && (!type || reading.definition.spec.type === type));
+      const matching = readings.filter(
+        (reading) =>
+          (!wanted || wireStateOf(reading.snapshot.runtime) === wanted) && (!type || reading.definition.spec.type === type) && (after === undefined || reading.definition.id > after),
+      );
+      const listed = limit === undefined ? matching : matching.slice(0, limit);
+      linkNextPage(request, reply, listed.length < matching.length, listed.at(-1)?.definition.id);
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
       const jsonOf = (reading: ProcessReading): string => processJsonOf(reading, serializeProcess);

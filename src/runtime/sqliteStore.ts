@@ -114,6 +114,8 @@ export interface AuditFilter {
   readonly actor: string | null;
   /** true: the refused requests (status 400 and above) only; false: the accepted only. */
   readonly refused: boolean | null;
+  /** Only entries older than this one (a page after it, newest first). */
+  readonly beforeId: number | null;
 }
 
 /**
@@ -151,7 +153,8 @@ export interface ProcessStore {
    */
   sync(): Promise<void>;
   remove(processId: number): void;
-  listRuns(processId: number, limit: number): StoredRun[];
+  /** Newest first; with `beforeId`, only runs older than that one (the next page). */
+  listRuns(processId: number, limit: number, beforeId?: number | null): StoredRun[];
   /** Written after the answer: a crash may lose the last entries, never a change they describe. */
   recordAudit(entry: AuditEntry): void;
   listAudit(filter: AuditFilter): StoredAuditEntry[];
@@ -302,11 +305,11 @@ export class SqliteStore implements ProcessStore {
       ),
       listAudit: this.db.prepare(
         `SELECT * FROM audit WHERE (@processId IS NULL OR process_id = @processId) AND (@actor IS NULL OR actor = @actor)
-           AND (@refused IS NULL OR refused = @refused) ORDER BY id DESC LIMIT @limit`,
+           AND (@refused IS NULL OR refused = @refused) AND (@beforeId IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit`,
       ),
       remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
-      listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = ? ORDER BY id DESC LIMIT ?'),
+      listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = @processId AND (@beforeId IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit'),
     };
   }
 
@@ -457,9 +460,9 @@ export class SqliteStore implements ProcessStore {
     }
   }
 
-  listRuns(processId: number, limit: number): StoredRun[] {
+  listRuns(processId: number, limit: number, beforeId: number | null = null): StoredRun[] {
     // More than the runs kept may be stored between two trims (writeRun).
-    return (this.statements.listRuns.all(processId, Math.min(limit, RUNS_KEPT_PER_PROCESS)) as RunRow[]).map((row) => ({
+    return (this.statements.listRuns.all({ processId, beforeId, limit: Math.min(limit, RUNS_KEPT_PER_PROCESS) }) as RunRow[]).map((row) => ({
       id: row.id,
       pid: row.pid,
       startedAtMs: row.started_at_ms,
@@ -494,8 +497,8 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
-  listAudit({ limit, processId, actor, refused }: AuditFilter): StoredAuditEntry[] {
-    const rows = this.statements.listAudit.all({ limit, processId, actor, refused: refused === null ? null : refused ? 1 : 0 }) as AuditRow[];
+  listAudit({ limit, processId, actor, refused, beforeId }: AuditFilter): StoredAuditEntry[] {
+    const rows = this.statements.listAudit.all({ limit, processId, actor, refused: refused === null ? null : refused ? 1 : 0, beforeId }) as AuditRow[];
     return rows.map((row) => ({
       id: row.id,
       atMs: row.at_ms,

@@ -368,11 +368,11 @@ export class Supervisor {
     this.options.events.emit(managed.definition, this.options.clock(), { type: 'updated', reading: this.readingOf(managed) });
   }
 
-  /** The run history of a process, newest first. */
-  runs(processId: number, limit: number): StoredRun[] {
+  /** The run history of a process, newest first; with `beforeId`, the runs older than that one. */
+  runs(processId: number, limit: number, beforeId: number | null = null): StoredRun[] {
     this.managed(processId);
     this.backlog.flushPending();
-    return this.options.store.listRuns(processId, limit);
+    return this.options.store.listRuns(processId, limit, beforeId);
   }
 
   /** `startDelayMs`: a START whose first release is that long after (DELAYED_START). */

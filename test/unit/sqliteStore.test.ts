@@ -265,7 +265,7 @@ describe('SqliteStore', () => {
       outcome: status < 400 ? 'OK' : 'SIGMA_ERR_OUT_OF_SCOPE',
       actor,
     });
-    const all = { limit: 1000, processId: null };
+    const all = { limit: 1000, processId: null, beforeId: null };
     const token = 'token 1 of lab';
     for (let i = 0; i < 3; i += 1) store.recordAudit(entry('node', 200, `/node/accepted/${i}`));
     for (let i = 0; i < 5; i += 1) store.recordAudit(entry('node', 404, `/node/refused/${i}`));
@@ -301,7 +301,7 @@ describe('SqliteStore', () => {
     old.close();
 
     const store = new SqliteStore(path);
-    const all = { limit: 10, processId: null, actor: null };
+    const all = { limit: 10, processId: null, actor: null, beforeId: null };
     expect(store.listAudit({ ...all, refused: null }).map((e) => [e.path, e.actor])).toEqual([
       ['/kept/refused', 'token 1 of lab'],
       ['/kept/accepted', 'node'],

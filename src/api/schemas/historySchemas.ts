@@ -37,6 +37,7 @@ export const RunsQuery = Type.Object(
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: RUNS_LIMIT.max, description: `How many runs, newest first (default ${RUNS_LIMIT.default}; the node keeps the last ${RUNS_LIMIT.max}).` }),
     ),
+    after: Type.Optional(Type.Integer({ minimum: 1, description: 'The runs after this one in the list (older): the next page, as the Link header names it.' })),
   },
   { additionalProperties: false },
 );

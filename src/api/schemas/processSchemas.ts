@@ -326,12 +326,19 @@ export const ProcessIdParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The process id.' }),
 });
 
+/** The most processes one page of GET /processes holds (without `limit`, the list is not paged). */
+export const LIST_PAGE_MAX = 10_000;
+
 export const ListQuery = Type.Object(
   {
     process_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Return only the process of this name; 404 if there is none.' })),
     state: Type.Optional(StringEnum(STATES_ACCEPTED, { description: 'Return only processes in this state (SUSPENDED is accepted for SUSPENDEND).' })),
     type: Type.Optional(StringEnum(PROCESS_TYPES, { description: 'Return only processes of this type.' })),
     partition: Type.Optional({ ...PartitionName, description: 'Return only the processes of this partition; 404 if there is none.' }),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: LIST_PAGE_MAX, description: `At most this many processes, by id (up to ${LIST_PAGE_MAX}); without it, every one. A Link header names the next page.` }),
+    ),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only the processes with a greater id: the next page, as the Link header names it.' })),
   },
   { additionalProperties: false },
 );
