@@ -106,7 +106,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
             description: 'The results of the operation (`processes`), or the partition as now limited (`partitions`).',
             anyOf: [OperationResultList, PartitionList],
           },
-          ...errorResponses(400, 401, 403, 404, 503),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
         },
       },
     },

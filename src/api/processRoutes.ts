@@ -260,8 +260,6 @@ function initialStart(state: CreateProcessBody['state']): boolean {
     case 'READY':
     case 'RUNNING':
       return true;
-    default:
-      throw new ProcessInvalidError(`a process is created DORMANT, or READY/RUNNING to start it at once; not ${state}`);
   }
 }
 

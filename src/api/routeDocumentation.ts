@@ -3,6 +3,7 @@
 // parser, the token check or the body reader give before the handler runs), so that a client
 // generated from the document knows every status it may meet.
 import type { RouteOptions } from 'fastify';
+import { isNodeOnly } from './scopeGuard.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
 /** One per documented operation, by `METHOD path`; a documented route missing here stops the daemon at start. */
@@ -66,6 +67,8 @@ export function documentRoute(route: RouteOptions): void {
   const statuses = [
     ...ANY_ROUTE_STATUSES,
     ...(schema.security?.length === 0 ? [] : TOKEN_STATUSES),
+    // A partition token is refused what only the node token may do.
+    ...(isNodeOnly(`${method} ${route.url}`) ? [403] : []),
     ...(['POST', 'PUT', 'PATCH'].includes(method) ? BODY_STATUSES : []),
   ];
   const response: Record<string, unknown> = { ...schema.response };

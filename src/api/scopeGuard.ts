@@ -20,6 +20,11 @@ const NODE_ONLY: Readonly<Record<string, string>> = {
   'DELETE /partitions/:name/tokens/:tokenId': 'revoke partition tokens',
 };
 
+/** Whether a route (`GET /audit`, as Fastify names it) refuses a partition token whatever is asked: 403. */
+export function isNodeOnly(methodAndUrl: string): boolean {
+  return NODE_ONLY[methodAndUrl] !== undefined;
+}
+
 /** A preHandler (after validation: params are typed, bodies parsed). Public routes have no scope and pass. */
 export function scopeGuard(supervisor: Supervisor) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {

@@ -67,9 +67,10 @@ const REFUSALS: Refusal[] = [
   semanticError('period on an implicit ONE_SHOT', { name: 'fresh', command: SLEEP, period: 1000 }),
   semanticError('period on an explicit ONE_SHOT', { name: 'fresh', command: SLEEP, type: 'ONE_SHOT', period: 1000 }),
   semanticError('PERIODIC without period', { name: 'fresh', command: SLEEP, type: 'PERIODIC' }),
-  semanticError('initial state WAITING', { name: 'fresh', command: SLEEP, state: 'WAITING' }),
-  semanticError('initial state SUSPENDEND', { name: 'fresh', command: SLEEP, state: 'SUSPENDEND' }),
-  semanticError('initial state SUSPENDED', { name: 'fresh', command: SLEEP, state: 'SUSPENDED' }),
+  // The document lists only DORMANT, READY and RUNNING for a create, and the server holds to it.
+  schemaError('initial state WAITING', { name: 'fresh', command: SLEEP, state: 'WAITING' }),
+  schemaError('initial state SUSPENDEND', { name: 'fresh', command: SLEEP, state: 'SUSPENDEND' }),
+  schemaError('initial state SUSPENDED', { name: 'fresh', command: SLEEP, state: 'SUSPENDED' }),
   { label: 'a name taken', body: { name: 'taken', command: ['true'] }, status: 409, code: 'SIGMA_ERR_PROCESS_NAME_TAKEN' },
   { label: 'a name taken, to start', body: { name: 'busy', command: SLEEP, state: 'RUNNING' }, status: 409, code: 'SIGMA_ERR_PROCESS_NAME_TAKEN' },
   { label: 'no command, no program', body: { name: 'no_such_program' }, status: 400, code: 'SIGMA_ERR_PROGRAM_NOT_FOUND' },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/nodeFlags.js';
+import { documentCheckOf, type DocumentCheck } from './documentCheck.js';
 import { removeJobCgroups } from './jobCgroupCleanup.js';
 import { killGroup, procState, startTimeOf } from './osProcesses.js';
 import { waitFor } from './waitFor.js';
@@ -141,7 +142,27 @@ export class SigmaDaemon {
     return this.launcherPid ?? this.pid;
   }
 
-  request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  /** Sends a request; its answer is checked against the document the daemon serves (documentCheck.ts). */
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const reply = await this.exchange(method, path, body, headers);
+    const check = path.startsWith('/openapi.json') ? null : await this.documentCheck();
+    const mismatch = check?.mismatch(method, path, reply.status, String(reply.headers['content-type'] ?? ''), reply.body) ?? null;
+    if (mismatch !== null) throw new Error(`an answer the OpenAPI document does not tell: ${mismatch}`);
+    return reply;
+  }
+
+  private documentChecked: Promise<DocumentCheck | null> | null = null;
+
+  /** The served document's check, fetched once; null if it cannot be had (the daemon is gone). */
+  private documentCheck(): Promise<DocumentCheck | null> {
+    this.documentChecked ??= this.exchange('GET', '/openapi.json').then(
+      (reply) => (reply.status === 200 ? documentCheckOf(reply.text) : null),
+      () => null,
+    );
+    return this.documentChecked;
+  }
+
+  private exchange(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const allHeaders: Record<string, string> = {
       authorization: `Bearer ${this.token}`,

@@ -26,6 +26,8 @@ export const LIMITS = {
 
 /** `SUSPENDED` is accepted wherever a client sends a state, for the contract's `SUSPENDEND`. */
 export const STATES_ACCEPTED = [...WIRE_STATES, 'SUSPENDED'] as const;
+/** What a process may be created in: DORMANT, or started at once. */
+export const CREATE_STATES = ['DORMANT', 'READY', 'RUNNING'] as const;
 
 const NO_NUL = '^[^\\u0000]*$';
 
@@ -141,8 +143,8 @@ export const CreateProcessBody = Type.Object(
     type: Type.Optional(ProcessTypeSchema),
     period: Type.Optional(Period),
     state: Type.Optional(
-      StringEnum(STATES_ACCEPTED, {
-        description: 'DORMANT (default) creates the process; READY or RUNNING creates and starts it at once. Other states are refused.',
+      StringEnum(CREATE_STATES, {
+        description: 'DORMANT (default) creates the process; READY or RUNNING creates and starts it at once.',
       }),
     ),
     command: Type.Optional(Command),
