@@ -28,6 +28,12 @@ export interface ManagedProcess {
   stopTimeoutMs: number;
   /** ONE_SHOT: when its jobs are released again after they end; null: never. */
   restart: RestartPolicy | null;
+  /** The jobs' scheduling priority, or null: the daemon's. */
+  nice: number | null;
+  /** A job's deadline is its release plus this; null: none. */
+  timeCapacityMs: number | null;
+  onDeadlineMiss: 'log' | 'stop' | null;
+  deadlineMisses: number;
   pid: number | null;
   startedAt: string | null;
   nextReleaseAt: string | null;

@@ -2,25 +2,51 @@
 // and its run history.
 import type { ApiClient } from './apiClient.js';
 import type { ManagedProcess } from './apiTypes.js';
-import { formatCommand, formatDateTime, formatMs } from './displayFormats.js';
+import { formatCommand, formatDateTime, formatMs, formatUntil } from './displayFormats.js';
 import { el } from './elements.js';
 import { LogView } from './logView.js';
 import { RunHistory } from './runHistory.js';
 
-/** The restart policy, the restarts so far, and when a pending one is due. */
+/** The restart policy and the restarts so far. */
 function restartFacts(process: ManagedProcess): Array<[string, string]> {
   const { restart } = process;
   if (restart === null) return [];
-  const facts: Array<[string, string]> = [
+  return [
     ['Restart', `${restart.policy}, after ${formatMs(restart.delayMs)} doubled up to ${formatMs(restart.maxDelayMs)}, at most ${restart.limit.count} in ${formatMs(restart.limit.windowMs)}`],
     ['Restarts', String(process.restarts)],
   ];
-  if (process.state === 'WAITING' && process.nextReleaseAt) facts.push(['Restart due', formatDateTime(process.nextReleaseAt)]);
+}
+
+/**
+ * When its next job is due, counting down: a PERIODIC process's next release; a WAITING ONE_SHOT's
+ * pending restart or delayed start.
+ */
+function nextJobFact(process: ManagedProcess, nowMs: number): Array<[string, string]> {
+  const at = process.nextReleaseAt;
+  if (at === null) return [];
+  const term = process.type === 'PERIODIC' ? 'Next release' : 'Next run';
+  return [[term, `${formatDateTime(at)} (${formatUntil(at, nowMs)})`]];
+}
+
+/** The jobs' priority and time capacity, as defined, and the deadlines missed. */
+function timingFacts(process: ManagedProcess): Array<[string, string]> {
+  const facts: Array<[string, string]> = [];
+  if (process.nice !== null) facts.push(['Priority (nice)', String(process.nice)]);
+  if (process.timeCapacityMs !== null) {
+    const onMiss = process.onDeadlineMiss === 'stop' ? 'the job is stopped' : 'the job runs on, counted';
+    facts.push(['Time capacity', `${formatMs(process.timeCapacityMs)} after each release; on a miss ${onMiss}`]);
+    facts.push(['Deadline misses', String(process.deadlineMisses)]);
+  }
   return facts;
 }
 
+/** How often a countdown on the pane is redrawn. */
+const COUNTDOWN_MS = 500;
+
 export class DetailPane {
   private shown: { process: ManagedProcess; logs: LogView; runs: RunHistory; facts: HTMLElement; heading: HTMLElement; outputWarning: HTMLElement } | null = null;
+  /** Redraws the facts while a next job is ahead (its countdown). */
+  private countdown: number | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -66,6 +92,12 @@ export class DetailPane {
     this.shown.outputWarning.hidden = process.outputError === null;
     this.shown.outputWarning.textContent =
       process.outputError === null ? '' : `Output not logged: ${process.outputError}. The jobs keep running; their output is dropped until the log can be written.`;
+    this.renderFacts(process);
+    this.keepCounting(process);
+  }
+
+  private renderFacts(process: ManagedProcess): void {
+    if (!this.shown) return;
     const env = Object.entries(process.env).map(([name, value]) => `${name}=${value}`);
     const facts: Array<[string, string]> = [
       ['Command', formatCommand(process.command)],
@@ -77,9 +109,27 @@ export class DetailPane {
       ['Runs · failures', `${process.runs} · ${process.failures}`],
       ...(process.type === 'ONE_SHOT' ? restartFacts(process) : []),
       ...(process.type === 'PERIODIC' ? ([['Overruns · skipped', `${process.overruns} · ${process.skipped}`]] as Array<[string, string]>) : []),
+      ...nextJobFact(process, Date.now()),
+      ...timingFacts(process),
     ];
     if (process.lastExit?.error) facts.push(['Last start failed', process.lastExit.error]);
     this.shown.facts.replaceChildren(...facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })]));
+  }
+
+  private keepCounting(process: ManagedProcess): void {
+    const ahead = process.nextReleaseAt !== null && Date.parse(process.nextReleaseAt) > Date.now();
+    if (ahead && this.countdown === null) {
+      this.countdown = window.setInterval(() => {
+        if (!this.shown) return this.stopCounting();
+        this.renderFacts(this.shown.process);
+        this.keepCounting(this.shown.process);
+      }, COUNTDOWN_MS);
+    } else if (!ahead) this.stopCounting();
+  }
+
+  private stopCounting(): void {
+    if (this.countdown !== null) window.clearInterval(this.countdown);
+    this.countdown = null;
   }
 
   /** A run of the shown process ended: its history and chart are read again. */
@@ -102,6 +152,7 @@ export class DetailPane {
   }
 
   close(): void {
+    this.stopCounting();
     this.shown?.logs.close();
     this.shown = null;
     this.title.textContent = 'Details';

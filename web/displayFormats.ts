@@ -12,6 +12,13 @@ export function formatMs(ms: number): string {
   return `${Math.round(ms / 6000) / 10} min`;
 }
 
+/** How far ahead a time is, from `nowMs`: "in 4.2 s", "now" once it has come. */
+export function formatUntil(iso: string, nowMs: number): string {
+  const leftMs = Date.parse(iso) - nowMs;
+  if (Number.isNaN(leftMs)) return iso;
+  return leftMs <= 0 ? 'now' : `in ${formatMs(leftMs)}`;
+}
+
 /** Local time of day, to the second (the full ISO time goes in a tooltip). */
 export function formatClock(iso: string | null): string {
   if (iso === null) return '—';

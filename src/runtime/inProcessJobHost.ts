@@ -161,9 +161,9 @@ export class InProcessJobHost implements JobHost {
     return this.logs.errorOf(processId);
   }
 
-  async forget(processId: number): Promise<void> {
+  async forget(processId: number): Promise<string[]> {
     this.timers.cancel(processId);
-    this.logs.remove(processId);
+    return this.logs.remove(processId);
   }
 
   /** Stops every release timer (the daemon is stopping). */

@@ -145,7 +145,7 @@ export interface JobHost {
   acknowledge(processId: number, seq: number): void;
   /** Why the process's output cannot be written to its log now, else null. */
   outputErrorOf(processId: number): string | null;
-  /** The process was deleted: its logs are removed (when this settles) and its late output dropped. */
-  forget(processId: number): Promise<void>;
+  /** The process was deleted: its logs are removed (when this settles; what could not be, named) and its late output dropped. */
+  forget(processId: number): Promise<readonly string[]>;
   onEvent(listener: (event: HostEvent) => void): void;
 }

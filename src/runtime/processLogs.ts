@@ -34,12 +34,20 @@ export function logWriteError(path: string, code: string, detail: string | null)
 }
 
 /** Removes a deleted process's logs with their rotated copies. */
-export function removeLogFiles(logsDir: string, processId: number): void {
+/** Removes a process's log files and their rotated copies; answers what it had to leave (a directory put in a log's place stays). */
+export function removeLogFiles(logsDir: string, processId: number): string[] {
+  const left: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
     const path = logPathOf(logsDir, processId, stream);
-    rmSync(path, { force: true });
-    rmSync(`${path}.1`, { force: true });
+    for (const file of [path, `${path}.1`]) {
+      try {
+        rmSync(file, { force: true });
+      } catch (error) {
+        left.push(`${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      }
+    }
   }
+  return left;
 }
 
 interface Writers {
@@ -106,14 +114,14 @@ export class ProcessLogs {
     return [...streams].map(([stream, message]) => `${stream}: ${message}`).join('; ');
   }
 
-  /** Removes the files of a deleted process with their rotated copies; late output is dropped. */
-  remove(processId: number): void {
+  /** Removes the files of a deleted process with their rotated copies (answers what it left); late output is dropped. */
+  remove(processId: number): string[] {
     const writers = this.writers.get(processId);
     this.writers.delete(processId);
     this.failing.delete(processId);
     writers?.stdout.discard();
     writers?.stderr.discard();
-    removeLogFiles(this.logsDir, processId);
+    return removeLogFiles(this.logsDir, processId);
   }
 
   private file(processId: number, stream: 'stdout' | 'stderr'): RotatingLogFile {

@@ -521,7 +521,8 @@ export class Supervisor {
       this.processes.delete(processId);
       this.syncDeadlineTimer(managed);
       this.idsByName.delete(managed.definition.name);
-      await this.options.host.forget(processId);
+      const left = await this.options.host.forget(processId);
+      if (left.length > 0) this.options.logger.warn({ processId, left }, 'log files of the deleted process that are not files were left as they are');
       this.options.logger.info({ processId, name: managed.definition.name }, 'process deleted');
       this.options.events.emit(managed.definition, this.options.clock(), { type: 'deleted' });
     });

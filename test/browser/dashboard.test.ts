@@ -287,6 +287,36 @@ describe('the dashboard', () => {
     expect(await page.locator('.run-chart').count()).toBe(0);
   });
 
+  it('shows a process\'s priority, time capacity and deadline misses, and counts down to its next job', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const periodic = await daemon.create({ name: 'paced', type: 'PERIODIC', period: 60_000, command: ['sleep', '0.3'], nice: 5, timeCapacityMs: 100 });
+    expect(periodic.status, periodic.text).toBe(201);
+    const paced = periodic.body.processes[0].id as number;
+    expect((await daemon.operate(paced, 'START')).body.processes[0].result).toBe('OK');
+    // Its first job runs past its capacity: one deadline missed.
+    await waitFor('the deadline miss', () => daemon.process(paced), (process) => process.deadlineMisses === 1 && process.state === 'WAITING');
+    await page.getByRole('button', { name: 'paced: show details' }).click();
+    await page.getByRole('heading', { name: /^Details: paced/ }).waitFor();
+    const facts = page.locator('dl.facts');
+    const factOf = (term: string) => facts.locator(`dt:text-is("${term}") + dd`);
+    await waitForText(factOf('Deadline misses'), 'one deadline missed', (text) => text === '1');
+    expect(await factOf('Priority (nice)').textContent()).toBe('5');
+    expect(await factOf('Time capacity').textContent()).toBe('100 ms after each release; on a miss the job runs on, counted');
+    const first = await waitForText(factOf('Next release'), 'the countdown', (text) => / \(in \d+(\.\d)? s\)$/.test(text));
+    await waitForText(factOf('Next release'), 'the countdown to move', (text) => text !== first);
+
+    const delayed = (await daemon.create({ name: 'later', command: ['true'] })).body.processes[0].id as number;
+    const answer = await daemon.request('PUT', `/processes/${delayed}`, { operation: 'START', delayMs: 60_000 });
+    expect(answer.body.processes[0].state).toBe('WAITING');
+    await page.getByRole('button', { name: 'later: show details' }).click();
+    await page.getByRole('heading', { name: /^Details: later/ }).waitFor();
+    await waitForText(factOf('Next run'), 'the delayed start', (text) => /\(in (59|60)(\.\d)? s\)$/.test(text));
+    expect(await factOf('Priority (nice)').count(), 'no priority of its own').toBe(0);
+    expect((await daemon.operate(delayed, 'STOP')).body.processes[0].result).toBe('OK');
+    expect((await daemon.operate(paced, 'STOP')).body.processes[0].result).toBe('OK');
+  });
+
   it('warns, on the row and in the details, when a process\'s output cannot be written to its log', async () => {
     const page = await open();
     await logIn(page, daemon.token);

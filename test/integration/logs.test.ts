@@ -1,6 +1,6 @@
 // A job's stdout and stderr land in its process's log files, capped by rotation.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStream, parseEvents } from '../support/openStream.js';
@@ -89,6 +89,17 @@ describe('job logs', () => {
     await waitFor('the log line', () => (existsSync(path) ? readFileSync(path, 'utf8') : ''), (text) => text === 'x\n');
     expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('deletes a process whose log is not a file (a directory in its place): 204, the directory left as it is', async () => {
+    const daemon = await SigmaDaemon.start();
+    const id = (await daemon.create({ name: 'odd', command: ['true'] })).body.processes[0].id;
+    const path = join(daemon.dataDir, 'logs', `${id}.stderr.log`);
+    mkdirSync(join(path, 'kept'), { recursive: true });
+    expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
+    expect((await daemon.request('GET', `/processes/${id}`)).status).toBe(404);
+    expect(statSync(join(path, 'kept')).isDirectory()).toBe(true);
+    rmSync(path, { recursive: true });
   });
 });
 

@@ -250,12 +250,12 @@ export class NativeJobHost implements JobHost {
     return [...streams].map(([stream, message]) => `${stream === 0 ? 'stdout' : 'stderr'}: ${message}`).join('; ');
   }
 
-  async forget(processId: number): Promise<void> {
+  async forget(processId: number): Promise<string[]> {
     this.grids.delete(processId);
     this.outputErrors.delete(processId);
     // The launcher closes the files first: it never writes them anew once they are removed.
     await this.options.connection.request(MessageType.FORGET, [[Field.PROCESS_ID, processId]]).catch(() => undefined);
-    removeLogFiles(this.options.logsDir, processId);
+    return removeLogFiles(this.options.logsDir, processId);
   }
 
   private specFields(spec: JobSpec): FieldList {
