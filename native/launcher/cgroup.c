@@ -69,9 +69,11 @@ void cgroup_adopt(struct job *job, const char *name) {
   job->oom_kills_before = oom_kills(job);
 }
 
-/* The live members listed by cgroup.procs read from `fd`, from its start. */
-static int members_in(int fd, pid_t *pids, int capacity) {
-  if (lseek(fd, 0, SEEK_SET) < 0) return -1;
+int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
+  char *file = joined(members_dir, "cgroup.procs");
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  free(file);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
   char buffer[8192];
   char carry[32];
   size_t carried = 0;
@@ -97,15 +99,6 @@ static int members_in(int fd, pid_t *pids, int capacity) {
       count++;
     }
   }
-  return count;
-}
-
-int cgroup_members(const char *members_dir, pid_t *pids, int capacity) {
-  char *file = joined(members_dir, "cgroup.procs");
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  free(file);
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
-  int count = members_in(fd, pids, capacity);
   close(fd);
   return count;
 }

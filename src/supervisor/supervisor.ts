@@ -717,9 +717,10 @@ export class Supervisor {
   }
 
   /**
-   * Writes what a decision changed, with whatever the store refused before. Answers whether it is
-   * stored; a refused change is held and written later, unless `failRequest`: an operation that
-   * has not acted yet then fails whole (503, nothing changed).
+   * Writes what a decision changed, with whatever the store refused before (`deferred`: with the
+   * next batch, StoreBacklog.defer). Answers whether it is stored; a refused change is held and
+   * written later, unless `failRequest`: an operation that has not acted yet then fails whole
+   * (503, nothing changed).
    */
   private storeChange(managed: ManagedProcess, change: DecidedChange, failRequest: boolean, deferred: boolean): boolean {
     const state = stateToStore(change);
