@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { isoOf } from '../runtime/clock.js';
 import { AUDIT_KEPT_PER_ACTOR, type AuditEntry, type AuditFilter, type StoredAuditEntry } from '../runtime/sqliteStore.js';
 import type { SupervisorLogger } from '../supervisor/supervisor.js';
-import { LINK_HEADER, linkNextPage } from './pageLinks.js';
+import { LINK_HEADER, pageOf } from './pageLinks.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import { Nullable } from './schemas/processSchemas.js';
 
@@ -105,7 +105,6 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
     },
     async (request, reply) => {
       const limit = request.query.limit ?? AUDIT_LIMIT.default;
-      // One more than asked: whether a next page follows.
       const entries = audit.listAudit({
         limit: limit + 1,
         processId: request.query.processId ?? null,
@@ -113,9 +112,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ readonly audit: AuditLog }
         refused: request.query.refused ?? null,
         beforeId: request.query.after ?? null,
       });
-      const page = entries.slice(0, limit);
-      linkNextPage(request, reply, entries.length > limit, page.at(-1)?.id);
-      return { audit: page.map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })) };
+      return { audit: pageOf(request, reply, entries, limit, (entry) => entry.id).map(({ atMs, ...entry }) => ({ ...entry, at: isoOf(atMs) })) };
     },
   );
 };

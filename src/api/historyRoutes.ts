@@ -7,7 +7,7 @@ import type { ProcessEvents } from '../supervisor/processEvents.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { LiveStreams } from './liveStreams.js';
 import { runView } from './runView.js';
-import { LINK_HEADER, linkNextPage } from './pageLinks.js';
+import { LINK_HEADER, pageOf } from './pageLinks.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import { LogsQuery, RUNS_LIMIT, RunList, RunsQuery } from './schemas/historySchemas.js';
 import { ProcessIdParams } from './schemas/processSchemas.js';
@@ -36,11 +36,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
     },
     async (request, reply) => {
       const limit = request.query.limit ?? RUNS_LIMIT.default;
-      // One more than asked: whether a next page follows.
-      const runs = supervisor.runs(request.params.id, limit + 1, request.query.after ?? null);
-      const page = runs.slice(0, limit);
-      linkNextPage(request, reply, runs.length > limit, page.at(-1)?.id);
-      return { runs: page.map((run) => ({ id: run.id, ...runView(run) })) };
+      const runs = pageOf(request, reply, supervisor.runs(request.params.id, limit + 1, request.query.after ?? null), limit, (run) => run.id);
+      return { runs: runs.map((run) => ({ id: run.id, ...runView(run) })) };
     },
   );
 

@@ -11,10 +11,15 @@ export function nextPageUrl(requestUrl: string, after: number): string {
   return `${path}?${params.toString()}`;
 }
 
-/** Tells the next page when there is one: `more` items were left out after `lastId`. */
-export function linkNextPage(request: FastifyRequest, reply: FastifyReply, more: boolean, lastId: number | undefined): void {
-  if (!more || lastId === undefined) return;
-  reply.header('Link', `<${nextPageUrl(request.url, lastId)}>; rel="next"`);
+/**
+ * The first `limit` of `items` (read with at least one more than a page, to know whether another
+ * follows), with a Link header to the next page when one does.
+ */
+export function pageOf<T>(request: FastifyRequest, reply: FastifyReply, items: readonly T[], limit: number, idOf: (item: T) => number): T[] {
+  const page = items.slice(0, limit);
+  const last = page.at(-1);
+  if (items.length > limit && last !== undefined) reply.header('Link', `<${nextPageUrl(request.url, idOf(last))}>; rel="next"`);
+  return page;
 }
 
 /** The Link header as the document declares it on a list's 200. */

@@ -13,7 +13,7 @@ import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
 import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
-import { LINK_HEADER, linkNextPage } from './pageLinks.js';
+import { LINK_HEADER, pageOf } from './pageLinks.js';
 import { processJsonOf } from './processJson.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
@@ -87,8 +87,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         (reading) =>
           (!wanted || wireStateOf(reading.snapshot.runtime) === wanted) && (!type || reading.definition.spec.type === type) && (after === undefined || reading.definition.id > after),
       );
-      const listed = limit === undefined ? matching : matching.slice(0, limit);
-      linkNextPage(request, reply, listed.length < matching.length, listed.at(-1)?.definition.id);
+      const listed = limit === undefined ? matching : pageOf(request, reply, matching, limit, (reading) => reading.definition.id);
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
       const jsonOf = (reading: ProcessReading): string => processJsonOf(reading, serializeProcess);

@@ -309,7 +309,12 @@ export class SqliteStore implements ProcessStore {
       ),
       remove: this.db.prepare('DELETE FROM processes WHERE id = ?'),
       loadAll: this.db.prepare('SELECT * FROM processes ORDER BY id'),
-      listRuns: this.db.prepare('SELECT * FROM runs WHERE process_id = @processId AND (@beforeId IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit'),
+      // Only the last RUNS_KEPT_PER_PROCESS: more may be stored between two trims (writeRun).
+      listRuns: this.db.prepare(
+        `SELECT * FROM runs WHERE process_id = @processId AND (@beforeId IS NULL OR id < @beforeId)
+           AND id >= COALESCE((SELECT id FROM runs WHERE process_id = @processId ORDER BY id DESC LIMIT 1 OFFSET ${RUNS_KEPT_PER_PROCESS - 1}), 0)
+         ORDER BY id DESC LIMIT @limit`,
+      ),
     };
   }
 
@@ -461,8 +466,7 @@ export class SqliteStore implements ProcessStore {
   }
 
   listRuns(processId: number, limit: number, beforeId: number | null = null): StoredRun[] {
-    // More than the runs kept may be stored between two trims (writeRun).
-    return (this.statements.listRuns.all({ processId, beforeId, limit: Math.min(limit, RUNS_KEPT_PER_PROCESS) }) as RunRow[]).map((row) => ({
+    return (this.statements.listRuns.all({ processId, beforeId, limit }) as RunRow[]).map((row) => ({
       id: row.id,
       pid: row.pid,
       startedAtMs: row.started_at_ms,

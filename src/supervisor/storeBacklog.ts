@@ -71,19 +71,13 @@ export class StoreBacklog {
         this.options.logger.error({ err: error, processIds: pending.map(([processId]) => processId) }, 'could not store changes that have happened');
         return;
       }
-      for (const [processId, { state, runs }] of pending) {
-        for (const run of runs.length > 0 ? runs : [null]) this.hold(processId, state, run, error);
-      }
+      for (const [processId, change] of pending) this.keep(processId, change, error);
     }
   }
 
   /** Holds a change the store refused, to be written once it can be. */
   hold(processId: number, state: PersistedState, run: RunRecord | null, error: unknown): void {
-    if (this.held.size === 0) {
-      this.options.logger.error({ err: error }, 'the store refuses writes: changes are held in memory and written again every second until it takes them');
-    }
-    this.held.set(processId, withChange(this.held.get(processId), state, run));
-    this.timer ??= setInterval(() => this.flush(), STORE_RETRY_MS).unref();
+    this.keep(processId, { state, runs: run ? [run] : [] }, error);
   }
 
   /** A deleted process: nothing of it is to be written any more. */
@@ -114,13 +108,18 @@ export class StoreBacklog {
     }
   }
 
+  private keep(processId: number, change: Held, error: unknown): void {
+    if (this.held.size === 0) {
+      this.options.logger.error({ err: error }, 'the store refuses writes: changes are held in memory and written again every second until it takes them');
+    }
+    this.held.set(processId, followedBy(this.held.get(processId), change));
+    this.timer ??= setInterval(() => this.flush(), STORE_RETRY_MS).unref();
+  }
+
   /** What is held, with what is pending after it. */
   private everything(): Map<number, Held> {
     const all = new Map(this.held);
-    for (const [processId, { state, runs }] of this.pending) {
-      const before = all.get(processId);
-      all.set(processId, { state, runs: [...(before?.runs ?? []), ...runs].slice(-RUNS_KEPT_PER_PROCESS) });
-    }
+    for (const [processId, change] of this.pending) all.set(processId, followedBy(all.get(processId), change));
     return all;
   }
 
@@ -142,7 +141,12 @@ export class StoreBacklog {
   }
 }
 
+/** A process's later change after an earlier one: the later state, the runs of both (the last kept). */
+function followedBy(earlier: Held | undefined, later: Held): Held {
+  if (!earlier) return later;
+  return { state: later.state, runs: later.runs.length === 0 ? earlier.runs : [...earlier.runs, ...later.runs].slice(-RUNS_KEPT_PER_PROCESS) };
+}
+
 function withChange(held: Held | undefined, state: PersistedState, run: RunRecord | null): Held {
-  const runs = run ? [...(held?.runs ?? []), run].slice(-RUNS_KEPT_PER_PROCESS) : (held?.runs ?? []);
-  return { state, runs };
+  return followedBy(held, { state, runs: run ? [run] : [] });
 }

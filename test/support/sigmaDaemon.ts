@@ -153,10 +153,17 @@ export class SigmaDaemon {
 
   private documentChecked: Promise<DocumentCheck | null> | null = null;
 
-  /** The served document's check, fetched once; null if it cannot be had (the daemon is gone). */
+  /**
+   * The served document's check, fetched once; null if it cannot be had now (the daemon is gone or
+   * stopping). A daemon that refuses it or has none fails the test: no answer would be checked.
+   */
   private documentCheck(): Promise<DocumentCheck | null> {
     this.documentChecked ??= this.exchange('GET', '/openapi.json').then(
-      (reply) => (reply.status === 200 ? documentCheckOf(reply.text) : null),
+      (reply) => {
+        if (reply.status === 200) return documentCheckOf(reply.text);
+        if ([401, 403, 404].includes(reply.status)) throw new Error(`the daemon answered ${reply.status} for its OpenAPI document: no answer can be checked against it`);
+        return null;
+      },
       () => null,
     );
     return this.documentChecked;

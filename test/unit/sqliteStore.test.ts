@@ -227,6 +227,9 @@ describe('SqliteStore', () => {
     expect(runs).toHaveLength(RUNS_KEPT_PER_PROCESS);
     expect(runs[0]?.pid).toBe(RUNS_KEPT_PER_PROCESS + 19);
     expect(runs.at(-1)?.pid).toBe(20);
+    // A page after the 50th newest ends with the oldest kept, whatever waits for the next trim.
+    const older = store.listRuns(id, 1000, runs[49]?.id);
+    expect(older.map((run) => run.pid)).toEqual(runs.slice(50).map((run) => run.pid));
     store.close();
   });
 
