@@ -1,4 +1,4 @@
-// `npx tsx bench/profile.ts <reads|start|create|periodic> [--tls] [--launcher native|in-process] [--build DIR]`: runs the daemon under `node --cpu-prof`
+// `npx tsx bench/profile.ts <reads|list|start|create|periodic> [--tls] [--launcher native|in-process] [--build DIR]`: runs the daemon under `node --cpu-prof`
 // through one workload and prints the functions with the most self time (the profile is kept for a
 // flame graph viewer, e.g. Chrome DevTools or speedscope).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,6 +19,10 @@ const WORKLOADS: Record<string, (url: string, api: Awaited<ReturnType<typeof sta
   reads: async (url, api) => {
     await createProcesses(api, 100, 'p', ['true']);
     await runLoad({ url: `${url}/processes/50`, connections: 16, durationS: 5, headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+  },
+  list: async (url, api) => {
+    await createProcesses(api, 1000, 'p', ['true']);
+    await runLoad({ url: `${url}/processes`, connections: 16, durationS: 5, headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
   },
   start: async (_url, api) => {
     const [id] = await createProcesses(api, 1, 'op', ['sleep', '1000']);

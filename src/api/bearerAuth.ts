@@ -2,14 +2,15 @@
 // --metrics-public): `Authorization: Bearer <token>`, or Basic with the token as password so a
 // browser can open /docs. The node token opens everything (compared in constant time); a
 // partition token opens its partition (found by its hash). Refusals are counted by the throttle.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthThrottledError, SigmaError } from '../errors/sigmaErrors.js';
 import type { PartitionTokens } from '../supervisor/partitionTokens.js';
 import type { AuthThrottle } from './authThrottle.js';
 import { NODE_SCOPE } from './requestScope.js';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+// One call, no Hash object: this runs on every request.
+const digest = (value: string): Buffer => hash('sha256', value, 'buffer');
 
 /** `publicPaths`: served to GET without a token (/health, the dashboard's files, maybe /metrics). */
 export function bearerAuth(nodeToken: string, partitionTokens: PartitionTokens, publicPaths: ReadonlySet<string>, throttle: AuthThrottle) {

@@ -1,20 +1,18 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Static } from 'typebox';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
 import { wireStateOf, type ProcessSpec, type ProcessType, type RestartPolicy, type TimeCapacity } from '../core/processModel.js';
 import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
-import type { ProcessReading } from '../supervisor/managedProcess.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
-import { entityTagOfChunks, noneMatchHolds, notModified } from './entityTags.js';
+import { entityTagOfChunks, sendTagged } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { LINK_HEADER, pageOf } from './pageLinks.js';
-import { processJsonOf } from './processJson.js';
+import { ListAnswers } from './listAnswers.js';
+import { processAnswerOf, processJsonOf } from './processJson.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
 import { errorResponses } from './schemas/errorResponses.js';
@@ -43,9 +41,9 @@ export interface ProcessRoutesOptions {
 const TAGS = ['processes'];
 /** One object for the life of the daemon: Fastify keeps the serializer it compiles for it. */
 const PROCESS_SERIALIZATION: Readonly<Record<string, unknown>> = { ...ProcessSchema };
-type ProcessListJson = Static<typeof ProcessList>;
 
 export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes, lowestNice }) => {
+  const listAnswers = new ListAnswers('processes');
   /** A priority this node cannot give is refused now, not found out at the first spawn. */
   const checkNice = (nice: number | null): void => {
     if (nice === null || nice >= lowestNice) return;
@@ -66,7 +64,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list; `limit` and `after` read it a page at a time (a Link header with rel=\"next\" names the next page while more follow). Sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list; `limit` and `after` read it a page at a time (a Link header with rel=\"next\" names the next page while more follow). Up to 8 MiB it is sent with a Content-Length, from bytes the daemon keeps while the processes listed do not change; larger, it is sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
         querystring: ListQuery,
         response: { 200: { ...ProcessList, description: 'The processes.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404) },
       },
@@ -90,20 +88,14 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const listed = limit === undefined ? matching : pageOf(request, reply, matching, limit, (reading) => reading.definition.id);
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
-      const jsonOf = (reading: ProcessReading): string => processJsonOf(reading, serializeProcess);
-      // The tag is of the bytes the stream will send: the readings are fixed, so a first pass
-      // hashes exactly what the second sends, and neither holds the list as one string.
-      const tag = entityTagOfChunks(jsonListChunks('processes', listed, jsonOf));
-      reply.header('ETag', tag);
-      if (noneMatchHolds(request.headers['if-none-match'], tag)) {
-        notModified(reply);
-        // No body: the client holds it. Fastify's HEAD handler would tell a length of 0 for
-        // none, not a drained empty stream.
-        const none = request.method === 'HEAD' ? Readable.from([]) : undefined;
-        return reply.send(none as unknown as ProcessListJson);
-      }
-      const body = jsonListStream('processes', listed, jsonOf);
-      return reply.type('application/json; charset=utf-8').send(body as unknown as ProcessListJson); // a stream; the schema documents what it sends
+      const items = listed.map((reading) => processJsonOf(reading, serializeProcess));
+      reply.type('application/json; charset=utf-8');
+      const kept = listAnswers.answerFor(`${confinedTo(request) ?? ''} ${request.url}`, items);
+      if (kept) return sendTagged(request, reply, kept.tag, kept.body);
+      // Too large to hold as one buffer: streamed. The tag is of the bytes the stream will send:
+      // the items are fixed, so a first pass hashes exactly what the second sends.
+      const tag = entityTagOfChunks(jsonListChunks('processes', items, (item) => item));
+      return sendTagged(request, reply, tag, jsonListStream('processes', items, (item) => item));
     },
   );
 
@@ -159,9 +151,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const json = processJsonOf(supervisor.get(request.params.id), reply.compileSerializationSchema(PROCESS_SERIALIZATION));
-      // Already the route's serialization of its one process (made once per change of it).
-      return reply.type('application/json; charset=utf-8').send(`{"processes":[${json}]}` as unknown as ProcessListJson);
+      // The route's serialization of its one process, and its tag: made once per change of it.
+      const { body, tag } = processAnswerOf(supervisor.get(request.params.id), reply.compileSerializationSchema(PROCESS_SERIALIZATION));
+      return sendTagged(request, reply.type('application/json; charset=utf-8'), tag, body);
     },
   );
 

@@ -83,10 +83,10 @@ describe('GET /processes', () => {
     for (const id of [running.id, paused.id]) expect((await daemon.request('DELETE', `/processes/${id}`)).status).toBe(204);
   });
 
-  it('is sent in chunks, the same text as each process read alone, for a list longer than a chunk', async () => {
+  it('is sent with a length, the same text as each process read alone, and shows a change at the next read', async () => {
     const daemon = await SigmaDaemon.start();
     const ids: number[] = [];
-    // About 160 KB of answer: more than the 64 KiB chunks the list is cut into.
+    // About 160 KB of answer, with text that JSON escapes and that UTF-8 makes longer.
     for (let i = 0; i < 20; i += 1) {
       const env = { BULK: `${'é'.repeat(2000)}${'x'.repeat(4000)}`, QUOTE: '"\\\n\u0001' };
       ids.push((await createOk(daemon, { name: `bulk-${i}`, command: ['true'], env, cwd: '/tmp' })).id);
@@ -95,13 +95,40 @@ describe('GET /processes', () => {
     const reply = await daemon.request('GET', '/processes');
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(reply.headers['transfer-encoding']).toBeUndefined();
+    expect(reply.headers['content-length']).toBe(String(Buffer.byteLength(reply.text)));
+    const alone = [];
+    for (const id of ids) alone.push((await daemon.request('GET', `/processes/${id}`)).body.processes[0]);
+    expect(reply.text).toBe(`${JSON.stringify({ processes: alone })}\n`);
+    expect((await daemon.request('GET', '/processes?type=PERIODIC')).text).toBe(`${JSON.stringify({ processes: alone.slice(-1) })}\n`);
+    // Read again unchanged: the same bytes; after a change of one process, the change.
+    expect((await daemon.request('GET', '/processes')).text).toBe(reply.text);
+    expect((await daemon.request('PATCH', `/processes/${ids[3]}`, { env: { A: '1' } })).status).toBe(200);
+    const changed = await daemon.request('GET', '/processes');
+    expect(changed.body.processes[3].env).toEqual({ A: '1' });
+    expect(changed.headers.etag).not.toBe(reply.headers.etag);
+    expect((await daemon.request('DELETE', `/processes/${ids.at(-1)}`)).status).toBe(204);
+    expect((await list(daemon)).map((process) => process.id)).toEqual(ids.slice(0, -1));
+  });
+
+  it('is sent in chunks, the same text as each process read alone, for a list over 8 MiB', async () => {
+    const definitionBytes = String(4 * 1024 * 1024);
+    const daemon = await SigmaDaemon.start({ args: ['--max-body-bytes', definitionBytes, '--max-definition-bytes', definitionBytes] });
+    const ids: number[] = [];
+    // 3 x 48 x 30,000 characters of 2 bytes each: 8.6 MB.
+    const env = Object.fromEntries(Array.from({ length: 48 }, (_, index) => [`BULK_${index}`, 'é'.repeat(30_000)]));
+    for (let i = 0; i < 3; i += 1) ids.push((await createOk(daemon, { name: `huge-${i}`, command: ['true'], env })).id);
+    const reply = await daemon.request('GET', '/processes');
+    expect(reply.status).toBe(200);
+    expect(Buffer.byteLength(reply.text)).toBeGreaterThan(8 * 1024 * 1024);
     expect(reply.headers['transfer-encoding']).toBe('chunked');
     expect(reply.headers['content-length']).toBeUndefined();
     const alone = [];
     for (const id of ids) alone.push((await daemon.request('GET', `/processes/${id}`)).body.processes[0]);
     expect(reply.text).toBe(`${JSON.stringify({ processes: alone })}\n`);
-    expect((await daemon.request('GET', '/processes?type=PERIODIC')).text).toBe(`${JSON.stringify({ processes: alone.slice(-1) })}\n`);
-    expect((await daemon.request('DELETE', `/processes/${ids.at(-1)}`)).status).toBe(204);
+    const again = await daemon.request('GET', '/processes', undefined, { 'if-none-match': String(reply.headers.etag) });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
   });
 
   it('refuses an unknown state or type with 400 SIGMA_ERR_REQUEST_INVALID', async () => {
