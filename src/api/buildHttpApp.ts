@@ -33,7 +33,7 @@ import { partitionRoutes } from './partitionRoutes.js';
 import { plainDecimalIds } from './plainDecimalIds.js';
 import { answerPlainHttp } from './plainHttpRefusal.js';
 import { processRoutes } from './processRoutes.js';
-import { requestValidatorCompiler } from './requestValidators.js';
+import { serializerFactoryCompiledOnFirstUse, validatorCompiledOnFirstUse } from './schemaCompilers.js';
 import { documentRoute } from './routeDocumentation.js';
 import { withNamedComponents } from './openApiComponents.js';
 import { scopeGuard } from './scopeGuard.js';
@@ -124,6 +124,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       socket.destroy(error);
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
+    schemaController: { compilersFactory: { buildSerializer: serializerFactoryCompiledOnFirstUse() } },
     ...(options.tls
       ? {
           https: {
@@ -140,7 +141,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const connections = new ConnectionGuard(app.server, options.connectionsAdmitted);
   const allowedOn = learnAllowedMethods(app as unknown as FastifyInstance, ROUTER_OPTIONS.ignoreTrailingSlash);
 
-  app.setValidatorCompiler(requestValidatorCompiler());
+  app.setValidatorCompiler(validatorCompiledOnFirstUse());
   // Bodies are JSON only: without its text parser, Fastify refuses text/plain like any other type.
   app.removeContentTypeParser('text/plain');
   installErrorReplies(app, allowedOn);

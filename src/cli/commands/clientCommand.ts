@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { buildClientConfig, CLIENT_DEFAULTS, type ConnectionOptions } from '../clientConfig.js';
 import type { CliContext } from '../cliContext.js';
+import { withUsageErrors } from '../programRun.js';
 import { SigmaClient } from '../sigmaClient.js';
 
 /** `path`: the words after `sigma`, e.g. "ps" or "partition create"; the last one is the command's name. */
@@ -13,21 +14,6 @@ export function clientCommand(path: string, summary: string, description: string
     .description(description)
     .addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`);
   return withUsageErrors(command, path);
-}
-
-/**
- * Usage errors exit (status 2, by main) with one line naming the command and its help; `path` ''
- * is `sigma` itself. `hint`: what to add to a usage error's message, if anything.
- */
-export function withUsageErrors(command: Command, path: string, hint: (message: string) => string | null = () => null): Command {
-  const words = path ? `sigma ${path}` : 'sigma';
-  return command.exitOverride().configureOutput({
-    outputError: (text, write) => {
-      const message = text.replace(/^error: /, '').trimEnd();
-      const added = hint(message);
-      write(`${words}: ${message}${added ? `; ${added}` : ''} (see \`${words} --help\`)\n`);
-    },
-  });
 }
 
 /** Where the token goes, and where it never goes: after the help of sigma and of every client command. */

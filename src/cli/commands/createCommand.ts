@@ -10,7 +10,8 @@ import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { formatMs } from '../displayValues.js';
 import { displayable, jsonText } from '../terminalText.js';
-import { clientCommand, clientFor, integerArgument, withUsageErrors } from './clientCommand.js';
+import { withUsageErrors } from '../programRun.js';
+import { clientCommand, clientFor, integerArgument } from './clientCommand.js';
 import { jobArgumentsHint } from './jobArgumentsHint.js';
 
 interface CreateOptions extends ConnectionOptions {

@@ -2,7 +2,8 @@
 // tokens; and `sigma partitions`, short for `sigma partition ls`.
 import { Command } from 'commander';
 import type { CliContext } from '../cliContext.js';
-import { withConnectionOptions, withUsageErrors } from './clientCommand.js';
+import { withUsageErrors } from '../programRun.js';
+import { withConnectionOptions } from './clientCommand.js';
 import { partitionCreateCommand, partitionRmCommand, partitionSetCommand } from './partitionEditCommands.js';
 import { partitionOperationCommand } from './partitionOperationCommand.js';
 import { partitionLsCommand, partitionShowCommand } from './partitionReadCommands.js';

@@ -8,7 +8,8 @@ import { formatRelative } from '../displayValues.js';
 import { plainTable } from '../plainTable.js';
 import { painterFor } from '../terminalStyle.js';
 import { displayable, jsonText } from '../terminalText.js';
-import { clientCommand, clientFor, withConnectionOptions, withUsageErrors } from './clientCommand.js';
+import { withUsageErrors } from '../programRun.js';
+import { clientCommand, clientFor, withConnectionOptions } from './clientCommand.js';
 
 interface TokenCreateOptions extends ConnectionOptions {
   label?: string;
