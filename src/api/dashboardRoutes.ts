@@ -2,11 +2,10 @@
 // (the page asks for it and sends it with each API call).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { DASHBOARD_DIR } from '../builtFiles.js';
 
-export const DASHBOARD_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
 /** Scripts only from the daemon itself: a page that holds the node token runs nothing else. */
 const PAGE_HEADERS = {

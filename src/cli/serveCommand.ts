@@ -1,6 +1,7 @@
 // `sigma serve`: runs the daemon in the foreground until SIGTERM or SIGINT.
 import { register } from 'node:module';
 import { Command, Option } from 'commander';
+import { MODULE_SOURCES_HOOK_URL } from '../builtFiles.js';
 import { buildServeConfig, ConfigError, SERVE_DEFAULTS, type RawServeOptions } from '../config/serveConfig.js';
 import type { RunningDaemon } from '../daemon/runDaemon.js';
 import { readOpenFilesLimit } from '../runtime/openFilesLimit.js';
@@ -85,7 +86,7 @@ Examples:
       });
       try {
         // Loaded here, so that the client commands start without the server's modules.
-        if (readOpenFilesLimit().soft < FEW_DESCRIPTORS) register('./moduleSourcesOneByOne.js', import.meta.url);
+        if (readOpenFilesLimit().soft < FEW_DESCRIPTORS) register(MODULE_SOURCES_HOOK_URL);
         const { runDaemon } = await import('../daemon/runDaemon.js');
         daemon = await runDaemon(config, (line) => process.stdout.write(`${line}\n`));
       } catch (error) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
+import { PACKAGE_JSON_PATH } from '../builtFiles.js';
 import type { ServeConfig } from '../config/serveConfig.js';
 import { EtcdGateway } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad } from '../fleet/fleetMembership.js';
@@ -301,6 +302,6 @@ async function serve(
 }
 
 function packageVersion(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const packageJson = JSON.parse(readFileSync(PACKAGE_JSON_PATH, 'utf8')) as { version: string };
   return packageJson.version;
 }

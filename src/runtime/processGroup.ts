@@ -87,12 +87,17 @@ export function groupAlive(pgid: number): boolean {
   return members === null || members.some((member) => member.state !== 'Z' && member.state !== 'X');
 }
 
+/** Whether the leader already shows what `stopped` asks (stopped, or not), or is gone: nothing to signal. */
+export function showsStopState(pid: number, stopped: boolean): boolean {
+  const stat = readProcStat(pid);
+  return !stat || stat.state === 'Z' || (stat.state === 'T') === stopped;
+}
+
 /** Waits (bounded) until the process is stopped (`T`) or running again, or gone. */
 export async function waitForStopState(pid: number, stopped: boolean, timeoutMs: number): Promise<void> {
   const deadlineMs = performance.now() + timeoutMs;
   for (;;) {
-    const stat = readProcStat(pid);
-    if (!stat || stat.state === 'Z' || (stat.state === 'T') === stopped) return;
+    if (showsStopState(pid, stopped)) return;
     if (performance.now() >= deadlineMs) return;
     await sleep(1);
   }

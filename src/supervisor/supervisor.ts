@@ -32,6 +32,7 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import type { HostedJob, HostEvent, HostReleases, JobHost, JobSpec, StateEvent } from '../runtime/jobHost.js';
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
+import { showsStopState } from '../runtime/processGroup.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
 import type { Durability, PersistedState, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
@@ -190,8 +191,10 @@ export class Supervisor {
       case 'STOPPING':
         await this.perform(managed, { kind: 'END_GROUP', pid: runtime.job.pid, graceMs: managed.definition.spec.stopTimeoutMs });
         return;
+      // Signalled only when the leader shows otherwise (a daemon that died between a SIGSTOP or
+      // SIGCONT and its record): a thousand adopted jobs are not a thousand launcher round trips.
       case 'RUNNING':
-        if (job) await this.options.host.signal(job, 'SIGCONT');
+        if (job && !showsStopState(job.pid, false)) await this.options.host.signal(job, 'SIGCONT');
         this.syncDeadlineTimer(managed);
         if (runtime.grid) await this.perform(managed, { kind: 'ARM_RELEASE', atMs: runtime.grid.nextReleaseAtMs });
         return;
@@ -202,7 +205,7 @@ export class Supervisor {
         await this.perform(managed, { kind: 'ARM_RESTART', atMs: runtime.restartAtMs });
         return;
       case 'SUSPENDED':
-        if (job) await this.options.host.signal(job, 'SIGSTOP');
+        if (job && !showsStopState(job.pid, true)) await this.options.host.signal(job, 'SIGSTOP');
         return;
       default:
         return;

@@ -78,6 +78,27 @@ describe.skipIf(!NATIVE)('a daemon killed outright, its launcher alive', () => {
     expect(await second.stop()).toBe(0);
   });
 
+  it('puts each adopted job in the state recorded, when it shows another (a daemon that died between a signal and its record)', async () => {
+    const first = await SigmaDaemon.start();
+    const running = await created(first, { name: 'running', command: ['sleep', '300'] });
+    const suspended = await created(first, { name: 'suspended', command: ['sleep', '300'] });
+    const untouched = await created(first, { name: 'untouched', command: ['sleep', '300'] });
+    expect((await first.operate(suspended.id, 'SUSPEND')).body.processes[0]).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    await first.kill();
+    // What a SUSPEND of `running` and a RESUME of `suspended` would have done, had the daemon died before recording them.
+    process.kill(-(running.pid as number), 'SIGSTOP');
+    process.kill(-(suspended.pid as number), 'SIGCONT');
+    await waitFor('the signals', () => [procState(running.pid as number), procState(suspended.pid as number)], ([stopped, continued]) => stopped === 'T' && continued !== 'T');
+    const second = await SigmaDaemon.start({ dataDir: first.dataDir });
+    expect(await second.process(running.id)).toMatchObject({ state: 'RUNNING', pid: running.pid });
+    expect(await second.process(suspended.id)).toMatchObject({ state: 'SUSPENDEND', pid: suspended.pid });
+    await waitFor('the running job continued', () => procState(running.pid as number), (state) => state !== 'T');
+    await waitFor('the suspended job stopped again', () => procState(suspended.pid as number), (state) => state === 'T');
+    expect(procState(untouched.pid as number)).not.toBe('T');
+    for (const { id } of [running, suspended, untouched]) expect((await second.operate(id, 'STOP')).body.processes[0]).toMatchObject({ result: 'OK', state: 'DORMANT' });
+    expect(await second.stop()).toBe(0);
+  });
+
   it('ends, at the next start, what was left when the launcher died under a running daemon (which stops, exit 1)', async () => {
     const first = await SigmaDaemon.start();
     const long = await created(first, { name: 'orphan', command: ['sleep', '300'] });

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LAUNCHER_BINARY_PATH } from '../../builtFiles.js';
 import { LauncherConnection, type LauncherHello } from './launcherConnection.js';
 
 /** How long a launcher that was started may take to say it listens. */
@@ -14,7 +14,7 @@ const LAUNCHER_LOG_MAX_BYTES = 1024 * 1024;
 
 /** The launcher built with the daemon (`npm run build`), or null where no C compiler was found. */
 export function builtLauncherPath(): string | null {
-  const path = fileURLToPath(new URL('../../launcher/sigma-launcher', import.meta.url));
+  const path = LAUNCHER_BINARY_PATH;
   return existsSync(path) ? path : null;
 }
 
