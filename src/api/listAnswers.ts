@@ -43,7 +43,8 @@ export class ListAnswers {
     if (kept) this.drop(key, kept);
     let characters = 0;
     for (const item of items) characters += item.length + 1;
-    // A UTF-16 character is at most 3 bytes of UTF-8 (a surrogate pair, 2 characters, makes 4).
+    // Each UTF-16 unit takes 1 to 3 bytes of UTF-8: a list over the limit in units is over it in
+    // bytes, found without encoding it; one under it may still be over it once encoded.
     if (characters > KEPT_LIST_MAX_BYTES) return null;
     const body = Buffer.from(`{${JSON.stringify(this.envelopeKey)}:[${items.join(',')}]}\n`, 'utf8');
     if (body.length > KEPT_LIST_MAX_BYTES) return null;
