@@ -33,7 +33,6 @@ export function logWriteError(path: string, code: string, detail: string | null)
   return `${code}: cannot write ${path}${why ? ` (${why})` : ''}; output is dropped until it can`;
 }
 
-/** Removes a deleted process's logs with their rotated copies. */
 /** Removes a process's log files and their rotated copies; answers what it had to leave (a directory put in a log's place stays). */
 export function removeLogFiles(logsDir: string, processId: number): string[] {
   const left: string[] = [];

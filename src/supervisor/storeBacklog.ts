@@ -47,13 +47,13 @@ export class StoreBacklog {
       return;
     }
     const all = this.everything();
-    all.set(processId, withChange(all.get(processId), state, run));
+    all.set(processId, followedBy(all.get(processId), changeOf(state, run)));
     this.writeAll(all);
   }
 
   /** A change the launcher will tell again until it is acknowledged: written a little later, with the others. */
   defer(processId: number, state: PersistedState, run: RunRecord | null): void {
-    this.pending.set(processId, withChange(this.pending.get(processId), state, run));
+    this.pending.set(processId, followedBy(this.pending.get(processId), changeOf(state, run)));
     this.pendingFlush ??= setTimeout(() => this.flushPending(), PENDING_WRITE_MS).unref();
   }
 
@@ -77,7 +77,7 @@ export class StoreBacklog {
 
   /** Holds a change the store refused, to be written once it can be. */
   hold(processId: number, state: PersistedState, run: RunRecord | null, error: unknown): void {
-    this.keep(processId, { state, runs: run ? [run] : [] }, error);
+    this.keep(processId, changeOf(state, run), error);
   }
 
   /** A deleted process: nothing of it is to be written any more. */
@@ -147,6 +147,7 @@ function followedBy(earlier: Held | undefined, later: Held): Held {
   return { state: later.state, runs: later.runs.length === 0 ? earlier.runs : [...earlier.runs, ...later.runs].slice(-RUNS_KEPT_PER_PROCESS) };
 }
 
-function withChange(held: Held | undefined, state: PersistedState, run: RunRecord | null): Held {
-  return followedBy(held, { state, runs: run ? [run] : [] });
+/** One change: a state, with the run it ended, if any. */
+function changeOf(state: PersistedState, run: RunRecord | null): Held {
+  return { state, runs: run ? [run] : [] };
 }
