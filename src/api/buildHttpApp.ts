@@ -24,6 +24,7 @@ import { tagJsonAnswers } from './entityTags.js';
 import { errorBody, installErrorReplies } from './errorReplies.js';
 import { eventRoutes } from './eventRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
+import type { FleetRouting } from './fleetRouting.js';
 import { historyRoutes } from './historyRoutes.js';
 import { LiveStreams } from './liveStreams.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -74,6 +75,8 @@ export interface HttpAppOptions {
   readonly limitSupport: LimitSupport;
   /** The fleet this node is in, or this node on its own (GET /nodes). */
   readonly directory: NodeDirectory;
+  /** In a fleet: how requests about other nodes' processes are answered; null on its own. */
+  readonly fleet: FleetRouting | null;
 }
 
 // `/processes/` is the list, as `/processes` is, not a process with an empty id.
@@ -235,6 +238,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     directory: options.directory,
   });
   await app.register(fleetRoutes, { directory: options.directory });
+  const fleet = options.fleet;
+  if (fleet) {
+    // A partition changes only while etcd answers, as a process does (processRoutes).
+    app.addHook('preHandler', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.url?.startsWith('/partitions')) fleet.requireReachable();
+    });
+  }
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });
   await app.register(auditRoutes, { audit: options.audit });
   await app.register(processRoutes, {
@@ -242,6 +252,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     partitionExists: (name) => options.partitions.has(name),
     clock: options.clock,
     maxDefinitionBytes: options.maxDefinitionBytes,
+    fleet: options.fleet,
     lowestNice: options.lowestNice,
   });
   await app.register(partitionRoutes, {

@@ -1,21 +1,28 @@
 // The contract's routes on /processes: thin handlers over the supervisor.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hostname } from 'node:os';
+import { chooseNode } from '../fleet/placement.js';
+import type { FleetNode } from '../fleet/fleetMembership.js';
+import type { ProcessReading } from '../supervisor/managedProcess.js';
 import { definitionBytesOf } from '../core/definitionBytes.js';
 import type { ProcessDefinition } from '../core/processDefinition.js';
 import { wireStateOf, type ProcessSpec, type ProcessType, type RestartPolicy, type TimeCapacity } from '../core/processModel.js';
 import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
-import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
+import { NodeUnreachableError, PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
 import { entityTagOfChunks, sendTagged } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
-import { LINK_HEADER, pageOf } from './pageLinks.js';
+import { LINK_HEADER, nextPageUrl, pageOf } from './pageLinks.js';
 import { ListAnswers } from './listAnswers.js';
 import { processAnswerOf, processJsonOf } from './processJson.js';
 import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
 import { errorResponses } from './schemas/errorResponses.js';
+import type { FleetRouting, ListedItem } from './fleetRouting.js';
+import { entityTagOf } from './entityTags.js';
 import {
   CreateProcessBody,
   LIMITS,
@@ -36,13 +43,15 @@ export interface ProcessRoutesOptions {
   readonly maxDefinitionBytes: number;
   /** The lowest nice value this node lets a job be given. */
   readonly lowestNice: number;
+  /** In a fleet: how this node answers for the others; null on its own. */
+  readonly fleet: FleetRouting | null;
 }
 
 const TAGS = ['processes'];
 /** One object for the life of the daemon: Fastify keeps the serializer it compiles for it. */
 const PROCESS_SERIALIZATION: Readonly<Record<string, unknown>> = { ...ProcessSchema };
 
-export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes, lowestNice }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = async (app, { supervisor, partitionExists, clock, maxDefinitionBytes, lowestNice, fleet }) => {
   const listAnswers = new ListAnswers('processes');
   /** A priority this node cannot give is refused now, not found out at the first spawn. */
   const checkNice = (nice: number | null): void => {
@@ -56,6 +65,34 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     if (bytes > maxDefinitionBytes) {
       throw new ProcessInvalidError(`"command" and "env" take ${bytes} bytes; at most ${maxDefinitionBytes} are allowed (--max-definition-bytes)`);
     }
+  };
+  /**
+   * In a fleet, a request about a process this node does not have goes to the node that owns it,
+   * and its answer is the answer (null: this node answers). A change waits for etcd.
+   */
+  const answeredElsewhere = async (request: FastifyRequest, reply: FastifyReply, processId: number, kind: 'read' | 'change'): Promise<FastifyReply | null> => {
+    if (!fleet) return null;
+    if (kind === 'change') fleet.requireReachable();
+    if (fleet.forwarded(request) || supervisor.find(processId) !== null) return null;
+    const owner = await fleet.ownerElsewhere(processId);
+    if (!owner) return null;
+    if (owner.status === 'down' && kind === 'change') {
+      throw new NodeUnreachableError(`process ${processId} is on node "${owner.name}", which is down: it takes no change until the node is back`);
+    }
+    if (kind === 'change') return fleet.relay(request, reply, owner);
+    // A read of a node that is down, or that does not answer: the process as etcd last recorded it.
+    const relayed = owner.status === 'up' ? await fleet.relay(request, reply, owner).catch((error: unknown) => (error instanceof NodeUnreachableError ? null : Promise.reject(error))) : null;
+    if (relayed) return relayed;
+    const shown = await fleet.downProcessJson(processId);
+    if (shown === null) return null;
+    const body = Buffer.from(`{"processes":[${shown}]}\n`, 'utf8');
+    return sendTagged(request, reply.code(200).type('application/json; charset=utf-8'), entityTagOf(body), body);
+  };
+  /** In a fleet, the process as it is after a change, recorded in etcd. */
+  const recordChange = async (request: FastifyRequest, reply: FastifyReply, reading: ProcessReading): Promise<void> => {
+    if (!fleet) return;
+    const json = processJsonOf(reading, reply.compileSerializationSchema(PROCESS_SERIALIZATION));
+    await fleet.recordAfterChange(reading.definition.id, json, (error) => request.log.warn({ err: error }, 'the change is not recorded in etcd yet: it will be at the next join'));
   };
   app.get(
     '/processes',
@@ -71,12 +108,15 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
     async (request, reply) => {
       const { process_name: name, state, type, partition, limit, after } = request.query;
-      if (partition !== undefined && !(partitionExists(partition) && canSee(request, partition))) throw new PartitionNotFoundError(partition);
+      // A partition a node of the fleet has is listed from any node, which may not have it itself.
+      const fleetWide = fleet !== null && !fleet.forwarded(request);
+      if (partition !== undefined && !((partitionExists(partition) || fleetWide) && canSee(request, partition))) throw new PartitionNotFoundError(partition);
       let readings = supervisor.list();
       if (name !== undefined) {
         const found = supervisor.findByName(name);
-        if (!found || !canSee(request, found.definition.partition)) throw new ProcessNotFoundError(`name "${name}"`);
-        readings = [found];
+        const visible = found !== null && canSee(request, found.definition.partition);
+        if (!visible && !fleetWide) throw new ProcessNotFoundError(`name "${name}"`);
+        readings = visible ? [found] : [];
       }
       const only = partition ?? confinedTo(request);
       if (only !== null) readings = readings.filter((reading) => reading.definition.partition === only);
@@ -85,11 +125,28 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         (reading) =>
           (!wanted || wireStateOf(reading.snapshot.runtime) === wanted) && (!type || reading.definition.spec.type === type) && (after === undefined || reading.definition.id > after),
       );
-      const listed = limit === undefined ? matching : pageOf(request, reply, matching, limit, (reading) => reading.definition.id);
       // Serialized by the route's own schema, item by item: the same bytes as one serialized list.
       const serializeProcess = reply.compileSerializationSchema(PROCESS_SERIALIZATION);
-      const items = listed.map((reading) => processJsonOf(reading, serializeProcess));
       reply.type('application/json; charset=utf-8');
+      if (fleet && fleetWide) {
+        const own = matching.map((reading): ListedItem => ({ id: reading.definition.id, json: fleet.decorate(processJsonOf(reading, serializeProcess), reading.definition.id) }));
+        const keep = (process: Readonly<Record<string, unknown>>): boolean =>
+          canSee(request, String(process.partition)) &&
+          (partition ?? confinedTo(request) ?? process.partition) === process.partition &&
+          (name === undefined || process.name === name) &&
+          (!wanted || process.state === wanted) &&
+          (!type || process.type === type) &&
+          (after === undefined || Number(process.id) > after);
+        const others = await fleet.othersList(request, keep);
+        const merged = [...own, ...others.items].sort((a, b) => a.id - b.id);
+        if (name !== undefined && merged.length === 0) throw new ProcessNotFoundError(`name "${name}"`);
+        const page = limit === undefined ? merged : pageOf(request, reply, merged, limit, (item) => item.id);
+        if (limit !== undefined && others.more && page.length === merged.length && page.length > 0) reply.header('Link', `<${nextPageUrl(request.url, (page.at(-1) as ListedItem).id)}>; rel="next"`);
+        const body = Buffer.from(`{"processes":[${page.map((item) => item.json).join(',')}]}\n`, 'utf8');
+        return sendTagged(request, reply, entityTagOf(body), body);
+      }
+      const listed = limit === undefined ? matching : pageOf(request, reply, matching, limit, (reading) => reading.definition.id);
+      const items = listed.map((reading) => (fleet ? fleet.decorate(processJsonOf(reading, serializeProcess), reading.definition.id) : processJsonOf(reading, serializeProcess)));
       const kept = listAnswers.answerFor(`${confinedTo(request) ?? ''} ${request.url}`, items);
       if (kept) return sendTagged(request, reply, kept.tag, kept.body);
       // Too large to hold as one buffer: streamed. The tag is of the bytes the stream will send:
@@ -121,21 +178,28 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       checkNice(body.nice ?? null);
       const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
       if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
-      const reading = await supervisor.create(
-        {
-          name: body.name,
-          partition,
-          spec,
-          command: body.command ?? null,
-          cwd: body.cwd ?? null,
-          env: body.env ?? {},
-          nice: body.nice ?? null,
-          createdAtMs: clock(),
-        },
-        startNow,
-      );
+      const asked = { node: body.node, labels: body.placement?.labels, partition };
+      if (!fleet) chooseNode([aloneAsNode(partition)], asked);
+      let id: number | null = null;
+      if (fleet) {
+        fleet.requireReachable();
+        if (!fleet.forwarded(request)) {
+          const target = await fleet.placement(asked);
+          if (target) return fleet.relay(request, reply, target, { ...body, node: target.name });
+        }
+        id = await fleet.processes.reserve(body.name, partition, fleet.nodeName, body.relocatable ?? false);
+      }
+      const definition = { name: body.name, partition, spec, command: body.command ?? null, cwd: body.cwd ?? null, env: body.env ?? {}, nice: body.nice ?? null, createdAtMs: clock() };
+      const reading = await supervisor.create(definition, startNow, id).catch(async (error: unknown) => {
+        // Not made: the id and the name reserved in the fleet are given back.
+        if (fleet && id !== null && supervisor.find(id) === null) await fleet.processes.release(id, body.name).catch(() => undefined);
+        throw error;
+      });
       reply.code(201).header('Location', `/processes/${reading.definition.id}`);
-      return { processes: [processView(reading)] };
+      if (!fleet) return { processes: [processView(reading)] };
+      const json = reply.compileSerializationSchema(PROCESS_SERIALIZATION)(processView(reading)) as string;
+      await fleet.recordAfterChange(reading.definition.id, json, (error) => request.log.warn({ err: error }, 'the new process is not recorded in etcd yet: it will be at the next join'));
+      return reply.type('application/json; charset=utf-8').send(Buffer.from(`{"processes":[${fleet.decorate(json, reading.definition.id)}]}\n`, 'utf8') as never);
     },
   );
 
@@ -151,6 +215,14 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       },
     },
     async (request, reply) => {
+      if (fleet) {
+        const elsewhere = await answeredElsewhere(request, reply, request.params.id, 'read');
+        if (elsewhere) return elsewhere;
+        const reading = supervisor.get(request.params.id);
+        const json = fleet.decorate(processJsonOf(reading, reply.compileSerializationSchema(PROCESS_SERIALIZATION)), reading.definition.id);
+        const body = Buffer.from(`{"processes":[${json}]}\n`, 'utf8');
+        return sendTagged(request, reply.type('application/json; charset=utf-8'), entityTagOf(body), body);
+      }
       // The route's serialization of its one process, and its tag: made once per change of it.
       const { body, tag } = processAnswerOf(supervisor.get(request.params.id), reply.compileSerializationSchema(PROCESS_SERIALIZATION));
       return sendTagged(request, reply.type('application/json; charset=utf-8'), tag, body);
@@ -170,7 +242,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         response: { 200: { ...OperationResultList, description: 'The result of the operation.' }, ...errorResponses(400, 401, 404, 413, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const elsewhere = await answeredElsewhere(request, reply, request.params.id, 'change');
+      if (elsewhere) return elsewhere;
       // The schema lets exactly one of the two through.
       const { delayMs } = request.body;
       const operation = request.body.operation ?? request.body.type;
@@ -178,7 +252,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       if (delayMs !== undefined && operation !== 'START') {
         throw new RequestInvalidError(`"delayMs" is only for START (a delayed start); ${operation} takes none`);
       }
-      return { processes: [operationResultOf(await supervisor.operate(request.params.id, operation, delayMs ?? null))] };
+      const answer = await supervisor.operate(request.params.id, operation, delayMs ?? null);
+      await recordChange(request, reply, answer.process);
+      return { processes: [operationResultOf(answer)] };
     },
   );
 
@@ -195,7 +271,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         response: { 200: { ...ProcessList, description: 'The process as now defined.' }, ...errorResponses(400, 401, 404, 409, 413, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const elsewhere = await answeredElsewhere(request, reply, request.params.id, 'change');
+      if (elsewhere) return elsewhere;
       const body = request.body;
       if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
       const reading = await supervisor.update(request.params.id, (current) => {
@@ -204,6 +282,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         checkNice(changed.nice);
         return changed;
       });
+      await recordChange(request, reply, reading);
       return { processes: [processView(reading)] };
     },
   );
@@ -221,11 +300,22 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       },
     },
     async (request, reply) => {
+      const elsewhere = await answeredElsewhere(request, reply, request.params.id, 'change');
+      if (elsewhere) return elsewhere;
+      const name = fleet ? supervisor.get(request.params.id).definition.name : null;
       await supervisor.delete(request.params.id);
+      if (fleet && name !== null) {
+        await fleet.processes.release(request.params.id, name).catch((error: unknown) => request.log.warn({ err: error }, 'the deleted process is still in etcd: it is removed at the next join'));
+      }
       return reply.code(204).send(null);
     },
   );
 };
+
+/** A node started without --fleet, as placement sees it: its host name, no labels. */
+function aloneAsNode(partition: string): FleetNode {
+  return { name: hostname(), url: '', labels: {}, fingerprint: null, status: 'up', runningJobs: 0, partitions: [partition] };
+}
 
 function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody): DefinitionChange {
   const type = body.type ?? current.spec.type;

@@ -13,6 +13,10 @@ import type { ServeConfig } from '../config/serveConfig.js';
 import { EtcdGateway } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad } from '../fleet/fleetMembership.js';
 import { LocalNode } from '../fleet/localNode.js';
+import { FleetProcesses } from '../fleet/fleetProcesses.js';
+import { PeerRequests } from '../fleet/peerRequests.js';
+import { FleetRouting } from '../api/fleetRouting.js';
+import { processView } from '../api/processView.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { checkDataDir } from '../runtime/dataDirTrust.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
@@ -167,9 +171,23 @@ async function serve(
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
     partitions: partitions.list().map(({ definition }) => definition.name),
   });
-  const fleet = config.fleet
-    ? new FleetMembership(new EtcdGateway(config.fleet.endpoints), { name: config.fleet.nodeName, labels: config.fleet.labels, fingerprint }, loadOf, logger)
-    : null;
+  const fleetGateway = config.fleet ? new EtcdGateway(config.fleet.endpoints) : null;
+  const fleetProcesses = config.fleet && fleetGateway ? new FleetProcesses(fleetGateway, config.fleet.nodeName) : null;
+  // Before it is listed, a node makes sure it can answer for the fleet: the same node token, and
+  // no id or name of its own processes owned by another node.
+  const beforeJoin = async (): Promise<void> => {
+    if (!fleetProcesses) return;
+    await fleetProcesses.checkToken(token.token);
+    await fleetProcesses.registerLocal(
+      supervisor.list().map((reading) => ({ id: reading.definition.id, name: reading.definition.name, partition: reading.definition.partition, process: processView(reading) })),
+    );
+  };
+  const fleet =
+    config.fleet && fleetGateway
+      ? new FleetMembership(fleetGateway, { name: config.fleet.nodeName, labels: config.fleet.labels, fingerprint }, loadOf, logger, beforeJoin)
+      : null;
+  const peers = fleet ? new PeerRequests(fleet.nodeName) : null;
+  const fleetRouting = fleet && fleetProcesses && peers ? new FleetRouting(fleet, fleetProcesses, peers) : null;
   const localNode = fleet ? null : new LocalNode(fingerprint, loadOf);
 
   const openFiles = readOpenFilesLimit();
@@ -203,6 +221,7 @@ async function serve(
     limitSupport: partitionCgroups.support,
     launcher: jobs.status,
     directory: fleet ?? (localNode as LocalNode),
+    fleet: fleetRouting,
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
@@ -239,6 +258,7 @@ async function serve(
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
       await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave()]);
+      peers?.close();
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
@@ -270,6 +290,7 @@ async function serve(
       logger.info('handing the node over to a new daemon: no more requests, every job runs on');
       supervisor.detach();
       await Promise.all([app.close(), fleet?.leave()]);
+      peers?.close();
       store.close();
       await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
       await jobs.connection?.end();
@@ -288,6 +309,7 @@ async function serve(
       stopping = (async () => {
         supervisor.detach();
         await Promise.all([app.close(), fleet?.leave()]);
+        peers?.close();
         store.close();
         logger.flush();
         endDaemon({ exitCode: 1, message });

@@ -30,6 +30,9 @@ export const ERROR_CODES = [
   'SIGMA_ERR_SHUTTING_DOWN',
   'SIGMA_ERR_STORE_UNAVAILABLE',
   'SIGMA_ERR_STORE_PARTIAL',
+  'SIGMA_ERR_FLEET_UNREACHABLE',
+  'SIGMA_ERR_NODE_UNREACHABLE',
+  'SIGMA_ERR_NO_NODE_MATCHES',
   'SIGMA_ERR_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -65,6 +68,9 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   SIGMA_ERR_SHUTTING_DOWN: 503,
   SIGMA_ERR_STORE_UNAVAILABLE: 503,
   SIGMA_ERR_STORE_PARTIAL: 503,
+  SIGMA_ERR_FLEET_UNREACHABLE: 503,
+  SIGMA_ERR_NODE_UNREACHABLE: 503,
+  SIGMA_ERR_NO_NODE_MATCHES: 409,
   SIGMA_ERR_INTERNAL: 500,
 };
 
@@ -83,7 +89,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_ROUTE_NOT_FOUND: 'No route has this path.',
   SIGMA_ERR_METHOD_NOT_ALLOWED: 'The path is served, but not with this method: the Allow header lists those it takes.',
   SIGMA_ERR_PROCESS_NOT_FOUND: 'No process has this id or name.',
-  SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node already has this name.',
+  SIGMA_ERR_PROCESS_NAME_TAKEN: 'Another process on the node (in a fleet: on any node) already has this name.',
   SIGMA_ERR_PROCESS_LIMIT:
     'The node has as many processes as --max-processes allows, or its definitions together as many bytes as --max-total-definition-bytes allows; delete one first, or raise the limit.',
   SIGMA_ERR_PROCESS_BUSY:
@@ -106,6 +112,10 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SIGMA_ERR_STORE_UNAVAILABLE: 'The store cannot be written (disk full or read-only?): nothing was changed.',
   SIGMA_ERR_STORE_PARTIAL:
     'The store could not be written after the request had acted on the node (a full disk never keeps a job from being stopped): the message says what was done and what is stored. What only the daemon\'s memory holds is written as soon as the disk takes writes again; a restart before then would not know of it.',
+  SIGMA_ERR_FLEET_UNREACHABLE:
+    'A node of a fleet takes no change while etcd is out of reach (a change is acknowledged only once etcd has it): nothing was changed; reads are answered from what the node knows. Try again once GET /node says "fleet": "connected".',
+  SIGMA_ERR_NODE_UNREACHABLE: 'The node of the fleet that owns the process (or that was chosen for it) did not answer, or its TLS certificate is not the one it registered: nothing was changed through it.',
+  SIGMA_ERR_NO_NODE_MATCHES: 'No node of the fleet that is up matches the placement asked (the node named, the labels, and the partition): nothing was created.',
   SIGMA_ERR_INTERNAL: 'An unexpected failure inside the daemon; its log says more.',
 };
 
@@ -195,6 +205,24 @@ export class StorePartialError extends SigmaError {
     return new StorePartialError(
       `${done}, but the store cannot be written (${storeCode}): the daemon holds the change in memory and writes it as soon as the disk takes writes again; a restart before then would not know of it`,
     );
+  }
+}
+
+export class FleetUnreachableError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_FLEET_UNREACHABLE', message);
+  }
+}
+
+export class NodeUnreachableError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_NODE_UNREACHABLE', message);
+  }
+}
+
+export class NoNodeMatchesError extends SigmaError {
+  constructor(message: string) {
+    super('SIGMA_ERR_NO_NODE_MATCHES', message);
   }
 }
 

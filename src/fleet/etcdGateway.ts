@@ -16,6 +16,15 @@ interface RangeReply {
   readonly kvs?: readonly { key: string; value?: string; lease?: string; mod_revision?: string }[];
 }
 
+/** A condition of a transaction: the key's value, or its revisions (0: the key does not exist). */
+export type Compare =
+  | { readonly key: string; readonly modRevision: number }
+  | { readonly key: string; readonly absent: true }
+  | { readonly key: string; readonly value: string };
+
+/** What a transaction does when its conditions hold (or, as `failure`, when they do not). */
+export type TxnOperation = { readonly put: string; readonly value: string } | { readonly delete: string };
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -31,6 +40,26 @@ function prefixEnd(prefix: string): string {
     }
   }
   return Buffer.from([0]).toString('base64');
+}
+
+function storedKeysOf(reply: RangeReply): StoredKey[] {
+  return (reply.kvs ?? []).map((kv) => ({
+    key: unb64(kv.key),
+    value: unb64(kv.value),
+    leaseId: kv.lease && kv.lease !== '0' ? kv.lease : null,
+    modRevision: Number(kv.mod_revision ?? 0),
+  }));
+}
+
+function compareOf(compare: Compare): Record<string, unknown> {
+  if ('modRevision' in compare) return { key: b64(compare.key), result: 'EQUAL', target: 'MOD', mod_revision: String(compare.modRevision) };
+  if ('absent' in compare) return { key: b64(compare.key), result: 'EQUAL', target: 'CREATE', create_revision: '0' };
+  return { key: b64(compare.key), result: 'EQUAL', target: 'VALUE', value: b64(compare.value) };
+}
+
+function requestOf(operation: TxnOperation): Record<string, unknown> {
+  if ('put' in operation) return { request_put: { key: b64(operation.put), value: b64(operation.value) } };
+  return { request_delete_range: { key: b64(operation.delete) } };
 }
 
 export class EtcdGateway {
@@ -63,15 +92,21 @@ export class EtcdGateway {
     await this.call('/v3/kv/put', { key: b64(key), value: b64(value), ...(leaseId ? { lease: leaseId } : {}) });
   }
 
+  /** The key, or null where it does not exist. */
+  async get(key: string): Promise<StoredKey | null> {
+    const reply = (await this.call('/v3/kv/range', { key: b64(key) })) as RangeReply;
+    return storedKeysOf(reply)[0] ?? null;
+  }
+
+  /** Applies `success` atomically if every comparison holds; false (nothing written) if one does not. */
+  async txn(compare: readonly Compare[], success: readonly TxnOperation[]): Promise<boolean> {
+    const reply = (await this.call('/v3/kv/txn', { compare: compare.map(compareOf), success: success.map(requestOf) })) as { succeeded?: boolean };
+    return reply.succeeded === true;
+  }
+
   /** Every key that starts with `prefix`, in key order. */
   async range(prefix: string): Promise<StoredKey[]> {
-    const reply = (await this.call('/v3/kv/range', { key: b64(prefix), range_end: prefixEnd(prefix) })) as RangeReply;
-    return (reply.kvs ?? []).map((kv) => ({
-      key: unb64(kv.key),
-      value: unb64(kv.value),
-      leaseId: kv.lease && kv.lease !== '0' ? kv.lease : null,
-      modRevision: Number(kv.mod_revision ?? 0),
-    }));
+    return storedKeysOf((await this.call('/v3/kv/range', { key: b64(prefix), range_end: prefixEnd(prefix) })) as RangeReply);
   }
 
   private async call(path: string, body: unknown): Promise<unknown> {

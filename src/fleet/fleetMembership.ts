@@ -61,6 +61,8 @@ export class FleetMembership implements NodeDirectory {
     identity: Omit<NodeRecord, 'url'>,
     private readonly loadOf: () => NodeLoad,
     private readonly logger: Logger,
+    /** Run each time the node (re)joins, before it is listed: may refuse the join (it throws). */
+    private readonly beforeJoin: () => Promise<void> = async () => {},
   ) {
     this.self = { ...identity, url: '' };
   }
@@ -97,6 +99,11 @@ export class FleetMembership implements NodeDirectory {
 
   status(): FleetStatus {
     return this.reachable ? 'connected' : 'unreachable';
+  }
+
+  /** The nodes as last read (at most a keep-alive ago while etcd answers). */
+  knownNodes(): readonly FleetNode[] {
+    return this.known;
   }
 
   /** Every node ever registered, up or down; from what was last read while etcd is unreachable. */
@@ -145,6 +152,7 @@ export class FleetMembership implements NodeDirectory {
       }
       const load = JSON.stringify(this.loadOf());
       if (!this.leaseId) {
+        await this.beforeJoin();
         this.leaseId = await this.gateway.grantLease(LEASE_TTL_SECONDS);
         await this.gateway.put(`${MEMBERS_PREFIX}${this.self.name}`, JSON.stringify(this.self));
         this.lastLoad = null;
@@ -153,6 +161,7 @@ export class FleetMembership implements NodeDirectory {
         await this.gateway.put(`${ALIVE_PREFIX}${this.self.name}`, load, this.leaseId);
         this.lastLoad = load;
       }
+      await this.nodes();
       this.markReachable(true);
     } catch (error) {
       this.markReachable(false);

@@ -141,7 +141,8 @@ export interface ProcessStore {
   setLauncherEpoch(epoch: number): void;
   loadAll(): StoredProcess[];
   /** A new process with its intent (STARTED for one created to start at once): one write. */
-  insert(definition: NewProcessDefinition, intent?: Intent): number;
+  /** Its id: `id` where given (a fleet's, unique in it), else the next of this store. */
+  insert(definition: NewProcessDefinition, intent?: Intent, id?: number | null): number;
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
@@ -272,8 +273,8 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, time_capacity_ms, on_deadline_miss, created_at_ms, intent)
-         VALUES (@name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @timeCapacityMs, @onDeadlineMiss, @createdAtMs, @intent)`,
+        `INSERT INTO processes (id, name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, time_capacity_ms, on_deadline_miss, created_at_ms, intent)
+         VALUES (@id, @name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @timeCapacityMs, @onDeadlineMiss, @createdAtMs, @intent)`,
       ),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
@@ -378,11 +379,12 @@ export class SqliteStore implements ProcessStore {
     });
   }
 
-  insert(definition: NewProcessDefinition, intent: Intent = 'STOPPED'): number {
+  insert(definition: NewProcessDefinition, intent: Intent = 'STOPPED', id: number | null = null): number {
     this.setDurability('acknowledged');
     try {
       const { name, partition, createdAtMs } = definition;
-      const result = this.statements.insert.run({ ...definitionRow(definition), name, partition, createdAtMs, intent });
+      // A null id takes the next one (AUTOINCREMENT).
+      const result = this.statements.insert.run({ ...definitionRow(definition), id, name, partition, createdAtMs, intent });
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);

@@ -318,9 +318,10 @@ export class Supervisor {
 
   /**
    * Stores a new process (DORMANT) and, with startNow, starts it. A definition without a command
-   * runs the program of its name from the programs directory.
+   * runs the program of its name from the programs directory. `id`: the one the fleet reserved for
+   * it (else the store's next).
    */
-  async create(request: NewProcessRequest, startNow: boolean): Promise<ProcessReading> {
+  async create(request: NewProcessRequest, startNow: boolean, id: number | null = null): Promise<ProcessReading> {
     this.refuseChangesWhenShuttingDown();
     if (!this.options.partitions.has(request.partition)) throw new PartitionNotFoundError(request.partition);
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
@@ -333,9 +334,9 @@ export class Supervisor {
     // Created and started in one write: its start then has nothing more to store before it acts,
     // so a store that refuses writes refuses the whole request, and nothing is made.
     const intent = startNow ? 'STARTED' : 'STOPPED';
-    const id = this.options.store.insert(definition, intent);
-    const managed = this.register({ definition: { ...definition, id } }, { ...dormantSnapshot(definition.spec), intent });
-    this.options.logger.info({ processId: id, name: definition.name }, 'process created');
+    const storedId = this.options.store.insert(definition, intent, id);
+    const managed = this.register({ definition: { ...definition, id: storedId } }, { ...dormantSnapshot(definition.spec), intent });
+    this.options.logger.info({ processId: storedId, name: definition.name }, 'process created');
     this.options.events.emit(managed.definition, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
     if (startNow) await this.enqueue(managed, () => this.operateNow(managed, 'START'));
     return this.readingOf(managed);

@@ -67,7 +67,7 @@ describe('messages of refused bodies', () => {
     );
     refusedWith(
       await daemon.create({ name: 'typo', command: ['true'], colour: 'red' }),
-      'body has an unknown field "colour"; the fields are name, type, period, state, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, partition',
+      'body has an unknown field "colour"; the fields are name, type, period, state, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, partition, node, placement, relocatable',
     );
     refusedWith(
       await daemon.create({ name: 'typo', command: ['true'], restart: { policy: 'always', dealyMs: 10 } }),

@@ -51,7 +51,7 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: membership', () => {
     expect((await a.request('GET', '/node')).body).toMatchObject({ nodeName: 'rig-a', fleet: 'connected' });
 
     // b's load reaches a.
-    const created = await b.create({ name: 'sleeper', command: ['sleep', '300'], state: 'RUNNING' });
+    const created = await b.create({ name: 'sleeper', command: ['sleep', '300'], node: 'rig-b', state: 'RUNNING' });
     expect(created.status).toBe(201);
     const id = created.body.processes[0].id as number;
     await waitFor("b's running job, seen from a", () => nodesSeenBy(a), (nodes) => nodes['rig-b']?.runningJobs === 1);

@@ -159,6 +159,29 @@ export const CreateProcessBody = Type.Object(
       ...PartitionName,
       description: 'The partition it belongs to, for good (default: `default`, or the partition of the token sent).',
     }),
+    node: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        description: "The node it is created on (its --node-name; on a node started without --fleet, only that node's host name). 409 SIGMA_ERR_NO_NODE_MATCHES if it is down, unknown, or lacks the partition.",
+      }),
+    ),
+    placement: Type.Optional(
+      Type.Object(
+        {
+          labels: Type.Optional(
+            Type.Record(Type.String({ minLength: 1, maxLength: 63 }), Type.String({ maxLength: 63 }), {
+              maxProperties: 32,
+              description: 'Every one of these --node-label pairs must be on the node.',
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'Without `node`: the least loaded up node (fewest running jobs) with these labels and the partition.' },
+      ),
+    ),
+    relocatable: Type.Optional(
+      Type.Boolean({ description: 'In a fleet: it may be moved to another node when its own is down (default false). Kept in etcd with the process.' }),
+    ),
   },
   {
     additionalProperties: false,
@@ -259,6 +282,13 @@ export const ProcessSchema = Type.Object(
     restarts: Type.Integer({ description: 'Jobs released again by the restart policy.' }),
     deadlineMisses: Type.Integer({ description: 'Jobs still running at their deadline (release plus timeCapacityMs).' }),
     createdAt: Type.String({ format: 'date-time', description: 'When the process was created, ISO 8601 UTC.' }),
+    node: Type.Optional(Type.String({ description: 'In a fleet: the node that owns it (its --node-name). Absent on a node started without --fleet.' })),
+    nodeStatus: Type.Optional(
+      StringEnum(['up', 'down'] as const, {
+        description: 'In a fleet: up while its node is; down: its node is down, and the process is shown as etcd last recorded it (after the last change made through the API).',
+      }),
+    ),
+    relocatable: Type.Optional(Type.Boolean({ description: 'In a fleet: whether it may be moved to another node when its own is down (as created).' })),
   },
   { title: 'Process', description: 'A process and what the node knows of it now.' },
 );

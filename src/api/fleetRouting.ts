@@ -1,0 +1,135 @@
+// How a node of a fleet answers for every node: a request about a process another node owns is
+// sent to that node and its answer passed on as it came; a list is this node's processes, every
+// up node's, and what etcd last recorded of a down node's; a new process goes where its placement
+// says. Each process in an answer carries "node", "nodeStatus" and "relocatable".
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FleetUnreachableError } from '../errors/sigmaErrors.js';
+import type { FleetMembership, FleetNode } from '../fleet/fleetMembership.js';
+import type { FleetProcesses, ProcessRecord } from '../fleet/fleetProcesses.js';
+import { FORWARDED_BY_HEADER, type PeerAnswer, type PeerRequests } from '../fleet/peerRequests.js';
+import { chooseNode, type PlacementAsked } from '../fleet/placement.js';
+
+/** The headers of an owner's answer that are passed on with it. */
+const RELAYED_HEADERS = ['content-type', 'etag', 'location', 'link', 'retry-after', 'allow'];
+
+export interface ListedItem {
+  readonly id: number;
+  readonly json: string;
+}
+
+export class FleetRouting {
+  constructor(
+    private readonly membership: FleetMembership,
+    readonly processes: FleetProcesses,
+    private readonly peers: PeerRequests,
+  ) {}
+
+  get nodeName(): string {
+    return this.membership.nodeName;
+  }
+
+  /** A request another node sent on: it is answered for this node alone. */
+  forwarded(request: FastifyRequest): boolean {
+    return request.headers[FORWARDED_BY_HEADER] !== undefined;
+  }
+
+  /** Changes wait for etcd: none is made while it is out of reach. */
+  requireReachable(): void {
+    if (this.membership.status() !== 'connected') {
+      throw new FleetUnreachableError('etcd is out of reach: the fleet takes no change until it answers (reads are answered from what this node knows)');
+    }
+  }
+
+  /** The node that owns the process, where that is another node; null where it is this one or none. */
+  async ownerElsewhere(processId: number): Promise<FleetNode | null> {
+    const record = await this.processes.recordOf(processId);
+    if (!record || record.node === this.nodeName) return null;
+    return this.nodeNamed(record.node);
+  }
+
+  /** Sends the request to `node` and answers with what it answered. */
+  async relay(request: FastifyRequest, reply: FastifyReply, node: FleetNode, body: unknown = request.body): Promise<FastifyReply> {
+    const answer = await this.send(node, request, request.url, body);
+    reply.code(answer.status);
+    for (const name of RELAYED_HEADERS) {
+      const value = answer.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    return reply.send(answer.body);
+  }
+
+  /** This node's process JSON with where it runs, as a member of the fleet. */
+  decorate(json: string, processId: number): string {
+    return withNode(json, this.nodeName, 'up', this.processes.relocatable(processId));
+  }
+
+  /**
+   * The other nodes' part of a list: each up node's answer to the same request (asked for itself
+   * alone), and the last recorded JSON of the processes of nodes that are down or did not answer,
+   * which `keep` filters as the list's query does. `more`: a node has more past its page.
+   */
+  async othersList(request: FastifyRequest, keep: (process: Readonly<Record<string, unknown>>) => boolean): Promise<{ items: ListedItem[]; more: boolean }> {
+    const others = this.membership.knownNodes().filter((node) => node.name !== this.nodeName);
+    const answers = await Promise.all(
+      others.map((node) => (node.status === 'up' ? this.send(node, request, request.url, null).catch(() => null) : Promise.resolve(null))),
+    );
+    const items: ListedItem[] = [];
+    let more = false;
+    // A node that is down, or that did not answer (it died a moment ago): its processes as etcd last recorded them.
+    const silent = new Set<string>();
+    others.forEach((node, index) => {
+      const answer = answers[index] ?? null;
+      // 404: a name that is not on that node, which is not an error of the fleet's list.
+      if (answer?.status === 404) return;
+      if (answer?.status !== 200) {
+        silent.add(node.name);
+        return;
+      }
+      if (answer.headers.link) more = true;
+      const listed = JSON.parse(answer.body.toString('utf8')) as { processes: { id: number }[] };
+      for (const process of listed.processes) items.push({ id: process.id, json: JSON.stringify(process) });
+    });
+    const records = silent.size > 0 ? await this.processes.all().catch(() => [] as ProcessRecord[]) : [];
+    for (const record of records) {
+      if (!silent.has(record.node) || record.process === null || !keep(record.process)) continue;
+      items.push({ id: record.id, json: withNode(JSON.stringify(record.process), record.node, 'down', record.relocatable) });
+    }
+    return { items, more };
+  }
+
+  /** A process of a node that is down, as etcd last recorded it (null: nothing recorded yet). */
+  async downProcessJson(processId: number): Promise<string | null> {
+    const record = await this.processes.recordOf(processId);
+    if (!record?.process) return null;
+    return withNode(JSON.stringify(record.process), record.node, 'down', record.relocatable);
+  }
+
+  /** The node a new process goes to, from what etcd says now; null for this node. */
+  async placement(asked: PlacementAsked): Promise<FleetNode | null> {
+    const { nodes } = await this.membership.nodes();
+    const chosen = chooseNode(nodes, asked);
+    return chosen.name === this.nodeName ? null : chosen;
+  }
+
+  /** The process's JSON as now answered, recorded in etcd; a failure is left to the next join. */
+  recordAfterChange(processId: number, json: string, logError: (error: unknown) => void): Promise<void> {
+    return this.processes.record(processId, JSON.parse(json) as Record<string, unknown>).catch(logError);
+  }
+
+  private nodeNamed(name: string): FleetNode {
+    const node = this.membership.knownNodes().find((candidate) => candidate.name === name);
+    if (!node) throw new FleetUnreachableError(`node "${name}" owns the process but this node does not know it yet: try again`);
+    return node;
+  }
+
+  private send(node: FleetNode, request: FastifyRequest, path: string, body: unknown): Promise<PeerAnswer> {
+    const authorization = request.headers.authorization;
+    return this.peers.send(node, { method: request.method, path, authorization, body: body === undefined || body === null ? null : JSON.stringify(body) });
+  }
+}
+
+/** The JSON object with the three fleet fields added at its end. */
+function withNode(json: string, node: string, nodeStatus: 'up' | 'down', relocatable: boolean): string {
+  return `${json.slice(0, -1)},"node":${JSON.stringify(node)},"nodeStatus":"${nodeStatus}","relocatable":${relocatable}}`;
+}
+
