@@ -274,6 +274,7 @@ static void on_spawn(struct client *client) {
   struct spawn_spec spec;
   spec_from_message(&message, &spec);
   struct process *process = process_get(message.process_id, 1);
+  fence_set(process, message.fence_ms);
   struct spawn_result result;
   int64_t release_at_ns = HAS(&message, F_RELEASE_AT_NS) ? (int64_t)message.release_at_ns : 0;
   /* Answered once the job's exec is certain (client_answer_spawn), or at once if it cannot begin. */
@@ -288,6 +289,7 @@ static void on_arm(struct client *client) {
     return;
   }
   struct process *process = process_get(message.process_id, 1);
+  fence_set(process, message.fence_ms);
   if (message.autospawn) {
     struct spawn_spec spec;
     spec_from_message(&message, &spec);

@@ -124,6 +124,8 @@ struct process {
   /* Cgroups its ended jobs left empty, used again by its next jobs while it is armed (cgroup.c). */
   struct spare_cgroup *spares[SPARE_CGROUPS];
   size_t spare_count;
+  /* A fleet's relocatable process: its jobs are killed once no daemon has been connected this long (fence.c); 0: never. */
+  uint64_t fence_ms;
   /* A DISARM answered once the release it raced has told how its job started (client.c). */
   int disarm_pending;
   uint64_t disarm_req_id, disarm_generation;
@@ -345,6 +347,12 @@ int standby_reaped(pid_t pid);
 void standby_reap_dying(void);
 
 /* --- release.c --- */
+/* fence.c */
+void fence_set(struct process *process, uint64_t fence_ms);
+void fence_watch(int connected, int64_t now);
+int64_t fence_next_deadline(void);
+void fence_due(int64_t now);
+
 void release_arm(struct process *process, int64_t t0_ns, int64_t period_ns, uint64_t next_index, int autospawn, int standby);
 void release_disarm(struct process *process);
 void release_disarm_all(void);

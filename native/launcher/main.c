@@ -211,7 +211,10 @@ int main(int argc, char **argv) {
   struct epoll_event events[64];
   for (;;) {
     set_timer(release_timer, release_next_deadline(), &release_timer_at);
+    fence_watch(client_connected(), now_ns());
     int64_t poll_at = jobs_next_deadline();
+    int64_t fence_at = fence_next_deadline();
+    if (fence_at && (poll_at == 0 || fence_at < poll_at)) poll_at = fence_at;
     int64_t spares_at = cgroup_linger_deadline();
     if (spares_at && (poll_at == 0 || spares_at < poll_at)) poll_at = spares_at;
     int64_t client_at = client_next_deadline();
@@ -244,6 +247,7 @@ int main(int argc, char **argv) {
           drain_fd(poll_timer);
           poll_timer_at = -1;
           jobs_poll(now_ns());
+          fence_due(now_ns());
           client_poll(now_ns());
           cgroup_linger_due(now_ns());
           break;

@@ -78,7 +78,7 @@ int parse_message(const uint8_t *payload, size_t length, struct message *out, co
         if (tag < 64) {
           if (field_length != 8) {
             /* An unknown tag of any length is skipped; a known number must have 8 bytes. */
-            if (tag <= F_STANDBY) {
+            if (tag <= F_FENCE_MS) {
               *error = "a number field is not 8 bytes";
               return -1;
             }
@@ -106,6 +106,7 @@ int parse_message(const uint8_t *payload, size_t length, struct message *out, co
       case F_SIGNO: out->signo = number; break;
       case F_SEQ: out->seq = number; break;
       case F_STANDBY: out->standby = number; break;
+      case F_FENCE_MS: out->fence_ms = number; break;
       case F_NODE_ID: out->node_id = text; break;
       case F_CWD: out->cwd = text; break;
       case F_PROGRAM_DIR: out->program_dir = text; break;

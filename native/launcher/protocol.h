@@ -84,6 +84,7 @@ enum field_tag {
   F_IN_CGROUP = 50,
   F_REQUESTED = 51,
   F_STANDBY = 52,
+  F_FENCE_MS = 53,
 };
 
 /* cgroup plan entry flags (F_CG_FLAGS). */
@@ -104,7 +105,7 @@ struct message {
   uint8_t type;
   uint64_t present; /* bit per scalar tag below 64 that was sent */
   uint64_t req_id, version, replace, process_id, needs_cgroup, log_max_bytes, grace_ms;
-  uint64_t release_at_ns, t0_ns, period_ns, next_index, autospawn, job_id, signo, seq, standby;
+  uint64_t release_at_ns, t0_ns, period_ns, next_index, autospawn, job_id, signo, seq, standby, fence_ms;
   int64_t nice;
   const char *node_id, *cwd, *program_dir, *program_name, *cg_name, *log_stdout, *log_stderr;
   const char *cg_paths[MAX_CGROUP_ENTRIES];

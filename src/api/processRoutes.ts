@@ -6,13 +6,12 @@ import { chooseNode } from '../fleet/placement.js';
 import type { FleetNode } from '../fleet/fleetMembership.js';
 import type { ProcessReading } from '../supervisor/managedProcess.js';
 import { definitionBytesOf } from '../core/definitionBytes.js';
-import type { ProcessDefinition } from '../core/processDefinition.js';
-import { wireStateOf, type ProcessSpec, type ProcessType, type RestartPolicy, type TimeCapacity } from '../core/processModel.js';
-import { timeCapacityOf, type TimeCapacityFields } from './timeCapacityOf.js';
+import { wireStateOf } from '../core/processModel.js';
+import { changedDefinition, initialStart, newProcessOf } from './processDefinitionOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
 import { NodeUnreachableError, PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
-import type { DefinitionChange, Supervisor } from '../supervisor/supervisor.js';
-import { entityTagOfChunks, sendTagged } from './entityTags.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { entityTagOf, entityTagOfChunks, sendTagged } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
 import { operationResultOf } from './operationResult.js';
 import { LINK_HEADER, nextPageUrl, pageOf } from './pageLinks.js';
@@ -22,10 +21,8 @@ import { processView } from './processView.js';
 import { canSee, confinedTo, outOfScope } from './requestScope.js';
 import { errorResponses } from './schemas/errorResponses.js';
 import type { FleetRouting, ListedItem } from './fleetRouting.js';
-import { entityTagOf } from './entityTags.js';
 import {
   CreateProcessBody,
-  LIMITS,
   ListQuery,
   OperationBody,
   OperationResultList,
@@ -33,7 +30,6 @@ import {
   ProcessList,
   ProcessSchema,
   UpdateProcessBody,
-  type RestartBody,
 } from './schemas/processSchemas.js';
 
 export interface ProcessRoutesOptions {
@@ -170,13 +166,11 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     },
     async (request, reply) => {
       const body = request.body;
-      const type: ProcessType = body.type ?? 'ONE_SHOT';
       const startNow = initialStart(body.state);
-      const spec = specOf(type, body.period, body.stopTimeoutMs ?? LIMITS.defaultStopTimeoutMs, restartOf(type, body.restart), body);
-      if (body.command?.[0] === '') throw new ProcessInvalidError('"command" must start with the program to run, not an empty string');
+      const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
+      const definition = newProcessOf(body, partition, clock());
       checkDefinitionSize(body.command, body.env);
       checkNice(body.nice ?? null);
-      const partition = body.partition ?? confinedTo(request) ?? DEFAULT_PARTITION;
       if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
       const asked = { node: body.node, labels: body.placement?.labels, partition };
       if (!fleet) chooseNode([aloneAsNode(partition)], asked);
@@ -187,10 +181,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
           const target = await fleet.placement(asked);
           if (target) return fleet.relay(request, reply, target, { ...body, node: target.name });
         }
-        id = await fleet.processes.reserve(body.name, partition, fleet.nodeName, body.relocatable ?? false);
+        id = await fleet.processes.reserve(body.name, partition, fleet.nodeName, body.relocatable ?? false, body.placement?.labels ?? {});
       }
-      const definition = { name: body.name, partition, spec, command: body.command ?? null, cwd: body.cwd ?? null, env: body.env ?? {}, nice: body.nice ?? null, createdAtMs: clock() };
-      const reading = await supervisor.create(definition, startNow, id).catch(async (error: unknown) => {
+      const reading = await supervisor.create(definition, startNow, id === null ? null : { id, relocatable: body.relocatable ?? false }).catch(async (error: unknown) => {
         // Not made: the id and the name reserved in the fleet are given back.
         if (fleet && id !== null && supervisor.find(id) === null) await fleet.processes.release(id, body.name).catch(() => undefined);
         throw error;
@@ -303,7 +296,11 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const elsewhere = await answeredElsewhere(request, reply, request.params.id, 'change');
       if (elsewhere) return elsewhere;
       const name = fleet ? supervisor.get(request.params.id).definition.name : null;
-      await supervisor.delete(request.params.id);
+      fleet?.processes.leave(request.params.id);
+      await supervisor.delete(request.params.id).catch((error: unknown) => {
+        fleet?.processes.stay(request.params.id);
+        throw error;
+      });
       if (fleet && name !== null) {
         await fleet.processes.release(request.params.id, name).catch((error: unknown) => request.log.warn({ err: error }, 'the deleted process is still in etcd: it is removed at the next join'));
       }
@@ -315,60 +312,4 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
 /** A node started without --fleet, as placement sees it: its host name, no labels. */
 function aloneAsNode(partition: string): FleetNode {
   return { name: hostname(), url: '', labels: {}, fingerprint: null, status: 'up', runningJobs: 0, partitions: [partition] };
-}
-
-function changedDefinition(current: ProcessDefinition, body: UpdateProcessBody): DefinitionChange {
-  const type = body.type ?? current.spec.type;
-  // A ONE_SHOT process has no period to keep; a PERIODIC one keeps its own unless one is sent.
-  const periodMs = type === 'PERIODIC' ? (body.period ?? current.spec.periodMs ?? undefined) : body.period;
-  // A restart policy not sent is kept, unless the process becomes PERIODIC (it has none then).
-  const currentRestart = current.spec.type === 'ONE_SHOT' ? current.spec.restart : null;
-  const restart = body.restart === undefined ? (type === 'ONE_SHOT' ? currentRestart : null) : restartOf(type, body.restart);
-  return {
-    spec: specOf(type, periodMs, body.stopTimeoutMs ?? current.spec.stopTimeoutMs, restart, body, current.spec.capacity ?? null),
-    ...(body.command ? { command: body.command, program: null } : { command: current.command, program: current.program }),
-    cwd: body.cwd === undefined ? current.cwd : body.cwd,
-    env: body.env ?? current.env,
-    nice: body.nice === undefined ? current.nice : body.nice,
-  };
-}
-
-function initialStart(state: CreateProcessBody['state']): boolean {
-  switch (state) {
-    case undefined:
-    case 'DORMANT':
-      return false;
-    case 'READY':
-    case 'RUNNING':
-      return true;
-  }
-}
-
-function specOf(
-  type: ProcessType,
-  periodMs: number | undefined,
-  stopTimeoutMs: number,
-  restart: RestartPolicy | null,
-  capacityFields: TimeCapacityFields,
-  currentCapacity: TimeCapacity | null = null,
-): ProcessSpec {
-  if (type === 'PERIODIC') {
-    if (periodMs === undefined) throw new ProcessInvalidError('a PERIODIC process needs "period" (milliseconds, an integer >= 1)');
-    return { type, periodMs, stopTimeoutMs, capacity: timeCapacityOf(capacityFields, periodMs, currentCapacity) };
-  }
-  if (periodMs !== undefined) throw new ProcessInvalidError('"period" is only for PERIODIC processes; send "type": "PERIODIC" or leave "period" out');
-  return { type, periodMs: null, stopTimeoutMs, restart, capacity: timeCapacityOf(capacityFields, null, currentCapacity) };
-}
-
-/** The restart policy sent, with its defaults; `never` is no policy. Refused on a PERIODIC process. */
-function restartOf(type: ProcessType, body: RestartBody | null | undefined): RestartPolicy | null {
-  if (body === undefined || body === null || body.policy === 'never') return null;
-  if (type === 'PERIODIC') {
-    throw new ProcessInvalidError('"restart" is only for ONE_SHOT processes: a PERIODIC process runs again at its next release anyway; leave "restart" out or send null');
-  }
-  const delayMs = body.delayMs ?? LIMITS.defaultRestartDelayMs;
-  const maxDelayMs = body.maxDelayMs ?? Math.max(LIMITS.defaultRestartMaxDelayMs, delayMs);
-  if (delayMs > maxDelayMs) throw new ProcessInvalidError(`"restart.delayMs" (${delayMs}) must not be above "restart.maxDelayMs" (${maxDelayMs})`);
-  const limit = { count: body.limit?.count ?? LIMITS.defaultRestartLimitCount, windowMs: body.limit?.windowMs ?? LIMITS.defaultRestartLimitWindowMs };
-  return { policy: body.policy, delayMs, maxDelayMs, limit };
 }

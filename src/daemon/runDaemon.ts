@@ -10,13 +10,9 @@ import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import { PACKAGE_JSON_PATH } from '../builtFiles.js';
 import type { ServeConfig } from '../config/serveConfig.js';
-import { EtcdGateway } from '../fleet/etcdGateway.js';
-import { FleetMembership, type NodeLoad } from '../fleet/fleetMembership.js';
+import { FENCE_AFTER_MS, type NodeLoad } from '../fleet/fleetMembership.js';
 import { LocalNode } from '../fleet/localNode.js';
-import { FleetProcesses } from '../fleet/fleetProcesses.js';
-import { PeerRequests } from '../fleet/peerRequests.js';
-import { FleetRouting } from '../api/fleetRouting.js';
-import { processView } from '../api/processView.js';
+import { fleetNodeOf, removeMovedAway } from './fleetNode.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
 import { checkDataDir } from '../runtime/dataDirTrust.js';
 import { endLeftoverJobCgroups } from '../runtime/leftoverJobCgroups.js';
@@ -128,8 +124,13 @@ async function serve(
     : null;
   if (tls?.generated) print(`generated a self-signed certificate for ${config.host}: ${tls.certPath}`);
   logger.info({ jobTracking: tracking.mode, cgroup: tracking.parentPath }, tracking.reason);
+  // In a fleet, before anything is started: what the fleet moved away while this node was down.
+  const movedAway = config.fleet ? await removeMovedAway(config.fleet, store, logger) : [];
   // Before anything is started: what a previous daemon left is adopted or ended.
   const jobs: JobHostSetup = await setUpJobHost({ config, store, nodeId, cgroups, logger, opened: replaced });
+  for (const processId of movedAway) await jobs.host.forget(processId);
+  // Known once the fleet is set up (after the supervisor): a relocatable process's jobs are fenced.
+  let relocatableHere: (processId: number) => boolean = () => false;
   const { clock } = jobs;
   const events = new ProcessEvents(
     firstEventId(Date.now(), store.eventIdsReservedBelow()),
@@ -163,6 +164,7 @@ async function serve(
     maxTotalDefinitionBytes: config.maxTotalDefinitionBytes,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
+    fenceMsOf: (processId) => (relocatableHere(processId) ? FENCE_AFTER_MS : 0),
   });
   // A process whose job a dead daemon left running shows that job, being ended, from the first request on.
   supervisor.load(jobs.adoption, jobs.leftovers.orphans);
@@ -171,23 +173,9 @@ async function serve(
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
     partitions: partitions.list().map(({ definition }) => definition.name),
   });
-  const fleetGateway = config.fleet ? new EtcdGateway(config.fleet.endpoints) : null;
-  const fleetProcesses = config.fleet && fleetGateway ? new FleetProcesses(fleetGateway, config.fleet.nodeName) : null;
-  // Before it is listed, a node makes sure it can answer for the fleet: the same node token, and
-  // no id or name of its own processes owned by another node.
-  const beforeJoin = async (): Promise<void> => {
-    if (!fleetProcesses) return;
-    await fleetProcesses.checkToken(token.token);
-    await fleetProcesses.registerLocal(
-      supervisor.list().map((reading) => ({ id: reading.definition.id, name: reading.definition.name, partition: reading.definition.partition, process: processView(reading) })),
-    );
-  };
-  const fleet =
-    config.fleet && fleetGateway
-      ? new FleetMembership(fleetGateway, { name: config.fleet.nodeName, labels: config.fleet.labels, fingerprint }, loadOf, logger, beforeJoin)
-      : null;
-  const peers = fleet ? new PeerRequests(fleet.nodeName) : null;
-  const fleetRouting = fleet && fleetProcesses && peers ? new FleetRouting(fleet, fleetProcesses, peers) : null;
+  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, store, token: token.token, fingerprint, loadOf, logger }) : null;
+  relocatableHere = (processId) => fleetPart?.processes.relocatable(processId) ?? false;
+  const fleet = fleetPart?.node ?? null;
   const localNode = fleet ? null : new LocalNode(fingerprint, loadOf);
 
   const openFiles = readOpenFilesLimit();
@@ -220,8 +208,8 @@ async function serve(
     jobTracking: tracking,
     limitSupport: partitionCgroups.support,
     launcher: jobs.status,
-    directory: fleet ?? (localNode as LocalNode),
-    fleet: fleetRouting,
+    directory: fleet?.membership ?? (localNode as LocalNode),
+    fleet: fleet?.routing ?? null,
   });
   // Listening before any job is restarted: a daemon that cannot bind its port starts nothing.
   await app.listen({ host: config.host, port: config.port });
@@ -258,7 +246,6 @@ async function serve(
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
       await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave()]);
-      peers?.close();
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
@@ -290,7 +277,6 @@ async function serve(
       logger.info('handing the node over to a new daemon: no more requests, every job runs on');
       supervisor.detach();
       await Promise.all([app.close(), fleet?.leave()]);
-      peers?.close();
       store.close();
       await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
       await jobs.connection?.end();
@@ -309,7 +295,6 @@ async function serve(
       stopping = (async () => {
         supervisor.detach();
         await Promise.all([app.close(), fleet?.leave()]);
-        peers?.close();
         store.close();
         logger.flush();
         endDaemon({ exitCode: 1, message });

@@ -13,6 +13,20 @@ const ALIVE_PREFIX = `${FLEET_PREFIX}alive/`;
 export const LEASE_TTL_SECONDS = 4;
 /** A third of the lease: two keep-alives may fail before it expires. */
 const KEEPALIVE_INTERVAL_MS = (LEASE_TTL_SECONDS * 1000) / 3;
+/**
+ * Out of touch with etcd this long (since the keep-alive etcd last answered was sent), a node's
+ * lease may expire within a second. Its launcher, without a daemon this long, kills its
+ * relocatable jobs; the node itself, cut off from etcd, ends them unless every other member still
+ * sees it up or cannot reach etcd either (docs/fleet.md).
+ */
+export const FENCE_AFTER_MS = 3000;
+/**
+ * How long a member sees a node down (its lease expired) before it moves the node's relocatable
+ * processes: the node's launcher has ended them by then (the lease outlives the fence), and a node
+ * cut off from etcd, which asks the others twice a second, learns it is seen down and ends them
+ * first.
+ */
+export const RELOCATE_AFTER_DOWN_MS = 2500;
 
 export interface NodeRecord {
   readonly name: string;
@@ -55,6 +69,8 @@ export class FleetMembership implements NodeDirectory {
   private known: FleetNode[] = [];
   private ticking: Promise<void> | null = null;
   private self: NodeRecord;
+  /** When etcd last answered a keep-alive (or the join): the node's lease lives a TTL past it. */
+  private inTouchAtMs = Date.now();
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -99,6 +115,11 @@ export class FleetMembership implements NodeDirectory {
 
   status(): FleetStatus {
     return this.reachable ? 'connected' : 'unreachable';
+  }
+
+  /** How long since etcd last answered this node's keep-alive. */
+  outOfTouchForMs(nowMs = Date.now()): number {
+    return nowMs - this.inTouchAtMs;
   }
 
   /** The nodes as last read (at most a keep-alive ago while etcd answers). */
@@ -146,14 +167,19 @@ export class FleetMembership implements NodeDirectory {
   /** Keeps the lease (a new one if it expired, with the record and presence written again) and the load current. */
   private async tick(): Promise<void> {
     try {
+      const askedAtMs = Date.now();
       if (this.leaseId && !(await this.gateway.keepAlive(this.leaseId))) {
         this.logger.warn('the fleet lease expired (etcd was out of reach for longer than it): joining again');
         this.leaseId = null;
       }
+      // The lease lives a TTL past the moment etcd renewed it, which is after this node asked.
+      if (this.leaseId) this.inTouchAtMs = askedAtMs;
       const load = JSON.stringify(this.loadOf());
       if (!this.leaseId) {
         await this.beforeJoin();
+        const grantAskedAtMs = Date.now();
         this.leaseId = await this.gateway.grantLease(LEASE_TTL_SECONDS);
+        this.inTouchAtMs = grantAskedAtMs;
         await this.gateway.put(`${MEMBERS_PREFIX}${this.self.name}`, JSON.stringify(this.self));
         this.lastLoad = null;
       }

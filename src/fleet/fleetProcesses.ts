@@ -20,8 +20,16 @@ export interface ProcessRecord {
   /** The node that owns it. */
   readonly node: string;
   readonly relocatable: boolean;
+  /** The labels its placement asked for: a node it moves to has them too. */
+  readonly labels: Readonly<Record<string, string>>;
   /** Its JSON as the owner answered after the last change (null until the first is recorded). */
   readonly process: Readonly<Record<string, unknown>> | null;
+}
+
+/** A record with the revision a transaction that moves it compares. */
+export interface RevisedRecord {
+  readonly record: ProcessRecord;
+  readonly modRevision: number;
 }
 
 /** What a node that joins holds already. */
@@ -29,6 +37,7 @@ export interface LocalProcess {
   readonly id: number;
   readonly name: string;
   readonly partition: string;
+  readonly relocatable: boolean;
   readonly process: Readonly<Record<string, unknown>>;
 }
 
@@ -39,13 +48,20 @@ const processKey = (id: number): string => `${PROCESSES_PREFIX}${id}`;
 const nameKey = (name: string): string => `${NAMES_PREFIX}${name}`;
 
 export class FleetProcesses {
-  /** This node's own records, as last written: the relocatable flag of a local process. */
+  /** This node's own records, as last written. */
   private readonly own = new Map<number, ProcessRecord>();
+  /** This node's relocatable processes (its store says so too). */
+  private readonly relocatableHere: Set<number>;
+  /** Being deleted here: their records are not a process to make again. */
+  private readonly deleting = new Set<number>();
 
   constructor(
     private readonly gateway: EtcdGateway,
     readonly nodeName: string,
-  ) {}
+    relocatableIds: readonly number[] = [],
+  ) {
+    this.relocatableHere = new Set(relocatableIds);
+  }
 
   /**
    * One node token holds across the fleet: the first node to join records its hash, and a node
@@ -61,45 +77,63 @@ export class FleetProcesses {
   }
 
   /**
-   * Records what a node holds as it joins: an id or a name another node owns is a conflict (the
-   * node is refused, its processes untouched); the id counter moves past every id held here.
+   * Records what a node holds as it joins, and answers which of its relocatable processes the
+   * fleet moved to another node meanwhile (this node must drop them, never run them). An id or a
+   * name of one that is not relocatable held by another node is a conflict: the node is refused,
+   * its processes untouched. The id counter moves past every id held here.
    */
-  async registerLocal(processes: readonly LocalProcess[]): Promise<void> {
+  async registerLocal(processes: readonly LocalProcess[]): Promise<{ movedAway: number[] }> {
     const known = new Map((await this.gateway.range(PROCESSES_PREFIX)).map((entry) => [entry.key, JSON.parse(entry.value) as ProcessRecord]));
+    const movedAway: number[] = [];
     for (const local of processes) {
       const held = known.get(processKey(local.id));
-      if (held && held.node !== this.nodeName) throw new NodeJoinConflictError(`process id ${local.id} ("${local.name}") here is owned by node "${held.node}" in the fleet`);
-      const record: ProcessRecord = { id: local.id, name: local.name, partition: local.partition, node: this.nodeName, relocatable: held?.relocatable ?? false, process: local.process };
+      if (held && held.node !== this.nodeName) {
+        if (!local.relocatable || held.name !== local.name) throw new NodeJoinConflictError(`process id ${local.id} ("${local.name}") here is owned by node "${held.node}" in the fleet`);
+        movedAway.push(local.id);
+        this.relocatableHere.delete(local.id);
+        this.own.delete(local.id);
+        continue;
+      }
       const nameTaken = await this.gateway.get(nameKey(local.name));
       if (nameTaken && nameTaken.value !== String(local.id)) throw new NodeJoinConflictError(`the name "${local.name}" (process ${local.id} here) is taken by process ${nameTaken.value} in the fleet`);
+      const record: ProcessRecord = {
+        id: local.id,
+        name: local.name,
+        partition: local.partition,
+        node: this.nodeName,
+        relocatable: local.relocatable,
+        labels: held?.labels ?? {},
+        process: local.process,
+      };
       await this.gateway.txn([], [{ put: processKey(local.id), value: JSON.stringify(record) }, { put: nameKey(local.name), value: String(local.id) }]);
       this.own.set(local.id, record);
     }
     // Deleted here while etcd was out of reach: gone from the fleet too.
-    const held = new Set(processes.map((local) => local.id));
+    const here = new Set(processes.map((local) => local.id));
     for (const record of known.values()) {
-      if (record.node === this.nodeName && !held.has(record.id)) await this.release(record.id, record.name);
+      if (record.node === this.nodeName && !here.has(record.id)) await this.release(record.id, record.name);
     }
     const highest = processes.reduce((max, local) => Math.max(max, local.id), 0);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const next = await this.gateway.get(NEXT_ID_KEY);
-      if (next && Number(next.value) > highest) return;
+      if (next && Number(next.value) > highest) break;
       const guard = next ? { key: NEXT_ID_KEY, modRevision: next.modRevision } : { key: NEXT_ID_KEY, absent: true as const };
-      if (await this.gateway.txn([guard], [{ put: NEXT_ID_KEY, value: String(highest + 1) }])) return;
+      if (await this.gateway.txn([guard], [{ put: NEXT_ID_KEY, value: String(highest + 1) }])) break;
     }
+    return { movedAway };
   }
 
   /**
    * A new process's id, unique in the fleet, with its name taken fleet-wide and its owner
    * recorded, in one transaction; ProcessNameTakenError where another process has the name.
    */
-  async reserve(name: string, partition: string, node: string, relocatable: boolean): Promise<number> {
+  async reserve(name: string, partition: string, node: string, relocatable: boolean, labels: Readonly<Record<string, string>>): Promise<number> {
     return this.reachable(async () => {
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         const next = await this.gateway.get(NEXT_ID_KEY);
         const id = next ? Number(next.value) : 1;
         const guard = next ? { key: NEXT_ID_KEY, modRevision: next.modRevision } : { key: NEXT_ID_KEY, absent: true as const };
-        const record: ProcessRecord = { id, name, partition, node, relocatable, process: null };
+        const record: ProcessRecord = { id, name, partition, node, relocatable, labels, process: null };
         const taken = await this.gateway.txn(
           [guard, { key: nameKey(name), absent: true }],
           [
@@ -110,6 +144,7 @@ export class FleetProcesses {
         );
         if (taken) {
           if (node === this.nodeName) this.own.set(id, record);
+          if (node === this.nodeName && relocatable) this.relocatableHere.add(id);
           return id;
         }
         if (await this.gateway.get(nameKey(name))) throw new ProcessNameTakenError(name);
@@ -127,6 +162,19 @@ export class FleetProcesses {
     this.own.set(id, record);
   }
 
+  /** A process about to be deleted here (`release` once it is, `stay` if it is not). */
+  leave(id: number): void {
+    this.deleting.add(id);
+  }
+
+  stay(id: number): void {
+    this.deleting.delete(id);
+  }
+
+  leaving(id: number): boolean {
+    return this.deleting.has(id);
+  }
+
   /** A process deleted, or one reserved and then not made: its id and name are free of it. */
   async release(id: number, name: string): Promise<void> {
     const operations: TxnOperation[] = [{ delete: processKey(id) }];
@@ -136,6 +184,8 @@ export class FleetProcesses {
       await this.gateway.txn([], operations);
     });
     this.own.delete(id);
+    this.relocatableHere.delete(id);
+    this.deleting.delete(id);
   }
 
   async recordOf(id: number): Promise<ProcessRecord | null> {
@@ -150,11 +200,30 @@ export class FleetProcesses {
   }
 
   async all(): Promise<ProcessRecord[]> {
-    return (await this.reachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => JSON.parse(entry.value) as ProcessRecord);
+    return (await this.revised()).map(({ record }) => record);
+  }
+
+  async revised(): Promise<RevisedRecord[]> {
+    return (await this.reachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => ({ record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }));
+  }
+
+  /**
+   * Moves a process to `node`, if its record is still as read (another member may have moved it
+   * first: then false, and nothing is written).
+   */
+  async move({ record, modRevision }: RevisedRecord, node: string): Promise<boolean> {
+    const moved: ProcessRecord = { ...record, node };
+    return this.reachable(() => this.gateway.txn([{ key: processKey(record.id), modRevision }], [{ put: processKey(record.id), value: JSON.stringify(moved) }]));
+  }
+
+  /** A process moved to this node, now made here. */
+  adopted(record: ProcessRecord): void {
+    this.own.set(record.id, record);
+    if (record.relocatable) this.relocatableHere.add(record.id);
   }
 
   relocatable(id: number): boolean {
-    return this.own.get(id)?.relocatable ?? false;
+    return this.relocatableHere.has(id);
   }
 
   private async reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -60,7 +60,7 @@ export class PeerRequests {
 
   constructor(private readonly selfName: string) {}
 
-  async send(node: NodeRecord, request: PeerRequest): Promise<PeerAnswer> {
+  async send(node: NodeRecord, request: PeerRequest, timeoutMs = PEER_TIMEOUT_MS): Promise<PeerAnswer> {
     const url = new URL(request.path, node.url);
     const secure = url.protocol === 'https:';
     const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.selfName, accept: 'application/json' };
@@ -68,13 +68,13 @@ export class PeerRequests {
     if (request.body !== null) headers['content-type'] = 'application/json';
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<PeerAnswer>((resolve, reject) => {
-      const outgoing = send(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: PEER_TIMEOUT_MS }, (incoming) => {
+      const outgoing = send(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: timeoutMs }, (incoming) => {
         const chunks: Buffer[] = [];
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
         incoming.on('end', () => resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(chunks) }));
         incoming.on('error', reject);
       });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${PEER_TIMEOUT_MS} ms`)));
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${timeoutMs} ms`)));
       outgoing.on('error', reject);
       outgoing.end(request.body ?? undefined);
     }).catch((error: unknown) => {

@@ -22,6 +22,11 @@ export interface JobSpec {
   readonly limitsTasks: boolean;
   /** The job's scheduling priority, set before it runs (null: left as it is). */
   readonly nice: number | null;
+  /**
+   * A fleet's relocatable process: the launcher kills its job and stops its releases once no
+   * daemon has been connected this long (docs/fleet.md); 0: never.
+   */
+  readonly fenceMs: number;
 }
 
 export interface JobEnd {

@@ -125,6 +125,12 @@ export interface AuditFilter {
  */
 export type Durability = 'acknowledged' | 'background';
 
+/** A process of a fleet: the id the fleet gave it, and whether it may move to another node. */
+export interface FleetIdentity {
+  readonly id: number;
+  readonly relocatable: boolean;
+}
+
 export interface ProcessStore {
   /**
    * This node's id, made once and kept for the life of the store file. A store found in another
@@ -140,9 +146,13 @@ export interface ProcessStore {
   /** A launcher of another epoch: every process's count starts again. */
   setLauncherEpoch(epoch: number): void;
   loadAll(): StoredProcess[];
-  /** A new process with its intent (STARTED for one created to start at once): one write. */
-  /** Its id: `id` where given (a fleet's, unique in it), else the next of this store. */
-  insert(definition: NewProcessDefinition, intent?: Intent, id?: number | null): number;
+  /**
+   * A new process with its intent (STARTED for one created to start at once): one write. Its id:
+   * the fleet's where given (unique in it), else the next of this store.
+   */
+  insert(definition: NewProcessDefinition, intent?: Intent, fleet?: FleetIdentity | null): number;
+  /** The processes that may be moved to another node of a fleet when this one is down. */
+  relocatableIds(): number[];
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
@@ -273,9 +283,10 @@ export class SqliteStore implements ProcessStore {
     });
     this.statements = {
       insert: this.db.prepare(
-        `INSERT INTO processes (id, name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, time_capacity_ms, on_deadline_miss, created_at_ms, intent)
-         VALUES (@id, @name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @timeCapacityMs, @onDeadlineMiss, @createdAtMs, @intent)`,
+        `INSERT INTO processes (id, relocatable, name, partition, type, period_ms, stop_timeout_ms, command_json, program, cwd, env_json, restart_json, nice, time_capacity_ms, on_deadline_miss, created_at_ms, intent)
+         VALUES (@id, @relocatable, @name, @partition, @type, @periodMs, @stopTimeoutMs, @command, @program, @cwd, @env, @restart, @nice, @timeCapacityMs, @onDeadlineMiss, @createdAtMs, @intent)`,
       ),
+      relocatableIds: this.db.prepare('SELECT id FROM processes WHERE relocatable = 1 ORDER BY id').pluck(),
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
            failures = @failures, restarts = @restarts, deadline_misses = @deadlineMisses, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
@@ -368,6 +379,10 @@ export class SqliteStore implements ProcessStore {
     }
   }
 
+  relocatableIds(): number[] {
+    return this.statements.relocatableIds.all() as number[];
+  }
+
   loadAll(): StoredProcess[] {
     return (this.statements.loadAll.all() as ProcessRow[]).map((row) => {
       try {
@@ -379,12 +394,12 @@ export class SqliteStore implements ProcessStore {
     });
   }
 
-  insert(definition: NewProcessDefinition, intent: Intent = 'STOPPED', id: number | null = null): number {
+  insert(definition: NewProcessDefinition, intent: Intent = 'STOPPED', fleet: FleetIdentity | null = null): number {
     this.setDurability('acknowledged');
     try {
       const { name, partition, createdAtMs } = definition;
       // A null id takes the next one (AUTOINCREMENT).
-      const result = this.statements.insert.run({ ...definitionRow(definition), id, name, partition, createdAtMs, intent });
+      const result = this.statements.insert.run({ ...definitionRow(definition), id: fleet?.id ?? null, relocatable: fleet?.relocatable ? 1 : 0, name, partition, createdAtMs, intent });
       return Number(result.lastInsertRowid);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ProcessNameTakenError(definition.name);

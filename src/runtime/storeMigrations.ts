@@ -121,4 +121,7 @@ export const STORE_MIGRATIONS: readonly string[] = [
   ALTER TABLE processes ADD COLUMN deadline_misses INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE runs ADD COLUMN deadline_missed INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  ALTER TABLE processes ADD COLUMN relocatable INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

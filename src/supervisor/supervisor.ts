@@ -34,7 +34,7 @@ import type { HostedJob, HostEvent, HostReleases, JobHost, JobSpec, StateEvent }
 import type { Adoption } from '../runtime/launcher/nativeJobHost.js';
 import { showsStopState } from '../runtime/processGroup.js';
 import { ReleaseTimers } from '../runtime/releaseTimers.js';
-import type { Durability, PersistedState, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
+import type { Durability, FleetIdentity, PersistedState, ProcessStore, StoredProcess, StoredRun } from '../runtime/sqliteStore.js';
 import { adoptedSnapshot } from './adoptedSnapshot.js';
 import type { ManagedProcess, ProcessReading } from './managedProcess.js';
 import { bytesOfDefinition, checkQuotas } from './partitionQuotas.js';
@@ -58,6 +58,8 @@ export interface SupervisorLogger {
 
 export interface SupervisorOptions {
   readonly store: ProcessStore;
+  /** In a fleet: how long the launcher keeps a relocatable process's job without a daemon (0: for good). */
+  readonly fenceMsOf?: (processId: number) => number;
   /** Where jobs run: the native launcher, or the daemon's own process. */
   readonly host: JobHost;
   /** Where every state change, run, creation, update and deletion is told. */
@@ -121,6 +123,8 @@ const SHUTDOWN_STRAY_GRACE_MS = 1000;
 
 export class Supervisor {
   private readonly processes = new Map<number, ManagedProcess>();
+  /** Processes being fenced: their STOP gives no grace (fence). */
+  private readonly fencing = new Set<number>();
   private readonly idsByName = new Map<string, number>();
   private readonly slots: SlotQueue;
   /** Pending restarts of ONE_SHOT processes: the supervisor's own timers, whatever the host. */
@@ -318,10 +322,10 @@ export class Supervisor {
 
   /**
    * Stores a new process (DORMANT) and, with startNow, starts it. A definition without a command
-   * runs the program of its name from the programs directory. `id`: the one the fleet reserved for
-   * it (else the store's next).
+   * runs the program of its name from the programs directory. In a fleet, `fleet` holds the id the
+   * fleet reserved for it (else it takes the store's next).
    */
-  async create(request: NewProcessRequest, startNow: boolean, id: number | null = null): Promise<ProcessReading> {
+  async create(request: NewProcessRequest, startNow: boolean, fleet: FleetIdentity | null = null): Promise<ProcessReading> {
     this.refuseChangesWhenShuttingDown();
     if (!this.options.partitions.has(request.partition)) throw new PartitionNotFoundError(request.partition);
     if (this.idsByName.has(request.name)) throw new ProcessNameTakenError(request.name);
@@ -334,7 +338,7 @@ export class Supervisor {
     // Created and started in one write: its start then has nothing more to store before it acts,
     // so a store that refuses writes refuses the whole request, and nothing is made.
     const intent = startNow ? 'STARTED' : 'STOPPED';
-    const storedId = this.options.store.insert(definition, intent, id);
+    const storedId = this.options.store.insert(definition, intent, fleet);
     const managed = this.register({ definition: { ...definition, id: storedId } }, { ...dormantSnapshot(definition.spec), intent });
     this.options.logger.info({ processId: storedId, name: definition.name }, 'process created');
     this.options.events.emit(managed.definition, this.options.clock(), { type: 'created', reading: this.readingOf(managed) });
@@ -377,6 +381,19 @@ export class Supervisor {
     this.managed(processId);
     this.backlog.flushPending();
     return this.options.store.listRuns(processId, limit, beforeId);
+  }
+
+  /**
+   * STOP without the grace: SIGKILL to the job's group at once. For a fleet's relocatable process
+   * on a node out of touch with etcd, which another node may start within a second (docs/fleet.md).
+   */
+  async fence(processId: number): Promise<OperationAnswer> {
+    this.fencing.add(processId);
+    try {
+      return await this.operate(processId, 'STOP');
+    } finally {
+      this.fencing.delete(processId);
+    }
   }
 
   /** `startDelayMs`: a START whose first release is that long after (DELAYED_START). */
@@ -808,7 +825,7 @@ export class Supervisor {
       case 'END_GROUP': {
         const job = managed.job;
         if (!job) return stepOf({ kind: 'JOB_ENDED', pid: effect.pid, exitCode: null, signal: null });
-        host.terminate(job, effect.graceMs);
+        host.terminate(job, this.fencing.has(id) ? 0 : effect.graceMs);
         const end = await job.ended;
         const input: Input = { kind: 'JOB_ENDED', pid: job.pid, exitCode: end.exitCode, signal: end.signal, error: end.error, oomKilled: end.oomKilled };
         return stepOf(input, end.atMs, end.seq);
@@ -913,6 +930,7 @@ export class Supervisor {
       needsCgroup: this.options.partitions.hasCgroupLimits(definition.partition),
       limitsTasks: this.options.partitions.limitsTasks(definition.partition),
       nice: definition.nice,
+      fenceMs: this.options.fenceMsOf?.(definition.id) ?? 0,
     };
   }
 

@@ -77,6 +77,7 @@ export const Field = {
   IN_CGROUP: 50,
   REQUESTED: 51,
   STANDBY: 52,
+  FENCE_MS: 53,
 } as const;
 
 /** The string fields; every other tag below 64 is a number. */

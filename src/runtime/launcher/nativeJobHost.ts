@@ -270,6 +270,7 @@ export class NativeJobHost implements JobHost {
     fields.push([Field.CWD, spec.cwd ?? this.options.cwd]);
     // The starter calls setpriority before exec: the job and all it forks run at this priority.
     if (spec.nice !== null) fields.push([Field.NICE, spec.nice]);
+    if (spec.fenceMs > 0) fields.push([Field.FENCE_MS, spec.fenceMs]);
     const { cgroups } = this.options;
     if (cgroups) {
       this.preparePartition(spec.partition);
