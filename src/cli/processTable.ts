@@ -10,10 +10,16 @@ export const OUTPUT_ERROR_MARK = '!';
 
 const HEAD = ['ID', 'NAME', 'PARTITION', 'TYPE', 'PERIOD', 'STATE', 'PID', 'RUNS', 'RESTARTS', 'LAST EXIT', 'NEXT RELEASE'];
 
+/** In a fleet, after the node's name: the node is down (the process is shown as last recorded). */
+export const NODE_DOWN_MARK = ' (down)';
+
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
+  // The NODE column is a fleet's: a node on its own lists no node.
+  const inFleet = processes.some((process) => process.node !== undefined);
   const rows = displayable(processes).map((shown) => [
     String(shown.id),
     shown.name,
+    ...(inFleet ? [shown.nodeStatus === 'down' ? `${shown.node ?? '-'}${paint('red', NODE_DOWN_MARK)}` : (shown.node ?? '-')] : []),
     shown.partition,
     shown.type,
     formatPeriod(shown.period),
@@ -25,5 +31,5 @@ export function processTable(processes: ProcessJson[], nowMs: number, paint: Pai
     formatLastExitShort(shown.lastExit),
     formatRelative(shown.nextReleaseAt, nowMs),
   ]);
-  return plainTable(paint, HEAD, rows);
+  return plainTable(paint, inFleet ? [...HEAD.slice(0, 2), 'NODE', ...HEAD.slice(2)] : HEAD, rows);
 }

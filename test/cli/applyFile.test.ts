@@ -35,7 +35,7 @@ describe('readApplyFile', () => {
     expect(reading).toEqual({
       ok: true,
       processes: [
-        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: 500, onDeadlineMiss: 'stop', nice: null, state: 'started', line: 2 },
+        { name: 'ticker', type: 'PERIODIC', period: 1000, command: ['date', '-u'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: 500, onDeadlineMiss: 'stop', nice: null, node: null, labels: {}, relocatable: false, state: 'started', line: 2 },
         {
           name: 'web',
           type: 'ONE_SHOT',
@@ -49,10 +49,13 @@ describe('readApplyFile', () => {
           timeCapacityMs: null,
           onDeadlineMiss: null,
           nice: null,
+          node: null,
+          labels: {},
+          relocatable: false,
           state: 'suspended',
           line: 7,
         },
-        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'once', line: 15 },
+        { name: 'fibonacci', type: 'ONE_SHOT', period: null, command: null, cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, node: null, labels: {}, relocatable: false, state: 'once', line: 15 },
       ],
       partitions: null,
     });
@@ -98,7 +101,7 @@ describe('readApplyFile', () => {
       ].join('\n'),
     );
     expect(found).toEqual([
-      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state',
+      '3: processes[0]: unknown field "perod" (did you mean "period"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, node, placement, relocatable, state',
       '4: processes[0] (ok-one).command must be a list (an argv, run without a shell), e.g. [sleep, "600"]; for a shell line write [sh, -c, "..."]',
       '5: processes[1].name must be 1 to 64 letters, digits, "_", "-" or "." (not "." or ".."), not "bad name"',
       '9: processes[2] (tick).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',

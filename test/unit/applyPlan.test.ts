@@ -5,7 +5,7 @@ import { changedFields, describeStep, isNoChange, operationsToReach, planApply, 
 import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 
 function desired(overrides: Partial<DesiredProcess> & { name: string }): DesiredProcess {
-  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'started', line: 2, ...overrides };
+  return { type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition: null, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, node: null, labels: {}, relocatable: false, state: 'started', line: 2, ...overrides };
 }
 
 let nextId = 1;
@@ -99,7 +99,8 @@ describe('planApply', () => {
       id: 4,
       name: 'moved',
       from: 'RUNNING',
-      fromPartition: 'default',
+      fixed: 'partition',
+      was: 'default',
       body: { name: 'moved', type: 'ONE_SHOT', command: ['sleep', '600'], partition: 'lab', stopTimeoutMs: 5000, state: 'RUNNING' },
       operations: [],
       desired: 'started',
@@ -110,6 +111,35 @@ describe('planApply', () => {
     // No partition in the file: where the process is is not compared.
     expect(plan.steps[2]).toMatchObject({ kind: 'unchanged', name: 'unsaid' });
     expect(summarize(plan, 'f.yaml', true)).toBe('plan: 1 to create, 1 to replace, 1 unchanged (dry run: nothing was changed)');
+  });
+
+  it('in a fleet, creates on the node and with the placement the file gives, and replaces one on another node or relocatable otherwise', () => {
+    const plan = planApply(
+      [
+        desired({ name: 'placed', labels: { rig: 'a' }, relocatable: true }),
+        desired({ name: 'elsewhere', node: 'rig-b' }),
+        desired({ name: 'pinned', relocatable: true }),
+        desired({ name: 'here', node: 'rig-a' }),
+      ],
+      [
+        onNode({ id: 4, name: 'elsewhere', node: 'rig-a', nodeStatus: 'up', relocatable: false, state: 'RUNNING' }),
+        onNode({ id: 5, name: 'pinned', node: 'rig-a', nodeStatus: 'up', relocatable: false, state: 'RUNNING' }),
+        onNode({ id: 6, name: 'here', node: 'rig-a', nodeStatus: 'up', relocatable: false, state: 'RUNNING' }),
+      ],
+      false,
+    );
+    expect(plan.steps[0]).toMatchObject({ kind: 'create', body: { name: 'placed', placement: { labels: { rig: 'a' } }, relocatable: true } });
+    expect(plan.steps[1]).toMatchObject({ kind: 'replace', fixed: 'node', was: 'rig-a', body: { node: 'rig-b' } });
+    expect(describeStep(plan.steps[1]!)).toBe(
+      "-/+ replace elsewhere: node rig-a -> rig-b (a process's node is fixed at creation: deleted (RUNNING: its job is stopped) and created again, started)",
+    );
+    expect(describeStep(plan.steps[2]!)).toBe(
+      '-/+ replace pinned: relocatable false -> true (whether it is relocatable is fixed at creation: deleted (RUNNING: its job is stopped) and created again, started)',
+    );
+    expect(plan.steps[3]).toMatchObject({ kind: 'unchanged', name: 'here' });
+    // On a node on its own (no node in its answers), the node and the flag are not compared.
+    const alone = planApply([desired({ name: 'solo', node: 'rig-a', relocatable: true })], [onNode({ id: 7, name: 'solo', state: 'RUNNING' })], false);
+    expect(alone.steps[0]).toMatchObject({ kind: 'unchanged' });
   });
 
   it('stops a live process that differs, patches it, and starts it again, and says so', () => {

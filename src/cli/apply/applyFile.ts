@@ -21,7 +21,7 @@ export type ApplyFileReading =
     }
   | { ok: false; problems: FileProblem[] };
 
-const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'timeCapacityMs', 'onDeadlineMiss', 'nice', 'state'] as const;
+const FIELDS = ['name', 'partition', 'type', 'period', 'command', 'cwd', 'env', 'stopTimeoutMs', 'restart', 'timeCapacityMs', 'onDeadlineMiss', 'nice', 'node', 'placement', 'relocatable', 'state'] as const;
 const TYPES = ['ONE_SHOT', 'PERIODIC'] as const;
 
 export function readApplyFile(text: string, baseDir: string): ApplyFileReading {
@@ -215,6 +215,35 @@ function readProcess(
     if (nice === null) failNamed('nice', 'must be a whole number from -20 (highest priority) to 19 (lowest)');
   }
 
+  let nodeName: string | null = null;
+  if (node('node') !== undefined && !isNullScalar(node('node') ?? null)) {
+    const text = scalarText(node('node'));
+    if (text === null || text === '' || text.length > 253) failNamed('node', 'must be the name of a node of the fleet (sigma nodes lists them)');
+    else nodeName = text;
+  }
+
+  const labels: Record<string, string> = {};
+  const placementNode = node('placement');
+  if (placementNode !== undefined && !isNullScalar(placementNode)) {
+    const labelsNode = isMap(placementNode) ? placementNode.items.find((pair) => keyName(pair) === 'labels') : undefined;
+    if (!isMap(placementNode) || placementNode.items.some((pair) => keyName(pair) !== 'labels') || (labelsNode && !isMap(labelsNode.value))) {
+      failNamed('placement', 'must be a mapping with "labels:", a mapping of the node labels it needs (e.g. labels: {rig: a})');
+    } else if (labelsNode && isMap(labelsNode.value)) {
+      for (const pair of labelsNode.value.items) {
+        const value = scalarText(pair.value as Node | null);
+        if (value === null) problem((pair.value as Node | null) ?? (pair.key as Node), `${label}.placement.labels.${keyName(pair)} must be a string or a number`);
+        else labels[keyName(pair)] = value;
+      }
+    }
+  }
+
+  let relocatable = false;
+  if (node('relocatable') !== undefined && !isNullScalar(node('relocatable') ?? null)) {
+    const text = scalarText(node('relocatable'));
+    if (text !== 'true' && text !== 'false') failNamed('relocatable', 'must be true or false');
+    else relocatable = text === 'true';
+  }
+
   let state: DesiredState = 'started';
   if (node('state') !== undefined) {
     const text = scalarText(node('state'))?.toLowerCase() ?? null;
@@ -224,5 +253,5 @@ function readProcess(
   if (state === 'once' && type === 'PERIODIC') failNamed('state', '"once" is for ONE_SHOT processes; a PERIODIC one is started or stopped');
 
   if (problems.length !== countBefore || name === null || type === null) return null;
-  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state, line: lineOf(map) };
+  return { name, type, period, command, cwd, env, partition, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, node: nodeName, labels, relocatable, state, line: lineOf(map) };
 }

@@ -40,12 +40,17 @@ export type PlanStep =
       desired: DesiredState;
     }
   | {
-      /** The file puts it in another partition, which is fixed at creation: deleted, then created again. */
+      /**
+       * The file puts it in another partition, or (in a fleet) on another node or with another
+       * relocatable flag, which are fixed at creation: deleted, then created again.
+       */
       kind: 'replace';
       id: number;
       name: string;
       from: string;
-      fromPartition: string;
+      /** What is fixed at creation and differs, and its value on the node now. */
+      fixed: 'partition' | 'node' | 'relocatable';
+      was: string;
       body: Record<string, unknown>;
       operations: Operation[];
       desired: DesiredState;
@@ -88,6 +93,8 @@ export function isUnchanged(step: ApplyStep): step is Extract<ApplyStep, { kind:
   return step.kind === 'unchanged' || step.kind === 'partition-unchanged';
 }
 
+const FIXED_WORDS = { partition: 'a partition', node: "a process's node", relocatable: 'whether it is relocatable' } as const;
+
 export function isNoChange(plan: ApplyPlan): boolean {
   return orderedSteps(plan).every(isUnchanged);
 }
@@ -104,6 +111,9 @@ function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' 
   if (wanted.timeCapacityMs !== null) body.timeCapacityMs = wanted.timeCapacityMs;
   if (wanted.onDeadlineMiss !== null) body.onDeadlineMiss = wanted.onDeadlineMiss;
   if (wanted.nice !== null) body.nice = wanted.nice;
+  if (wanted.node !== null) body.node = wanted.node;
+  if (Object.keys(wanted.labels).length > 0) body.placement = { labels: wanted.labels };
+  if (wanted.relocatable) body.relocatable = true;
   const operations = operationsToReach('DORMANT', 0, wanted.state);
   if (operations[0] === 'START') {
     body.state = 'RUNNING';
@@ -112,10 +122,20 @@ function planCreate(wanted: DesiredProcess): Extract<PlanStep, { kind: 'create' 
   return { kind: 'create', name: wanted.name, body, operations, desired: wanted.state };
 }
 
+/** What the file wants otherwise than the node has, of what only a new process can change; null: none. */
+function fixedAtCreation(wanted: DesiredProcess, existing: ProcessJson): { fixed: 'partition' | 'node' | 'relocatable'; was: string } | null {
+  if (wanted.partition !== null && wanted.partition !== existing.partition) return { fixed: 'partition', was: existing.partition };
+  // Compared in a fleet only: a node on its own lists no node.
+  if (wanted.node !== null && existing.node !== undefined && wanted.node !== existing.node) return { fixed: 'node', was: existing.node };
+  if (existing.relocatable !== undefined && wanted.relocatable !== existing.relocatable) return { fixed: 'relocatable', was: String(existing.relocatable) };
+  return null;
+}
+
 function planExisting(wanted: DesiredProcess, existing: ProcessJson): PlanStep {
-  if (wanted.partition !== null && wanted.partition !== existing.partition) {
+  const fixed = fixedAtCreation(wanted, existing);
+  if (fixed) {
     const { body, operations, desired } = planCreate(wanted);
-    return { kind: 'replace', id: existing.id, name: existing.name, from: existing.state, fromPartition: existing.partition, body, operations, desired };
+    return { kind: 'replace', id: existing.id, name: existing.name, from: existing.state, ...fixed, body, operations, desired };
   }
   const changed = changedFields(wanted, existing);
   if (changed.length > 0) {
@@ -217,7 +237,7 @@ export function describeStep(step: ApplyStep): string {
       return `~ update ${step.name}: ${step.changed.join(', ')}${how}`;
     }
     case 'replace':
-      return `-/+ replace ${step.name}: partition ${step.fromPartition} -> ${String(step.body.partition)} (a partition is fixed at creation: deleted${step.from === 'DORMANT' ? '' : ` (${step.from}: its job is stopped)`} and created again, ${STATE_WORDS[step.desired]})`;
+      return `-/+ replace ${step.name}: ${step.fixed} ${step.was} -> ${String(step.body[step.fixed] ?? false)} (${FIXED_WORDS[step.fixed]} is fixed at creation: deleted${step.from === 'DORMANT' ? '' : ` (${step.from}: its job is stopped)`} and created again, ${STATE_WORDS[step.desired]})`;
     case 'state':
       return `> ${step.operations.map(verb).join(', ')} ${step.name}: ${step.from} -> ${STATE_WORDS[step.desired]}`;
     case 'delete':

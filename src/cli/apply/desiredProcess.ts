@@ -29,6 +29,12 @@ export interface DesiredProcess {
   onDeadlineMiss: 'log' | 'stop' | null;
   /** The jobs' scheduling priority, null for the daemon's. */
   nice: number | null;
+  /** In a fleet: the node it is on; null: not said (placed at creation, not compared). */
+  node: string | null;
+  /** In a fleet: the node labels its placement needs at creation (not compared). */
+  labels: Record<string, string>;
+  /** In a fleet: whether it may move to another node when its own is down. */
+  relocatable: boolean;
   state: DesiredState;
   /** Where the entry starts in the file, for messages. */
   line: number;

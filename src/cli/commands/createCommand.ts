@@ -29,6 +29,9 @@ interface CreateOptions extends ConnectionOptions {
   nice?: number;
   timeCapacity?: number;
   onDeadlineMiss?: string;
+  node?: string;
+  label?: Record<string, string>;
+  relocatable?: boolean;
 }
 
 function niceArgument(text: string): number {
@@ -57,6 +60,12 @@ function restartOf(options: CreateOptions): Record<string, unknown> | undefined 
   return { policy: options.restart, ...Object.fromEntries(tuned) };
 }
 
+function collectLabel(text: string, labels: Record<string, string> | undefined): Record<string, string> {
+  const equals = text.indexOf('=');
+  if (equals < 1) throw new InvalidArgumentError('must be KEY=VALUE, a label of the node (sigma nodes lists them)');
+  return { ...labels, [text.slice(0, equals)]: text.slice(equals + 1) };
+}
+
 function collectEnv(text: string, env: Record<string, string> | undefined): Record<string, string> {
   const equals = text.indexOf('=');
   const name = equals < 0 ? text : text.slice(0, equals);
@@ -75,6 +84,8 @@ export function createCommand(context: CliContext): Command {
     'sigma create crunch --partition lab --start -- ./crunch.sh',
     'sigma create worker --restart on-failure --restart-delay 1s --restart-max-delay 1m --restart-limit 5/1m --start -- ./worker',
     'sigma create sampler --periodic 100 --time-capacity 50ms --on-deadline-miss stop --start -- ./sample',
+    'sigma create probe --node rig-b --start -- ./probe             (in a fleet: on node rig-b)',
+    'sigma create logger --label room=lab --relocatable --start -- ./log   (the least loaded node with room=lab)',
   ])
     .argument('<name>', 'unique on the node: letters, digits, _, - and .')
     .argument('[command...]', "the argv to run, after --; default: the executable named NAME in the daemon's programs dir")
@@ -90,6 +101,9 @@ export function createCommand(context: CliContext): Command {
     .option('--on-deadline-miss <action>', 'a job still running at its deadline: log (default) or stop it as STOP does', deadlineMissArgument)
     .option('--nice <n>', "its jobs' scheduling priority, -20 (highest) to 19 (lowest)", niceArgument)
     .option('--partition <partition>', "the partition it belongs to, for good (default: default; with a partition token: the token's own)")
+    .option('--node <name>', 'in a fleet: the node it is created on (default: the least loaded up node with its partition)')
+    .option('--label <KEY=VALUE>', 'in a fleet: a label the node must have (repeat for more)', collectLabel)
+    .option('--relocatable', 'in a fleet: it may move to another node when its own is down')
     .option('--start', 'start it at once (created with state RUNNING)')
     .option('--json', "print the API's process object as JSON")
     .action(async (name: string, command: string[], options: CreateOptions) => {
@@ -107,13 +121,16 @@ export function createCommand(context: CliContext): Command {
       if (options.timeCapacity !== undefined) body.timeCapacityMs = options.timeCapacity;
       if (options.onDeadlineMiss !== undefined) body.onDeadlineMiss = options.onDeadlineMiss;
       if (options.partition !== undefined) body.partition = options.partition;
+      if (options.node !== undefined) body.node = options.node;
+      if (options.label) body.placement = { labels: options.label };
+      if (options.relocatable) body.relocatable = true;
       if (options.start) body.state = 'RUNNING';
       const created = (await client.json<{ processes: ProcessJson[] }>('POST', '/processes', body)).processes[0] as ProcessJson;
       if (options.json) {
         context.stdout.write(`${jsonText(created, 2)}\n`);
       } else {
         const shown = displayable(created);
-        context.stdout.write(`created ${shown.id} ${shown.name} (${kindOf(shown)})${inPartition(shown)}: ${shown.state}\n`);
+        context.stdout.write(`created ${shown.id} ${shown.name} (${kindOf(shown)})${inPartition(shown)}${onNode(shown)}: ${shown.state}\n`);
       }
       if (options.start && created.state === 'DORMANT') {
         throw new CliError(EXIT.failed, `${created.name} was created but did not start: ${created.lastExit?.error ?? 'no reason given'}`);
@@ -127,6 +144,11 @@ export function createCommand(context: CliContext): Command {
 /** Said only off the default partition, where most processes live. */
 function inPartition(created: ProcessJson): string {
   return created.partition === DEFAULT_PARTITION ? '' : ` in partition ${created.partition}`;
+}
+
+/** Said in a fleet, where it matters which node took it. */
+function onNode(created: ProcessJson): string {
+  return created.node === undefined ? '' : ` on node ${created.node}`;
 }
 
 function kindOf(created: ProcessJson): string {
