@@ -26,7 +26,8 @@ export interface FleetNode {
   readonly routing: FleetRouting;
   /** Joins the fleet serving at `url`, and starts relocation. */
   join(url: string): Promise<void>;
-  leave(): Promise<void>;
+  /** Stops; `revoke`: the others see the node down at once (else once its lease expires). */
+  leave(options: { revoke: boolean }): Promise<void>;
 }
 
 /**
@@ -120,9 +121,9 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
       await membership.join(url);
       relocation?.start();
     },
-    async leave() {
+    async leave({ revoke }) {
       await relocation?.stop();
-      await membership.leave();
+      await membership.leave(revoke);
       peers.close();
     },
   };

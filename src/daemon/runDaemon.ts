@@ -245,7 +245,7 @@ async function serve(
       // The listener closes and jobs are ended at once; requests under way finish (a change
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
-      await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave()]);
+      await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave({ revoke: true })]);
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
@@ -276,7 +276,9 @@ async function serve(
     stopping = (async () => {
       logger.info('handing the node over to a new daemon: no more requests, every job runs on');
       supervisor.detach();
-      await Promise.all([app.close(), fleet?.leave()]);
+      // The lease is left to expire: the new daemon joins under the same name within it, and the
+      // fleet never sees the node down (nor moves its processes).
+      await Promise.all([app.close(), fleet?.leave({ revoke: false })]);
       store.close();
       await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
       await jobs.connection?.end();
@@ -294,7 +296,7 @@ async function serve(
       logger.error(message);
       stopping = (async () => {
         supervisor.detach();
-        await Promise.all([app.close(), fleet?.leave()]);
+        await Promise.all([app.close(), fleet?.leave({ revoke: true })]);
         store.close();
         logger.flush();
         endDaemon({ exitCode: 1, message });

@@ -146,12 +146,15 @@ export class FleetMembership implements NodeDirectory {
     }
   }
 
-  /** Leaves at once (a clean stop): the others see this node down without waiting for the lease. */
-  async leave(): Promise<void> {
+  /**
+   * Stops keeping the lease. `revoke` (a clean stop): the others see this node down at once,
+   * without waiting for the lease; else (a hand-over) the next daemon joins within it.
+   */
+  async leave(revoke = true): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.ticking;
-    if (this.leaseId) await this.gateway.revokeLease(this.leaseId).catch(() => undefined);
+    if (this.leaseId && revoke) await this.gateway.revokeLease(this.leaseId).catch(() => undefined);
     this.leaseId = null;
   }
 
