@@ -8,6 +8,7 @@ import { allFigures, missingFigures } from './lib/figures.js';
 import { removeTempDirs, snapshotBuild } from './lib/sigmaDaemon.js';
 import { planFor, type Plan } from './lib/plan.js';
 import { machineInfo, renderMarkdown, renderTable, writeResults } from './lib/report.js';
+import { benchFleet } from './sections/fleet.js';
 import { benchOperations } from './sections/operations.js';
 import { benchPeers } from './sections/peers.js';
 import { benchReads } from './sections/reads.js';
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, Section> = {
   restart: benchRestart,
   scale: benchScale,
   peers: benchPeers,
+  fleet: benchFleet,
 };
 
 async function main(): Promise<number> {

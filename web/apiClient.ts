@@ -1,6 +1,6 @@
 // Requests to the daemon's API at the page's own origin (relative URLs, so a proxy may mount it
 // under a prefix), with the token (the node token or a partition token). Error answers become ApiError with the API's message.
-import type { CreateRequest, ManagedProcess, Operation, OperationResult, Partition, PartitionLimitsRequest, PartitionToken, Run } from './apiTypes.js';
+import type { CreateRequest, ManagedProcess, NodeFacts, NodeList, Operation, OperationResult, Partition, PartitionLimitsRequest, PartitionToken, Run } from './apiTypes.js';
 
 export class ApiError extends Error {
   constructor(
@@ -24,6 +24,17 @@ export class ApiClient {
   async listPartitions(): Promise<Partition[]> {
     const body = (await this.json('GET', 'partitions')) as { partitions: Partition[] };
     return body.partitions;
+  }
+
+  /** Node token only (a partition token is answered 403): whether this node is in a fleet. */
+  async nodeFacts(): Promise<NodeFacts> {
+    const body = (await this.json('GET', 'node')) as NodeFacts;
+    return { nodeName: body.nodeName ?? null, fleet: body.fleet ?? null };
+  }
+
+  /** Node token only: the fleet's nodes, or this node alone when it is in none. */
+  async listNodes(): Promise<NodeList> {
+    return (await this.json('GET', 'nodes')) as NodeList;
   }
 
   /** The process, or null when it no longer exists. */

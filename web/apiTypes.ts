@@ -46,6 +46,12 @@ export interface ManagedProcess {
   failures: number;
   restarts: number;
   createdAt: string;
+  /** In a fleet only (absent on a node started without --fleet): the node that owns it. */
+  node?: string;
+  /** down: its node is down, and the process is shown as etcd last recorded it. */
+  nodeStatus?: 'up' | 'down';
+  /** Whether the fleet may move it to another node when its own is down. */
+  relocatable?: boolean;
 }
 
 export type RestartPolicyName = 'never' | 'on-failure' | 'always';
@@ -124,6 +130,36 @@ export interface CreateRequest {
   partition?: string;
   /** A delay is a string only when the field was not a number: the API then says what it expects. */
   restart?: { policy: RestartPolicyName; delayMs?: number | string };
+  /** In a fleet: the node to create it on; absent: the least loaded node that is up. */
+  node?: string;
+  relocatable?: boolean;
+}
+
+/** etcd as this node sees it: null on a node started without --fleet. */
+export type FleetConnection = 'connected' | 'unreachable' | null;
+
+/** What GET /node says of the fleet (the rest of its answer the page does not read). */
+export interface NodeFacts {
+  /** Its --node-name; null on a node started without --fleet. */
+  nodeName: string | null;
+  fleet: FleetConnection;
+}
+
+/** A node of GET /nodes. */
+export interface FleetNode {
+  name: string;
+  url: string;
+  labels: Record<string, string>;
+  fingerprint: string | null;
+  status: 'up' | 'down';
+  /** As it last said; null while down. */
+  runningJobs: number | null;
+  partitions: string[];
+}
+
+export interface NodeList {
+  fleet: FleetConnection;
+  nodes: FleetNode[];
 }
 
 /** One event of GET /events, as its `data:` line carries it. */

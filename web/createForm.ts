@@ -45,6 +45,8 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
       partition: byId<HTMLSelectElement>('create-partition').value,
       restartPolicy: byId<HTMLSelectElement>('create-restart').value as RestartPolicyName,
       restartDelayMs: field('create-restart-delay').value,
+      node: byId<HTMLSelectElement>('create-node').value,
+      relocatable: field('create-relocatable').checked,
     });
     if (!parsed.ok) {
       say(parsed.message, 'error');

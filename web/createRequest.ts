@@ -16,6 +16,9 @@ export interface CreateFields {
   restartPolicy: RestartPolicyName;
   /** Empty: the daemon's default. */
   restartDelayMs: string;
+  /** In a fleet only; absent or empty: none chosen (the daemon places it). */
+  node?: string;
+  relocatable?: boolean;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -35,6 +38,8 @@ export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
   if (Object.keys(env.value).length > 0) request.env = env.value;
   if (fields.startNow) request.state = 'RUNNING';
   if (fields.partition !== '') request.partition = fields.partition;
+  if (fields.node) request.node = fields.node;
+  if (fields.relocatable) request.relocatable = true;
   if (fields.type === 'ONE_SHOT' && fields.restartPolicy !== 'never') {
     const text = fields.restartDelayMs.trim();
     request.restart = { policy: fields.restartPolicy, ...(text === '' ? {} : { delayMs: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text }) };

@@ -40,6 +40,14 @@ function timingFacts(process: ManagedProcess): Array<[string, string]> {
   return facts;
 }
 
+/** In a fleet: the node it is on, and whether the fleet may move it. */
+function fleetFacts(process: ManagedProcess): Array<[string, string]> {
+  if (process.node === undefined) return [];
+  const facts: Array<[string, string]> = [['Node', process.nodeStatus === 'down' ? `${process.node} (down: shown as etcd last recorded it)` : process.node]];
+  if (process.relocatable !== undefined) facts.push(['Relocatable', process.relocatable ? 'yes: moved to another node when its own is down' : 'no']);
+  return facts;
+}
+
 /** How often a countdown on the pane is redrawn. */
 const COUNTDOWN_MS = 500;
 
@@ -100,6 +108,7 @@ export class DetailPane {
     if (!this.shown) return;
     const env = Object.entries(process.env).map(([name, value]) => `${name}=${value}`);
     const facts: Array<[string, string]> = [
+      ...fleetFacts(process),
       ['Command', formatCommand(process.command)],
       ['Working directory', process.cwd ?? "the daemon's"],
       ['Environment', env.length > 0 ? env.join('\n') : '—'],

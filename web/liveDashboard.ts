@@ -3,6 +3,7 @@
 // again; a `gap` (events lost while away) makes it read the whole list again. The partitions
 // panel is read with the list, and again shortly after events (its counts follow the processes').
 // An operation on a whole partition reads nothing again: its processes' events bring the changes.
+// On a node of a fleet, fleetMode also reads the list and the nodes again every 2 s.
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { ManagedProcess, Operation, SigmaEvent } from './apiTypes.js';
 import { wireCreateForm } from './createForm.js';
@@ -10,6 +11,8 @@ import { DetailPane } from './detailPane.js';
 import { wireDisclosure } from './disclosure.js';
 import { byId } from './elements.js';
 import { EventStream, type StreamStatus } from './eventStream.js';
+import { withFleetFields } from './fleetFields.js';
+import { FleetMode } from './fleetMode.js';
 import type { ActionOutcome } from './operationButton.js';
 import { fillPartitionField, fillPartitionFilter } from './partitionChoices.js';
 import { partitionOutcomeOf } from './partitionOutcome.js';
@@ -22,6 +25,7 @@ export class LiveDashboard {
   private readonly detail: DetailPane;
   private readonly events: EventStream;
   private readonly partitions: PartitionPanel;
+  private readonly fleet: FleetMode;
   private readonly partitionFilter = byId<HTMLSelectElement>('partition-filter');
   private readonly onFilterChange = (): void => this.table.showPartition(this.partitionFilter.value === '' ? null : this.partitionFilter.value);
   private readonly unwireCreateForm: () => void;
@@ -42,7 +46,7 @@ export class LiveDashboard {
     /** A partition token may not create, change or delete partitions: the page offers none of it. */
     partitionToken: boolean,
   ) {
-    this.table = new ProcessTable(byId('process-rows'), byId('no-processes'), byId('process-count'), {
+    this.table = new ProcessTable(byId('process-rows'), byId('no-processes'), byId('process-count'), byId('node-column'), {
       operate: (process, operation) => this.operate(process, operation),
       remove: (process) => this.remove(process),
       select: (process) => this.select(process),
@@ -68,6 +72,7 @@ export class LiveDashboard {
       },
       !partitionToken,
     );
+    this.fleet = new FleetMode(api, { reloadList: () => this.loadList(), onUnauthorized: (message) => this.unauthorized(message) }, partitionToken);
     this.partitionFilter.addEventListener('change', this.onFilterChange);
     this.unwireCreateForm = wireCreateForm(api, (process) => {
       this.apply(process);
@@ -80,6 +85,7 @@ export class LiveDashboard {
 
   start(): void {
     this.events.start();
+    void this.fleet.start();
   }
 
   stop(): void {
@@ -90,6 +96,7 @@ export class LiveDashboard {
     this.unwirePartitionForm?.();
     this.unwirePartitionsToggle();
     this.partitions.stop();
+    this.fleet.stop();
     this.partitionFilter.removeEventListener('change', this.onFilterChange);
     fillPartitionFilter(this.partitionFilter, []);
     this.table.showPartition(null);
@@ -120,6 +127,7 @@ export class LiveDashboard {
       const processes = await this.api.listProcesses();
       if (this.stopped) return;
       this.table.replaceAll(processes.filter((process) => !this.deletedIds.has(process.id)));
+      this.fleet.noticeList(processes);
       for (const process of processes) this.detail.update(process);
       const shownId = this.detail.processId;
       if (shownId !== null && !this.table.has(shownId)) this.detail.deleted(shownId);
@@ -144,7 +152,9 @@ export class LiveDashboard {
         void this.loadList();
         return;
       case 'deleted':
-        this.forget(event.processId);
+        // In a fleet it may only have moved off this node (which then drops it): the fleet says which.
+        if (this.fleet.active) this.refresh(event.processId);
+        else this.forget(event.processId);
         return;
       case 'run':
         this.detail.runEnded(event.processId);
@@ -184,8 +194,9 @@ export class LiveDashboard {
       });
   }
 
-  private apply(process: ManagedProcess): void {
-    if (this.stopped || this.deletedIds.has(process.id)) return;
+  private apply(arrived: ManagedProcess): void {
+    if (this.stopped || this.deletedIds.has(arrived.id)) return;
+    const process = withFleetFields(arrived, this.table.processOf(arrived.id), this.fleet.nodeName);
     this.table.upsert(process);
     this.detail.update(process);
   }

@@ -1,6 +1,7 @@
 // The process table: one row per process (a card on narrow screens, by CSS), with its
 // operations and the result of the last one asked from this page. A partition filter hides the
-// rows of the other partitions (they are kept current all the same).
+// rows of the other partitions (they are kept current all the same). In a fleet (the processes
+// carry their node) a Node column says where each runs, and marks a node that is down.
 import type { ManagedProcess, Operation } from './apiTypes.js';
 import { formatClock, formatDateTime, formatLastExit, formatPeriod } from './displayFormats.js';
 import { el } from './elements.js';
@@ -17,8 +18,9 @@ const OPERATIONS: readonly Operation[] = ['START', 'SUSPEND', 'RESUME', 'STOP'];
 
 interface RowParts {
   row: HTMLTableRowElement;
-  cells: Record<'id' | 'name' | 'partition' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
+  cells: Record<'id' | 'name' | 'partition' | 'node' | 'type' | 'period' | 'state' | 'pid' | 'runs' | 'lastExit' | 'nextRelease', HTMLTableCellElement>;
   nameButton: HTMLButtonElement;
+  nodeDownBadge: HTMLSpanElement;
   stateBadge: HTMLSpanElement;
   outputWarning: HTMLSpanElement;
   outcome: HTMLParagraphElement;
@@ -32,21 +34,26 @@ export class ProcessTable {
   private selectedId: number | null = null;
   /** null: every partition is shown. */
   private shownPartition: string | null = null;
+  /** Shown while the listed processes carry their node: the page is on a node of a fleet. */
+  private nodeColumnShown = false;
 
   constructor(
     private readonly body: HTMLTableSectionElement,
     private readonly emptyNote: HTMLElement,
     private readonly countLabel: HTMLElement,
+    private readonly nodeHeader: HTMLElement,
     private readonly actions: ProcessTableActions,
   ) {}
 
   replaceAll(processes: readonly ManagedProcess[]): void {
+    this.showNodeColumn(processes.some((process) => process.node !== undefined));
     const keep = new Set(processes.map((process) => process.id));
     for (const id of [...this.rows.keys()]) if (!keep.has(id)) this.remove(id);
     for (const process of processes) this.upsert(process);
   }
 
   upsert(process: ManagedProcess): void {
+    if (process.node !== undefined) this.showNodeColumn(true);
     let parts = this.rows.get(process.id);
     if (!parts) {
       parts = this.makeRow(process);
@@ -67,6 +74,18 @@ export class ProcessTable {
 
   has(id: number): boolean {
     return this.rows.has(id);
+  }
+
+  /** The process as its row shows it now. */
+  processOf(id: number): ManagedProcess | undefined {
+    return this.rows.get(id)?.process;
+  }
+
+  private showNodeColumn(shown: boolean): void {
+    if (shown === this.nodeColumnShown) return;
+    this.nodeColumnShown = shown;
+    this.nodeHeader.hidden = !shown;
+    for (const parts of this.rows.values()) parts.cells.node.hidden = !shown;
   }
 
   /** Shows only the processes of one partition, or (null) of all. */
@@ -96,6 +115,7 @@ export class ProcessTable {
       id: cell('Id', 'num id'),
       name: rowHeader,
       partition: cell('Partition'),
+      node: cell('Node'),
       type: cell('Type'),
       period: cell('Period', 'num'),
       state: cell('State'),
@@ -110,10 +130,16 @@ export class ProcessTable {
     // Shown while the daemon cannot write the jobs' output to the process's log.
     const outputWarning = el('span', { className: 'output-warning' }, [el('span', { text: '⚠ ', attrs: { 'aria-hidden': 'true' } }), 'output not logged']);
     cells.state.append(stateBadge, outputWarning);
+    cells.node.hidden = !this.nodeColumnShown;
+    const nodeDownBadge = el('span', {
+      className: 'node-down',
+      text: 'down',
+      attrs: { title: 'Its node is down: the process is shown as etcd last recorded it.' },
+    });
     const outcome = outcomeLine();
     const row = el('tr', { attrs: { 'data-process-id': String(process.id) } }, Object.values(cells));
     const buttons = new Map<ProcessOperation, HTMLButtonElement>();
-    const parts: RowParts = { row, cells, nameButton, stateBadge, outputWarning, outcome, buttons, process };
+    const parts: RowParts = { row, cells, nameButton, nodeDownBadge, stateBadge, outputWarning, outcome, buttons, process };
     nameButton.addEventListener('click', () => this.actions.select(parts.process));
     for (const operation of OPERATIONS) {
       buttons.set(operation, operationButton(operation, outcome, () => this.actions.operate(parts.process, operation)));
@@ -144,6 +170,9 @@ function fill(parts: RowParts, process: ManagedProcess): void {
   parts.nameButton.textContent = process.name;
   parts.nameButton.setAttribute('aria-label', `${process.name}: show details`);
   cells.partition.textContent = process.partition;
+  const nodeDown = process.nodeStatus === 'down';
+  cells.node.replaceChildren(process.node ?? '', ...(nodeDown ? [' ', parts.nodeDownBadge] : []));
+  parts.row.classList.toggle('on-down-node', nodeDown);
   cells.type.textContent = process.type === 'PERIODIC' ? 'periodic' : 'one-shot';
   cells.period.textContent = formatPeriod(process);
   parts.stateBadge.textContent = process.state;

@@ -28,6 +28,13 @@ export interface Plan {
   readonly liveCounts: readonly number[];
   readonly peerProcesses: number;
   readonly peerSamples: number;
+  /** Processes on each of the fleet section's three nodes. */
+  readonly fleetProcessesPerNode: number;
+  /** Requests timed per round in the fleet section (lists, PUTs). */
+  readonly fleetSamples: number;
+  /** Relocatable processes on the node the fleet section kills, and how many times it kills it. */
+  readonly fleetRelocatable: number;
+  readonly fleetRelocationRounds: number;
 }
 
 export function planFor(quick: boolean): Plan {
@@ -53,6 +60,10 @@ export function planFor(quick: boolean): Plan {
         liveCounts: [0, 100, 300],
         peerProcesses: 30,
         peerSamples: 5,
+        fleetProcessesPerNode: 100,
+        fleetSamples: 20,
+        fleetRelocatable: 5,
+        fleetRelocationRounds: 1,
       }
     : {
         quick,
@@ -75,5 +86,9 @@ export function planFor(quick: boolean): Plan {
         liveCounts: [0, 100, 1000],
         peerProcesses: 100,
         peerSamples: 20,
+        fleetProcessesPerNode: 1000,
+        fleetSamples: 100,
+        fleetRelocatable: 20,
+        fleetRelocationRounds: 3,
       };
 }

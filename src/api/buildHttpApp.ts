@@ -25,6 +25,7 @@ import { errorBody, installErrorReplies } from './errorReplies.js';
 import { eventRoutes } from './eventRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
 import type { FleetRouting } from './fleetRouting.js';
+import { addFleetMetrics } from './fleetMetrics.js';
 import { historyRoutes } from './historyRoutes.js';
 import { LiveStreams } from './liveStreams.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -78,6 +79,9 @@ export interface HttpAppOptions {
   /** In a fleet: how requests about other nodes' processes are answered; null on its own. */
   readonly fleet: FleetRouting | null;
 }
+
+/** The routes of a process that its owner answers in a fleet, besides those of processRoutes. */
+const OWNER_ROUTES = new Set(['/processes/:id/runs', '/processes/:id/logs']);
 
 // `/processes/` is the list, as `/processes` is, not a process with an empty id.
 const ROUTER_OPTIONS = { maxParamLength: 256, ignoreTrailingSlash: true } as const;
@@ -157,6 +161,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.addHook('preValidation', plainDecimalIds);
   app.addHook('preHandler', scopeGuard(options.supervisor));
   const metrics = nodeMetrics(options.supervisor, options.events, () => connections.counts());
+  if (options.fleet) addFleetMetrics(metrics.registry, options.fleet);
   // Hooks run on every request: synchronous callbacks, no promise each.
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
@@ -243,6 +248,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // A partition changes only while etcd answers, as a process does (processRoutes).
     app.addHook('preHandler', async (request) => {
       if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.url?.startsWith('/partitions')) fleet.requireReachable();
+    });
+    // A process's runs and log are its owner's: asked of another node, they come from the owner.
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method !== 'GET' || !OWNER_ROUTES.has(request.routeOptions.url ?? '') || fleet.forwarded(request)) return;
+      const processId = (request.params as { id: number }).id;
+      if (options.supervisor.find(processId) === null && (await fleet.streamFromOwner(request, reply, processId))) return reply;
     });
   }
   recordChanges(app as unknown as FastifyInstance, { audit: options.audit, clock: options.clock, logger: options.logger });

@@ -3,7 +3,8 @@
 // up node's, and what etcd last recorded of a down node's; a new process goes where its placement
 // says. Each process in an answer carries "node", "nodeStatus" and "relocatable".
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FleetUnreachableError } from '../errors/sigmaErrors.js';
+import { FleetUnreachableError, NodeUnreachableError } from '../errors/sigmaErrors.js';
+import { entityTagOf, sendTagged } from './entityTags.js';
 import type { FleetMembership, FleetNode } from '../fleet/fleetMembership.js';
 import type { FleetProcesses, ProcessRecord } from '../fleet/fleetProcesses.js';
 import { FORWARDED_BY_HEADER, type PeerAnswer, type PeerRequests } from '../fleet/peerRequests.js';
@@ -28,6 +29,14 @@ export class FleetRouting {
     return this.membership.nodeName;
   }
 
+  knownNodes(): readonly FleetNode[] {
+    return this.membership.knownNodes();
+  }
+
+  etcdConnected(): boolean {
+    return this.membership.status() === 'connected';
+  }
+
   /** A request another node sent on: it is answered for this node alone. */
   forwarded(request: FastifyRequest): boolean {
     return request.headers[FORWARDED_BY_HEADER] !== undefined;
@@ -40,16 +49,80 @@ export class FleetRouting {
     }
   }
 
-  /** The node that owns the process, where that is another node; null where it is this one or none. */
-  async ownerElsewhere(processId: number): Promise<FleetNode | null> {
+  /**
+   * Answers a request about a process this node does not hold with its owner's answer, as the
+   * owner gave it (null: no other node owns it, this node answers). The owner is taken as last
+   * known, and asked of etcd again when that node does not have it (a process moved meanwhile).
+   * A change of a process whose node is down is 503; a read answers what etcd last recorded.
+   */
+  async answerForOwner(request: FastifyRequest, reply: FastifyReply, processId: number, kind: 'read' | 'change'): Promise<FastifyReply | null> {
+    const known = this.processes.cachedOwner(processId);
+    const fromCache = known !== undefined && known !== this.nodeName;
+    const owner = fromCache ? this.nodeNamed(known) : await this.ownerElsewhere(processId);
+    if (!owner) return null;
+    let answer = await this.askOwner(request, owner, kind);
+    if (fromCache && (answer === null || answer.status === 404)) {
+      const current = await this.ownerElsewhere(processId);
+      if (!current) return null;
+      if (current.name !== owner.name) answer = await this.askOwner(request, current, kind);
+    }
+    if (answer) return this.answerWith(reply, answer);
+    const shown = await this.downProcessJson(processId);
+    if (shown === null) return null;
+    const body = Buffer.from(`{"processes":[${shown}]}\n`, 'utf8');
+    return sendTagged(request, reply.code(200).type('application/json; charset=utf-8'), entityTagOf(body), body);
+  }
+
+  /**
+   * A GET of a process's own route (its runs, its log, followed or not) that another node owns:
+   * the owner's answer, passed on as it comes (null: no other node owns it). Not kept in etcd, so
+   * 503 while its node is down.
+   */
+  async streamFromOwner(request: FastifyRequest, reply: FastifyReply, processId: number): Promise<FastifyReply | null> {
+    const known = this.processes.cachedOwner(processId);
+    let owner = known !== undefined && known !== this.nodeName ? this.nodeNamed(known) : await this.ownerElsewhere(processId);
+    if (!owner) return null;
+    if (owner.status === 'down') {
+      owner = await this.ownerElsewhere(processId);
+      if (!owner) return null;
+      if (owner.status === 'down') throw new NodeUnreachableError(`process ${processId} is on node "${owner.name}", which is down: its runs and logs are there`);
+    }
+    const incoming = await this.peers.open(owner, { method: 'GET', path: request.url, authorization: request.headers.authorization, body: null });
+    reply.code(incoming.statusCode ?? 502);
+    for (const name of [...RELAYED_HEADERS, 'cache-control', 'x-content-type-options']) {
+      const value = incoming.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    // A client that goes away ends the owner's answer too (a followed log).
+    request.raw.once('close', () => incoming.destroy());
+    return reply.send(incoming);
+  }
+
+  /** Sends the request to `node` and answers with what it answered. */
+  async relay(request: FastifyRequest, reply: FastifyReply, node: FleetNode, body: unknown = request.body): Promise<FastifyReply> {
+    return this.answerWith(reply, await this.send(node, request, request.url, body));
+  }
+
+  /** The node that owns the process as etcd says now, where that is another node; null where it is this one or none. */
+  private async ownerElsewhere(processId: number): Promise<FleetNode | null> {
     const record = await this.processes.recordOf(processId);
     if (!record || record.node === this.nodeName) return null;
     return this.nodeNamed(record.node);
   }
 
-  /** Sends the request to `node` and answers with what it answered. */
-  async relay(request: FastifyRequest, reply: FastifyReply, node: FleetNode, body: unknown = request.body): Promise<FastifyReply> {
-    const answer = await this.send(node, request, request.url, body);
+  /** The owner's answer; null for a read the owner cannot give (down, or silent): etcd's record answers then. */
+  private async askOwner(request: FastifyRequest, owner: FleetNode, kind: 'read' | 'change'): Promise<PeerAnswer | null> {
+    if (owner.status === 'down') {
+      if (kind === 'change') throw new NodeUnreachableError(`the process is on node "${owner.name}", which is down: it takes no change until the node is back`);
+      return null;
+    }
+    return this.send(owner, request, request.url, request.body).catch((error: unknown) => {
+      if (kind === 'read' && error instanceof NodeUnreachableError) return null;
+      throw error;
+    });
+  }
+
+  private answerWith(reply: FastifyReply, answer: PeerAnswer): FastifyReply {
     reply.code(answer.status);
     for (const name of RELAYED_HEADERS) {
       const value = answer.headers[name];

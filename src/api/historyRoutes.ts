@@ -31,7 +31,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
         description: `Its last runs, newest first: start, end, exit code or signal, duration and, for PERIODIC, the release point and how late the job started. The node keeps the last ${RUNS_LIMIT.max} of each process.`,
         params: ProcessIdParams,
         querystring: RunsQuery,
-        response: { 200: { ...RunList, description: 'The runs.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404) },
+        response: { 200: { ...RunList, description: 'The runs.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,7 @@ import { definitionBytesOf } from '../core/definitionBytes.js';
 import { wireStateOf } from '../core/processModel.js';
 import { changedDefinition, initialStart, newProcessOf } from './processDefinitionOf.js';
 import { DEFAULT_PARTITION } from '../core/partition.js';
-import { NodeUnreachableError, PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
+import { PartitionNotFoundError, ProcessInvalidError, ProcessNotFoundError, RequestInvalidError } from '../errors/sigmaErrors.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { entityTagOf, entityTagOfChunks, sendTagged } from './entityTags.js';
 import { jsonListChunks, jsonListStream } from './jsonListStream.js';
@@ -70,19 +70,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
     if (!fleet) return null;
     if (kind === 'change') fleet.requireReachable();
     if (fleet.forwarded(request) || supervisor.find(processId) !== null) return null;
-    const owner = await fleet.ownerElsewhere(processId);
-    if (!owner) return null;
-    if (owner.status === 'down' && kind === 'change') {
-      throw new NodeUnreachableError(`process ${processId} is on node "${owner.name}", which is down: it takes no change until the node is back`);
-    }
-    if (kind === 'change') return fleet.relay(request, reply, owner);
-    // A read of a node that is down, or that does not answer: the process as etcd last recorded it.
-    const relayed = owner.status === 'up' ? await fleet.relay(request, reply, owner).catch((error: unknown) => (error instanceof NodeUnreachableError ? null : Promise.reject(error))) : null;
-    if (relayed) return relayed;
-    const shown = await fleet.downProcessJson(processId);
-    if (shown === null) return null;
-    const body = Buffer.from(`{"processes":[${shown}]}\n`, 'utf8');
-    return sendTagged(request, reply.code(200).type('application/json; charset=utf-8'), entityTagOf(body), body);
+    return fleet.answerForOwner(request, reply, processId, kind);
   };
   /** In a fleet, the process as it is after a change, recorded in etcd. */
   const recordChange = async (request: FastifyRequest, reply: FastifyReply, reading: ProcessReading): Promise<void> => {

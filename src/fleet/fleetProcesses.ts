@@ -9,9 +9,13 @@ import { FLEET_PREFIX } from './fleetMembership.js';
 const TOKEN_KEY = `${FLEET_PREFIX}token`;
 const NEXT_ID_KEY = `${FLEET_PREFIX}ids/next`;
 const NAMES_PREFIX = `${FLEET_PREFIX}names/`;
+/** `moved/<node>/<id>`: a process moved to that node, until the node has made it. */
+const MOVED_PREFIX = `${FLEET_PREFIX}moved/`;
 const PROCESSES_PREFIX = `${FLEET_PREFIX}processes/`;
-/** Ids contend only when nodes create at the same moment; a transaction lost is tried again. */
+/** Ids contend only when nodes take a block at the same moment; a transaction lost is tried again. */
 const ID_ATTEMPTS = 32;
+/** Ids a node takes from the fleet's counter at once. */
+const ID_BLOCK = 100;
 
 export interface ProcessRecord {
   readonly id: number;
@@ -54,6 +58,11 @@ export class FleetProcesses {
   private readonly relocatableHere: Set<number>;
   /** Being deleted here: their records are not a process to make again. */
   private readonly deleting = new Set<number>();
+  /** The owner of each process as last read or written here (a relocation may have moved it since). */
+  private owners = new Map<number, string>();
+  /** Ids this node may give, taken from the fleet's counter a block at a time. */
+  private idBlock = { next: 0, end: 0 };
+  private takingIds: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -129,28 +138,53 @@ export class FleetProcesses {
    */
   async reserve(name: string, partition: string, node: string, relocatable: boolean, labels: Readonly<Record<string, string>>): Promise<number> {
     return this.reachable(async () => {
+      const id = await this.nextId();
+      const record: ProcessRecord = { id, name, partition, node, relocatable, labels, process: null };
+      const taken = await this.gateway.txn(
+        [
+          { key: nameKey(name), absent: true },
+          { key: processKey(id), absent: true },
+        ],
+        [
+          { put: nameKey(name), value: String(id) },
+          { put: processKey(id), value: JSON.stringify(record) },
+        ],
+      );
+      if (!taken) {
+        if (await this.gateway.get(nameKey(name))) throw new ProcessNameTakenError(name);
+        throw new FleetUnreachableError(`process id ${id} is recorded in etcd already (was the fleet's counter set back?): try again`);
+      }
+      this.owners.set(id, node);
+      if (node === this.nodeName) this.own.set(id, record);
+      if (node === this.nodeName && relocatable) this.relocatableHere.add(id);
+      return id;
+    });
+  }
+
+  /**
+   * The next id of this node's block, a new block of ID_BLOCK taken from the fleet's counter by
+   * compare-and-swap when it is used up: one transaction per block, not per process, and ids
+   * never given twice (a block left unused at a restart is a gap).
+   */
+  private async nextId(): Promise<number> {
+    const taking = this.takingIds.then(async () => {
+      if (this.idBlock.next < this.idBlock.end) return;
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         const next = await this.gateway.get(NEXT_ID_KEY);
-        const id = next ? Number(next.value) : 1;
+        const first = next ? Number(next.value) : 1;
         const guard = next ? { key: NEXT_ID_KEY, modRevision: next.modRevision } : { key: NEXT_ID_KEY, absent: true as const };
-        const record: ProcessRecord = { id, name, partition, node, relocatable, labels, process: null };
-        const taken = await this.gateway.txn(
-          [guard, { key: nameKey(name), absent: true }],
-          [
-            { put: NEXT_ID_KEY, value: String(id + 1) },
-            { put: nameKey(name), value: String(id) },
-            { put: processKey(id), value: JSON.stringify(record) },
-          ],
-        );
-        if (taken) {
-          if (node === this.nodeName) this.own.set(id, record);
-          if (node === this.nodeName && relocatable) this.relocatableHere.add(id);
-          return id;
+        if (await this.gateway.txn([guard], [{ put: NEXT_ID_KEY, value: String(first + ID_BLOCK) }])) {
+          this.idBlock = { next: first, end: first + ID_BLOCK };
+          return;
         }
-        if (await this.gateway.get(nameKey(name))) throw new ProcessNameTakenError(name);
       }
-      throw new FleetUnreachableError(`no process id could be reserved in ${ID_ATTEMPTS} attempts (other nodes kept creating at the same moment): try again`);
+      throw new FleetUnreachableError(`no block of process ids could be taken in ${ID_ATTEMPTS} attempts (other nodes kept taking them at the same moment): try again`);
     });
+    this.takingIds = taking.catch(() => undefined);
+    await taking;
+    const id = this.idBlock.next;
+    this.idBlock.next += 1;
+    return id;
   }
 
   /** The process's record after a change: its JSON as now answered. */
@@ -186,11 +220,20 @@ export class FleetProcesses {
     this.own.delete(id);
     this.relocatableHere.delete(id);
     this.deleting.delete(id);
+    this.owners.delete(id);
   }
 
   async recordOf(id: number): Promise<ProcessRecord | null> {
     const entry = await this.reachable(() => this.gateway.get(processKey(id)));
-    return entry ? (JSON.parse(entry.value) as ProcessRecord) : null;
+    const record = entry ? (JSON.parse(entry.value) as ProcessRecord) : null;
+    if (record) this.owners.set(id, record.node);
+    else this.owners.delete(id);
+    return record;
+  }
+
+  /** The owner as last known here, without asking etcd (undefined: not known). */
+  cachedOwner(id: number): string | undefined {
+    return this.owners.get(id);
   }
 
   /** The id of the process of this name anywhere in the fleet, or null. */
@@ -204,7 +247,9 @@ export class FleetProcesses {
   }
 
   async revised(): Promise<RevisedRecord[]> {
-    return (await this.reachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => ({ record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }));
+    const revised = (await this.reachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => ({ record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }));
+    this.owners = new Map(revised.map(({ record }) => [record.id, record.node]));
+    return revised;
   }
 
   /**
@@ -213,7 +258,35 @@ export class FleetProcesses {
    */
   async move({ record, modRevision }: RevisedRecord, node: string): Promise<boolean> {
     const moved: ProcessRecord = { ...record, node };
-    return this.reachable(() => this.gateway.txn([{ key: processKey(record.id), modRevision }], [{ put: processKey(record.id), value: JSON.stringify(moved) }]));
+    const done = await this.reachable(() =>
+      this.gateway.txn(
+        [{ key: processKey(record.id), modRevision }],
+        [
+          { put: processKey(record.id), value: JSON.stringify(moved) },
+          { put: `${MOVED_PREFIX}${node}/${record.id}`, value: String(record.id) },
+        ],
+      ),
+    );
+    if (done) this.owners.set(record.id, node);
+    return done;
+  }
+
+  /** The processes moved to this node that it has not made yet (a prefix that is empty almost always). */
+  async movedHere(): Promise<ProcessRecord[]> {
+    const moved = await this.reachable(() => this.gateway.range(`${MOVED_PREFIX}${this.nodeName}/`));
+    const records: ProcessRecord[] = [];
+    for (const entry of moved) {
+      const record = await this.recordOf(Number(entry.value));
+      if (record?.node === this.nodeName) records.push(record);
+      // Deleted, or moved on again meanwhile: nothing to make here.
+      else await this.gateway.txn([], [{ delete: entry.key }]);
+    }
+    return records;
+  }
+
+  /** A process moved here is made (or was already): its `moved` key goes. */
+  async settledHere(id: number): Promise<void> {
+    await this.reachable(() => this.gateway.txn([], [{ delete: `${MOVED_PREFIX}${this.nodeName}/${id}` }]));
   }
 
   /** A process moved to this node, now made here. */

@@ -2,7 +2,7 @@
 // registered (its SHA-256 fingerprint: the connection is dropped before a byte of the request is
 // sent if the certificate differs), or plain HTTP to a node that serves without TLS. Connections
 // are kept alive per node.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions } from 'node:tls';
@@ -59,6 +59,28 @@ export class PeerRequests {
   private readonly agents = new Map<string, HttpAgent | HttpsAgent>();
 
   constructor(private readonly selfName: string) {}
+
+  /**
+   * The answer of `node` as it comes, its body a stream (a followed log stays open): for the
+   * owner's own routes, passed on as they are read. No timeout once the headers have come.
+   */
+  async open(node: NodeRecord, request: PeerRequest): Promise<IncomingMessage> {
+    const url = new URL(request.path, node.url);
+    const secure = url.protocol === 'https:';
+    const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.selfName };
+    if (request.authorization) headers.authorization = request.authorization;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: PEER_TIMEOUT_MS }, (incoming) => {
+        outgoing.setTimeout(0);
+        resolve(incoming);
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${PEER_TIMEOUT_MS} ms`)));
+      outgoing.on('error', reject);
+      outgoing.end();
+    }).catch((error: unknown) => {
+      throw new NodeUnreachableError(`node "${node.name}" (${node.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
 
   async send(node: NodeRecord, request: PeerRequest, timeoutMs = PEER_TIMEOUT_MS): Promise<PeerAnswer> {
     const url = new URL(request.path, node.url);

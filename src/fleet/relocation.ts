@@ -8,10 +8,13 @@
 //   it starts again those still its own and drops those moved away.
 import type { Logger } from 'pino';
 import { FENCE_AFTER_MS, RELOCATE_AFTER_DOWN_MS, type FleetMembership } from './fleetMembership.js';
+import type { FleetNode } from './fleetMembership.js';
 import type { FleetProcesses, ProcessRecord } from './fleetProcesses.js';
 import { chooseNode } from './placement.js';
 
 const CHECK_INTERVAL_MS = 500;
+/** A down node with a relocatable process that found no node to move to is gone through again this often. */
+const PASS_AGAIN_MS = 10_000;
 
 /** What the node does for relocation: the daemon's side. */
 export interface RelocatingNode {
@@ -38,7 +41,8 @@ export class Relocation {
   private readonly downSinceMs = new Map<string, number>();
   /** Ended while out of touch with etcd: started again once back, if still this node's. */
   private readonly fenced = new Set<number>();
-  private readonly unplaceable = new Set<number>();
+  /** When each down node's processes were last gone through (Infinity: all of them placed). */
+  private readonly passedMs = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
 
@@ -86,34 +90,46 @@ export class Relocation {
     if (!fresh) return;
     const nowMs = Date.now();
     for (const node of nodes) {
-      if (node.status === 'up') this.downSinceMs.delete(node.name);
-      else if (!this.downSinceMs.has(node.name)) this.downSinceMs.set(node.name, nowMs);
+      if (node.status === 'up') {
+        this.downSinceMs.delete(node.name);
+        this.passedMs.delete(node.name);
+      } else if (!this.downSinceMs.has(node.name)) {
+        this.downSinceMs.set(node.name, nowMs);
+      }
     }
+    // Every record is read only when there is something to do with them: a node down long enough
+    // that was not gone through yet (or again, a while after a process of it found no node), or
+    // processes fenced here.
+    const due = [...this.downSinceMs].filter(([name, sinceMs]) => nowMs - sinceMs >= RELOCATE_AFTER_DOWN_MS && nowMs - (this.passedMs.get(name) ?? 0) >= PASS_AGAIN_MS).map(([name]) => name);
+    if (due.length > 0 || this.fenced.size > 0) await this.goThrough(nodes, new Set(due), nowMs);
+    for (const moved of await this.processes.movedHere()) await this.keepOwn(moved);
+  }
+
+  private async goThrough(nodes: readonly FleetNode[], due: ReadonlySet<string>, nowMs: number): Promise<void> {
     const self = this.membership.nodeName;
     const records = await this.processes.revised();
-    const movedAway = records.filter(({ record }) => this.fenced.has(record.id) && record.node !== self).map(({ record }) => record.id);
-    await this.dropMovedAway(movedAway);
+    await this.dropMovedAway(records.filter(({ record }) => this.fenced.has(record.id) && record.node !== self).map(({ record }) => record.id));
+    const unplaceable = new Set<string>();
     for (const revised of records) {
       const { record } = revised;
       if (record.node === self) {
-        await this.keepOwn(record);
+        if (this.fenced.has(record.id)) await this.keepOwn(record);
         continue;
       }
-      const downSinceMs = record.relocatable ? this.downSinceMs.get(record.node) : undefined;
-      if (downSinceMs === undefined || nowMs - downSinceMs < RELOCATE_AFTER_DOWN_MS) continue;
+      if (!record.relocatable || !due.has(record.node)) continue;
       let target;
       try {
         target = chooseNode(nodes, { labels: record.labels, partition: record.partition });
       } catch (error) {
-        if (!this.unplaceable.has(record.id)) this.logger.warn({ processId: record.id, err: error }, 'a relocatable process of a node that is down has no node to move to: it stays');
-        this.unplaceable.add(record.id);
+        unplaceable.add(record.node);
+        this.logger.warn({ processId: record.id, node: record.node, err: error }, 'a relocatable process of a node that is down has no node to move to: it stays (tried again later)');
         continue;
       }
-      this.unplaceable.delete(record.id);
       if (!(await this.processes.move(revised, target.name))) continue;
       this.logger.info({ processId: record.id, from: record.node, to: target.name }, 'moved a relocatable process of a node that is down');
-      if (target.name === self) await this.keepOwn({ ...record, node: self });
     }
+    // Gone through: not again while the node stays down, unless a process of it found no node.
+    for (const name of due) this.passedMs.set(name, unplaceable.has(name) ? nowMs : Number.POSITIVE_INFINITY);
   }
 
   /** A process of this node: made here if it is not (moved here), started again if it was fenced. */
@@ -122,10 +138,11 @@ export class Relocation {
       if (this.node.holds(record.id)) await this.node.start(record.id);
       return;
     }
-    // Not recorded yet: a process being created here.
-    if (this.node.holds(record.id) || record.process === null || this.processes.leaving(record.id)) return;
-    this.logger.info({ processId: record.id, name: record.name }, 'a relocatable process moved to this node: made here');
-    await this.node.adopt(record);
+    if (!this.node.holds(record.id) && record.process !== null && !this.processes.leaving(record.id)) {
+      this.logger.info({ processId: record.id, name: record.name }, 'a relocatable process moved to this node: made here');
+      await this.node.adopt(record);
+    }
+    await this.processes.settledHere(record.id);
   }
 
   private async fenceAll(): Promise<void> {

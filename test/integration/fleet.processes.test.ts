@@ -76,6 +76,22 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: the contract at every n
     expect((await b.create({ name: 'on-b', command: ['true'] })).status).toBe(409);
     expect((await b.create({ name: 'nowhere', command: ['true'], node: 'rig-z' })).body.code).toBe('SIGMA_ERR_NO_NODE_MATCHES');
 
+    // Its runs and its log are the owner's, through any node; a followed log streams from it.
+    const runs = await c.request('GET', `/processes/${onB.id}/runs`);
+    expect(runs.status).toBe(200);
+    expect(runs.body.runs.length).toBe(1);
+    expect(runs.body.runs[0]).toMatchObject({ pid: onB.pid });
+    const echo = (await c.create({ name: 'echo', command: ['sh', '-c', 'echo from-b'], node: 'rig-b', state: 'RUNNING' })).body.processes[0];
+    const logged = await waitFor('the echo in its log, read through a', async () => (await a.request('GET', `/processes/${echo.id}/logs`)).text, (text) => text.includes('from-b'));
+    expect(logged).toBe('from-b\n');
+    expect((await a.request('DELETE', `/processes/${echo.id}`)).status).toBe(204);
+
+    // Each node's metrics carry its name, and what it knows of the fleet.
+    const metrics = (await a.request('GET', '/metrics')).text;
+    expect(metrics).toMatch(/^sigma_fleet_nodes\{status="up",node="rig-a"\} 3$/m);
+    expect(metrics).toMatch(/^sigma_fleet_etcd_connected\{node="rig-a"\} 1$/m);
+    expect(metrics).toMatch(/^sigma_processes\{state="DORMANT",type="ONE_SHOT",node="rig-a"\} 0$/m);
+
     expect((await a.request('DELETE', `/processes/${onB.id}`)).status).toBe(204);
     expect((await c.request('GET', `/processes/${onB.id}`)).status).toBe(404);
     expect((await b.request('DELETE', `/processes/${byLabel.body.processes[0].id}`)).status).toBe(204);
@@ -143,7 +159,7 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: the contract at every n
     expect((await a.operate(onC.id, 'RESUME')).body.processes[0]).toMatchObject({ state: 'RUNNING', result: 'OK' });
     const later = await a.create({ name: 'later', command: ['true'] });
     expect(later.status).toBe(201);
-    expect(later.body.processes[0].id).toBeGreaterThan(onC.id);
+    expect([onB.id, onC.id]).not.toContain(later.body.processes[0].id);
     expect((await a.operate(onC.id, 'STOP')).body.processes[0]).toMatchObject({ result: 'OK' });
     await waitFor(`pid ${onC.pid} gone`, () => isAlive(onC.pid), (alive) => !alive);
     expect(await a.stop()).toBe(0);
