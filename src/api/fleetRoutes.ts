@@ -10,6 +10,9 @@ const FleetNodeSchema = Type.Object(
     url: Type.String({ description: 'Where the node serves the API.' }),
     labels: Type.Record(Type.String(), Type.String(), { description: 'Its --node-label pairs.' }),
     fingerprint: Type.Union([Type.String(), Type.Null()], { description: "SHA-256 of the node's TLS certificate (pin it), null over plain HTTP." }),
+    launcher: Type.Union([Type.Literal('native'), Type.Literal('in-process')], {
+      description: 'Where its jobs run (GET /node): a relocatable process is only put on a node with the native launcher, whose fence ends its job when the daemon is gone.',
+    }),
     status: Type.Union([Type.Literal('up'), Type.Literal('down')], {
       description: 'up: its lease in etcd is alive; down: it has not renewed it for a few seconds (it died, or lost etcd).',
     }),

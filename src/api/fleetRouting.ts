@@ -160,7 +160,7 @@ export class FleetRouting {
       }
       if (answer.headers.link) more = true;
       const listed = JSON.parse(answer.body.toString('utf8')) as { processes: { id: number }[] };
-      for (const process of listed.processes) items.push({ id: process.id, json: JSON.stringify(process) });
+      for (const shown of listed.processes) items.push({ id: shown.id, json: JSON.stringify(shown) });
     });
     const records = silent.size > 0 ? await this.processes.all().catch(() => [] as ProcessRecord[]) : [];
     for (const record of records) {

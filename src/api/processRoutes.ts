@@ -85,9 +85,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'List processes',
         description:
-          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list; `limit` and `after` read it a page at a time (a Link header with rel=\"next\" names the next page while more follow). Up to 8 MiB it is sent with a Content-Length, from bytes the daemon keeps while the processes listed do not change; larger, it is sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body.',
+          'Every process on the node, by id (for a partition token: those of its partition). With `process_name`, the process of that name (404 if there is none). `state`, `type` and `partition` filter the list; `limit` and `after` read it a page at a time (a Link header with rel=\"next\" names the next page while more follow). Up to 8 MiB it is sent with a Content-Length, from bytes the daemon keeps while the processes listed do not change; larger, it is sent in chunks (Transfer-Encoding: chunked) as the client reads it, so that a list of any size is answered. Its ETag is of the bytes sent: with If-None-Match holding it, 304 without a body. In a fleet (--fleet), every node\'s processes, merged by id, each with `node`, `nodeStatus` and `relocatable` (a node that is down: its processes as etcd last recorded them).',
         querystring: ListQuery,
-        response: { 200: { ...ProcessList, description: 'The processes.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404) },
+        response: { 200: { ...ProcessList, description: 'The processes.', headers: LINK_HEADER }, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -147,7 +147,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         tags: TAGS,
         summary: 'Create a process',
         description:
-          'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached), in `partition` (default: `default`, or the partition of the token sent; a partition token creates only in its own, 403 elsewhere). Answers 201 with a Location header.',
+          'Creates a process, DORMANT unless `state` is READY or RUNNING, which also starts it (the answer shows the state reached), in `partition` (default: `default`, or the partition of the token sent; a partition token creates only in its own, 403 elsewhere). Answers 201 with a Location header. In a fleet: on the node named by `node`, else on the least loaded up node with the `placement` labels and the partition (409 SIGMA_ERR_NO_NODE_MATCHES when none fits); 503 while etcd is out of reach.',
         body: CreateProcessBody,
         response: { 201: { ...ProcessList, description: 'The new process.' }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       },
@@ -160,8 +160,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       checkDefinitionSize(body.command, body.env);
       checkNice(body.nice ?? null);
       if (!canSee(request, partition)) throw outOfScope(request, `create processes in partition "${partition}"`);
-      const asked = { node: body.node, labels: body.placement?.labels, partition };
-      if (!fleet) chooseNode([aloneAsNode(partition)], asked);
+      const asked = { node: body.node, labels: body.placement?.labels, partition, relocatable: body.relocatable };
+      // On its own, a node places nothing: a node other than itself, or a label, is refused; relocatable is moot.
+      if (!fleet) chooseNode([aloneAsNode(partition)], { ...asked, relocatable: false });
       let id: number | null = null;
       if (fleet) {
         fleet.requireReachable();
@@ -190,9 +191,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       schema: {
         tags: TAGS,
         summary: 'Get a process',
-        description: 'The process with this id.',
+        description: 'The process with this id. In a fleet, from any node: the owner\'s answer (a node that is down: the process as etcd last recorded it, `nodeStatus` down).',
         params: ProcessIdParams,
-        response: { 200: { ...ProcessList, description: 'The process, alone in the array.' }, ...errorResponses(400, 401, 404) },
+        response: { 200: { ...ProcessList, description: 'The process, alone in the array.' }, ...errorResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -299,5 +300,5 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
 
 /** A node started without --fleet, as placement sees it: its host name, no labels. */
 function aloneAsNode(partition: string): FleetNode {
-  return { name: hostname(), url: '', labels: {}, fingerprint: null, status: 'up', runningJobs: 0, partitions: [partition] };
+  return { name: hostname(), url: '', labels: {}, fingerprint: null, launcher: 'native', status: 'up', runningJobs: 0, partitions: [partition] };
 }

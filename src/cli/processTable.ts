@@ -15,7 +15,7 @@ export const NODE_DOWN_MARK = ' (down)';
 
 export function processTable(processes: ProcessJson[], nowMs: number, paint: Painter): string {
   // The NODE column is a fleet's: a node on its own lists no node.
-  const inFleet = processes.some((process) => process.node !== undefined);
+  const inFleet = processes.some((listed) => listed.node !== undefined);
   const rows = displayable(processes).map((shown) => [
     String(shown.id),
     shown.name,

@@ -68,6 +68,7 @@ export interface FleetNodeOptions {
   readonly store: ProcessStore;
   readonly token: string;
   readonly fingerprint: NodeRecord['fingerprint'];
+  readonly launcher: NodeRecord['launcher'];
   readonly loadOf: () => NodeLoad;
   readonly logger: Logger;
 }
@@ -92,7 +93,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     );
     await relocation?.dropMovedAway(movedAway);
   };
-  const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint }, options.loadOf, logger, beforeJoin);
+  const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin);
   const peers = new PeerRequests(fleet.nodeName);
   const routing = new FleetRouting(membership, processes, peers);
   // Every other member answers, and each either cannot reach etcd either or still sees this node

@@ -173,10 +173,10 @@ async function serve(
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
     partitions: partitions.list().map(({ definition }) => definition.name),
   });
-  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, store, token: token.token, fingerprint, loadOf, logger }) : null;
+  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, store, token: token.token, fingerprint, launcher: jobs.status.mode, loadOf, logger }) : null;
   relocatableHere = (processId) => fleetPart?.processes.relocatable(processId) ?? false;
   const fleet = fleetPart?.node ?? null;
-  const localNode = fleet ? null : new LocalNode(fingerprint, loadOf);
+  const localNode = fleet ? null : new LocalNode(fingerprint, jobs.status.mode, loadOf);
 
   const openFiles = readOpenFilesLimit();
   const ceiling = connectionCeiling(openFiles.soft, config.maxStreams);

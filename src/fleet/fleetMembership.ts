@@ -34,6 +34,11 @@ export interface NodeRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** SHA-256 of the node's certificate, so that the others can pin it; null over plain HTTP. */
   readonly fingerprint: string | null;
+  /**
+   * Where its jobs run: under the native launcher, which fences a relocatable process's job when
+   * the daemon is gone, or in the daemon's own process (a relocatable process is never put there).
+   */
+  readonly launcher: 'native' | 'in-process';
 }
 
 export interface NodeLoad {

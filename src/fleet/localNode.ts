@@ -9,6 +9,7 @@ export class LocalNode implements NodeDirectory {
 
   constructor(
     private readonly fingerprint: NodeRecord['fingerprint'],
+    private readonly launcher: NodeRecord['launcher'],
     private readonly loadOf: () => NodeLoad,
   ) {}
 
@@ -22,7 +23,7 @@ export class LocalNode implements NodeDirectory {
 
   async nodes(): Promise<{ nodes: FleetNode[]; fresh: boolean }> {
     const load = this.loadOf();
-    const self: FleetNode = { name: hostname(), url: this.url, labels: {}, fingerprint: this.fingerprint, status: 'up', ...load };
+    const self: FleetNode = { name: hostname(), url: this.url, labels: {}, fingerprint: this.fingerprint, launcher: this.launcher, status: 'up', ...load };
     return { nodes: [self], fresh: true };
   }
 }

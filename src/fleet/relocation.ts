@@ -119,7 +119,7 @@ export class Relocation {
       if (!record.relocatable || !due.has(record.node)) continue;
       let target;
       try {
-        target = chooseNode(nodes, { labels: record.labels, partition: record.partition });
+        target = chooseNode(nodes, { labels: record.labels, partition: record.partition, relocatable: true });
       } catch (error) {
         unplaceable.add(record.node);
         this.logger.warn({ processId: record.id, node: record.node, err: error }, 'a relocatable process of a node that is down has no node to move to: it stays (tried again later)');

@@ -163,7 +163,7 @@ describe('sigma apply', () => {
       stdout: '',
       stderr: [
         'sigma.yaml:5: processes[1] (bad).period must be a whole number of milliseconds from 1 to 2147483647, e.g. 1000 for every second',
-        'sigma.yaml:6: processes[1]: unknown field "commnd" (did you mean "command"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, state',
+        'sigma.yaml:6: processes[1]: unknown field "commnd" (did you mean "command"?); the fields are name, partition, type, period, command, cwd, env, stopTimeoutMs, restart, timeCapacityMs, onDeadlineMiss, nice, node, placement, relocatable, state',
         'sigma: sigma.yaml is not valid (2 problems): nothing was changed',
         '',
       ].join('\n'),

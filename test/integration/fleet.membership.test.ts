@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
-import { cleanUpDaemons, CLI_PATH, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { cleanUpDaemons, CLI_PATH, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 let cluster: EtcdCluster | null = null;
@@ -112,7 +112,7 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: membership', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
       fleet: null,
-      nodes: [{ name: hostname(), url: alone.url, labels: {}, fingerprint: null, status: 'up', runningJobs: 0, partitions: ['default'] }],
+      nodes: [{ name: hostname(), url: alone.url, labels: {}, fingerprint: null, launcher: NATIVE ? 'native' : 'in-process', status: 'up', runningJobs: 0, partitions: ['default'] }],
     });
     expect((await alone.request('GET', '/node')).body).toMatchObject({ nodeName: null, fleet: null });
     expect((await alone.request('POST', '/partitions', { name: 'lab' })).status).toBe(201);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
 import { isAlive, procState } from '../support/osProcesses.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { cleanUpDaemons, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 let cluster: EtcdCluster | null = null;
@@ -35,10 +35,12 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: the contract at every n
     cluster = await EtcdCluster.start(3);
     const [a, b, c] = (await startFleet(cluster)) as [SigmaDaemon, SigmaDaemon, SigmaDaemon];
 
-    const created = await a.create({ name: 'on-b', command: ['sleep', '300'], node: 'rig-b', state: 'RUNNING', relocatable: true });
+    // A relocatable process needs the native launcher (its fence): in-process nodes refuse it.
+    const created = await a.create({ name: 'on-b', command: ['sleep', '300'], node: 'rig-b', state: 'RUNNING', relocatable: NATIVE });
     expect(created.status).toBe(201);
     const onB = created.body.processes[0];
-    expect(onB).toMatchObject({ name: 'on-b', state: 'RUNNING', node: 'rig-b', nodeStatus: 'up', relocatable: true });
+    expect(onB).toMatchObject({ name: 'on-b', state: 'RUNNING', node: 'rig-b', nodeStatus: 'up', relocatable: NATIVE });
+    if (!NATIVE) expect((await a.create({ name: 'mover', command: ['true'], relocatable: true })).body.code).toBe('SIGMA_ERR_NO_NODE_MATCHES');
     expect(created.headers.location).toBe(`/processes/${onB.id}`);
     // The job is b's: a child of b's launcher, really running.
     expect(procState(onB.pid)).toMatch(/^[RS]/);

@@ -30,7 +30,7 @@ function onNode(name: string, limits: Partial<DesiredPartition['limits']> = {}):
 }
 
 function process(name: string, partition: string | null = null): DesiredProcess {
-  return { name, type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'stopped', line: 9 };
+  return { name, type: 'ONE_SHOT', period: null, command: ['sleep', '600'], cwd: null, env: {}, partition, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, node: null, labels: {}, relocatable: false, state: 'stopped', line: 9 };
 }
 
 describe('planPartitions', () => {

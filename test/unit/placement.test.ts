@@ -9,6 +9,7 @@ const node = (name: string, runningJobs: number, labels: Record<string, string> 
   url: `https://${name}:8443`,
   labels,
   fingerprint: null,
+  launcher: 'native',
   status: 'up',
   runningJobs,
   partitions: ['default'],
@@ -40,6 +41,14 @@ describe('placement', () => {
     expect(() => chooseNode(fleet, { partition: 'default', node: 'rig-z' })).toThrow('no node named "rig-z" is in the fleet');
     expect(() => chooseNode(fleet, { partition: 'gpu', node: 'rig-a' })).toThrow('node "rig-a" has no partition "gpu"');
     expect(() => chooseNode(fleet, { partition: 'default', node: 'rig-a', labels: { rig: 'b' } })).toThrow('node "rig-a" does not have the label rig=b');
+  });
+
+  it('puts a relocatable process only on a node whose launcher fences its jobs', () => {
+    const mixed = [node('inproc', 0, {}, { launcher: 'in-process' }), node('native', 4)];
+    expect(chooseNode(mixed, { partition: 'default' }).name).toBe('inproc');
+    expect(chooseNode(mixed, { partition: 'default', relocatable: true }).name).toBe('native');
+    expect(() => chooseNode(mixed, { partition: 'default', node: 'inproc', relocatable: true })).toThrow('node "inproc" runs its jobs in its own process (--launcher in-process)');
+    expect(() => chooseNode([mixed[0]!], { partition: 'default', relocatable: true })).toThrow('no node that is up has partition "default", the native launcher (for a relocatable process)');
   });
 
   it('breaks a tie by name, so that the same fleet places the same way', () => {
