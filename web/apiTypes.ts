@@ -151,6 +151,8 @@ export interface FleetNode {
   url: string;
   labels: Record<string, string>;
   fingerprint: string | null;
+  /** Where its jobs run: a relocatable process is only put on a node with the native launcher. */
+  launcher: 'native' | 'in-process';
   status: 'up' | 'down';
   /** As it last said; null while down. */
   runningJobs: number | null;

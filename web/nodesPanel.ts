@@ -4,6 +4,7 @@
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { NodeList } from './apiTypes.js';
 import { NodeRow } from './nodeRow.js';
+import { placeRows } from './rowOrder.js';
 
 export interface NodesPanelParts {
   section: HTMLElement;
@@ -82,12 +83,6 @@ export class NodesPanel {
     });
     const names = new Set(list.nodes.map((node) => node.name));
     for (const name of [...this.rows.keys()]) if (!names.has(name)) this.rows.delete(name);
-    // A row is moved only when it is out of place: moving one takes the focus off its link.
-    const body = this.parts.rows;
-    shown.forEach((row, index) => {
-      const there = body.children[index];
-      if (there !== row) body.insertBefore(row, there ?? null);
-    });
-    while (body.children.length > shown.length) body.lastElementChild?.remove();
+    placeRows(this.parts.rows, shown);
   }
 }

@@ -5,6 +5,7 @@ import type { Partition } from './apiTypes.js';
 import { el } from './elements.js';
 import { partitionAdminOf, type PartitionAdmin } from './partitionAdmin.js';
 import { PartitionRow, type PartitionOperate } from './partitionRow.js';
+import { placeRows } from './rowOrder.js';
 
 /** Events arrive in bursts (a partition STOP ends many jobs): one read after the burst. */
 const REFRESH_DELAY_MS = 500;
@@ -110,13 +111,7 @@ export class PartitionPanel {
     });
     const names = new Set(partitions.map((partition) => partition.name));
     for (const name of [...this.rows.keys()]) if (!names.has(name)) this.rows.delete(name);
-    // A row is moved only when it is out of place: moving one takes the focus off its button.
-    const body = this.parts.rows;
-    shown.forEach((row, index) => {
-      const there = body.children[index];
-      if (there !== row) body.insertBefore(row, there ?? null);
-    });
-    while (body.children.length > shown.length) body.lastElementChild?.remove();
+    placeRows(this.parts.rows, shown);
     this.parts.warnings.replaceChildren(
       ...partitions.flatMap((partition) =>
         partition.unenforced.map((entry) =>

@@ -289,7 +289,8 @@ static void on_arm(struct client *client) {
     return;
   }
   struct process *process = process_get(message.process_id, 1);
-  fence_set(process, message.fence_ms);
+  /* An arm that only tells releases carries no spec: the fence of its SPAWNs stays as they set it. */
+  if (message.autospawn) fence_set(process, message.fence_ms);
   if (message.autospawn) {
     struct spawn_spec spec;
     spec_from_message(&message, &spec);

@@ -22,8 +22,13 @@ void fence_watch(int connected, int64_t now) {
   else if (alone_since_ns == 0) alone_since_ns = now;
 }
 
+/* Armed, or with a job not yet killed: once fenced, a process waits for its killed job's end
+ * without asking for the loop again (which would spin until the job is reaped). */
 static int holds_work(const struct process *process) {
-  return process->armed || process->live_job != 0 || process->standby != NULL;
+  if (process->armed || process->standby != NULL) return 1;
+  if (process->live_job == 0) return 0;
+  const struct job *job = table_get(&jobs, process->live_job);
+  return job != NULL && !job->killing;
 }
 
 static int64_t fence_at(const struct process *process) {
@@ -52,10 +57,8 @@ void fence_due(int64_t now) {
     struct process *process = value;
     if (process->fence_ms == 0 || !holds_work(process) || fence_at(process) > now) continue;
     struct job *job = process->live_job != 0 ? table_get(&jobs, process->live_job) : NULL;
-    if (process->armed || (job != NULL && !job->killing)) {
-      log_line("process %llu: no daemon for %llu ms: fenced (its job is killed, its releases stop), since another node of the fleet may start it",
-               (unsigned long long)process->id, (unsigned long long)process->fence_ms);
-    }
+    log_line("process %llu: no daemon for %llu ms: fenced (its job is killed, its releases stop), since another node of the fleet may start it",
+             (unsigned long long)process->id, (unsigned long long)process->fence_ms);
     release_disarm(process);
     if (job != NULL) {
       job->by_launcher = 1;

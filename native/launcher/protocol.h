@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 /* The largest payload either side sends or takes; a larger length ends the connection. */
 #define MAX_FRAME_BYTES (24u << 20)
 #define MAX_LIST_ITEMS 65536

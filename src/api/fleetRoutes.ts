@@ -1,6 +1,6 @@
 // GET /nodes: the fleet's members as etcd holds them, each up or down (docs/fleet.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { NodeDirectory } from '../fleet/fleetMembership.js';
 import { errorResponses } from './schemas/errorResponses.js';
 
@@ -21,6 +21,8 @@ const FleetNodeSchema = Type.Object(
   },
   { title: 'FleetNode', additionalProperties: false },
 );
+
+export type FleetNodeJson = Static<typeof FleetNodeSchema>;
 
 const NodesSchema = Type.Object(
   {

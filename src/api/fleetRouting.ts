@@ -152,8 +152,9 @@ export class FleetRouting {
     const silent = new Set<string>();
     others.forEach((node, index) => {
       const answer = answers[index] ?? null;
-      // 404: a name that is not on that node, which is not an error of the fleet's list.
-      if (answer?.status === 404) return;
+      // 404: a name that is not on that node, which is not an error of the fleet's list; 401 or
+      // 403: a partition token, which that node does not know: none of its processes is shown.
+      if (answer?.status === 404 || answer?.status === 401 || answer?.status === 403) return;
       if (answer?.status !== 200) {
         silent.add(node.name);
         return;
@@ -175,6 +176,12 @@ export class FleetRouting {
     const record = await this.processes.recordOf(processId);
     if (!record?.process) return null;
     return withNode(JSON.stringify(record.process), record.node, 'down', record.relocatable);
+  }
+
+  /** Throws unless this node fits the placement asked (a create another node sent on). */
+  checkPlacedHere(asked: PlacementAsked): void {
+    const self = this.membership.knownNodes().find((node) => node.name === this.nodeName);
+    if (self) chooseNode([self], { ...asked, node: asked.node ?? self.name });
   }
 
   /** The node a new process goes to, from what etcd says now; null for this node. */

@@ -169,6 +169,9 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
         if (!fleet.forwarded(request)) {
           const target = await fleet.placement(asked);
           if (target) return fleet.relay(request, reply, target, { ...body, node: target.name });
+        } else {
+          // Sent on by another node, or by a client saying so: this node must fit it all the same.
+          fleet.checkPlacedHere(asked);
         }
         id = await fleet.processes.reserve(body.name, partition, fleet.nodeName, body.relocatable ?? false, body.placement?.labels ?? {});
       }

@@ -4,6 +4,7 @@ import type { Static } from 'typebox';
 import type { PartitionJson, TokenList } from '../api/schemas/partitionSchemas.js';
 export type { ProcessJson, OperationResultJson as OperationResult } from '../api/schemas/processSchemas.js';
 export type { PartitionJson } from '../api/schemas/partitionSchemas.js';
+export type { FleetNodeJson } from '../api/fleetRoutes.js';
 export type { RunJson } from '../api/schemas/historySchemas.js';
 export type { Operation } from '../core/processModel.js';
 import type { RunJson } from '../api/schemas/historySchemas.js';

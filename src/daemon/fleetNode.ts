@@ -6,7 +6,7 @@ import { FleetRouting } from '../api/fleetRouting.js';
 import { newProcessOf, type NewProcessFields } from '../api/processDefinitionOf.js';
 import { processView } from '../api/processView.js';
 import type { FleetConfig } from '../config/serveConfig.js';
-import type { DeadlineMissAction, ProcessType, RestartPolicy } from '../core/processModel.js';
+import { jobOf, type DeadlineMissAction, type ProcessType, type RestartPolicy } from '../core/processModel.js';
 import { FleetUnreachableError } from '../errors/sigmaErrors.js';
 import { EtcdGateway, EtcdUnreachableError } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad, type NodeRecord } from '../fleet/fleetMembership.js';
@@ -28,6 +28,8 @@ export interface FleetNode {
   join(url: string): Promise<void>;
   /** Stops; `revoke`: the others see the node down at once (else once its lease expires). */
   leave(options: { revoke: boolean }): Promise<void>;
+  /** SIGKILL to the groups of its relocatable processes' jobs (their launcher is gone). */
+  endRelocatableJobs(): void;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function removeMovedAway(fleet: FleetConfig, store: ProcessStore, l
   for (;;) {
     try {
       const owners = new Map((await processes.all()).map((record) => [record.id, record.node]));
-      const moved = relocatable.filter((id) => owners.has(id) && owners.get(id) !== fleet.nodeName);
+      // Moved to another node, or deleted in the fleet meanwhile (a relocatable process always has a record).
+      const moved = relocatable.filter((id) => owners.get(id) !== fleet.nodeName);
       for (const id of moved) {
         logger.warn({ processId: id, node: owners.get(id) }, 'the fleet moved this relocatable process to another node while this one was down: it is removed here');
         store.remove(id);
@@ -78,10 +81,10 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
   const gateway = new EtcdGateway(fleet.endpoints);
   const processes = new FleetProcesses(gateway, fleet.nodeName, options.store.relocatableIds());
   let relocation: Relocation | null = null;
-  // Before it is listed, a node makes sure it can answer for the fleet: the same node token, no
-  // id or name of its own owned by another node; and it drops what was moved away meanwhile.
-  const beforeJoin = async (): Promise<void> => {
-    await processes.checkToken(options.token);
+  // Before it is listed, a node makes sure it can answer for the fleet with its token; once listed
+  // up, that no id or name of its own is another node's, and it drops what was moved away meanwhile.
+  const beforeJoin = (): Promise<void> => processes.checkToken(options.token);
+  const afterJoin = async (): Promise<void> => {
     const { movedAway } = await processes.registerLocal(
       supervisor.list().map((reading) => ({
         id: reading.definition.id,
@@ -93,13 +96,15 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     );
     await relocation?.dropMovedAway(movedAway);
   };
-  const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin);
+  const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin, afterJoin);
   const peers = new PeerRequests(fleet.nodeName);
   const routing = new FleetRouting(membership, processes, peers);
   // Every other member answers, and each either cannot reach etcd either or still sees this node
   // up there (its lease alive): then no member can move this node's processes yet.
   const noneCanMoveUs = async (): Promise<boolean> => {
-    const others = membership.knownNodes().filter((member) => member.name !== fleet.nodeName);
+    // The members up at the last read: one that was down can move nothing without etcd, and the
+    // ones that were up would see it back (and this node down) first.
+    const others = membership.knownNodes().filter((member) => member.name !== fleet.nodeName && member.status === 'up');
     const answers = await Promise.all(
       others.map((member) =>
         peers
@@ -121,6 +126,17 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     async join(url) {
       await membership.join(url);
       relocation?.start();
+    },
+    endRelocatableJobs() {
+      for (const reading of supervisor.list()) {
+        const job = jobOf(reading.snapshot.runtime);
+        if (!job || !processes.relocatable(reading.definition.id)) continue;
+        try {
+          process.kill(-job.pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
     },
     async leave({ revoke }) {
       await relocation?.stop();

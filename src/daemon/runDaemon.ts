@@ -245,7 +245,10 @@ async function serve(
       // The listener closes and jobs are ended at once; requests under way finish (a change
       // that has not begun yet is refused with 503).
       supervisor.refuseChanges();
-      await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded, fleet?.leave({ revoke: true })]);
+      await Promise.all([app.close(), supervisor.shutdown(), leftoversEnded]);
+      // Only once every job has ended: the others may move a relocatable process as soon as this
+      // node is down, and its job may still be in its grace.
+      await fleet?.leave({ revoke: true });
       if (cgroups) {
         // Every job has ended by now; a cgroup still here is one whose members were given up on.
         const sweep = await endLeftoverJobCgroups(cgroups, LEFTOVER_GRACE_MS);
@@ -296,7 +299,10 @@ async function serve(
       logger.error(message);
       stopping = (async () => {
         supervisor.detach();
-        await Promise.all([app.close(), fleet?.leave({ revoke: true })]);
+        // No launcher is left to fence them: its relocatable jobs are ended here, and the lease
+        // is left to expire (the others move those processes once it has).
+        fleet?.endRelocatableJobs();
+        await Promise.all([app.close(), fleet?.leave({ revoke: false })]);
         store.close();
         logger.flush();
         endDaemon({ exitCode: 1, message });

@@ -84,6 +84,8 @@ export class FleetMembership implements NodeDirectory {
     private readonly logger: Logger,
     /** Run each time the node (re)joins, before it is listed: may refuse the join (it throws). */
     private readonly beforeJoin: () => Promise<void> = async () => {},
+    /** Run each time the node (re)joins, once it is listed up (a refusal then revokes its lease). */
+    private readonly afterJoin: () => Promise<void> = async () => {},
   ) {
     this.self = { ...identity, url: '' };
   }
@@ -189,7 +191,16 @@ export class FleetMembership implements NodeDirectory {
         this.leaseId = await this.gateway.grantLease(LEASE_TTL_SECONDS);
         this.inTouchAtMs = grantAskedAtMs;
         await this.gateway.put(`${MEMBERS_PREFIX}${this.self.name}`, JSON.stringify(this.self));
-        this.lastLoad = null;
+        await this.gateway.put(`${ALIVE_PREFIX}${this.self.name}`, load, this.leaseId);
+        this.lastLoad = load;
+        // Up in the others' eyes first (none moves its processes now), then the slower work.
+        try {
+          await this.afterJoin();
+        } catch (error) {
+          await this.gateway.revokeLease(this.leaseId).catch(() => undefined);
+          this.leaseId = null;
+          throw error;
+        }
       }
       if (load !== this.lastLoad) {
         await this.gateway.put(`${ALIVE_PREFIX}${this.self.name}`, load, this.leaseId);

@@ -92,35 +92,47 @@ export class FleetProcesses {
    * its processes untouched. The id counter moves past every id held here.
    */
   async registerLocal(processes: readonly LocalProcess[]): Promise<{ movedAway: number[] }> {
-    const known = new Map((await this.gateway.range(PROCESSES_PREFIX)).map((entry) => [entry.key, JSON.parse(entry.value) as ProcessRecord]));
+    const known = new Map((await this.gateway.range(PROCESSES_PREFIX)).map((entry) => [entry.key, { record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }]));
+    const names = new Map((await this.gateway.range(NAMES_PREFIX)).map((entry) => [entry.key, entry.value]));
     const movedAway: number[] = [];
+    const moveAway = (local: LocalProcess): void => {
+      movedAway.push(local.id);
+      this.relocatableHere.delete(local.id);
+      this.own.delete(local.id);
+    };
     for (const local of processes) {
-      const held = known.get(processKey(local.id));
-      if (held && held.node !== this.nodeName) {
-        if (!local.relocatable || held.name !== local.name) throw new NodeJoinConflictError(`process id ${local.id} ("${local.name}") here is owned by node "${held.node}" in the fleet`);
-        movedAway.push(local.id);
-        this.relocatableHere.delete(local.id);
-        this.own.delete(local.id);
-        continue;
+      let held = known.get(processKey(local.id));
+      for (let attempt = 0; ; attempt++) {
+        // A relocatable process always has a record: without one it was deleted in the fleet.
+        if (!held && local.relocatable) {
+          moveAway(local);
+          break;
+        }
+        if (held && held.record.node !== this.nodeName) {
+          if (!local.relocatable || held.record.name !== local.name) throw new NodeJoinConflictError(`process id ${local.id} ("${local.name}") here is owned by node "${held.record.node}" in the fleet`);
+          moveAway(local);
+          break;
+        }
+        const named = names.get(nameKey(local.name));
+        if (named !== undefined && named !== String(local.id)) throw new NodeJoinConflictError(`the name "${local.name}" (process ${local.id} here) is taken by process ${named} in the fleet`);
+        const record: ProcessRecord = { id: local.id, name: local.name, partition: local.partition, node: this.nodeName, relocatable: local.relocatable, labels: held?.record.labels ?? {}, process: local.process };
+        // Written only if the record is still as read: a member may be moving it at this moment.
+        const guard = held ? { key: processKey(local.id), modRevision: held.modRevision } : { key: processKey(local.id), absent: true as const };
+        if (await this.gateway.txn([guard], [{ put: processKey(local.id), value: JSON.stringify(record) }, { put: nameKey(local.name), value: String(local.id) }])) {
+          this.own.set(local.id, record);
+          break;
+        }
+        if (attempt >= 2) throw new EtcdUnreachableError(`the record of process ${local.id} kept changing while this node joined`);
+        const current = await this.gateway.get(processKey(local.id));
+        held = current ? { record: JSON.parse(current.value) as ProcessRecord, modRevision: current.modRevision } : undefined;
       }
-      const nameTaken = await this.gateway.get(nameKey(local.name));
-      if (nameTaken && nameTaken.value !== String(local.id)) throw new NodeJoinConflictError(`the name "${local.name}" (process ${local.id} here) is taken by process ${nameTaken.value} in the fleet`);
-      const record: ProcessRecord = {
-        id: local.id,
-        name: local.name,
-        partition: local.partition,
-        node: this.nodeName,
-        relocatable: local.relocatable,
-        labels: held?.labels ?? {},
-        process: local.process,
-      };
-      await this.gateway.txn([], [{ put: processKey(local.id), value: JSON.stringify(record) }, { put: nameKey(local.name), value: String(local.id) }]);
-      this.own.set(local.id, record);
     }
-    // Deleted here while etcd was out of reach: gone from the fleet too.
+    // Deleted here while etcd was out of reach: gone from the fleet too; but not one moved here and
+    // not made yet (movedHere makes it).
     const here = new Set(processes.map((local) => local.id));
-    for (const record of known.values()) {
-      if (record.node === this.nodeName && !here.has(record.id)) await this.release(record.id, record.name);
+    const movedHere = new Set((await this.gateway.range(`${MOVED_PREFIX}${this.nodeName}/`)).map((entry) => Number(entry.value)));
+    for (const { record } of known.values()) {
+      if (record.node === this.nodeName && !here.has(record.id) && !movedHere.has(record.id)) await this.release(record.id, record.name);
     }
     const highest = processes.reduce((max, local) => Math.max(max, local.id), 0);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
@@ -151,14 +163,21 @@ export class FleetProcesses {
         ],
       );
       if (!taken) {
-        if (await this.gateway.get(nameKey(name))) throw new ProcessNameTakenError(name);
+        const named = await this.gateway.get(nameKey(name));
+        // Taken by this very transaction, answered late and sent again to the next endpoint.
+        if (named?.value === String(id) && (await this.gateway.get(processKey(id)))?.value === JSON.stringify(record)) return this.reserved(record);
+        if (named) throw new ProcessNameTakenError(name);
         throw new FleetUnreachableError(`process id ${id} is recorded in etcd already (was the fleet's counter set back?): try again`);
       }
-      this.owners.set(id, node);
-      if (node === this.nodeName) this.own.set(id, record);
-      if (node === this.nodeName && relocatable) this.relocatableHere.add(id);
-      return id;
+      return this.reserved(record);
     });
+  }
+
+  private reserved(record: ProcessRecord): number {
+    this.owners.set(record.id, record.node);
+    if (record.node === this.nodeName) this.own.set(record.id, record);
+    if (record.node === this.nodeName && record.relocatable) this.relocatableHere.add(record.id);
+    return record.id;
   }
 
   /**

@@ -44,7 +44,9 @@ export class Relocation {
   /** When each down node's processes were last gone through (Infinity: all of them placed). */
   private readonly passedMs = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private fenceTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
+  private fencing: Promise<void> | null = null;
 
   constructor(
     private readonly membership: FleetMembership,
@@ -56,12 +58,16 @@ export class Relocation {
   start(): void {
     this.timer = setInterval(() => this.checkOnce(), CHECK_INTERVAL_MS);
     this.timer.unref();
+    // Its own timer: a relocation pass held up by etcd never holds up the fence.
+    this.fenceTimer = setInterval(() => this.fenceOnce(), CHECK_INTERVAL_MS);
+    this.fenceTimer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    for (const timer of [this.timer, this.fenceTimer]) if (timer) clearInterval(timer);
     this.timer = null;
-    await this.checking;
+    this.fenceTimer = null;
+    await Promise.all([this.checking, this.fencing]);
   }
 
   /** Processes this node holds that the fleet moved away while it was out (it drops them). */
@@ -80,12 +86,15 @@ export class Relocation {
       .finally(() => (this.checking = null));
   }
 
+  private fenceOnce(): void {
+    if (this.fencing || this.membership.outOfTouchForMs() < FENCE_AFTER_MS) return;
+    this.fencing = this.fenceAll()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'fencing the relocatable processes failed; it is tried again'))
+      .finally(() => (this.fencing = null));
+  }
+
   private async check(): Promise<void> {
-    if (this.membership.outOfTouchForMs() >= FENCE_AFTER_MS) {
-      await this.fenceAll();
-      return;
-    }
-    if (this.membership.status() !== 'connected') return;
+    if (this.membership.outOfTouchForMs() >= FENCE_AFTER_MS || this.membership.status() !== 'connected') return;
     const { nodes, fresh } = await this.membership.nodes();
     if (!fresh) return;
     const nowMs = Date.now();
@@ -108,6 +117,9 @@ export class Relocation {
   private async goThrough(nodes: readonly FleetNode[], due: ReadonlySet<string>, nowMs: number): Promise<void> {
     const self = this.membership.nodeName;
     const records = await this.processes.revised();
+    // Fenced, and no longer in the fleet at all: nothing to start again.
+    const recorded = new Set(records.map(({ record }) => record.id));
+    for (const processId of [...this.fenced]) if (!recorded.has(processId)) this.fenced.delete(processId);
     await this.dropMovedAway(records.filter(({ record }) => this.fenced.has(record.id) && record.node !== self).map(({ record }) => record.id));
     const unplaceable = new Set<string>();
     for (const revised of records) {
@@ -116,7 +128,8 @@ export class Relocation {
         if (this.fenced.has(record.id)) await this.keepOwn(record);
         continue;
       }
-      if (!record.relocatable || !due.has(record.node)) continue;
+      // Reserved but never recorded (the create's record was not written): nothing to make elsewhere.
+      if (!record.relocatable || !due.has(record.node) || record.process === null) continue;
       let target;
       try {
         target = chooseNode(nodes, { labels: record.labels, partition: record.partition, relocatable: true });

@@ -5,7 +5,7 @@
 // that dies shows as down without a reload. On a node started without --fleet the page is as before.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
+import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
@@ -32,20 +32,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const fleetArgs = (etcd: EtcdCluster, name: string, ...labels: string[]): string[] => [
-  '--fleet',
-  etcd.endpoints.join(','),
-  '--node-name',
-  name,
-  ...labels.flatMap((label) => ['--node-label', label]),
-];
 
 /** Two nodes that see each other up (they read the fleet every 1.3 s: one more round, so each has read the other). */
 async function twoNodes(): Promise<{ etcd: EtcdCluster; a: SigmaDaemon; b: SigmaDaemon }> {
   const etcd = await EtcdCluster.start(1);
   cluster = etcd;
-  const a = await SigmaDaemon.start({ args: fleetArgs(etcd, 'rig-a', 'rig=a', 'room=lab') });
-  const b = await SigmaDaemon.start({ args: fleetArgs(etcd, 'rig-b', 'rig=b') });
+  const a = await SigmaDaemon.start({ args: fleetArgs(etcd.endpoints, 'rig-a', 'rig=a', 'room=lab') });
+  const b = await SigmaDaemon.start({ args: fleetArgs(etcd.endpoints, 'rig-b', 'rig=b') });
   await waitFor(
     'rig-a and rig-b up, seen from rig-a',
     async () => (await a.request('GET', '/nodes')).body.nodes as Array<{ name: string; status: string }>,
@@ -159,7 +152,7 @@ describe.skipIf(ETCD_MISSING !== null)('the dashboard on a node of a fleet', () 
     await waitForNode(page, 'rig-a', 'up', '1');
 
     // rig-b comes back on its data dir, adopts the job, and the page shows it up again.
-    const back = await SigmaDaemon.start({ dataDir: b.dataDir, args: fleetArgs(etcd, 'rig-b', 'rig=b') });
+    const back = await SigmaDaemon.start({ dataDir: b.dataDir, args: fleetArgs(etcd.endpoints, 'rig-b', 'rig=b') });
     await waitForText(nodeCell, 'on-b to show its node up again', (text) => text === 'rig-b', 20_000);
     await waitForNode(page, 'rig-b', 'up', '1');
     expect(await moverNodeCell.textContent()).toBe('rig-a');

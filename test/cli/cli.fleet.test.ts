@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpClis, cliEnvFor, runCli } from '../support/cliRunner.js';
-import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
+import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
@@ -23,9 +23,8 @@ afterEach(async () => {
 describe.skipIf(ETCD_MISSING !== null)('sigma in a fleet', () => {
   it('creates on a node or by label, lists with the node, and applies a file with node, placement and relocatable', async () => {
     cluster = await EtcdCluster.start(1);
-    const fleetArgs = (name: string, label: string) => ['--fleet', (cluster as EtcdCluster).endpoints.join(','), '--node-name', name, '--node-label', label];
-    const a = await SigmaDaemon.start({ args: fleetArgs('rig-a', 'rig=a') });
-    const b = await SigmaDaemon.start({ args: fleetArgs('rig-b', 'rig=b') });
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a', 'rig=a') });
+    const b = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-b', 'rig=b') });
     await waitFor('both up', async () => (await a.request('GET', '/nodes')).body.nodes as { status: string }[], (nodes) => nodes.every((node) => node.status === 'up') && nodes.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const sigma = (...args: string[]) => runCli(args, { env: cliEnvFor(a) });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
+import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
 import { cleanUpDaemons, CLI_PATH, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -17,13 +17,6 @@ afterEach(async () => {
   cluster = null;
 });
 
-const fleetArgs = (etcd: EtcdCluster, name: string, ...labels: string[]): string[] => [
-  '--fleet',
-  etcd.endpoints.join(','),
-  '--node-name',
-  name,
-  ...labels.flatMap((label) => ['--node-label', label]),
-];
 
 interface NodeJson {
   name: string;
@@ -43,8 +36,8 @@ async function nodesSeenBy(daemon: SigmaDaemon): Promise<Record<string, NodeJson
 describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: membership', () => {
   it('lists every node with its URL, labels and load, and a node that died as down', async () => {
     cluster = await EtcdCluster.start(3);
-    const a = await SigmaDaemon.start({ args: fleetArgs(cluster, 'rig-a', 'rig=a', 'room=lab') });
-    const b = await SigmaDaemon.start({ args: fleetArgs(cluster, 'rig-b', 'rig=b') });
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a', 'rig=a', 'room=lab') });
+    const b = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-b', 'rig=b') });
     const both = await waitFor('both nodes up, seen from a', () => nodesSeenBy(a), (nodes) => nodes['rig-b']?.status === 'up' && nodes['rig-a']?.status === 'up');
     expect(both['rig-a']).toMatchObject({ url: a.url, labels: { rig: 'a', room: 'lab' }, fingerprint: null, runningJobs: 0 });
     expect(both['rig-b']).toMatchObject({ url: b.url, labels: { rig: 'b' } });
@@ -71,7 +64,7 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: membership', () => {
 
   it('serves on without etcd, says so, and is back in the fleet once etcd returns', async () => {
     cluster = await EtcdCluster.start(3);
-    const a = await SigmaDaemon.start({ args: fleetArgs(cluster, 'rig-a') });
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a') });
     await waitFor('a up', () => nodesSeenBy(a), (nodes) => nodes['rig-a']?.status === 'up');
     await cluster.killAll();
     await waitFor('GET /node to say etcd is unreachable', async () => (await a.request('GET', '/node')).body.fleet, (fleet) => fleet === 'unreachable', 20_000);
@@ -87,11 +80,11 @@ describe.skipIf(ETCD_MISSING !== null)('a fleet on etcd: membership', () => {
 
   it('refuses a name a live node holds, and a node leaving cleanly is down at once', async () => {
     cluster = await EtcdCluster.start(1);
-    const a = await SigmaDaemon.start({ args: fleetArgs(cluster, 'rig-a') });
-    const b = await SigmaDaemon.start({ args: fleetArgs(cluster, 'rig-b') });
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a') });
+    const b = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-b') });
     const dataDir = mkdtempSync(join(tmpdir(), 'sigma-test-'));
     try {
-      const second = spawnSync(process.execPath, [CLI_PATH, 'serve', '--no-tls', '--port', '0', '--data-dir', dataDir, '--token', a.token, ...fleetArgs(cluster, 'rig-a')], {
+      const second = spawnSync(process.execPath, [CLI_PATH, 'serve', '--no-tls', '--port', '0', '--data-dir', dataDir, '--token', a.token, ...fleetArgs(cluster.endpoints, 'rig-a')], {
         encoding: 'utf8',
         timeout: 30_000,
       });

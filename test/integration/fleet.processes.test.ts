@@ -4,7 +4,7 @@
 // that is down shows its processes as down and takes no change; without etcd, changes are 503 and
 // reads are answered; with etcd back, changes are made again.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
+import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
 import { isAlive, procState } from '../support/osProcesses.js';
 import { cleanUpDaemons, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 async function startFleet(etcd: EtcdCluster): Promise<SigmaDaemon[]> {
   const nodes: SigmaDaemon[] = [];
   for (const name of ['rig-a', 'rig-b', 'rig-c']) {
-    nodes.push(await SigmaDaemon.start({ tls: true, args: ['--fleet', etcd.endpoints.join(','), '--node-name', name, '--node-label', `rig=${name.slice(-1)}`] }));
+    nodes.push(await SigmaDaemon.start({ tls: true, args: fleetArgs(etcd.endpoints, name, `rig=${name.slice(-1)}`) }));
   }
   const [a] = nodes as [SigmaDaemon];
   await waitFor('three nodes up', async () => (await a.request('GET', '/nodes')).body.nodes as { status: string }[], (listed) => listed.filter((node) => node.status === 'up').length === 3);

@@ -3,29 +3,17 @@
 // on rig-b through rig-a; rig-b's daemon killed; the process then runs on rig-a.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docExamples } from '../support/docExamples.js';
-import { ETCD_MISSING } from '../support/etcdCluster.js';
+import { ETCD_MISSING, freePort } from '../support/etcdCluster.js';
 import { isAlive } from '../support/osProcesses.js';
 import { makeTempDir, removeTempDirs } from '../support/tempDirs.js';
 import { waitFor } from '../support/waitFor.js';
 
 const README_MARK = 'fleet.readme.test.ts';
 const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The live processes whose command line names `dir`: what the README's commands started there. */
 function startedIn(dir: string): { pid: number; cmdline: string }[] {

@@ -3,7 +3,7 @@
 // and a node that comes back drops what was moved away. Each job is found by its mark in /proc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EtcdCluster, ETCD_MISSING } from '../support/etcdCluster.js';
+import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
@@ -33,7 +33,6 @@ function jobsOf(processId: number, argument: string): number[] {
   return found;
 }
 
-const fleetArgs = (endpoints: readonly string[], name: string): string[] => ['--fleet', endpoints.join(','), '--node-name', name];
 
 async function nodeUp(daemon: SigmaDaemon, count: number): Promise<void> {
   await waitFor(`${count} nodes up`, async () => (await daemon.request('GET', '/nodes')).body.nodes as { status: string }[], (nodes) => nodes.filter((node) => node.status === 'up').length === count);

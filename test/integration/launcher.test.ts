@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, Field, MessageType } from '../../src/runtime/launcher/launcherWire.js';
+import { encodeFrame, Field, MessageType, PROTOCOL_VERSION } from '../../src/runtime/launcher/launcherWire.js';
 import { isAlive } from '../support/osProcesses.js';
 import { cleanUpDaemons, NATIVE, SigmaDaemon, trackJobGroup } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
@@ -80,7 +80,7 @@ describe.skipIf(!NATIVE)('the launcher, under garbage on its socket', () => {
     const spawnFirst = await sendRaw(socketPath, encodeFrame(MessageType.SPAWN, [[Field.REQ_ID, 1], [Field.PROCESS_ID, long.id], [Field.ARG, 'id']]), { end: false });
     expect(spawnFirst).toMatchObject({ closed: true });
     expect(spawnFirst.answered).toBeGreaterThan(0);
-    const otherNode = await sendRaw(socketPath, encodeFrame(MessageType.HELLO, [[Field.REQ_ID, 1], [Field.VERSION, 1], [Field.NODE_ID, 'another-node']]), { end: false });
+    const otherNode = await sendRaw(socketPath, encodeFrame(MessageType.HELLO, [[Field.REQ_ID, 1], [Field.VERSION, PROTOCOL_VERSION], [Field.NODE_ID, 'another-node']]), { end: false });
     expect(otherNode.closed).toBe(true);
 
     await fc.assert(

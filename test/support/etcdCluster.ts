@@ -13,7 +13,7 @@ export const ETCD_MISSING: string | null =
   spawnSync(ETCD_BINARY, ['--version'], { stdio: 'ignore' }).status === 0 ? null : `no ${ETCD_BINARY} binary (Debian: apt-get install etcd-server)`;
 if (ETCD_MISSING && process.env.SIGMA_REQUIRE_ETCD === '1') throw new Error(`SIGMA_REQUIRE_ETCD=1 but ${ETCD_MISSING}`);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -22,6 +22,11 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The flags of `sigma serve` that join the fleet on `endpoints` as `name`, with its labels. */
+export function fleetArgs(endpoints: readonly string[], name: string, ...labels: string[]): string[] {
+  return ['--fleet', endpoints.join(','), '--node-name', name, ...labels.flatMap((label) => ['--node-label', label])];
 }
 
 interface Member {

@@ -5,7 +5,7 @@ import type { DesiredProcess } from '../../src/cli/apply/desiredProcess.js';
 import { partitionReferenceProblems } from '../../src/cli/apply/partitionReferences.js';
 
 function process(name: string, partition: string | null, line: number): DesiredProcess {
-  return { name, type: 'ONE_SHOT', period: null, command: ['true'], cwd: null, env: {}, partition, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, state: 'started', line };
+  return { name, type: 'ONE_SHOT', period: null, command: ['true'], cwd: null, env: {}, partition, stopTimeoutMs: 5000, restart: null, timeCapacityMs: null, onDeadlineMiss: null, nice: null, node: null, labels: {}, relocatable: false, state: 'started', line };
 }
 const lab = { name: 'lab', limits: { maxRunning: null, cpu: null, memoryBytes: null, pids: null }, line: 2 };
 

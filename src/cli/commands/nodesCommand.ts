@@ -1,20 +1,11 @@
 // `sigma nodes`: GET /nodes, the fleet's members, up or down, with their load.
 import type { Command } from 'commander';
+import type { FleetNodeJson } from '../apiTypes.js';
 import type { CliContext } from '../cliContext.js';
 import type { ConnectionOptions } from '../clientConfig.js';
 import { plainTable } from '../plainTable.js';
 import { painterFor } from '../terminalStyle.js';
 import { clientCommand, clientFor } from './clientCommand.js';
-
-interface FleetNodeJson {
-  name: string;
-  url: string;
-  labels: Record<string, string>;
-  fingerprint: string | null;
-  status: 'up' | 'down';
-  runningJobs: number | null;
-  partitions: string[];
-}
 
 interface NodesOptions extends ConnectionOptions {
   json?: boolean;

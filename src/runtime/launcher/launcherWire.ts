@@ -2,7 +2,7 @@
 // little-endian length and a payload; a payload is a message type byte and tagged fields, each a
 // tag byte, a 4-byte length and the value (numbers: 8 bytes little-endian; strings: UTF-8 and a NUL).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAX_FRAME_BYTES = 24 << 20;
 
 export const MessageType = {
