@@ -56,9 +56,7 @@ export class FleetRouting {
    * A change of a process whose node is down is 503; a read answers what etcd last recorded.
    */
   async answerForOwner(request: FastifyRequest, reply: FastifyReply, processId: number, kind: 'read' | 'change'): Promise<FastifyReply | null> {
-    const known = this.processes.cachedOwner(processId);
-    const fromCache = known !== undefined && known !== this.nodeName;
-    const owner = fromCache ? this.nodeNamed(known) : await this.ownerElsewhere(processId);
+    const { owner, fromCache } = await this.ownerOf(processId);
     if (!owner) return null;
     let answer = await this.askOwner(request, owner, kind);
     if (fromCache && (answer === null || answer.status === 404)) {
@@ -79,14 +77,9 @@ export class FleetRouting {
    * 503 while its node is down.
    */
   async streamFromOwner(request: FastifyRequest, reply: FastifyReply, processId: number): Promise<FastifyReply | null> {
-    const known = this.processes.cachedOwner(processId);
-    let owner = known !== undefined && known !== this.nodeName ? this.nodeNamed(known) : await this.ownerElsewhere(processId);
+    const { owner } = await this.ownerOf(processId);
     if (!owner) return null;
-    if (owner.status === 'down') {
-      owner = await this.ownerElsewhere(processId);
-      if (!owner) return null;
-      if (owner.status === 'down') throw new NodeUnreachableError(`process ${processId} is on node "${owner.name}", which is down: its runs and logs are there`);
-    }
+    if (owner.status === 'down') throw new NodeUnreachableError(`process ${processId} is on node "${owner.name}", which is down: its runs and logs are there`);
     const incoming = await this.peers.open(owner, { method: 'GET', path: request.url, authorization: request.headers.authorization, body: null });
     reply.code(incoming.statusCode ?? 502);
     for (const name of [...RELAYED_HEADERS, 'cache-control', 'x-content-type-options']) {
@@ -101,6 +94,17 @@ export class FleetRouting {
   /** Sends the request to `node` and answers with what it answered. */
   async relay(request: FastifyRequest, reply: FastifyReply, node: FleetNode, body: unknown = request.body): Promise<FastifyReply> {
     return this.answerWith(reply, await this.send(node, request, request.url, body));
+  }
+
+  /**
+   * The node that owns the process, where that is another node (null: this one, or none): as last
+   * known here, unless that node is down (the process may have moved since), else as etcd says now.
+   */
+  private async ownerOf(processId: number): Promise<{ owner: FleetNode | null; fromCache: boolean }> {
+    const known = this.processes.cachedOwner(processId);
+    const cached = known !== undefined && known !== this.nodeName ? (this.membership.knownNodes().find((node) => node.name === known) ?? null) : null;
+    if (cached && cached.status === 'up') return { owner: cached, fromCache: true };
+    return { owner: await this.ownerElsewhere(processId), fromCache: false };
   }
 
   /** The node that owns the process as etcd says now, where that is another node; null where it is this one or none. */

@@ -42,7 +42,7 @@ export async function removeMovedAway(fleet: FleetConfig, store: ProcessStore, l
   const relocatable = store.relocatableIds();
   if (relocatable.length === 0) return [];
   const processes = new FleetProcesses(new EtcdGateway(fleet.endpoints), fleet.nodeName);
-  const deadline = Date.now() + START_CHECK_TIMEOUT_MS;
+  const deadline = performance.now() + START_CHECK_TIMEOUT_MS;
   for (;;) {
     try {
       const owners = new Map((await processes.all()).map((record) => [record.id, record.node]));
@@ -55,7 +55,7 @@ export async function removeMovedAway(fleet: FleetConfig, store: ProcessStore, l
       return moved;
     } catch (error) {
       if (!(error instanceof EtcdUnreachableError) && !(error instanceof FleetUnreachableError)) throw error;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         throw new Error(
           `etcd is out of reach: this node has relocatable processes, and must learn which the fleet moved away before it starts anything (${relocatable.length} of them); start it once etcd answers, or without --fleet`,
         );

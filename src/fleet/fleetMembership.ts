@@ -75,7 +75,7 @@ export class FleetMembership implements NodeDirectory {
   private ticking: Promise<void> | null = null;
   private self: NodeRecord;
   /** When etcd last answered a keep-alive (or the join): the node's lease lives a TTL past it. */
-  private inTouchAtMs = Date.now();
+  private inTouchAtMs = performance.now();
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -125,7 +125,7 @@ export class FleetMembership implements NodeDirectory {
   }
 
   /** How long since etcd last answered this node's keep-alive. */
-  outOfTouchForMs(nowMs = Date.now()): number {
+  outOfTouchForMs(nowMs = performance.now()): number {
     return nowMs - this.inTouchAtMs;
   }
 
@@ -177,7 +177,7 @@ export class FleetMembership implements NodeDirectory {
   /** Keeps the lease (a new one if it expired, with the record and presence written again) and the load current. */
   private async tick(): Promise<void> {
     try {
-      const askedAtMs = Date.now();
+      const askedAtMs = performance.now();
       if (this.leaseId && !(await this.gateway.keepAlive(this.leaseId))) {
         this.logger.warn('the fleet lease expired (etcd was out of reach for longer than it): joining again');
         this.leaseId = null;
@@ -187,7 +187,7 @@ export class FleetMembership implements NodeDirectory {
       const load = JSON.stringify(this.loadOf());
       if (!this.leaseId) {
         await this.beforeJoin();
-        const grantAskedAtMs = Date.now();
+        const grantAskedAtMs = performance.now();
         this.leaseId = await this.gateway.grantLease(LEASE_TTL_SECONDS);
         this.inTouchAtMs = grantAskedAtMs;
         await this.gateway.put(`${MEMBERS_PREFIX}${this.self.name}`, JSON.stringify(this.self));

@@ -255,12 +255,6 @@ export class FleetProcesses {
     return this.owners.get(id);
   }
 
-  /** The id of the process of this name anywhere in the fleet, or null. */
-  async idOfName(name: string): Promise<number | null> {
-    const entry = await this.reachable(() => this.gateway.get(nameKey(name)));
-    return entry ? Number(entry.value) : null;
-  }
-
   async all(): Promise<ProcessRecord[]> {
     return (await this.revised()).map(({ record }) => record);
   }

@@ -97,7 +97,7 @@ export class Relocation {
     if (this.membership.outOfTouchForMs() >= FENCE_AFTER_MS || this.membership.status() !== 'connected') return;
     const { nodes, fresh } = await this.membership.nodes();
     if (!fresh) return;
-    const nowMs = Date.now();
+    const nowMs = performance.now();
     for (const node of nodes) {
       if (node.status === 'up') {
         this.downSinceMs.delete(node.name);
