@@ -204,7 +204,9 @@ it(`loses no acknowledged request over ${ROUNDS} SIGKILLs of the daemon`, async 
   expect(nodeMark, 'the node mark, read from a job').not.toBeNull();
   expect(markedPids(nodeMark as string), 'processes of the node still running').toEqual([]);
   console.log(`${ROUNDS} rounds: ${acknowledged} requests acknowledged and found after the restart, ${unanswered} cut off by the kill`);
-  expect(acknowledged).toBeGreaterThan(ROUNDS * 3);
+  // The rounds acknowledged requests at all (how many fit in a round's 5 to 200 ms depends on the
+  // machine's load: 57 to 76 over 20 rounds on a 2-core machine).
+  expect(acknowledged).toBeGreaterThan(ROUNDS * 2);
   // Some kills landed while a request was under way: the rounds tested a cut-off, not only a pause.
   expect(unanswered, 'requests cut off by a kill').toBeGreaterThan(0);
 }, 300_000);
