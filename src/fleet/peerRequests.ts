@@ -64,43 +64,20 @@ export class PeerRequests {
    * The answer of `node` as it comes, its body a stream (a followed log stays open): for the
    * owner's own routes, passed on as they are read. No timeout once the headers have come.
    */
-  async open(node: NodeRecord, request: PeerRequest): Promise<IncomingMessage> {
-    const url = new URL(request.path, node.url);
-    const secure = url.protocol === 'https:';
-    const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.selfName };
-    if (request.authorization) headers.authorization = request.authorization;
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: PEER_TIMEOUT_MS }, (incoming) => {
-        outgoing.setTimeout(0);
-        resolve(incoming);
-      });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${PEER_TIMEOUT_MS} ms`)));
-      outgoing.on('error', reject);
-      outgoing.end();
-    }).catch((error: unknown) => {
-      throw new NodeUnreachableError(`node "${node.name}" (${node.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`);
-    });
+  open(node: NodeRecord, request: PeerRequest): Promise<IncomingMessage> {
+    return this.exchange(node, request, PEER_TIMEOUT_MS, true);
   }
 
+  /** The answer of `node`, whole. */
   async send(node: NodeRecord, request: PeerRequest, timeoutMs = PEER_TIMEOUT_MS): Promise<PeerAnswer> {
-    const url = new URL(request.path, node.url);
-    const secure = url.protocol === 'https:';
-    const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.selfName, accept: 'application/json' };
-    if (request.authorization) headers.authorization = request.authorization;
-    if (request.body !== null) headers['content-type'] = 'application/json';
-    const send = secure ? httpsRequest : httpRequest;
+    const incoming = await this.exchange(node, request, timeoutMs, false);
     return new Promise<PeerAnswer>((resolve, reject) => {
-      const outgoing = send(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: timeoutMs }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(chunks) }));
-        incoming.on('error', reject);
-      });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-      outgoing.on('error', reject);
-      outgoing.end(request.body ?? undefined);
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(chunks) }));
+      incoming.on('error', reject);
     }).catch((error: unknown) => {
-      throw new NodeUnreachableError(`node "${node.name}" (${node.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`);
+      throw unreachable(node, error);
     });
   }
 
@@ -108,6 +85,28 @@ export class PeerRequests {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
   }
+
+  /** Sends the request; the answer once its headers have come (`streamed`: no timeout after). */
+  private exchange(node: NodeRecord, request: PeerRequest, timeoutMs: number, streamed: boolean): Promise<IncomingMessage> {
+    const url = new URL(request.path, node.url);
+    const secure = url.protocol === 'https:';
+    const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.selfName };
+    if (!streamed) headers.accept = 'application/json';
+    if (request.authorization) headers.authorization = request.authorization;
+    if (request.body !== null) headers['content-type'] = 'application/json';
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: this.agentOf(node, secure), timeout: timeoutMs }, (incoming) => {
+        if (streamed) outgoing.setTimeout(0);
+        resolve(incoming);
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      outgoing.on('error', reject);
+      outgoing.end(request.body ?? undefined);
+    }).catch((error: unknown) => {
+      throw unreachable(node, error);
+    });
+  }
+
 
   private agentOf(node: NodeRecord, secure: boolean): HttpAgent | HttpsAgent {
     const key = `${node.url} ${node.fingerprint ?? ''}`;
@@ -119,4 +118,9 @@ export class PeerRequests {
     }
     return agent;
   }
+}
+
+function unreachable(node: NodeRecord, error: unknown): NodeUnreachableError {
+  if (error instanceof NodeUnreachableError) return error;
+  return new NodeUnreachableError(`node "${node.name}" (${node.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`);
 }
