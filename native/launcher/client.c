@@ -274,7 +274,7 @@ static void on_spawn(struct client *client) {
   struct spawn_spec spec;
   spec_from_message(&message, &spec);
   struct process *process = process_get(message.process_id, 1);
-  fence_set(process, message.fence_ms);
+  fence_set(process, message.fence_ms, now_ns());
   struct spawn_result result;
   int64_t release_at_ns = HAS(&message, F_RELEASE_AT_NS) ? (int64_t)message.release_at_ns : 0;
   /* Answered once the job's exec is certain (client_answer_spawn), or at once if it cannot begin. */
@@ -290,7 +290,7 @@ static void on_arm(struct client *client) {
   }
   struct process *process = process_get(message.process_id, 1);
   /* An arm that only tells releases carries no spec: the fence of its SPAWNs stays as they set it. */
-  if (message.autospawn) fence_set(process, message.fence_ms);
+  if (message.autospawn) fence_set(process, message.fence_ms, now_ns());
   if (message.autospawn) {
     struct spawn_spec spec;
     spec_from_message(&message, &spec);
@@ -401,6 +401,9 @@ static void on_request(struct client *client) {
       reply_status(client, message.req_id, 0, NULL);
       log_line("the daemon detached");
       client->state = CLOSING;
+      break;
+    case MSG_VOUCH:
+      fence_vouch(message.fence_ms, now_ns());
       break;
     case MSG_SHUTDOWN:
       reply_status(client, message.req_id, 0, NULL);

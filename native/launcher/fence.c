@@ -1,25 +1,35 @@
-/* Fencing of a fleet's relocatable processes (docs/fleet.md). A daemon gone for a process's fence
- * time may be a node whose lease in etcd is about to expire, after which another node of the fleet
- * may start the process: before that can happen, its job is killed (SIGKILL to its group) and its
- * releases stop here. A daemon that connects again learns that the launcher ended the job, and
- * decides (it starts the process again only if the fleet still assigns it to this node). */
+/* Fencing of a fleet's relocatable processes (docs/fleet.md). Another node of the fleet may start
+ * a relocatable process once this node's lease in etcd has expired. The daemon vouches for its
+ * processes while etcd renews its lease (MSG_VOUCH: "they are mine for window_ms more"); a daemon
+ * that stops vouching, because it died, hangs (SIGSTOP, a stalled loop) or lost etcd, has its
+ * relocatable jobs killed here (SIGKILL to the group) and their releases stopped once the last
+ * window ends, before the fleet can move them. A daemon that vouches again learns that the
+ * launcher ended the jobs, and decides (it starts a process again only if the fleet still assigns
+ * it to this node). */
 #include <signal.h>
 
 #include "launcher.h"
 
-/* When the last daemon went; 0 while one is connected. */
-static int64_t alone_since_ns;
+/* Until when the daemon vouched for the relocatable processes; their jobs are killed past it. */
+static int64_t vouched_until_ns;
 /* Whether any process was ever given a fence time: until then nothing here costs a thing. */
 static int any_fenced;
 
-void fence_set(struct process *process, uint64_t fence_ms) {
-  process->fence_ms = fence_ms;
-  if (fence_ms > 0) any_fenced = 1;
+static void vouch_until(int64_t until) {
+  if (until > vouched_until_ns) vouched_until_ns = until;
 }
 
-void fence_watch(int connected, int64_t now) {
-  if (connected) alone_since_ns = 0;
-  else if (alone_since_ns == 0) alone_since_ns = now;
+/* A spawn or an arm of a relocatable process is the daemon's word for it: for fence_ms, at most. */
+void fence_set(struct process *process, uint64_t fence_ms, int64_t now) {
+  process->fence_ms = fence_ms;
+  if (fence_ms == 0) return;
+  any_fenced = 1;
+  vouch_until(now + (int64_t)fence_ms * NS_PER_MS);
+}
+
+/* The daemon's word is the newest: a shorter window than the last one is taken as it is. */
+void fence_vouch(uint64_t window_ms, int64_t now) {
+  vouched_until_ns = now + (int64_t)window_ms * NS_PER_MS;
 }
 
 /* Armed, or with a job not yet killed: once fenced, a process waits for its killed job's end
@@ -31,34 +41,31 @@ static int holds_work(const struct process *process) {
   return job != NULL && !job->killing;
 }
 
-static int64_t fence_at(const struct process *process) {
-  return alone_since_ns + (int64_t)process->fence_ms * NS_PER_MS;
-}
-
-int64_t fence_next_deadline(void) {
-  if (!any_fenced || alone_since_ns == 0) return 0;
-  int64_t next = 0;
+static int any_held(void) {
   uint64_t id;
   void *value;
   for (size_t cursor = 0; table_next(&processes, &cursor, &id, &value);) {
     const struct process *process = value;
-    if (process->fence_ms == 0 || !holds_work(process)) continue;
-    int64_t at = fence_at(process);
-    if (next == 0 || at < next) next = at;
+    if (process->fence_ms != 0 && holds_work(process)) return 1;
   }
-  return next;
+  return 0;
+}
+
+int64_t fence_next_deadline(void) {
+  if (!any_fenced || !any_held()) return 0;
+  return vouched_until_ns;
 }
 
 void fence_due(int64_t now) {
-  if (!any_fenced || alone_since_ns == 0) return;
+  if (!any_fenced || vouched_until_ns > now) return;
   uint64_t id;
   void *value;
   for (size_t cursor = 0; table_next(&processes, &cursor, &id, &value);) {
     struct process *process = value;
-    if (process->fence_ms == 0 || !holds_work(process) || fence_at(process) > now) continue;
+    if (process->fence_ms == 0 || !holds_work(process)) continue;
     struct job *job = process->live_job != 0 ? table_get(&jobs, process->live_job) : NULL;
-    log_line("process %llu: no daemon for %llu ms: fenced (its job is killed, its releases stop), since another node of the fleet may start it",
-             (unsigned long long)process->id, (unsigned long long)process->fence_ms);
+    log_line("process %llu: its daemon did not vouch for it in time: fenced (its job is killed, its releases stop), since another node of the fleet may start it",
+             (unsigned long long)process->id);
     release_disarm(process);
     if (job != NULL) {
       job->by_launcher = 1;

@@ -124,7 +124,7 @@ struct process {
   /* Cgroups its ended jobs left empty, used again by its next jobs while it is armed (cgroup.c). */
   struct spare_cgroup *spares[SPARE_CGROUPS];
   size_t spare_count;
-  /* A fleet's relocatable process: its jobs are killed once no daemon has been connected this long (fence.c); 0: never. */
+  /* A fleet's relocatable process: its jobs are killed once no daemon has vouched for it this long (fence.c); 0: never. */
   uint64_t fence_ms;
   /* A DISARM answered once the release it raced has told how its job started (client.c). */
   int disarm_pending;
@@ -348,8 +348,8 @@ void standby_reap_dying(void);
 
 /* --- release.c --- */
 /* fence.c */
-void fence_set(struct process *process, uint64_t fence_ms);
-void fence_watch(int connected, int64_t now);
+void fence_set(struct process *process, uint64_t fence_ms, int64_t now);
+void fence_vouch(uint64_t window_ms, int64_t now);
 int64_t fence_next_deadline(void);
 void fence_due(int64_t now);
 

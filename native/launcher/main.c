@@ -211,7 +211,6 @@ int main(int argc, char **argv) {
   struct epoll_event events[64];
   for (;;) {
     set_timer(release_timer, release_next_deadline(), &release_timer_at);
-    fence_watch(client_connected(), now_ns());
     int64_t poll_at = jobs_next_deadline();
     int64_t fence_at = fence_next_deadline();
     if (fence_at && (poll_at == 0 || fence_at < poll_at)) poll_at = fence_at;

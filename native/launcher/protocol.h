@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 /* The largest payload either side sends or takes; a larger length ends the connection. */
 #define MAX_FRAME_BYTES (24u << 20)
 #define MAX_LIST_ITEMS 65536
@@ -24,6 +24,7 @@ enum message_type {
   MSG_FORGET = 9,
   MSG_DETACH = 10,
   MSG_SHUTDOWN = 11,
+  MSG_VOUCH = 12,
   MSG_REPLY = 64,
   MSG_EVENT = 65,
   MSG_STATE_JOB = 66,

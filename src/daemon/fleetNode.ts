@@ -13,6 +13,7 @@ import { FleetMembership, type NodeLoad, type NodeRecord } from '../fleet/fleetM
 import { FleetProcesses, type ProcessRecord } from '../fleet/fleetProcesses.js';
 import { PeerRequests } from '../fleet/peerRequests.js';
 import { Relocation, type RelocatingNode } from '../fleet/relocation.js';
+import type { JobHost } from '../runtime/jobHost.js';
 import type { ProcessStore } from '../runtime/sqliteStore.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
@@ -68,6 +69,8 @@ export async function removeMovedAway(fleet: FleetConfig, store: ProcessStore, l
 export interface FleetNodeOptions {
   readonly fleet: FleetConfig;
   readonly supervisor: Supervisor;
+  /** The host of its jobs: its launcher is told what the daemon vouches for. */
+  readonly host: JobHost;
   readonly store: ProcessStore;
   readonly token: string;
   readonly fingerprint: NodeRecord['fingerprint'];
@@ -97,6 +100,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     await relocation?.dropMovedAway(movedAway);
   };
   const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin, afterJoin);
+  membership.onInTouch(() => relocation?.vouch());
   const peers = new PeerRequests(fleet.nodeName);
   const routing = new FleetRouting(membership, processes, peers);
   // Every other member answers, and each either cannot reach etcd either or still sees this node
@@ -119,7 +123,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     );
     return answers.every(Boolean);
   };
-  relocation = new Relocation(membership, processes, relocatingNode(supervisor, processes, routing, logger, noneCanMoveUs), logger);
+  relocation = new Relocation(membership, processes, relocatingNode(supervisor, options.host, processes, routing, logger, noneCanMoveUs), logger);
   const node: FleetNode = {
     membership,
     routing,
@@ -147,9 +151,10 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
   return { node, processes };
 }
 
-function relocatingNode(supervisor: Supervisor, processes: FleetProcesses, routing: FleetRouting, logger: Logger, noneCanMoveUs: () => Promise<boolean>): RelocatingNode {
+function relocatingNode(supervisor: Supervisor, host: JobHost, processes: FleetProcesses, routing: FleetRouting, logger: Logger, noneCanMoveUs: () => Promise<boolean>): RelocatingNode {
   return {
     noneCanMoveUs,
+    vouch: (windowMs) => host.vouch(windowMs),
     holds: (processId) => supervisor.find(processId) !== null,
     liveRelocatable: () =>
       supervisor

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import { PACKAGE_JSON_PATH } from '../builtFiles.js';
 import type { ServeConfig } from '../config/serveConfig.js';
-import { FENCE_AFTER_MS, type NodeLoad } from '../fleet/fleetMembership.js';
+import type { NodeLoad } from '../fleet/fleetMembership.js';
 import { LocalNode } from '../fleet/localNode.js';
 import { fleetNodeOf, removeMovedAway } from './fleetNode.js';
 import { detectJobCgroups, withoutJobCgroups, type CgroupDetection } from '../runtime/cgroupDetection.js';
@@ -131,6 +131,8 @@ async function serve(
   for (const processId of movedAway) await jobs.host.forget(processId);
   // Known once the fleet is set up (after the supervisor): a relocatable process's jobs are fenced.
   let relocatableHere: (processId: number) => boolean = () => false;
+  // A job spawned is vouched for as long as the node's lease surely lives (at least a moment: it is fenced).
+  let vouchableForMs = (): number => 1;
   const { clock } = jobs;
   const events = new ProcessEvents(
     firstEventId(Date.now(), store.eventIdsReservedBelow()),
@@ -164,7 +166,7 @@ async function serve(
     maxTotalDefinitionBytes: config.maxTotalDefinitionBytes,
     baseEnv: config.childBaseEnv,
     resolveProgram: (name) => resolveProgram(config.programsDir, name),
-    fenceMsOf: (processId) => (relocatableHere(processId) ? FENCE_AFTER_MS : 0),
+    fenceMsOf: (processId) => (relocatableHere(processId) ? vouchableForMs() : 0),
   });
   // A process whose job a dead daemon left running shows that job, being ended, from the first request on.
   supervisor.load(jobs.adoption, jobs.leftovers.orphans);
@@ -173,8 +175,9 @@ async function serve(
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
     partitions: partitions.list().map(({ definition }) => definition.name),
   });
-  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, store, token: token.token, fingerprint, launcher: jobs.status.mode, loadOf, logger }) : null;
+  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, host: jobs.host, store, token: token.token, fingerprint, launcher: jobs.status.mode, loadOf, logger }) : null;
   relocatableHere = (processId) => fleetPart?.processes.relocatable(processId) ?? false;
+  vouchableForMs = () => Math.max(1, fleetPart?.node.membership.vouchableForMs() ?? 0);
   const fleet = fleetPart?.node ?? null;
   const localNode = fleet ? null : new LocalNode(fingerprint, jobs.status.mode, loadOf);
 

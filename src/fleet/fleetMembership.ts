@@ -15,11 +15,16 @@ export const LEASE_TTL_SECONDS = 4;
 const KEEPALIVE_INTERVAL_MS = (LEASE_TTL_SECONDS * 1000) / 3;
 /**
  * Out of touch with etcd this long (since the keep-alive etcd last answered was sent), a node's
- * lease may expire within a second. Its launcher, without a daemon this long, kills its
- * relocatable jobs; the node itself, cut off from etcd, ends them unless every other member still
- * sees it up or cannot reach etcd either (docs/fleet.md).
+ * lease may expire within a second: the node, cut off from etcd, ends its relocatable jobs unless
+ * every other member still sees it up or cannot reach etcd either (docs/fleet.md).
  */
 export const FENCE_AFTER_MS = 3000;
+/**
+ * Out of touch this long, a node's relocatable jobs are killed by its launcher, unless its daemon
+ * vouched for them since (it cannot: dead, hung, or cut off): after the node's own fence, and two
+ * seconds before another node can start them (the lease, then RELOCATE_AFTER_DOWN_MS).
+ */
+export const LAUNCHER_FENCE_AFTER_MS = 4500;
 /**
  * How long a member sees a node down (its lease expired) before it moves the node's relocatable
  * processes: the node's launcher has ended them by then (the lease outlives the fence), and a node
@@ -74,8 +79,9 @@ export class FleetMembership implements NodeDirectory {
   private known: FleetNode[] = [];
   private ticking: Promise<void> | null = null;
   private self: NodeRecord;
-  /** When etcd last answered a keep-alive (or the join): the node's lease lives a TTL past it. */
-  private inTouchAtMs = performance.now();
+  /** When etcd last answered a keep-alive (or the join): the node's lease lives a TTL past it. Never, at first. */
+  private inTouchAtMs = Number.NEGATIVE_INFINITY;
+  private inTouchListener: () => void = () => {};
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -124,9 +130,20 @@ export class FleetMembership implements NodeDirectory {
     return this.reachable ? 'connected' : 'unreachable';
   }
 
-  /** How long since etcd last answered this node's keep-alive. */
+  /** How long since etcd last answered this node's keep-alive (Infinity before the first). */
   outOfTouchForMs(nowMs = performance.now()): number {
     return nowMs - this.inTouchAtMs;
+  }
+
+  /** How long from now this node's lease surely lives, for its launcher to fence after: 0 when out of touch. */
+  vouchableForMs(): number {
+    const outOfTouchMs = this.outOfTouchForMs();
+    return outOfTouchMs < FENCE_AFTER_MS ? LAUNCHER_FENCE_AFTER_MS - outOfTouchMs : 0;
+  }
+
+  /** Called each time etcd renews or grants this node's lease. */
+  onInTouch(listener: () => void): void {
+    this.inTouchListener = listener;
   }
 
   /** The nodes as last read (at most a keep-alive ago while etcd answers). */
@@ -183,13 +200,13 @@ export class FleetMembership implements NodeDirectory {
         this.leaseId = null;
       }
       // The lease lives a TTL past the moment etcd renewed it, which is after this node asked.
-      if (this.leaseId) this.inTouchAtMs = askedAtMs;
+      if (this.leaseId) this.touched(askedAtMs);
       const load = JSON.stringify(this.loadOf());
       if (!this.leaseId) {
         await this.beforeJoin();
         const grantAskedAtMs = performance.now();
         this.leaseId = await this.gateway.grantLease(LEASE_TTL_SECONDS);
-        this.inTouchAtMs = grantAskedAtMs;
+        this.touched(grantAskedAtMs);
         await this.gateway.put(`${MEMBERS_PREFIX}${this.self.name}`, JSON.stringify(this.self));
         await this.gateway.put(`${ALIVE_PREFIX}${this.self.name}`, load, this.leaseId);
         this.lastLoad = load;
@@ -212,6 +229,11 @@ export class FleetMembership implements NodeDirectory {
       this.markReachable(false);
       throw error;
     }
+  }
+
+  private touched(askedAtMs: number): void {
+    this.inTouchAtMs = askedAtMs;
+    this.inTouchListener();
   }
 
   private markReachable(reachable: boolean): void {

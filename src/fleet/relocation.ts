@@ -5,7 +5,9 @@
 // - this node, out of touch with etcd for FENCE_AFTER_MS, ends its relocatable processes (the
 //   others may move them once its lease expires), unless every other member answers that it
 //   cannot reach etcd either or still sees this node up (none can move them yet); back in touch,
-//   it starts again those still its own and drops those moved away.
+//   it starts again those still its own and drops those moved away;
+// - while its lease surely lives (or none can move its processes), it vouches for them to its
+//   launcher, which kills their jobs when the daemon stops vouching (it died or hangs).
 import type { Logger } from 'pino';
 import { FENCE_AFTER_MS, RELOCATE_AFTER_DOWN_MS, type FleetMembership } from './fleetMembership.js';
 import type { FleetNode } from './fleetMembership.js';
@@ -13,6 +15,11 @@ import type { FleetProcesses, ProcessRecord } from './fleetProcesses.js';
 import { chooseNode } from './placement.js';
 
 const CHECK_INTERVAL_MS = 500;
+/**
+ * How long the node vouches for its processes once it learns that none can move them (asked each
+ * CHECK_INTERVAL_MS, an ask taking up to a second): the others see it up, or cannot reach etcd.
+ */
+const NONE_CAN_MOVE_VOUCH_MS = 2000;
 /** A down node with a relocatable process that found no node to move to is gone through again this often. */
 const PASS_AGAIN_MS = 10_000;
 
@@ -24,6 +31,8 @@ export interface RelocatingNode {
   liveRelocatable(): number[];
   /** Makes a process the fleet moved here, and starts it if it was started. */
   adopt(record: ProcessRecord): Promise<void>;
+  /** Its relocatable processes are its own for `windowMs` more: the launcher fences them past that. */
+  vouch(windowMs: number): void;
   /** Ends a process's job at once (SIGKILL) and its releases: it is DORMANT here. */
   fence(processId: number): Promise<void>;
   start(processId: number): Promise<void>;
@@ -86,8 +95,15 @@ export class Relocation {
       .finally(() => (this.checking = null));
   }
 
+  /** Vouches to the launcher for as long as this node's lease surely lives (nothing when out of touch). */
+  vouch(): void {
+    const windowMs = this.membership.vouchableForMs();
+    if (windowMs > 0) this.node.vouch(windowMs);
+  }
+
   private fenceOnce(): void {
-    if (this.fencing || this.membership.outOfTouchForMs() < FENCE_AFTER_MS) return;
+    if (this.membership.outOfTouchForMs() < FENCE_AFTER_MS) return this.vouch();
+    if (this.fencing) return;
     this.fencing = this.fenceAll()
       .catch((error: unknown) => this.logger.error({ err: error }, 'fencing the relocatable processes failed; it is tried again'))
       .finally(() => (this.fencing = null));
@@ -160,7 +176,8 @@ export class Relocation {
 
   private async fenceAll(): Promise<void> {
     const live = this.node.liveRelocatable().filter((processId) => !this.fenced.has(processId));
-    if (live.length === 0 || (await this.node.noneCanMoveUs())) return;
+    if (live.length === 0) return;
+    if (await this.node.noneCanMoveUs()) return this.node.vouch(NONE_CAN_MOVE_VOUCH_MS);
     for (const processId of live) {
       if (this.fenced.has(processId)) continue;
       this.fenced.add(processId);

@@ -153,6 +153,10 @@ export class InProcessJobHost implements JobHost {
     (job as InProcessJob).running.kill();
   }
 
+  vouch(): void {
+    // Nothing to fence: a node whose jobs run in-process takes no relocatable process.
+  }
+
   acknowledge(): void {
     // Nothing is kept for a daemon that comes back: in-process jobs end with the daemon.
   }

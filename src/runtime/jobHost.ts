@@ -146,6 +146,11 @@ export interface JobHost {
   terminate(job: HostedJob, graceMs: number): void;
   /** SIGKILL now. */
   kill(job: HostedJob): void;
+  /**
+   * The fleet's relocatable processes here are this node's for `windowMs` more (its lease in etcd
+   * is alive): past that without another word, a launcher kills their jobs (fence.c).
+   */
+  vouch(windowMs: number): void;
   /** The daemon has stored what this event changed: the launcher may drop it. */
   acknowledge(processId: number, seq: number): void;
   /** Why the process's output cannot be written to its log now, else null. */

@@ -1,6 +1,6 @@
 // A fleet moves the relocatable processes of a node that died, and never runs one on two nodes:
-// the dead node's launcher ends them first (its fence), a node cut off from etcd ends them itself,
-// and a node that comes back drops what was moved away. Each job is found by its mark in /proc.
+// the launcher of a dead or hung daemon ends them first (its fence), a node cut off from etcd ends
+// them itself, and a node that comes back drops what was moved away. Each job is found by its mark in /proc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdCluster, ETCD_MISSING, fleetArgs } from '../support/etcdCluster.js';
@@ -148,4 +148,65 @@ describe.skipIf(ETCD_MISSING !== null || !NATIVE)('a fleet on etcd: relocation',
     expect(await a.stop()).toBe(0);
     expect(await c.stop()).toBe(0);
   }, 150_000);
+
+  it('keeps the relocatable job of a node whose daemon is replaced (--replace): the new daemon vouches for it in time', async () => {
+    cluster = await EtcdCluster.start(3);
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a') });
+    const b = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-b') });
+    await nodeUp(a, 2);
+    const kept = (await a.create({ name: 'kept', command: ['sleep', '307'], node: 'rig-b', state: 'RUNNING', relocatable: true })).body.processes[0];
+    // The same port: the node keeps its URL in the fleet.
+    const next = await SigmaDaemon.start({ dataDir: b.dataDir, args: ['--replace', '--port', new URL(b.url).port, ...fleetArgs(cluster.endpoints, 'rig-b')] });
+    b.expectedExit = true;
+    expect(await b.waitExit()).toBe(0);
+    // Past the launcher's fence and the fleet's relocation: the same job, on the same node.
+    for (let round = 0; round < 16; round++) {
+      expect(jobsOf(kept.id, '307')).toEqual([kept.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect((await listed(a)).find((shown) => shown.id === kept.id)).toMatchObject({ node: 'rig-b', state: 'RUNNING', pid: kept.pid });
+    expect((await next.operate(kept.id, 'STOP')).body.processes[0].result).toBe('OK');
+    expect(await a.stop()).toBe(0);
+    expect(await next.stop()).toBe(0);
+  }, 120_000);
+
+  it('ends the relocatable job of a hung daemon (SIGSTOP) before another node starts it: its launcher fences once the daemon stops vouching', async () => {
+    cluster = await EtcdCluster.start(3);
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a') });
+    const b = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-b') });
+    await nodeUp(a, 2);
+    const hung = (await a.create({ name: 'hung', command: ['sleep', '306'], node: 'rig-b', state: 'RUNNING', relocatable: true })).body.processes[0];
+    expect(jobsOf(hung.id, '306')).toEqual([hung.pid]);
+
+    // rig-b's daemon hangs with its launcher's socket open: the launcher alone can end the job.
+    process.kill(b.pid, 'SIGSTOP');
+    try {
+      const stoppedAt = Date.now();
+      let atMost = 0;
+      let moved: Shown | undefined;
+      while (!moved && Date.now() - stoppedAt < 20_000) {
+        atMost = Math.max(atMost, jobsOf(hung.id, '306').length);
+        moved = (await listed(a)).find((shown) => shown.id === hung.id && shown.node === 'rig-a' && shown.state === 'RUNNING');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(moved?.node).toBe('rig-a');
+      expect(atMost).toBe(1);
+      expect(isAlive(hung.pid)).toBe(false);
+      expect(jobsOf(hung.id, '306')).toEqual([moved?.pid]);
+    } finally {
+      process.kill(b.pid, 'SIGCONT');
+    }
+
+    // rig-b wakes: its lease is gone, it joins again and drops the process, which rig-a runs.
+    await waitFor('rig-b in touch', async () => (await b.request('GET', '/node')).body.fleet, (fleet) => fleet === 'connected', 20_000);
+    await waitFor('rig-b without hung', async () => (await b.request('GET', `/processes/${hung.id}`)).body.processes?.[0]?.node, (node) => node === 'rig-a', 20_000);
+    const now = (await listed(a)).find((shown) => shown.id === hung.id) as Shown;
+    for (let round = 0; round < 5; round++) {
+      expect(jobsOf(hung.id, '306')).toEqual([now.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await a.operate(hung.id, 'STOP')).body.processes[0].result).toBe('OK');
+    expect(await a.stop()).toBe(0);
+    expect(await b.stop()).toBe(0);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@
 // little-endian length and a payload; a payload is a message type byte and tagged fields, each a
 // tag byte, a 4-byte length and the value (numbers: 8 bytes little-endian; strings: UTF-8 and a NUL).
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MAX_FRAME_BYTES = 24 << 20;
 
 export const MessageType = {
@@ -17,6 +17,7 @@ export const MessageType = {
   FORGET: 9,
   DETACH: 10,
   SHUTDOWN: 11,
+  VOUCH: 12,
   REPLY: 64,
   EVENT: 65,
   STATE_JOB: 66,

@@ -224,6 +224,10 @@ export class NativeJobHost implements JobHost {
     void this.options.connection.request(MessageType.KILL, [[Field.JOB_ID, (job as NativeJob).jobId]]).catch(() => undefined);
   }
 
+  vouch(windowMs: number): void {
+    this.options.connection.send(MessageType.VOUCH, [[[Field.FENCE_MS, Math.max(0, Math.floor(windowMs))]]]);
+  }
+
   acknowledge(processId: number, seq: number): void {
     if ((this.pendingAcks.get(processId) ?? 0) >= seq) return;
     this.pendingAcks.set(processId, seq);
