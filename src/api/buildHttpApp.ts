@@ -11,6 +11,7 @@ import type { NodeDirectory } from '../fleet/fleetMembership.js';
 import type { JobTracking } from '../runtime/jobCgroups.js';
 import type { LauncherStatus } from '../runtime/jobHost.js';
 import type { LimitSupport } from '../runtime/partitionLimits.js';
+import type { PartitionChanges } from '../supervisor/partitionChanges.js';
 import type { PartitionTokens } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -49,6 +50,8 @@ export interface HttpAppOptions {
   readonly supervisor: Supervisor;
   readonly partitions: Partitions;
   readonly partitionTokens: PartitionTokens;
+  /** How partitions change: here, or here and in the fleet. */
+  readonly partitionChanges: PartitionChanges;
   readonly events: ProcessEvents;
   readonly audit: AuditLog;
   readonly logPathOf: (processId: number, stream: 'stdout' | 'stderr') => string;
@@ -159,7 +162,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bearerAuth(options.token, options.partitionTokens, publicPaths, new AuthThrottle(options.authFailuresPerMinute, options.clock)),
   );
   app.addHook('preValidation', plainDecimalIds);
-  app.addHook('preHandler', scopeGuard(options.supervisor));
+  const fleetRouting = options.fleet;
+  app.addHook('preHandler', scopeGuard(options.supervisor, fleetRouting ? async (processId) => (await fleetRouting.processes.recordOf(processId))?.partition ?? null : null));
   const metrics = nodeMetrics(options.supervisor, options.events, () => connections.counts());
   if (options.fleet) addFleetMetrics(metrics.registry, options.fleet);
   // Hooks run on every request: synchronous callbacks, no promise each.
@@ -270,6 +274,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     supervisor: options.supervisor,
     partitions: options.partitions,
     tokens: options.partitionTokens,
+    changes: options.partitionChanges,
+    fleet: options.fleet,
     clock: options.clock,
   });
   await app.register(historyRoutes, { supervisor: options.supervisor, events: options.events, streams, logPathOf: options.logPathOf });

@@ -175,6 +175,13 @@ export class FleetRouting {
     return { items, more };
   }
 
+  /** The same request, sent to every other node that is up: the answers of those that gave one. */
+  async askEveryOther(request: FastifyRequest): Promise<PeerAnswer[]> {
+    const others = this.membership.knownNodes().filter((node) => node.name !== this.nodeName && node.status === 'up');
+    const answers = await Promise.all(others.map((node) => this.send(node, request, request.url, request.body).catch(() => null)));
+    return answers.filter((answer): answer is PeerAnswer => answer !== null);
+  }
+
   /** A process of a node that is down, as etcd last recorded it (null: nothing recorded yet). */
   async downProcessJson(processId: number): Promise<string | null> {
     const record = await this.processes.recordOf(processId);

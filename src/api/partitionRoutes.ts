@@ -3,9 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_PARTITION_QUOTAS, type PartitionLimitsSet } from '../core/partition.js';
 import { isoOf } from '../runtime/clock.js';
+import type { PartitionChanges } from '../supervisor/partitionChanges.js';
 import type { PartitionTokens, TokenInfo } from '../supervisor/partitionTokens.js';
 import type { Partitions } from '../supervisor/partitions.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import type { FleetRouting } from './fleetRouting.js';
 import { operationResultOf } from './operationResult.js';
 import { partitionView } from './partitionView.js';
 import { canSee } from './requestScope.js';
@@ -25,13 +27,17 @@ export interface PartitionRoutesOptions {
   readonly supervisor: Supervisor;
   readonly partitions: Partitions;
   readonly tokens: PartitionTokens;
+  /** Changes: this node's alone, or the fleet's (in etcd, for every node). */
+  readonly changes: PartitionChanges;
+  /** In a fleet: an operation on a partition is done on every up node. */
+  readonly fleet: FleetRouting | null;
   readonly clock: () => number;
 }
 
 const TAGS = ['partitions'];
 const LIMIT_NAMES = ['maxRunning', 'cpu', 'memoryBytes', 'pids', 'maxProcesses', 'definitionBytes'] as const;
 
-export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> = async (app, { supervisor, partitions, tokens, clock }) => {
+export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> = async (app, { supervisor, partitions, tokens, changes, fleet, clock }) => {
   const NONE = { processes: 0, running: 0, definitionBytes: 0 };
   const viewOf = (name: string, counts = supervisor.countsByPartition()) =>
     partitionView(partitions.get(name), counts.get(name) ?? NONE, partitions.usageOf(name));
@@ -63,15 +69,15 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       schema: {
         tags: TAGS,
         summary: 'Create a partition',
-        description: 'A new partition with its limits (node token only). Answers 201 with a Location header; the answer says which limits this node cannot enforce.',
+        description:
+          'A new partition with its limits (node token only). Answers 201 with a Location header; the answer says which limits this node cannot enforce. In a fleet (--fleet), made in etcd too, for every node (each enforces the limits on its own jobs); 503 while etcd is out of reach.',
         body: CreatePartitionBody,
         response: { 201: { ...PartitionList, description: 'The new partition.' }, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request, reply) => {
       const { name, ...limits } = request.body;
-      supervisor.refuseChangesWhenShuttingDown();
-      partitions.create({ name, ...limitsOf(limits), createdAtMs: clock() });
+      await changes.create({ name, ...limitsOf(limits), createdAtMs: clock() });
       reply.code(201).header('Location', `/partitions/${name}`);
       return { partitions: [viewOf(name)] };
     },
@@ -98,7 +104,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         tags: TAGS,
         summary: 'Change the limits of a partition, or operate on all its processes',
         description:
-          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition. A quota lowered below what the partition holds deletes nothing: it refuses the next create.',
+          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition. A quota lowered below what the partition holds deletes nothing: it refuses the next create. In a fleet (--fleet), an operation is done on every up node (one result per process of the fleet), and limits change on every node.',
         params: PartitionNameParams,
         body: ChangePartitionBody,
         response: {
@@ -114,11 +120,13 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       const body = request.body;
       const name = request.params.name;
       if ('operation' in body) {
-        const answers = await supervisor.operatePartition(name, body.operation);
-        return { processes: answers.map(operationResultOf) };
+        const elsewhere = fleet && !fleet.forwarded(request) ? fleet.askEveryOther(request) : Promise.resolve([]);
+        const [answers, others] = await Promise.all([supervisor.operatePartition(name, body.operation), elsewhere]);
+        const results = [...answers.map(operationResultOf), ...others.flatMap((answer) => (answer.status === 200 ? (JSON.parse(answer.body.toString('utf8')) as { processes: ReturnType<typeof operationResultOf>[] }).processes : []))];
+        return { processes: results.sort((a, b) => a.id - b.id) };
       }
       const changed = LIMIT_NAMES.filter((limit) => body[limit] !== undefined);
-      supervisor.changePartitionLimits(name, Object.fromEntries(changed.map((limit) => [limit, body[limit]])));
+      await changes.changeLimits(name, Object.fromEntries(changed.map((limit) => [limit, body[limit]])));
       return { partitions: [viewOf(name)] };
     },
   );
@@ -129,13 +137,14 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       schema: {
         tags: TAGS,
         summary: 'Delete a partition',
-        description: 'Only once it has no processes (409 otherwise); its tokens are revoked with it. The default partition cannot be deleted (409). 204 with an empty body.',
+        description:
+          'Only once it has no processes (409 otherwise; in a fleet, on any node); its tokens are revoked with it. The default partition cannot be deleted (409). 204 with an empty body.',
         params: PartitionNameParams,
         response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => {
-      supervisor.deletePartition(request.params.name);
+      await changes.remove(request.params.name);
       return reply.code(204).send(null);
     },
   );
@@ -147,17 +156,14 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         tags: TAGS,
         summary: 'Make a partition token',
         description:
-          'A token that sees and operates only this partition\'s processes (node token only). The secret is in this answer and nowhere else: the node keeps only its SHA-256. Send it as the node token is sent.',
+          'A token that sees and operates only this partition\'s processes (node token only). The secret is in this answer and nowhere else: the node keeps only its SHA-256. Send it as the node token is sent. In a fleet (--fleet), it opens the partition at every node.',
         params: PartitionNameParams,
         body: CreateTokenBody,
         response: { 201: { ...TokenList, description: 'The new token, with its secret.' }, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
-      const name = request.params.name;
-      supervisor.refuseChangesWhenShuttingDown();
-      partitions.get(name);
-      const made = tokens.create(name, request.body?.label ?? null, clock());
+      const made = await changes.createToken(request.params.name, request.body?.label ?? null, clock());
       reply.code(201).header('Cache-Control', 'no-store');
       return { tokens: [{ ...tokenView(made), token: made.token }] };
     },
@@ -192,9 +198,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       },
     },
     async (request, reply) => {
-      supervisor.refuseChangesWhenShuttingDown();
-      partitions.get(request.params.name);
-      tokens.revoke(request.params.name, request.params.tokenId);
+      await changes.revokeToken(request.params.name, request.params.tokenId);
       return reply.code(204).send(null);
     },
   );

@@ -25,8 +25,11 @@ export function isNodeOnly(methodAndUrl: string): boolean {
   return NODE_ONLY[methodAndUrl] !== undefined;
 }
 
-/** A preHandler (after validation: params are typed, bodies parsed). Public routes have no scope and pass. */
-export function scopeGuard(supervisor: Supervisor) {
+/**
+ * A preHandler (after validation: params are typed, bodies parsed). Public routes have no scope and
+ * pass. In a fleet, a process another node holds is judged by the partition etcd records for it.
+ */
+export function scopeGuard(supervisor: Supervisor, partitionElsewhere: ((processId: number) => Promise<string | null>) | null) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const partition = confinedTo(request);
     if (partition === null) return done();
@@ -38,7 +41,15 @@ export function scopeGuard(supervisor: Supervisor) {
     const params = request.params as { id?: number; name?: string };
     if (params.id !== undefined && request.routeOptions.url?.startsWith('/processes/:id')) {
       const reading = supervisor.find(params.id);
-      if (reading?.definition.partition !== partition) return done(new ProcessNotFoundError(`id ${params.id}`));
+      const notFound = new ProcessNotFoundError(`id ${params.id}`);
+      if (reading === null && partitionElsewhere) {
+        partitionElsewhere(params.id).then(
+          (held) => done(held === partition ? undefined : notFound),
+          (error: unknown) => done(error as Error),
+        );
+        return;
+      }
+      if (reading?.definition.partition !== partition) return done(notFound);
     }
     if (params.name !== undefined && request.routeOptions.url?.startsWith('/partitions/:name') && params.name !== partition) {
       return done(new PartitionNotFoundError(params.name));

@@ -10,11 +10,13 @@ import { jobOf, type DeadlineMissAction, type ProcessType, type RestartPolicy } 
 import { FleetUnreachableError } from '../errors/sigmaErrors.js';
 import { EtcdGateway, EtcdUnreachableError } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad, type NodeRecord } from '../fleet/fleetMembership.js';
+import { FleetPartitions } from '../fleet/fleetPartitions.js';
 import { FleetProcesses, type ProcessRecord } from '../fleet/fleetProcesses.js';
 import { PeerRequests } from '../fleet/peerRequests.js';
 import { Relocation, type RelocatingNode } from '../fleet/relocation.js';
 import type { JobHost } from '../runtime/jobHost.js';
 import type { ProcessStore } from '../runtime/sqliteStore.js';
+import type { LocalPartitionChanges } from '../supervisor/partitionChanges.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 /** How long a node of a fleet with relocatable processes waits for etcd at its start. */
@@ -71,6 +73,8 @@ export interface FleetNodeOptions {
   readonly supervisor: Supervisor;
   /** The host of its jobs: its launcher is told what the daemon vouches for. */
   readonly host: JobHost;
+  /** Its partitions and their tokens: a copy of the fleet's. */
+  readonly localPartitions: LocalPartitionChanges;
   readonly store: ProcessStore;
   readonly token: string;
   readonly fingerprint: NodeRecord['fingerprint'];
@@ -79,14 +83,20 @@ export interface FleetNodeOptions {
   readonly logger: Logger;
 }
 
-export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; processes: FleetProcesses } {
+export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; processes: FleetProcesses; partitions: FleetPartitions } {
   const { fleet, supervisor, logger } = options;
   const gateway = new EtcdGateway(fleet.endpoints);
   const processes = new FleetProcesses(gateway, fleet.nodeName, options.store.relocatableIds());
   let relocation: Relocation | null = null;
+  const partitions = new FleetPartitions(gateway, options.localPartitions, async (name) => (await processes.all()).filter((record) => record.partition === name).length, logger);
+  let firstJoin = false;
   // Before it is listed, a node makes sure it can answer for the fleet with its token; once listed
-  // up, that no id or name of its own is another node's, and it drops what was moved away meanwhile.
-  const beforeJoin = (): Promise<void> => processes.checkToken(options.token);
+  // up, that no id or name of its own is another node's, and it drops what was moved away meanwhile;
+  // then its partitions and tokens become the fleet's (a first join adds its own).
+  const beforeJoin = async (): Promise<void> => {
+    await processes.checkToken(options.token);
+    firstJoin = !(await membership.registeredBefore());
+  };
   const afterJoin = async (): Promise<void> => {
     const { movedAway } = await processes.registerLocal(
       supervisor.list().map((reading) => ({
@@ -98,6 +108,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
       })),
     );
     await relocation?.dropMovedAway(movedAway);
+    await partitions.joined(firstJoin);
   };
   const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin, afterJoin);
   membership.onInTouch(() => relocation?.vouch());
@@ -144,11 +155,12 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     },
     async leave({ revoke }) {
       await relocation?.stop();
+      await partitions.stop();
       await membership.leave(revoke);
       peers.close();
     },
   };
-  return { node, processes };
+  return { node, processes, partitions };
 }
 
 function relocatingNode(supervisor: Supervisor, host: JobHost, processes: FleetProcesses, routing: FleetRouting, logger: Logger, noneCanMoveUs: () => Promise<boolean>): RelocatingNode {

@@ -27,6 +27,7 @@ import { tightenSecretModes } from '../runtime/secretModes.js';
 import { SqliteStore, StoreLockedError } from '../runtime/sqliteStore.js';
 import { loadTlsMaterial } from '../runtime/tlsMaterial.js';
 import { loadNodeToken } from '../runtime/tokenFile.js';
+import { LocalPartitionChanges } from '../supervisor/partitionChanges.js';
 import { PartitionTokens } from '../supervisor/partitionTokens.js';
 import { Partitions } from '../supervisor/partitions.js';
 import { EVENTS_KEPT, firstEventId, ProcessEvents } from '../supervisor/processEvents.js';
@@ -175,7 +176,10 @@ async function serve(
     runningJobs: supervisor.list().filter(({ snapshot }) => snapshot.runtime.phase === 'RUNNING').length,
     partitions: partitions.list().map(({ definition }) => definition.name),
   });
-  const fleetPart = config.fleet ? fleetNodeOf({ fleet: config.fleet, supervisor, host: jobs.host, store, token: token.token, fingerprint, launcher: jobs.status.mode, loadOf, logger }) : null;
+  const localPartitions = new LocalPartitionChanges(supervisor, partitions, partitionTokens);
+  const fleetPart = config.fleet
+    ? fleetNodeOf({ fleet: config.fleet, supervisor, host: jobs.host, store, localPartitions, token: token.token, fingerprint, launcher: jobs.status.mode, loadOf, logger })
+    : null;
   relocatableHere = (processId) => fleetPart?.processes.relocatable(processId) ?? false;
   vouchableForMs = () => Math.max(1, fleetPart?.node.membership.vouchableForMs() ?? 0);
   const fleet = fleetPart?.node ?? null;
@@ -194,6 +198,7 @@ async function serve(
     supervisor,
     partitions,
     partitionTokens,
+    partitionChanges: fleetPart?.partitions ?? localPartitions,
     events,
     audit: store,
     logPathOf: (processId, stream) => logPathOf(logsDir, processId, stream),

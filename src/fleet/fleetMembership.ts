@@ -126,6 +126,11 @@ export class FleetMembership implements NodeDirectory {
     this.timer.unref();
   }
 
+  /** Whether this node's name was registered in the fleet before (by an earlier join). */
+  async registeredBefore(): Promise<boolean> {
+    return (await this.gateway.get(`${MEMBERS_PREFIX}${this.self.name}`)) !== null;
+  }
+
   status(): FleetStatus {
     return this.reachable ? 'connected' : 'unreachable';
   }

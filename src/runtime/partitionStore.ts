@@ -18,7 +18,8 @@ export interface PartitionStore {
   /** Removes the partition and its tokens. */
   remove(name: string): void;
   listTokens(): StoredPartitionToken[];
-  insertToken(token: Omit<StoredPartitionToken, 'id'>): number;
+  /** Its id is the one given (a fleet's), else the next free one. */
+  insertToken(token: Omit<StoredPartitionToken, 'id'> & { readonly id?: number }): number;
   removeToken(id: number): void;
 }
 
@@ -65,7 +66,7 @@ export class SqlitePartitionStore implements PartitionStore {
       remove: db.prepare('DELETE FROM partitions WHERE name = ?'),
       listTokens: db.prepare('SELECT * FROM partition_tokens ORDER BY id'),
       insertToken: db.prepare(
-        'INSERT INTO partition_tokens (partition, sha256, label, created_at_ms) VALUES (@partition, @sha256, @label, @createdAtMs)',
+        'INSERT INTO partition_tokens (id, partition, sha256, label, created_at_ms) VALUES (@id, @partition, @sha256, @label, @createdAtMs)',
       ),
       removeToken: db.prepare('DELETE FROM partition_tokens WHERE id = ?'),
     };
@@ -106,8 +107,8 @@ export class SqlitePartitionStore implements PartitionStore {
     }));
   }
 
-  insertToken(token: Omit<StoredPartitionToken, 'id'>): number {
-    return Number(this.writeAcknowledged(() => this.statements.insertToken.run(token)).lastInsertRowid);
+  insertToken(token: Omit<StoredPartitionToken, 'id'> & { readonly id?: number }): number {
+    return Number(this.writeAcknowledged(() => this.statements.insertToken.run({ ...token, id: token.id ?? null })).lastInsertRowid);
   }
 
   removeToken(id: number): void {

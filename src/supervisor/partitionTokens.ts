@@ -25,13 +25,25 @@ export class PartitionTokens {
     return stored ? { partition: stored.partition, tokenId: stored.id } : null;
   }
 
-  /** A new token for the partition: the only time its secret is seen. */
-  create(partition: string, label: string | null, createdAtMs: number): TokenInfo & { readonly token: string } {
+  /** A new token for the partition (with the id a fleet gave it): the only time its secret is seen. */
+  create(partition: string, label: string | null, createdAtMs: number, fleetId?: number): StoredPartitionToken & { readonly token: string } {
     const token = `${PARTITION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const sha256 = sha256Hex(token);
-    const id = this.store.insertToken({ partition, sha256, label, createdAtMs });
+    const id = this.store.insertToken({ id: fleetId, partition, sha256, label, createdAtMs });
     this.byHash.set(sha256, { id, partition, sha256, label, createdAtMs });
-    return { id, partition, label, createdAtMs, token };
+    return { id, partition, sha256, label, createdAtMs, token };
+  }
+
+  /** A token another node of the fleet made: it opens the partition here too. */
+  adopt(token: StoredPartitionToken): void {
+    if (this.byHash.has(token.sha256)) return;
+    this.store.insertToken(token);
+    this.byHash.set(token.sha256, token);
+  }
+
+  /** Every token, with its hash (what a fleet keeps). */
+  all(): StoredPartitionToken[] {
+    return [...this.byHash.values()].sort((a, b) => a.id - b.id);
   }
 
   list(partition: string): TokenInfo[] {
