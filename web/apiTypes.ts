@@ -115,6 +115,7 @@ export interface Run {
   error: string | null;
   endedBySigma: boolean;
   oomKilled: boolean;
+  deadlineMissed: boolean;
 }
 
 export interface CreateRequest {

@@ -58,7 +58,7 @@ export class RunHistory {
 
   private render(runs: Run[]): void {
     const periodic = this.process.type === 'PERIODIC';
-    this.chartSlot.replaceChildren(periodic ? runChart(runs) : '');
+    this.chartSlot.replaceChildren(periodic ? runChart(runs, this.process.timeCapacityMs) : '');
     if (runs.length === 0) {
       this.tableSlot.replaceChildren(el('p', { className: 'empty', text: 'No runs yet.' }));
       return;

@@ -72,6 +72,18 @@ export interface StoredJob {
   readonly startedAtMs: number;
   /** Start time of its leader in /proc (clock ticks after boot); null if it could not be read. */
   readonly startTicks: number | null;
+  /** What its deadline is counted from (absent: written before jobs kept it). */
+  readonly timing?: StoredJobTiming;
+}
+
+/** A job's deadline state: a daemon that adopts the job goes on with it. */
+export interface StoredJobTiming {
+  readonly releaseAtMs: number | null;
+  readonly suspendedMs?: number;
+  readonly suspendedAtMs?: number;
+  readonly deadlineMissed?: true;
+  /** Being ended for its deadline miss (`stop`): the process goes back to its grid or restart handling after. */
+  readonly endingAfterMiss?: true;
 }
 
 /** A process's state as it is now, with the runs the store has not taken yet. */
@@ -200,6 +212,7 @@ interface ProcessRow {
   last_exit_json: string | null;
   job_pid: number | null;
   job_started_at_ms: number | null;
+  job_timing_json: string | null;
   job_start_ticks: number | null;
   launcher_seq: number;
 }
@@ -290,7 +303,7 @@ export class SqliteStore implements ProcessStore {
       saveState: this.db.prepare(
         `UPDATE processes SET intent = @intent, runs = @runs, overruns = @overruns, skipped = @skipped,
            failures = @failures, restarts = @restarts, deadline_misses = @deadlineMisses, last_exit_json = @lastExit, job_pid = @jobPid, job_started_at_ms = @jobStartedAtMs,
-           job_start_ticks = @jobStartTicks, launcher_seq = @launcherSeq, restart_state_json = @restartState
+           job_start_ticks = @jobStartTicks, job_timing_json = @jobTiming, launcher_seq = @launcherSeq, restart_state_json = @restartState
          WHERE id = @id`,
       ),
       insertRun: this.db.prepare(
@@ -446,6 +459,7 @@ export class SqliteStore implements ProcessStore {
         jobPid: state.job?.pid ?? null,
         jobStartedAtMs: state.job?.startedAtMs ?? null,
         jobStartTicks: state.job?.startTicks ?? null,
+        jobTiming: state.job?.timing ? JSON.stringify(state.job.timing) : null,
         launcherSeq: state.launcherSeq,
         restartState: JSON.stringify(state.restart),
       });
@@ -617,7 +631,12 @@ function rowToStored(row: ProcessRow): StoredProcess {
     job:
       row.job_pid === null || row.job_started_at_ms === null
         ? null
-        : { pid: row.job_pid, startedAtMs: row.job_started_at_ms, startTicks: row.job_start_ticks },
+        : {
+            pid: row.job_pid,
+            startedAtMs: row.job_started_at_ms,
+            startTicks: row.job_start_ticks,
+            ...(row.job_timing_json ? { timing: JSON.parse(row.job_timing_json) as StoredJobTiming } : {}),
+          },
     launcherSeq: row.launcher_seq,
     restart: row.restart_state_json ? { ...NO_STORED_RESTART, ...(JSON.parse(row.restart_state_json) as Partial<StoredRestart>) } : NO_STORED_RESTART,
   };

@@ -124,4 +124,9 @@ export const STORE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE processes ADD COLUMN relocatable INTEGER NOT NULL DEFAULT 0;
   `,
+  // A live job's deadline state (its release point, time suspended, miss counted, being ended for
+  // it), so that a daemon that adopts the job goes on with it.
+  `
+  ALTER TABLE processes ADD COLUMN job_timing_json TEXT;
+  `,
 ];

@@ -1,7 +1,7 @@
 // What a decision changed of a process that the store keeps (intent, counters, last exit, live
 // job), and nothing when it changed none of it.
 import { jobOf, type ProcessSnapshot, type RunRecord } from '../core/processModel.js';
-import type { PersistedState } from '../runtime/sqliteStore.js';
+import type { PersistedState, StoredJobTiming } from '../runtime/sqliteStore.js';
 import { sameStoredRestart, storedRestartOf } from './storedRestart.js';
 
 export interface DecidedChange {
@@ -27,6 +27,7 @@ export function stateToStore({ before, after, run, jobStartTicks, launcherSeq, s
     before.counters !== after.counters ||
     before.lastExit !== after.lastExit ||
     jobBefore?.pid !== jobAfter?.pid ||
+    JSON.stringify(jobTimingOf(before)) !== JSON.stringify(jobTimingOf(after)) ||
     !sameStoredRestart(storedRestartOf(before), storedRestartOf(after));
   return changed ? persistedStateOf(after, jobStartTicks, launcherSeq) : null;
 }
@@ -38,8 +39,23 @@ export function persistedStateOf(snapshot: ProcessSnapshot, jobStartTicks: numbe
     intent: snapshot.intent,
     counters: snapshot.counters,
     lastExit: snapshot.lastExit,
-    job: job ? { pid: job.pid, startedAtMs: job.startedAtMs, startTicks: jobStartTicks } : null,
+    job: job ? { pid: job.pid, startedAtMs: job.startedAtMs, startTicks: jobStartTicks, timing: jobTimingOf(snapshot) as StoredJobTiming } : null,
     launcherSeq,
     restart: storedRestartOf(snapshot),
+  };
+}
+
+/** The live job's deadline state as the store keeps it (null: no job). */
+function jobTimingOf(snapshot: ProcessSnapshot): StoredJobTiming | null {
+  const job = jobOf(snapshot.runtime);
+  if (!job) return null;
+  const { releaseAtMs, suspendedMs, suspendedAtMs, deadlineMissed } = job;
+  const ending = snapshot.runtime.phase === 'STOPPING' && snapshot.runtime.afterDeadlineMiss !== undefined;
+  return {
+    releaseAtMs,
+    ...(suspendedMs !== undefined ? { suspendedMs } : {}),
+    ...(suspendedAtMs !== undefined ? { suspendedAtMs } : {}),
+    ...(deadlineMissed ? { deadlineMissed } : {}),
+    ...(ending ? { endingAfterMiss: true as const } : {}),
   };
 }

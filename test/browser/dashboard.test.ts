@@ -301,6 +301,12 @@ describe('the dashboard', () => {
     const facts = page.locator('dl.facts');
     const factOf = (term: string) => facts.locator(`dt:text-is("${term}") + dd`);
     await waitForText(factOf('Deadline misses'), 'one deadline missed', (text) => text === '1');
+    // The duration chart draws the deadline, and the run that missed it apart.
+    const durationChart = page.locator('.chart-duration');
+    await durationChart.locator('.point.missed').first().waitFor();
+    expect(await durationChart.locator('line.deadline title').textContent()).toBe('time capacity: 100 ms');
+    expect(await durationChart.locator('.point.missed').count()).toBe(1);
+    expect(await page.locator('.run-chart figcaption').textContent()).toContain('one run of these missed it (in red)');
     expect(await factOf('Priority (nice)').textContent()).toBe('5');
     expect(await factOf('Time capacity').textContent()).toBe('100 ms after each release; on a miss the job runs on, counted');
     const first = await waitForText(factOf('Next release'), 'the countdown', (text) => / \(in \d+(\.\d)? s\)$/.test(text));

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expectError } from '../support/apiChecks.js';
 import { isAlive, liveGroupMembers } from '../support/osProcesses.js';
 import { openStream, parseEvents } from '../support/openStream.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { cleanUpDaemons, NATIVE, SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 afterEach(cleanUpDaemons);
@@ -164,5 +164,56 @@ describe('a suspension', () => {
     const ended = await waitFor('the miss after RESUME', () => daemon.process(id), (p) => p.state === 'DORMANT');
     expect(ended.deadlineMisses).toBe(1);
     expect(ended.lastExit.error).toMatch(/deadline missed: still running 300 ms after its release \(not counting \d+ ms suspended\)/);
+  });
+});
+
+// A daemon killed while its jobs run: the next one adopts them from the launcher, and goes on with
+// each job's deadline as it was (its release point, its time suspended, its miss counted).
+describe.skipIf(!NATIVE)('a job adopted by the next daemon', () => {
+  it('with log: a miss counted before the restart is not counted again', async () => {
+    const first = await SigmaDaemon.start();
+    const { id, pid } = await createdProcess(first, { name: 'counted-once', command: ['sleep', '3'], timeCapacityMs: 200, state: 'RUNNING' });
+    await waitFor('the miss', () => first.process(id), (p) => p.deadlineMisses === 1);
+    await first.kill();
+    const next = await SigmaDaemon.start({ dataDir: first.dataDir });
+    expect(await next.process(id)).toMatchObject({ state: 'RUNNING', pid, deadlineMisses: 1 });
+    const ended = await waitFor('the job to end on its own', () => next.process(id), (p) => p.state === 'DORMANT', 10_000);
+    expect(ended.deadlineMisses).toBe(1);
+    expect((await runsOf(next, id))[0]).toMatchObject({ pid, exitCode: 0, deadlineMissed: true });
+  });
+
+  it('suspended: the time suspended before the restart still does not count', async () => {
+    const first = await SigmaDaemon.start();
+    const { id, pid } = await createdProcess(first, { name: 'paused', command: ['sleep', '2'], timeCapacityMs: 1200, onDeadlineMiss: 'stop', state: 'RUNNING' });
+    expect((await first.operate(id, 'SUSPEND')).body.processes[0]).toMatchObject({ result: 'OK', state: 'SUSPENDEND' });
+    await sleep(1500);
+    await first.kill();
+    const next = await SigmaDaemon.start({ dataDir: first.dataDir });
+    expect(await next.process(id)).toMatchObject({ state: 'SUSPENDEND', pid, deadlineMisses: 0 });
+    // Started ~1.6 s ago, suspended nearly all of it: well within its 1.2 s of capacity.
+    expect((await next.operate(id, 'RESUME')).body.processes[0]).toMatchObject({ result: 'OK' });
+    const ended = await waitFor('the job to end on its own', () => next.process(id), (p) => p.state === 'DORMANT', 10_000);
+    expect(ended).toMatchObject({ deadlineMisses: 0, lastExit: { code: 0, error: null } });
+  });
+
+  it('with stop, killed while ending a missed job: the next daemon ends it and the process goes on as after any miss, counted once', async () => {
+    const first = await SigmaDaemon.start();
+    // It ignores SIGTERM: it is being ended (its grace) when the daemon is killed.
+    const { id, pid } = await createdProcess(first, {
+      name: 'stubborn',
+      command: ['sh', '-c', 'trap "" TERM; sleep 30 & wait; sleep 30'],
+      timeCapacityMs: 200,
+      onDeadlineMiss: 'stop',
+      stopTimeoutMs: 4000,
+      state: 'RUNNING',
+    });
+    await waitFor('the miss', () => first.process(id), (p) => p.deadlineMisses === 1);
+    await first.kill();
+    expect(isAlive(pid)).toBe(true);
+    const next = await SigmaDaemon.start({ dataDir: first.dataDir });
+    const ended = await waitFor('the job ended', () => next.process(id), (p) => p.state === 'DORMANT', 15_000);
+    expect(isAlive(pid)).toBe(false);
+    expect(ended).toMatchObject({ deadlineMisses: 1, failures: 1 });
+    expect(ended.lastExit.error).toMatch(/deadline missed/);
   });
 });
