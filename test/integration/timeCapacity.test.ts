@@ -103,6 +103,20 @@ describe('PERIODIC', () => {
     expect(await daemon.process(id)).toMatchObject({ deadlineMisses: 0, failures: 0 });
   });
 
+  it('with log: a 100 ms job at a 200 ms period with 50 ms of capacity misses once per release, and no job is killed', async () => {
+    const daemon = await SigmaDaemon.start();
+    const { id } = await createdProcess(daemon, { name: 'slowish', type: 'PERIODIC', period: 200, command: ['sleep', '0.1'], timeCapacityMs: 50, state: 'RUNNING' });
+    await waitFor('five runs', () => daemon.process(id), (p) => p.runs >= 5, 10_000);
+    expect((await daemon.operate(id, 'STOP')).body.processes[0]).toMatchObject({ result: 'OK', state: 'DORMANT' });
+    // The newest run may be the one STOP ended; every earlier one ran to its end, past its deadline.
+    const earlier = (await runsOf(daemon, id)).slice(1);
+    expect(earlier.length).toBeGreaterThanOrEqual(4);
+    expect(earlier.map((run) => [run.deadlineMissed, run.endedBySigma, run.exitCode])).toEqual(earlier.map(() => [true, false, 0]));
+    const after = await daemon.process(id);
+    expect(after.deadlineMisses).toBeGreaterThanOrEqual(earlier.length);
+    expect(after.deadlineMisses).toBeLessThanOrEqual(after.runs);
+  });
+
   it('a job ended at its deadline: the process waits for its next release on its grid, and runs it', async () => {
     const daemon = await SigmaDaemon.start();
     const { id } = await createdProcess(daemon, { name: 'overrunning', type: 'PERIODIC', period: 800, command: ['sleep', '5'], timeCapacityMs: 200, onDeadlineMiss: 'stop', state: 'RUNNING' });
