@@ -113,7 +113,7 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
   });
   if (opened.started) {
     const leftovers = findWhatWasLeft(options);
-    store.setLauncherEpoch(hello.epoch);
+    if (!store.setLauncherEpoch(hello.epoch)) logger.warn({ epoch: hello.epoch }, 'the store cannot be written now (disk full or read-only?): the new launcher\'s epoch is written with the first change the store takes');
     const reason = `jobs run under the launcher (pid ${hello.pid}), which this daemon started`;
     logger.info({ launcher: 'native', launcherPid: hello.pid }, reason);
     return { host, clock: host.clock, adoption: null, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers, jobDescriptors: () => 0 };
@@ -121,7 +121,9 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
   // Its jobs, and those whose end it still has to tell, are adopted; a stored job it does not know is ended.
   const adoptedPids = new Set([...host.adoption.jobs.values()].map((job) => job.pid));
   for (const event of host.adoption.events) if (event.kind === 'JOB_ENDED') adoptedPids.add(event.pid);
-  if (store.launcherEpoch() !== hello.epoch) store.setLauncherEpoch(hello.epoch);
+  if (store.launcherEpoch() !== hello.epoch && !store.setLauncherEpoch(hello.epoch)) {
+    logger.warn({ epoch: hello.epoch }, 'the store cannot be written now (disk full or read-only?): the launcher\'s epoch is written with the first change the store takes');
+  }
   // A stored job the running launcher does not know (rare): ended before the adopted ones are decided on.
   await endOrphans({ store, nodeId: options.nodeId, clock: monotonicNowMs, logger, adoptedPids });
   const reason = `jobs run under the launcher (pid ${hello.pid}), which was running: ${host.adoption.jobs.size} live jobs adopted, ${host.adoption.events.length} events taken`;

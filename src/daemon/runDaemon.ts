@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildHttpApp } from '../api/buildHttpApp.js';
 import { PACKAGE_JSON_PATH } from '../builtFiles.js';
 import type { ServeConfig } from '../config/serveConfig.js';
@@ -226,7 +226,7 @@ async function serve(
   const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
   // Where the command line finds this daemon by default.
   const daemonFile = join(config.dataDir, 'daemon.json');
-  replaceOwnFile(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, 0o600);
+  const daemonFileWriter = writeDaemonFile(daemonFile, `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() })}\n`, logger);
   localNode?.serving(url);
   if (fleet) {
     try {
@@ -269,6 +269,7 @@ async function serve(
         await jobs.connection.end();
       }
       store.close();
+      daemonFileWriter.cancel();
       try {
         rmSync(daemonFile, { force: true });
       } catch (error) {
@@ -291,6 +292,7 @@ async function serve(
       // fleet never sees the node down (nor moves its processes).
       await Promise.all([app.close(), fleet?.leave({ revoke: false })]);
       store.close();
+      daemonFileWriter.cancel();
       await jobs.connection?.request(MessageType.DETACH, []).catch(() => undefined);
       await jobs.connection?.end();
       logger.info('handed over');
@@ -327,4 +329,37 @@ async function serve(
 function packageVersion(): string {
   const packageJson = JSON.parse(readFileSync(PACKAGE_JSON_PATH, 'utf8')) as { version: string };
   return packageJson.version;
+}
+
+/** Errors of a disk that is full or cannot be written now: a daemon serves all the same. */
+const DISK_REFUSALS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EIO']);
+const DAEMON_FILE_RETRY_MS = 2000;
+
+/**
+ * Writes daemon.json, where the command line finds the daemon. On a disk that refuses it (full,
+ * read-only), the daemon serves all the same and writes it once the disk takes it.
+ */
+function writeDaemonFile(path: string, text: string, logger: Logger): { cancel(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let warned = false;
+  const attempt = (): void => {
+    timer = null;
+    try {
+      replaceOwnFile(path, text, 0o600);
+      if (warned) logger.info({ path }, 'daemon.json is written: the disk takes writes again');
+    } catch (error) {
+      if (!DISK_REFUSALS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      if (!warned) logger.warn({ err: error, path }, 'daemon.json cannot be written (the disk refuses it): the command line finds this daemon only with --url or SIGMA_URL until it is; it is tried again every 2 s');
+      warned = true;
+      timer = setTimeout(attempt, DAEMON_FILE_RETRY_MS);
+      timer.unref();
+    }
+  };
+  attempt();
+  return {
+    cancel(): void {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
 }

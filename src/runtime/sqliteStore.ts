@@ -156,7 +156,11 @@ export interface ProcessStore {
   /** The launcher whose events the processes' `launcherSeq` count (null: none yet). */
   launcherEpoch(): number | null;
   /** A launcher of another epoch: every process's count starts again. */
-  setLauncherEpoch(epoch: number): void;
+  /**
+   * Records a new launcher's epoch (its event numbers start again): false when the store refuses
+   * it now (a full disk), and it is then written with the first process state written.
+   */
+  setLauncherEpoch(epoch: number): boolean;
   loadAll(): StoredProcess[];
   /**
    * A new process with its intent (STARTED for one created to start at once): one write. Its id:
@@ -251,6 +255,8 @@ export class SqliteStore implements ProcessStore {
   private readonly statements;
   /** Runs inserted per process since its runs were last trimmed to RUNS_KEPT_PER_PROCESS. */
   private readonly runsSinceTrim = new Map<number, number>();
+  /** A new launcher's epoch the store refused: written before the next process state. */
+  private pendingEpoch: number | null = null;
   readonly partitions: PartitionStore;
 
   /** The store file itself (device and inode): a copy of the data dir has another. */
@@ -361,20 +367,40 @@ export class SqliteStore implements ProcessStore {
   }
 
   launcherEpoch(): number | null {
+    if (this.pendingEpoch !== null) return this.pendingEpoch;
     const row = this.db.prepare("SELECT value FROM node WHERE key = 'launcher_epoch'").get() as { value: string } | undefined;
     return row ? Number(row.value) : null;
   }
 
-  setLauncherEpoch(epoch: number): void {
+  setLauncherEpoch(epoch: number): boolean {
     this.setDurability('acknowledged');
     try {
-      this.db.transaction(() => {
-        this.db.prepare("INSERT INTO node (key, value) VALUES ('launcher_epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(epoch));
-        this.db.exec('UPDATE processes SET launcher_seq = 0');
-      })();
+      this.db.transaction(() => this.writeEpochRows(epoch))();
+      this.pendingEpoch = null;
+      return true;
     } catch (error) {
-      throw asStoreError(error);
+      const refused = asStoreError(error);
+      if (!(refused instanceof StoreUnavailableError)) throw refused;
+      // Written first in the next transaction that writes a process's state: no state holding
+      // this launcher's event numbers is ever stored under the launcher before.
+      this.pendingEpoch = epoch;
+      return false;
     }
+  }
+
+  private writeEpochRows(epoch: number): void {
+    this.db.prepare("INSERT INTO node (key, value) VALUES ('launcher_epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(epoch));
+    this.db.exec('UPDATE processes SET launcher_seq = 0');
+  }
+
+  /** Runs `write` in one transaction, after the launcher's epoch if the store refused it before. */
+  private inStateTransaction(write: () => void): void {
+    const epoch = this.pendingEpoch;
+    this.db.transaction(() => {
+      if (epoch !== null) this.writeEpochRows(epoch);
+      write();
+    })();
+    if (epoch !== null) this.pendingEpoch = null;
   }
 
   /** No event id below this was given by an earlier boot (0: none recorded). */
@@ -432,22 +458,22 @@ export class SqliteStore implements ProcessStore {
   saveHeld(held: readonly HeldState[], durability: Durability): void {
     this.setDurability(durability);
     try {
-      this.db.transaction(() => {
+      this.inStateTransaction(() => {
         for (const { processId, state, runs } of held) {
           this.writeStateRow(processId, state);
           for (const run of runs) this.writeRun(processId, run);
         }
-      })();
+      });
     } catch (error) {
       throw asStoreError(error);
     }
   }
 
   private writeState(processId: number, state: PersistedState, run: RunRecord | null): void {
-    this.db.transaction(() => {
+    this.inStateTransaction(() => {
       this.writeStateRow(processId, state);
       if (run) this.writeRun(processId, run);
-    })();
+    });
   }
 
   private writeStateRow(processId: number, state: PersistedState): void {

@@ -72,6 +72,53 @@ describe('with the disk full (tmpfs)', () => {
     expect((await next.process(id)).state, 'the stop is stored').toBe('DORMANT');
   });
 
+  it.skipIf(!NATIVE)('a daemon starts on a full disk after a crash: it adopts the job, serves, ends it with STOP, and writes what it held (daemon.json too) once the disk has room', async (context) => {
+    const disk = mountOrSkip(context, () => mountTmpfs(DISK_BYTES));
+    const first = await startOn(disk);
+    const { id, pid } = await startSleeper(first, 'adopted');
+    await first.kill();
+    const filler = new DiskFiller(disk);
+
+    const daemon = await startOn(disk);
+    expect(daemon.stderr).toMatch(/daemon\.json cannot be written/);
+    expect((await daemon.request('GET', '/health')).status).toBe(200);
+    expect(await daemon.process(id)).toMatchObject({ state: 'RUNNING', pid });
+    const stop = await daemon.operate(id, 'STOP');
+    expect(stop.status, JSON.stringify(stop.body)).toBe(503);
+    expect(stop.body.message).toMatch(heldMessage('STOP', id, 'DORMANT'));
+    expect(isAlive(pid), 'the job is ended all the same').toBe(false);
+
+    filler.remove();
+    await waitFor('the daemon to write what it held', () => daemon.stderr, (text) => WRITTEN_AGAIN.test(text) && /daemon\.json is written/.test(text), 15_000);
+    const next = await restartAfterKill(daemon);
+    expect((await next.process(id)).state, 'the stop is stored').toBe('DORMANT');
+    expect(await next.stop()).toBe(0);
+  });
+
+  it('a daemon starts on a full disk after a clean stop: it serves, starts again what was started, and stores it once the disk has room', async (context) => {
+    const disk = mountOrSkip(context, () => mountTmpfs(DISK_BYTES));
+    const first = await startOn(disk);
+    const { id, pid } = await startSleeper(first, 'restarted');
+    expect(await first.stop()).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+    const filler = new DiskFiller(disk);
+
+    const daemon = await startOn(disk);
+    expect((await daemon.request('GET', '/health')).status).toBe(200);
+    const running = await waitFor('its new job', () => daemon.process(id), (p) => p.state === 'RUNNING' && p.pid !== null);
+    expect(isAlive(running.pid)).toBe(true);
+    expect((await daemon.create({ name: 'refused', command: ['true'] })).body.code).toBe('SIGMA_ERR_STORE_UNAVAILABLE');
+
+    filler.remove();
+    await waitFor('the daemon to write what it held', () => daemon.stderr, (text) => WRITTEN_AGAIN.test(text), 15_000);
+    const next = await restartAfterKill(daemon);
+    // With the launcher, the next daemon adopts that very job (what it had applied of it was stored under its launcher).
+    const after = await waitFor('the process again', () => next.process(id), (p) => p.state === 'RUNNING' && p.pid !== null);
+    if (NATIVE) expect(after.pid).toBe(running.pid);
+    expect((await next.operate(id, 'STOP')).body.processes[0].result).toBe('OK');
+    expect(await next.stop()).toBe(0);
+  });
+
   it('SUSPEND still stops the job, answers 503 saying it is held in memory only, and the suspension reaches the store once the disk has room', async (context) => {
     const disk = mountOrSkip(context, () => mountTmpfs(DISK_BYTES));
     const daemon = await startOn(disk);
