@@ -206,13 +206,24 @@ export class FleetProcesses {
     return id;
   }
 
-  /** The process's record after a change: its JSON as now answered. */
+  /**
+   * The process's record after a change: its JSON as now answered. Written only over the record as
+   * this node last knew it (compared by value), and never once the fleet moved it to another node.
+   */
   async record(id: number, process: Readonly<Record<string, unknown>>): Promise<void> {
-    const held = this.own.get(id) ?? (await this.recordOf(id));
-    if (!held) return;
-    const record: ProcessRecord = { ...held, name: String(process.name ?? held.name), process };
-    await this.reachable(() => this.gateway.txn([], [{ put: processKey(id), value: JSON.stringify(record) }]));
-    this.own.set(id, record);
+    let held = this.own.get(id) ?? (await this.recordOf(id));
+    for (let attempt = 0; held && held.node === this.nodeName && attempt < 2; attempt++) {
+      const known = held;
+      const record: ProcessRecord = { ...known, name: String(process.name ?? known.name), process };
+      const key = processKey(id);
+      if (await this.reachable(() => this.gateway.txn([{ key, value: JSON.stringify(known) }], [{ put: key, value: JSON.stringify(record) }]))) {
+        this.own.set(id, record);
+        return;
+      }
+      // Changed meanwhile (moved by the fleet, or written by this node's next change): read again.
+      this.own.delete(id);
+      held = await this.recordOf(id);
+    }
   }
 
   /** A process about to be deleted here (`release` once it is, `stay` if it is not). */
