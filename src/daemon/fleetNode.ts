@@ -10,6 +10,7 @@ import { jobOf, type DeadlineMissAction, type ProcessType, type RestartPolicy } 
 import { FleetUnreachableError } from '../errors/sigmaErrors.js';
 import { EtcdGateway, EtcdUnreachableError } from '../fleet/etcdGateway.js';
 import { FleetMembership, type NodeLoad, type NodeRecord } from '../fleet/fleetMembership.js';
+import { FencedProcesses } from '../fleet/fencedProcesses.js';
 import { FleetPartitions } from '../fleet/fleetPartitions.js';
 import { FleetProcesses, type ProcessRecord } from '../fleet/fleetProcesses.js';
 import { PeerRequests } from '../fleet/peerRequests.js';
@@ -134,7 +135,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     );
     return answers.every(Boolean);
   };
-  relocation = new Relocation(membership, processes, relocatingNode(supervisor, options.host, processes, routing, logger, noneCanMoveUs), logger);
+  relocation = new Relocation(membership, processes, relocatingNode(supervisor, options.host, processes, routing, logger, noneCanMoveUs), new FencedProcesses(options.store, options.store.relocatableIds(), logger), logger);
   const node: FleetNode = {
     membership,
     routing,

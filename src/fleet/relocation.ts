@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import { FENCE_AFTER_MS, RELOCATE_AFTER_DOWN_MS, type FleetMembership } from './fleetMembership.js';
 import type { FleetNode } from './fleetMembership.js';
+import type { FencedProcesses } from './fencedProcesses.js';
 import type { FleetProcesses, ProcessRecord } from './fleetProcesses.js';
 import { chooseNode } from './placement.js';
 
@@ -48,8 +49,6 @@ export interface RelocatingNode {
 
 export class Relocation {
   private readonly downSinceMs = new Map<string, number>();
-  /** Ended while out of touch with etcd: started again once back, if still this node's. */
-  private readonly fenced = new Set<number>();
   /** When each down node's processes were last gone through (Infinity: all of them placed). */
   private readonly passedMs = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -61,6 +60,8 @@ export class Relocation {
     private readonly membership: FleetMembership,
     private readonly processes: FleetProcesses,
     private readonly node: RelocatingNode,
+    /** Ended while out of touch with etcd: started again once back, if still this node's. */
+    private readonly fenced: FencedProcesses,
     private readonly logger: Logger,
   ) {}
 
@@ -135,7 +136,7 @@ export class Relocation {
     const records = await this.processes.revised();
     // Fenced, and no longer in the fleet at all: nothing to start again.
     const recorded = new Set(records.map(({ record }) => record.id));
-    for (const processId of [...this.fenced]) if (!recorded.has(processId)) this.fenced.delete(processId);
+    for (const processId of this.fenced.values()) if (!recorded.has(processId)) this.fenced.delete(processId);
     await this.dropMovedAway(records.filter(({ record }) => this.fenced.has(record.id) && record.node !== self).map(({ record }) => record.id));
     const unplaceable = new Set<string>();
     for (const revised of records) {

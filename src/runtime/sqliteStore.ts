@@ -169,6 +169,9 @@ export interface ProcessStore {
   insert(definition: NewProcessDefinition, intent?: Intent, fleet?: FleetIdentity | null): number;
   /** The processes that may be moved to another node of a fleet when this one is down. */
   relocatableIds(): number[];
+  /** The relocatable processes this node fenced while cut off from etcd (to start again once back, if still its own). */
+  fencedIds(): number[];
+  setFencedIds(ids: readonly number[]): void;
   /** Replaces the definition of a process (its name and id stay). */
   update(definition: ProcessDefinition): void;
   saveState(processId: number, state: PersistedState, run: RunRecord | null, durability: Durability): void;
@@ -420,6 +423,20 @@ export class SqliteStore implements ProcessStore {
 
   relocatableIds(): number[] {
     return this.statements.relocatableIds.all() as number[];
+  }
+
+  fencedIds(): number[] {
+    const row = this.db.prepare("SELECT value FROM node WHERE key = 'fenced'").get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as number[]) : [];
+  }
+
+  setFencedIds(ids: readonly number[]): void {
+    this.setDurability('acknowledged');
+    try {
+      this.db.prepare("INSERT INTO node (key, value) VALUES ('fenced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(ids));
+    } catch (error) {
+      throw asStoreError(error);
+    }
   }
 
   loadAll(): StoredProcess[] {

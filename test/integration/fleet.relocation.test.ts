@@ -149,6 +149,29 @@ describe.skipIf(ETCD_MISSING !== null || !NATIVE)('a fleet on etcd: relocation',
     expect(await c.stop()).toBe(0);
   }, 150_000);
 
+  it('starts again, once etcd answers, a process the node fenced while cut off and that the fleet could not move, even across a restart of its daemon', async () => {
+    cluster = await EtcdCluster.start(3);
+    const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints.slice(0, 2), 'rig-a') });
+    const c = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints.slice(2), 'rig-c', 'rig=c') });
+    await nodeUp(a, 2);
+    // Only rig-c has its label: the fleet has no node to move it to.
+    const pinned = (await a.create({ name: 'pinned', command: ['sleep', '308'], placement: { labels: { rig: 'c' } }, state: 'RUNNING', relocatable: true })).body.processes[0];
+    expect(pinned.node).toBe('rig-c');
+    await cluster.kill(2);
+    await waitFor('pinned fenced on rig-c', async () => jobsOf(pinned.id, '308'), (pids) => pids.length === 0, 20_000);
+    expect(isAlive(pinned.pid)).toBe(false);
+
+    // rig-c's daemon restarts before etcd answers it again; then etcd does: pinned runs again there.
+    await c.kill();
+    await cluster.restart();
+    const back = await SigmaDaemon.start({ dataDir: c.dataDir, args: fleetArgs(cluster.endpoints.slice(2), 'rig-c', 'rig=c') });
+    const again = await waitFor('pinned RUNNING again on rig-c', () => back.process(pinned.id), (shown) => shown?.state === 'RUNNING' && shown.pid !== pinned.pid, 20_000);
+    expect(jobsOf(pinned.id, '308')).toEqual([again.pid]);
+    expect((await back.operate(pinned.id, 'STOP')).body.processes[0].result).toBe('OK');
+    expect(await a.stop()).toBe(0);
+    expect(await back.stop()).toBe(0);
+  }, 120_000);
+
   it('keeps the relocatable job of a node whose daemon is replaced (--replace): the new daemon vouches for it in time', async () => {
     cluster = await EtcdCluster.start(3);
     const a = await SigmaDaemon.start({ args: fleetArgs(cluster.endpoints, 'rig-a') });
