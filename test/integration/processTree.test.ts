@@ -1,6 +1,6 @@
 // A job is its whole process group: STOP, DELETE and the daemon's shutdown end every member of
 // it, grandchildren included, and a job that ignores SIGTERM is killed after its grace.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,12 +139,20 @@ describe('process tree', () => {
     expect((await bench.op(periodicShort, 'START')).result).toBe('OK');
     await bench.waitFor(periodicShort, 'to have run twice', (p) => p.runs >= 2);
 
+    const nodeMark = `SIGMA_NODE_ID=${readFileSync(join(bench.daemon.dataDir, 'node-id'), 'utf8').trim()}`;
+    expect(environOf(members[0] as number), 'a job carries the mark the check looks for').toContain(nodeMark);
     expect(await bench.daemon.stop()).toBe(0);
     for (const pgid of groups) expect(liveGroupMembers(pgid), `group ${pgid}`).toEqual([]);
     expectAllGone(members);
-    // Nothing new outlived the daemon either (a job released during the shutdown included).
+    // Nothing of this daemon's outlived it either (a job released during the shutdown included):
+    // found by the node's mark, which every job and its children carry (not another program's).
     const leftovers = procTable().filter(
-      (entry) => !before.has(entry.pid) && entry.state !== 'Z' && entry.state !== 'X' && ['sleep', 'sh', 'true', 'tree.sh', 'ignore-term.sh'].includes(entry.comm),
+      (entry) =>
+        !before.has(entry.pid) &&
+        entry.state !== 'Z' &&
+        entry.state !== 'X' &&
+        ['sleep', 'sh', 'true', 'tree.sh', 'ignore-term.sh'].includes(entry.comm) &&
+        environOf(entry.pid).includes(nodeMark),
     );
     expect(leftovers.map((entry) => `${entry.pid} ${entry.comm} (parent ${entry.ppid})`)).toEqual([]);
   });
@@ -178,3 +186,12 @@ describe('process tree', () => {
     expectAllGone(members);
   });
 });
+
+/** The process's environment, one entry per element; empty once it is gone. */
+function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
