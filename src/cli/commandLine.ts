@@ -67,7 +67,7 @@ Examples:
 const program = withUsageErrors(new Command('sigma'), '')
   .description('sigma: a process manager for a node, driven through the SIGMA Process Manager API')
   .version(packageVersion(), '-V, --version')
-  .addCommand(serveCommand().exitOverride())
+  .addCommand(withUsageErrors(serveCommand(), 'serve'))
   .addCommand(withConnectionOptions(psCommand(context)))
   .addCommand(withConnectionOptions(createCommand(context)))
   .addCommand(withConnectionOptions(operationCommand('START', context)))

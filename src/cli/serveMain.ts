@@ -4,4 +4,4 @@ import { Command } from 'commander';
 import { runProgram, withUsageErrors } from './programRun.js';
 import { serveCommand } from './serveCommand.js';
 
-runProgram(withUsageErrors(new Command('sigma'), '').addCommand(serveCommand().exitOverride()));
+runProgram(withUsageErrors(new Command('sigma'), '').addCommand(withUsageErrors(serveCommand(), 'serve')));

@@ -38,6 +38,7 @@ describe('usage', () => {
     const cases: Array<[string[], RegExp]> = [
       [['frobnicate'], /^sigma: unknown command 'frobnicate' \(see `sigma --help`\)\n$/],
       [['ps', '--bogus'], /^sigma ps: unknown option '--bogus' \(see `sigma ps --help`\)\n$/],
+      [['serve', '--bogus'], /^sigma serve: unknown option '--bogus' \(see `sigma serve --help`\)\n$/],
       // A job's own flag, its argv not after --: the command line as it should be.
       [['create', 'x', 'sh', '-c', 'echo hi'], /^sigma create: unknown option '-c'; the job's arguments go after --, as in: sigma create x -- sh -c 'echo hi' \(see `sigma create --help`\)\n$/],
       [['create', 'x', '--start', '--periodic', '500', 'date', '-u'], /^sigma create: unknown option '-u'; the job's arguments go after --, as in: sigma create x --start --periodic 500 -- date -u \(see/],
