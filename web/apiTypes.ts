@@ -168,7 +168,8 @@ export interface NodeList {
 /** One event of GET /events, as its `data:` line carries it. */
 export type SigmaEvent =
   | { type: 'state'; id: number; processId: number; name: string; from: ProcessState; to: ProcessState; at: string; reason: string }
-  | { type: 'run'; id: number; processId: number; name: string; at: string; run: Run }
+  // Its run has every field of GET /processes/{id}/runs but the run's id.
+  | { type: 'run'; id: number; processId: number; name: string; at: string; run: Omit<Run, 'id'> }
   | { type: 'created'; id: number; processId: number; name: string; at: string; process: ManagedProcess }
   | { type: 'updated'; id: number; processId: number; name: string; at: string; process: ManagedProcess }
   | { type: 'deleted'; id: number; processId: number; name: string; at: string }

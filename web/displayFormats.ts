@@ -26,6 +26,13 @@ export function formatClock(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
 }
 
+/** Local time of day to the millisecond, from epoch milliseconds: 14:03:07.250. */
+export function formatClockMs(ms: number): string {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return String(ms);
+  return `${date.toLocaleTimeString(undefined, { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
 export function formatDateTime(iso: string | null): string {
   if (iso === null) return '—';
   const date = new Date(iso);

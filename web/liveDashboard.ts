@@ -3,7 +3,8 @@
 // again; a `gap` (events lost while away) makes it read the whole list again. The partitions
 // panel is read with the list, and again shortly after events (its counts follow the processes').
 // An operation on a whole partition reads nothing again: its processes' events bring the changes.
-// On a node of a fleet, fleetMode also reads the list and the nodes again every 2 s.
+// On a node of a fleet, fleetMode also reads the list and the nodes again every 2 s. The schedule
+// timeline is handed every reading and event the page gets.
 import { ApiError, type ApiClient } from './apiClient.js';
 import type { ManagedProcess, Operation, SigmaEvent } from './apiTypes.js';
 import { wireCreateForm } from './createForm.js';
@@ -19,6 +20,7 @@ import { partitionOutcomeOf } from './partitionOutcome.js';
 import { wirePartitionForm } from './partitionForm.js';
 import { PartitionPanel } from './partitionPanel.js';
 import { ProcessTable } from './processTable.js';
+import { TimelinePanel } from './timelinePanel.js';
 
 export class LiveDashboard {
   private readonly table: ProcessTable;
@@ -26,6 +28,7 @@ export class LiveDashboard {
   private readonly events: EventStream;
   private readonly partitions: PartitionPanel;
   private readonly fleet: FleetMode;
+  private readonly timeline: TimelinePanel;
   private readonly partitionFilter = byId<HTMLSelectElement>('partition-filter');
   private readonly onFilterChange = (): void => this.table.showPartition(this.partitionFilter.value === '' ? null : this.partitionFilter.value);
   private readonly unwireCreateForm: () => void;
@@ -64,6 +67,7 @@ export class LiveDashboard {
         onNames: (names) => {
           fillPartitionFilter(this.partitionFilter, names);
           fillPartitionField(byId<HTMLSelectElement>('create-partition'), names);
+          this.timeline.setPartitions(names);
           this.onFilterChange();
         },
         onUnauthorized: (message) => this.unauthorized(message),
@@ -73,6 +77,10 @@ export class LiveDashboard {
       !partitionToken,
     );
     this.fleet = new FleetMode(api, { reloadList: () => this.loadList(), onUnauthorized: (message) => this.unauthorized(message) }, partitionToken);
+    this.timeline = new TimelinePanel(api, {
+      isOwn: (process) => process.node === undefined || this.fleet.nodeName === null || process.node === this.fleet.nodeName,
+      messageOf: (error) => this.messageOf(error),
+    });
     this.partitionFilter.addEventListener('change', this.onFilterChange);
     this.unwireCreateForm = wireCreateForm(api, (process) => {
       this.apply(process);
@@ -97,6 +105,7 @@ export class LiveDashboard {
     this.unwirePartitionsToggle();
     this.partitions.stop();
     this.fleet.stop();
+    this.timeline.stop();
     this.partitionFilter.removeEventListener('change', this.onFilterChange);
     fillPartitionFilter(this.partitionFilter, []);
     this.table.showPartition(null);
@@ -116,7 +125,10 @@ export class LiveDashboard {
       this.listLoadedOnce = true;
       void this.loadList();
     }
-    if (reconnected) this.detail.resume();
+    if (reconnected) {
+      this.detail.resume();
+      this.timeline.resume();
+    }
     this.lastStatus = status;
   }
 
@@ -126,7 +138,9 @@ export class LiveDashboard {
     try {
       const processes = await this.api.listProcesses();
       if (this.stopped) return;
-      this.table.replaceAll(processes.filter((process) => !this.deletedIds.has(process.id)));
+      const kept = processes.filter((process) => !this.deletedIds.has(process.id));
+      this.table.replaceAll(kept);
+      this.timeline.replaceAll(kept);
       this.fleet.noticeList(processes);
       for (const process of processes) this.detail.update(process);
       const shownId = this.detail.processId;
@@ -147,6 +161,7 @@ export class LiveDashboard {
       return;
     }
     this.partitions.refreshSoon();
+    this.timeline.receive(event);
     switch (event.type) {
       case 'gap':
         void this.loadList();
@@ -199,12 +214,14 @@ export class LiveDashboard {
     const process = withFleetFields(arrived, this.table.processOf(arrived.id), this.fleet.nodeName);
     this.table.upsert(process);
     this.detail.update(process);
+    this.timeline.noteProcess(process);
   }
 
   private forget(id: number): void {
     this.deletedIds.add(id);
     this.table.remove(id);
     this.detail.deleted(id);
+    this.timeline.forget(id);
   }
 
   private select(process: ManagedProcess | null): void {
