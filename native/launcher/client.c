@@ -403,7 +403,9 @@ static void on_request(struct client *client) {
       client->state = CLOSING;
       break;
     case MSG_VOUCH:
-      fence_vouch(message.fence_ms, now_ns());
+      /* Without its window it says nothing (not "none"): a malformed message changes nothing. */
+      if (HAS(&message, F_FENCE_MS)) fence_vouch(message.fence_ms, now_ns());
+      else log_line("a VOUCH without its window: ignored");
       break;
     case MSG_SHUTDOWN:
       reply_status(client, message.req_id, 0, NULL);

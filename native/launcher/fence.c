@@ -12,6 +12,12 @@
 
 /* Until when the daemon vouched for the relocatable processes; their jobs are killed past it. */
 static int64_t vouched_until_ns;
+/* The longest window taken (a daemon vouches for 4.5 s at most): no arithmetic can overflow. */
+#define MAX_WINDOW_MS 60000u
+
+static int64_t window_end(uint64_t window_ms, int64_t now) {
+  return now + (int64_t)(window_ms > MAX_WINDOW_MS ? MAX_WINDOW_MS : window_ms) * NS_PER_MS;
+}
 /* Whether any process was ever given a fence time: until then nothing here costs a thing. */
 static int any_fenced;
 
@@ -24,12 +30,12 @@ void fence_set(struct process *process, uint64_t fence_ms, int64_t now) {
   process->fence_ms = fence_ms;
   if (fence_ms == 0) return;
   any_fenced = 1;
-  vouch_until(now + (int64_t)fence_ms * NS_PER_MS);
+  vouch_until(window_end(fence_ms, now));
 }
 
 /* The daemon's word is the newest: a shorter window than the last one is taken as it is. */
 void fence_vouch(uint64_t window_ms, int64_t now) {
-  vouched_until_ns = now + (int64_t)window_ms * NS_PER_MS;
+  vouched_until_ns = window_end(window_ms, now);
 }
 
 /* Armed, or with a job not yet killed: once fenced, a process waits for its killed job's end
@@ -51,9 +57,11 @@ static int any_held(void) {
   return 0;
 }
 
+/* While the window is ahead, its end (no scan of the processes on each turn of the loop). */
 int64_t fence_next_deadline(void) {
-  if (!any_fenced || !any_held()) return 0;
-  return vouched_until_ns;
+  if (!any_fenced) return 0;
+  if (vouched_until_ns > now_ns()) return vouched_until_ns;
+  return any_held() ? vouched_until_ns : 0;
 }
 
 void fence_due(int64_t now) {

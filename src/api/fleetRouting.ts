@@ -9,6 +9,7 @@ import type { FleetMembership, FleetNode } from '../fleet/fleetMembership.js';
 import type { FleetProcesses, ProcessRecord } from '../fleet/fleetProcesses.js';
 import { FORWARDED_BY_HEADER, type PeerAnswer, type PeerRequests } from '../fleet/peerRequests.js';
 import { chooseNode, type PlacementAsked } from '../fleet/placement.js';
+import type { OperationResultJson } from './schemas/processSchemas.js';
 
 /** The headers of an owner's answer that are passed on with it. */
 const RELAYED_HEADERS = ['content-type', 'etag', 'location', 'link', 'retry-after', 'allow'];
@@ -175,11 +176,29 @@ export class FleetRouting {
     return { items, more };
   }
 
-  /** The same request, sent to every other node that is up: the answers of those that gave one. */
-  async askEveryOther(request: FastifyRequest): Promise<PeerAnswer[]> {
-    const others = this.membership.knownNodes().filter((node) => node.name !== this.nodeName && node.status === 'up');
-    const answers = await Promise.all(others.map((node) => this.send(node, request, request.url, request.body).catch(() => null)));
-    return answers.filter((answer): answer is PeerAnswer => answer !== null);
+  /**
+   * An operation on a partition, done by every other node: their results, and for each process of
+   * the partition on a node that is down or did not answer, a FAILED result saying so.
+   */
+  async operateElsewhere(request: FastifyRequest, partition: string): Promise<OperationResultJson[]> {
+    const others = this.membership.knownNodes().filter((node) => node.name !== this.nodeName);
+    const answers = await Promise.all(others.map((node) => (node.status === 'up' ? this.send(node, request, request.url, request.body).catch(() => null) : Promise.resolve(null))));
+    const results: OperationResultJson[] = [];
+    const silent = new Set<string>();
+    others.forEach((node, index) => {
+      const answer = answers[index] ?? null;
+      // 404: the partition is not on that node yet (its copy follows within a second), nor any process of it.
+      if (answer?.status === 404) return;
+      if (answer?.status === 200) results.push(...(JSON.parse(answer.body.toString('utf8')) as { processes: OperationResultJson[] }).processes);
+      else silent.add(node.name);
+    });
+    if (silent.size === 0) return results;
+    for (const record of await this.processes.all().catch(() => [] as ProcessRecord[])) {
+      if (!silent.has(record.node) || record.partition !== partition) continue;
+      const state = String((record.process as { state?: unknown } | null)?.state ?? 'DORMANT') as OperationResultJson['state'];
+      results.push({ id: record.id, name: record.name, state, result: 'FAILED', reason: `its node "${record.node}" is down or did not answer: nothing was done to it` });
+    }
+    return results;
   }
 
   /** A process of a node that is down, as etcd last recorded it (null: nothing recorded yet). */

@@ -104,7 +104,7 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
         tags: TAGS,
         summary: 'Change the limits of a partition, or operate on all its processes',
         description:
-          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition. A quota lowered below what the partition holds deletes nothing: it refuses the next create. In a fleet (--fleet), an operation is done on every up node (one result per process of the fleet), and limits change on every node.',
+          'With `operation` (START, SUSPEND, RESUME or STOP): performed on every process of the partition at once; the answer has one result per process, by id, as PUT /processes/{id} gives (a partition token may do this on its own partition). With limits (node token only): those sent change (null removes one), the others keep theirs; the answer is the partition. A quota lowered below what the partition holds deletes nothing: it refuses the next create. In a fleet (--fleet), an operation is done on every up node (one result per process of the fleet; FAILED for those of a node that is down or does not answer), and limits change on every node.',
         params: PartitionNameParams,
         body: ChangePartitionBody,
         response: {
@@ -120,10 +120,11 @@ export const partitionRoutes: FastifyPluginAsyncTypebox<PartitionRoutesOptions> 
       const body = request.body;
       const name = request.params.name;
       if ('operation' in body) {
-        const elsewhere = fleet && !fleet.forwarded(request) ? fleet.askEveryOther(request) : Promise.resolve([]);
+        // Known here first: a partition this node does not have is a 404 before any node acts.
+        partitions.get(name);
+        const elsewhere = fleet && !fleet.forwarded(request) ? fleet.operateElsewhere(request, name) : Promise.resolve([]);
         const [answers, others] = await Promise.all([supervisor.operatePartition(name, body.operation), elsewhere]);
-        const results = [...answers.map(operationResultOf), ...others.flatMap((answer) => (answer.status === 200 ? (JSON.parse(answer.body.toString('utf8')) as { processes: ReturnType<typeof operationResultOf>[] }).processes : []))];
-        return { processes: results.sort((a, b) => a.id - b.id) };
+        return { processes: [...answers.map(operationResultOf), ...others].sort((a, b) => a.id - b.id) };
       }
       const changed = LIMIT_NAMES.filter((limit) => body[limit] !== undefined);
       await changes.changeLimits(name, Object.fromEntries(changed.map((limit) => [limit, body[limit]])));

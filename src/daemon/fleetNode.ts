@@ -89,15 +89,11 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
   const gateway = new EtcdGateway(fleet.endpoints);
   const processes = new FleetProcesses(gateway, fleet.nodeName, options.store.relocatableIds());
   let relocation: Relocation | null = null;
-  const partitions = new FleetPartitions(gateway, options.localPartitions, async (name) => (await processes.all()).filter((record) => record.partition === name).length, logger);
-  let firstJoin = false;
+  const partitions = new FleetPartitions(gateway, options.localPartitions, fleet.nodeName, async (name) => (await processes.all()).filter((record) => record.partition === name).length, logger);
   // Before it is listed, a node makes sure it can answer for the fleet with its token; once listed
   // up, that no id or name of its own is another node's, and it drops what was moved away meanwhile;
-  // then its partitions and tokens become the fleet's (a first join adds its own).
-  const beforeJoin = async (): Promise<void> => {
-    await processes.checkToken(options.token);
-    firstJoin = !(await membership.registeredBefore());
-  };
+  // then its partitions and tokens become the fleet's (the first time, its own are added).
+  const beforeJoin = (): Promise<void> => processes.checkToken(options.token);
   const afterJoin = async (): Promise<void> => {
     const { movedAway } = await processes.registerLocal(
       supervisor.list().map((reading) => ({
@@ -109,7 +105,7 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
       })),
     );
     await relocation?.dropMovedAway(movedAway);
-    await partitions.joined(firstJoin);
+    await partitions.joined();
   };
   const membership = new FleetMembership(gateway, { name: fleet.nodeName, labels: fleet.labels, fingerprint: options.fingerprint, launcher: options.launcher }, options.loadOf, logger, beforeJoin, afterJoin);
   membership.onInTouch(() => relocation?.vouch());
@@ -121,6 +117,8 @@ export function fleetNodeOf(options: FleetNodeOptions): { node: FleetNode; proce
     // The members up at the last read: one that was down can move nothing without etcd, and the
     // ones that were up would see it back (and this node down) first.
     const others = membership.knownNodes().filter((member) => member.name !== fleet.nodeName && member.status === 'up');
+    // None known up: a member that comes back, reaching etcd, could move them.
+    if (others.length === 0) return false;
     const answers = await Promise.all(
       others.map((member) =>
         peers

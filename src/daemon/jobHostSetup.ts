@@ -113,7 +113,7 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
   });
   if (opened.started) {
     const leftovers = findWhatWasLeft(options);
-    if (!store.setLauncherEpoch(hello.epoch)) logger.warn({ epoch: hello.epoch }, 'the store cannot be written now (disk full or read-only?): the new launcher\'s epoch is written with the first change the store takes');
+    recordEpoch(store, hello.epoch, logger);
     const reason = `jobs run under the launcher (pid ${hello.pid}), which this daemon started`;
     logger.info({ launcher: 'native', launcherPid: hello.pid }, reason);
     return { host, clock: host.clock, adoption: null, status: { mode: 'native', pid: hello.pid, reason }, connection, leftovers, jobDescriptors: () => 0 };
@@ -121,9 +121,7 @@ async function nativeHost(options: JobHostSetupOptions, opened: OpenedLauncher):
   // Its jobs, and those whose end it still has to tell, are adopted; a stored job it does not know is ended.
   const adoptedPids = new Set([...host.adoption.jobs.values()].map((job) => job.pid));
   for (const event of host.adoption.events) if (event.kind === 'JOB_ENDED') adoptedPids.add(event.pid);
-  if (store.launcherEpoch() !== hello.epoch && !store.setLauncherEpoch(hello.epoch)) {
-    logger.warn({ epoch: hello.epoch }, 'the store cannot be written now (disk full or read-only?): the launcher\'s epoch is written with the first change the store takes');
-  }
+  if (store.launcherEpoch() !== hello.epoch) recordEpoch(store, hello.epoch, logger);
   // A stored job the running launcher does not know (rare): ended before the adopted ones are decided on.
   await endOrphans({ store, nodeId: options.nodeId, clock: monotonicNowMs, logger, adoptedPids });
   const reason = `jobs run under the launcher (pid ${hello.pid}), which was running: ${host.adoption.jobs.size} live jobs adopted, ${host.adoption.events.length} events taken`;
@@ -172,4 +170,9 @@ function findWhatWasLeft({ store, nodeId, cgroups, logger }: JobHostSetupOptions
 function processIdOfCgroup(path: string): number | null {
   const match = /(?:^|\/)process-(\d+)(?:\.\d+)?$/.exec(path);
   return match ? Number(match[1]) : null;
+}
+
+/** The launcher's epoch in the store, or, while the store refuses writes, with the first change it takes. */
+function recordEpoch(store: SqliteStore, epoch: number, logger: SupervisorLogger): void {
+  if (!store.setLauncherEpoch(epoch)) logger.warn({ epoch }, 'the store cannot be written now (disk full or read-only?): the launcher\'s epoch is written with the first change the store takes');
 }

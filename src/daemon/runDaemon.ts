@@ -312,6 +312,7 @@ async function serve(
         // No launcher is left to fence them: its relocatable jobs are ended here, and the lease
         // is left to expire (the others move those processes once it has).
         fleet?.endRelocatableJobs();
+        daemonFileWriter.cancel();
         await Promise.all([app.close(), fleet?.leave({ revoke: false })]);
         store.close();
         logger.flush();
@@ -348,7 +349,12 @@ function writeDaemonFile(path: string, text: string, logger: Logger): { cancel()
       replaceOwnFile(path, text, 0o600);
       if (warned) logger.info({ path }, 'daemon.json is written: the disk takes writes again');
     } catch (error) {
-      if (!DISK_REFUSALS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      if (!DISK_REFUSALS.has((error as NodeJS.ErrnoException).code ?? '')) {
+        // At the start, the daemon does not start; later (a retry), it serves on without the file.
+        if (!warned) throw error;
+        logger.error({ err: error, path }, 'daemon.json cannot be written: the command line finds this daemon only with --url or SIGMA_URL');
+        return;
+      }
       if (!warned) logger.warn({ err: error, path }, 'daemon.json cannot be written (the disk refuses it): the command line finds this daemon only with --url or SIGMA_URL until it is; it is tried again every 2 s');
       warned = true;
       timer = setTimeout(attempt, DAEMON_FILE_RETRY_MS);

@@ -126,11 +126,6 @@ export class FleetMembership implements NodeDirectory {
     this.timer.unref();
   }
 
-  /** Whether this node's name was registered in the fleet before (by an earlier join). */
-  async registeredBefore(): Promise<boolean> {
-    return (await this.gateway.get(`${MEMBERS_PREFIX}${this.self.name}`)) !== null;
-  }
-
   status(): FleetStatus {
     return this.reachable ? 'connected' : 'unreachable';
   }
@@ -221,6 +216,8 @@ export class FleetMembership implements NodeDirectory {
         } catch (error) {
           await this.gateway.revokeLease(this.leaseId).catch(() => undefined);
           this.leaseId = null;
+          // Down in the others' eyes at once: nothing is vouched for any more, and the node fences.
+          this.inTouchAtMs = Number.NEGATIVE_INFINITY;
           throw error;
         }
       }

@@ -1,31 +1,31 @@
 // The fleet's partitions and their tokens (docs/fleet.md): kept in etcd, each node's store a copy
-// that the node enforces. A change is made at the node asked, then in etcd (undone here when etcd
+// that the node enforces. A change is made at the node asked and in etcd (undone here when etcd
 // refuses or is out of reach); every node brings its copy to etcd's once a second. A node that
-// joins for the first time adds the partitions and tokens it had on its own; one that joins again
-// takes etcd's, dropping what the fleet deleted meanwhile.
+// joins with partitions of its own (its first join since it had them) adds them and its tokens;
+// otherwise it takes etcd's, dropping what the fleet deleted meanwhile.
 import type { Logger } from 'pino';
 import { DEFAULT_PARTITION, type PartitionDefinition, type PartitionLimitsSet } from '../core/partition.js';
-import { DefaultPartitionError, FleetUnreachableError, PartitionExistsError, PartitionNotEmptyError, PartitionNotFoundError, TokenNotFoundError } from '../errors/sigmaErrors.js';
+import { DefaultPartitionError, FleetUnreachableError, PartitionExistsError, PartitionNotEmptyError, PartitionNotFoundError, StoreUnavailableError, TokenNotFoundError } from '../errors/sigmaErrors.js';
 import type { StoredPartitionToken } from '../runtime/partitionStore.js';
 import type { LocalPartitionChanges, MadeToken, PartitionChanges } from '../supervisor/partitionChanges.js';
+import { limitsOf } from '../supervisor/partitions.js';
+import { fleetReachable, takeFromCounter } from './etcdCalls.js';
 import { EtcdUnreachableError, type EtcdGateway } from './etcdGateway.js';
 import { FLEET_PREFIX } from './fleetMembership.js';
 
 const PARTITIONS_PREFIX = `${FLEET_PREFIX}partitions/`;
 const TOKENS_PREFIX = `${FLEET_PREFIX}partition-tokens/`;
 const NEXT_TOKEN_ID_KEY = `${FLEET_PREFIX}partition-token-ids/next`;
+/** Written once a node's own partitions and tokens are the fleet's: its later joins take etcd's. */
+const JOINED_PREFIX = `${FLEET_PREFIX}partitions-joined/`;
 /** How often a node brings its copy to etcd's: a change made at another node holds here this long after. */
 export const PARTITION_SYNC_INTERVAL_MS = 1000;
 const CAS_ATTEMPTS = 10;
 
 const partitionKey = (name: string): string => `${PARTITIONS_PREFIX}${name}`;
 const tokenKey = (id: number): string => `${TOKENS_PREFIX}${id}`;
-
-function limitsOf({ maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes }: PartitionLimitsSet): PartitionLimitsSet {
-  return { maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes };
-}
-
 const sameLimits = (a: PartitionLimitsSet, b: PartitionLimitsSet): boolean => JSON.stringify(limitsOf(a)) === JSON.stringify(limitsOf(b));
+const tokensOf = (entries: readonly { value: string }[]): StoredPartitionToken[] => entries.map((entry) => JSON.parse(entry.value) as StoredPartitionToken);
 
 export class FleetPartitions implements PartitionChanges {
   /** Changes and copies one at a time: a copy never sees a change half made. */
@@ -35,10 +35,12 @@ export class FleetPartitions implements PartitionChanges {
   private readonly seenTokens = new Set<number>();
   private readonly warned = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
     private readonly gateway: EtcdGateway,
     private readonly local: LocalPartitionChanges,
+    private readonly nodeName: string,
     /** How many processes of the partition the fleet holds, on every node. */
     private readonly processesIn: (partition: string) => Promise<number>,
     private readonly logger: Logger,
@@ -47,9 +49,10 @@ export class FleetPartitions implements PartitionChanges {
   create(definition: PartitionDefinition): Promise<void> {
     return this.serial(async () => {
       await this.local.create(definition);
+      const key = partitionKey(definition.name);
       let added = false;
       try {
-        added = await this.reachable(() => this.gateway.txn([{ key: partitionKey(definition.name), absent: true }], [{ put: partitionKey(definition.name), value: JSON.stringify(definition) }]));
+        added = await fleetReachable(() => this.gateway.txn([{ key, absent: true }], [{ put: key, value: JSON.stringify(definition) }]));
       } finally {
         if (!added) this.local.partitions.remove(definition.name);
       }
@@ -58,34 +61,44 @@ export class FleetPartitions implements PartitionChanges {
     });
   }
 
+  /** The change is made on etcd's definition (compared by revision): a change made at another node meanwhile is kept. */
   changeLimits(name: string, change: Partial<PartitionLimitsSet>): Promise<void> {
     return this.serial(async () => {
-      const before = this.local.partitions.get(name).definition;
+      const before = limitsOf(this.local.partitions.get(name).definition);
       await this.local.changeLimits(name, change);
-      const after = this.local.partitions.get(name).definition;
       try {
-        await this.reachable(() => this.gateway.put(partitionKey(name), JSON.stringify(after)));
+        const merged = await fleetReachable(() => this.changeInEtcd(name, change));
+        if (merged === null) throw new PartitionNotFoundError(name);
+        if (!sameLimits(this.local.partitions.get(name).definition, merged)) await this.local.changeLimits(name, limitsOf(merged));
       } catch (error) {
-        await this.local.changeLimits(name, limitsOf(before));
+        await this.local.changeLimits(name, before).catch(() => undefined);
         throw error;
       }
       this.seenPartitions.add(name);
     });
   }
 
+  /** Deleted here first (so that a refusal here changes nothing), then in etcd with its tokens. */
   remove(name: string): Promise<void> {
     return this.serial(async () => {
       this.local.supervisor.refuseChangesWhenShuttingDown();
-      this.local.partitions.get(name);
+      const definition = this.local.partitions.get(name).definition;
       if (name === DEFAULT_PARTITION) throw new DefaultPartitionError();
       const here = this.local.supervisor.countIn(name).processes;
-      const held = Math.max(here, await this.reachable(() => this.processesIn(name)));
+      const held = Math.max(here, await fleetReachable(() => this.processesIn(name)));
       if (held > 0) throw new PartitionNotEmptyError(name, held);
-      const tokens = (await this.reachable(() => this.gateway.range(TOKENS_PREFIX))).map((entry) => JSON.parse(entry.value) as StoredPartitionToken).filter((token) => token.partition === name);
-      await this.reachable(() => this.gateway.txn([], [{ delete: partitionKey(name) }, ...tokens.map((token) => ({ delete: tokenKey(token.id) }))]));
+      const tokens = this.local.tokens.all().filter((token) => token.partition === name);
+      await this.local.remove(name);
+      try {
+        await fleetReachable(() => this.removeFromEtcd(name));
+      } catch (error) {
+        // Back as it was here: the partition, and its tokens (their secrets' hashes).
+        this.local.partitions.create(definition);
+        for (const token of tokens) this.local.tokens.adopt(token);
+        throw error;
+      }
       this.seenPartitions.delete(name);
       for (const token of tokens) this.seenTokens.delete(token.id);
-      await this.local.remove(name);
     });
   }
 
@@ -93,12 +106,12 @@ export class FleetPartitions implements PartitionChanges {
     return this.serial(async () => {
       this.local.supervisor.refuseChangesWhenShuttingDown();
       this.local.partitions.get(partition);
-      const id = await this.reachable(() => this.nextTokenId());
+      const id = await fleetReachable(() => this.nextTokenId());
       const made = await this.local.createToken(partition, label, createdAtMs, id);
       const { token: _secret, ...stored } = made;
       let added = false;
       try {
-        added = await this.reachable(() => this.putTokenOf(stored));
+        added = await fleetReachable(() => this.putTokenOf(stored));
       } finally {
         if (!added) this.local.tokens.revoke(partition, id);
       }
@@ -108,37 +121,54 @@ export class FleetPartitions implements PartitionChanges {
     });
   }
 
+  /** Revoked here first (it stops working at once), then in etcd. */
   revokeToken(partition: string, tokenId: number): Promise<void> {
     return this.serial(async () => {
       this.local.supervisor.refuseChangesWhenShuttingDown();
       this.local.partitions.get(partition);
-      if (!this.local.tokens.list(partition).some((token) => token.id === tokenId)) throw new TokenNotFoundError(partition, tokenId);
-      await this.reachable(() => this.gateway.txn([], [{ delete: tokenKey(tokenId) }]));
-      this.seenTokens.delete(tokenId);
+      const token = this.local.tokens.all().find((candidate) => candidate.id === tokenId && candidate.partition === partition);
+      if (!token) throw new TokenNotFoundError(partition, tokenId);
       await this.local.revokeToken(partition, tokenId);
+      try {
+        await fleetReachable(() => this.gateway.txn([], [{ delete: tokenKey(tokenId) }]));
+      } catch (error) {
+        this.local.tokens.adopt(token);
+        throw error;
+      }
+      this.seenTokens.delete(tokenId);
     });
   }
 
   /**
-   * At each join, once listed: a first join adds this node's own partitions and tokens that etcd
-   * does not have (a token gets a fleet id, and keeps working); a later one takes etcd's as they
-   * are. Then the copy is kept once a second.
+   * At each join, once listed: a node whose own partitions and tokens are not the fleet's yet adds
+   * those etcd does not have (a token gets a fleet id, and keeps working); a node whose are takes
+   * etcd's as they are. Then the copy is kept once a second. A failure is logged and tried again
+   * at the next copy (the join itself stands).
    */
-  joined(firstJoin: boolean): Promise<void> {
+  joined(): Promise<void> {
     return this.serial(async () => {
-      if (firstJoin) await this.addOwn();
-      else {
-        for (const { definition } of this.local.partitions.list()) this.seenPartitions.add(definition.name);
-        for (const token of this.local.tokens.all()) this.seenTokens.add(token.id);
+      if (this.stopped) return;
+      try {
+        const joinedKey = `${JOINED_PREFIX}${this.nodeName}`;
+        if ((await this.gateway.get(joinedKey)) === null) {
+          await this.addOwn();
+          await this.gateway.put(joinedKey, new Date().toISOString());
+        } else {
+          for (const { definition } of this.local.partitions.list()) this.seenPartitions.add(definition.name);
+          for (const token of this.local.tokens.all()) this.seenTokens.add(token.id);
+        }
+        await this.copy();
+      } catch (error) {
+        this.warnOnce('join', error);
       }
-      await this.copy();
-      if (this.timer) return;
+      if (this.timer || this.stopped) return;
       this.timer = setInterval(() => void this.serial(() => this.copy()).catch((error: unknown) => this.warnOnce('copy', error)), PARTITION_SYNC_INTERVAL_MS);
       this.timer.unref();
     });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.queue;
@@ -146,86 +176,118 @@ export class FleetPartitions implements PartitionChanges {
 
   private async addOwn(): Promise<void> {
     for (const { definition } of this.local.partitions.list()) {
-      await this.gateway.txn([{ key: partitionKey(definition.name), absent: true }], [{ put: partitionKey(definition.name), value: JSON.stringify(definition) }]);
+      const key = partitionKey(definition.name);
+      await this.gateway.txn([{ key, absent: true }], [{ put: key, value: JSON.stringify(definition) }]);
     }
-    const held = new Set((await this.gateway.range(TOKENS_PREFIX)).map((entry) => (JSON.parse(entry.value) as StoredPartitionToken).sha256));
+    const fleetBySha = new Map(tokensOf(await this.gateway.range(TOKENS_PREFIX)).map((token) => [token.sha256, token]));
+    const renumbered: Array<[StoredPartitionToken, StoredPartitionToken]> = [];
     for (const token of this.local.tokens.all()) {
-      if (held.has(token.sha256)) continue;
+      const known = fleetBySha.get(token.sha256);
+      if (known) {
+        if (known.id !== token.id) renumbered.push([token, known]);
+        continue;
+      }
       const fleetToken = { ...token, id: await this.nextTokenId() };
-      if (!(await this.putTokenOf(fleetToken))) continue;
-      // The same secret under the fleet's id: it keeps working, and another node can revoke it.
-      this.local.tokens.revoke(token.partition, token.id);
-      this.local.tokens.adopt(fleetToken);
-      this.seenTokens.add(fleetToken.id);
+      if (await this.putTokenOf(fleetToken)) renumbered.push([token, fleetToken]);
+    }
+    // The same secrets under the fleet's ids (all dropped first: a fleet id may be a local one):
+    // they keep working, and another node can revoke them.
+    for (const [before] of renumbered) this.local.tokens.revoke(before.partition, before.id);
+    for (const [, after] of renumbered) {
+      this.local.tokens.adopt(after);
+      this.seenTokens.add(after.id);
     }
   }
 
-  /** Brings this node's partitions and tokens to etcd's. */
+  /** Brings this node's partitions and tokens to etcd's; what cannot be done here is logged and tried again. */
   private async copy(): Promise<void> {
+    if (this.stopped) return;
     const [partitionEntries, tokenEntries] = await Promise.all([this.gateway.range(PARTITIONS_PREFIX), this.gateway.range(TOKENS_PREFIX)]);
     const wanted = new Map(partitionEntries.map((entry) => [entry.key.slice(PARTITIONS_PREFIX.length), JSON.parse(entry.value) as PartitionDefinition]));
     for (const [name, definition] of wanted) {
       this.seenPartitions.add(name);
-      const here = this.local.partitions.has(name) ? this.local.partitions.get(name).definition : null;
-      try {
-        if (here === null) {
+      this.tryHere(`partition ${name}`, () => {
+        if (!this.local.partitions.has(name)) {
           this.local.partitions.create(definition);
           this.logger.info({ partition: name }, 'a partition of the fleet is made on this node');
-        } else if (!sameLimits(here, definition)) {
+        } else if (!sameLimits(this.local.partitions.get(name).definition, definition)) {
           this.local.supervisor.changePartitionLimits(name, limitsOf(definition));
         }
-      } catch (error) {
-        this.warnOnce(`partition ${name}`, error);
-      }
+      });
     }
     for (const { definition } of this.local.partitions.list()) {
       const { name } = definition;
       if (wanted.has(name) || !this.seenPartitions.has(name) || name === DEFAULT_PARTITION) continue;
-      try {
+      this.tryHere(`partition ${name}`, () => {
         this.local.supervisor.deletePartition(name);
         this.seenPartitions.delete(name);
         this.logger.info({ partition: name }, 'a partition the fleet deleted is deleted on this node');
-      } catch (error) {
-        this.warnOnce(`partition ${name}`, error);
-      }
+      });
     }
-    const wantedTokens = new Map(tokenEntries.map((entry) => JSON.parse(entry.value) as StoredPartitionToken).map((token) => [token.id, token]));
-    // Revoked at another node (or another token under its id): it stops working here.
+    const wantedTokens = new Map(tokensOf(tokenEntries).map((token) => [token.id, token]));
+    // Revoked at another node (or another token under its id): it stops working here, stored or not.
     for (const token of this.local.tokens.all()) {
       const fleetToken = wantedTokens.get(token.id);
       if (fleetToken?.sha256 === token.sha256 || (!fleetToken && !this.seenTokens.has(token.id))) continue;
-      this.local.tokens.revoke(token.partition, token.id);
+      this.tryHere(`token ${token.id}`, () => {
+        try {
+          this.local.tokens.revoke(token.partition, token.id);
+        } catch (error) {
+          if (error instanceof StoreUnavailableError) this.local.tokens.dropUnstored(token.id);
+          throw error;
+        }
+      });
       this.seenTokens.delete(token.id);
     }
     for (const token of wantedTokens.values()) {
       this.seenTokens.add(token.id);
-      if (!this.local.partitions.has(token.partition)) continue;
-      try {
-        this.local.tokens.adopt(token);
-      } catch (error) {
-        this.warnOnce(`token ${token.id}`, error);
-      }
+      if (this.local.partitions.has(token.partition)) this.tryHere(`token ${token.id}`, () => this.local.tokens.adopt(token));
     }
   }
 
-  /** Puts the token while its partition is in etcd; false once the partition is gone. */
-  private async putTokenOf(token: StoredPartitionToken): Promise<boolean> {
+  /** Etcd's definition with the change, written over it as read; null when the partition is not in etcd. */
+  private async changeInEtcd(name: string, change: Partial<PartitionLimitsSet>): Promise<PartitionDefinition | null> {
+    const key = partitionKey(name);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const partition = await this.gateway.get(partitionKey(token.partition));
+      const held = await this.gateway.get(key);
+      if (!held) return null;
+      const merged: PartitionDefinition = { ...(JSON.parse(held.value) as PartitionDefinition), ...change };
+      if (await this.gateway.txn([{ key, modRevision: held.modRevision }], [{ put: key, value: JSON.stringify(merged) }])) return merged;
+    }
+    throw new FleetUnreachableError(`the partition "${name}" kept changing at other nodes in ${CAS_ATTEMPTS} attempts: try again`);
+  }
+
+  /** The partition and every token of it, in one transaction over the partition's revision (a token put bumps it). */
+  private async removeFromEtcd(name: string): Promise<void> {
+    const key = partitionKey(name);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const held = await this.gateway.get(key);
+      if (!held) return;
+      const tokens = tokensOf(await this.gateway.range(TOKENS_PREFIX)).filter((token) => token.partition === name);
+      if (await this.gateway.txn([{ key, modRevision: held.modRevision }], [{ delete: key }, ...tokens.map((token) => ({ delete: tokenKey(token.id) }))])) return;
+    }
+    throw new FleetUnreachableError(`the partition "${name}" kept changing at other nodes in ${CAS_ATTEMPTS} attempts: try again`);
+  }
+
+  /** Puts the token while its partition is in etcd, and bumps the partition (a delete reading its tokens sees it); false once the partition is gone. */
+  private async putTokenOf(token: StoredPartitionToken): Promise<boolean> {
+    const key = partitionKey(token.partition);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const partition = await this.gateway.get(key);
       if (!partition) return false;
-      if (await this.gateway.txn([{ key: partitionKey(token.partition), modRevision: partition.modRevision }], [{ put: tokenKey(token.id), value: JSON.stringify(token) }])) return true;
+      const bumpAndPut = [
+        { put: key, value: partition.value },
+        { put: tokenKey(token.id), value: JSON.stringify(token) },
+      ];
+      if (await this.gateway.txn([{ key, modRevision: partition.modRevision }], bumpAndPut)) return true;
     }
     throw new FleetUnreachableError(`the token could not be recorded in ${CAS_ATTEMPTS} attempts (its partition kept changing): try again`);
   }
 
   private async nextTokenId(): Promise<number> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const next = await this.gateway.get(NEXT_TOKEN_ID_KEY);
-      const id = next ? Number(next.value) : 1;
-      const guard = next ? { key: NEXT_TOKEN_ID_KEY, modRevision: next.modRevision } : { key: NEXT_TOKEN_ID_KEY, absent: true as const };
-      if (await this.gateway.txn([guard], [{ put: NEXT_TOKEN_ID_KEY, value: String(id + 1) }])) return id;
-    }
-    throw new FleetUnreachableError(`no token id could be taken in ${CAS_ATTEMPTS} attempts (other nodes kept taking them at the same moment): try again`);
+    const id = await takeFromCounter(this.gateway, NEXT_TOKEN_ID_KEY, 1, CAS_ATTEMPTS);
+    if (id === null) throw new FleetUnreachableError(`no token id could be taken in ${CAS_ATTEMPTS} attempts (other nodes kept taking them at the same moment): try again`);
+    return id;
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -234,12 +296,12 @@ export class FleetPartitions implements PartitionChanges {
     return run;
   }
 
-  private async reachable<T>(call: () => Promise<T>): Promise<T> {
+  /** A change of this node's copy; one that fails is logged once and tried again at the next copy. */
+  private tryHere(what: string, change: () => void): void {
     try {
-      return await call();
+      change();
     } catch (error) {
-      if (error instanceof EtcdUnreachableError) throw new FleetUnreachableError('etcd is out of reach: the fleet takes no change until it answers (reads are answered from what this node knows)');
-      throw error;
+      this.warnOnce(what, error);
     }
   }
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { FleetUnreachableError, ProcessNameTakenError } from '../errors/sigmaErrors.js';
 import { EtcdUnreachableError, type EtcdGateway, type TxnOperation } from './etcdGateway.js';
 import { FLEET_PREFIX } from './fleetMembership.js';
+import { fleetReachable, takeFromCounter } from './etcdCalls.js';
 
 const TOKEN_KEY = `${FLEET_PREFIX}token`;
 const NEXT_ID_KEY = `${FLEET_PREFIX}ids/next`;
@@ -63,6 +64,8 @@ export class FleetProcesses {
   /** Ids this node may give, taken from the fleet's counter a block at a time. */
   private idBlock = { next: 0, end: 0 };
   private takingIds: Promise<void> = Promise.resolve();
+  /** Each process's record write under way (the next waits for it). */
+  private readonly recording = new Map<number, Promise<void>>();
 
   constructor(
     private readonly gateway: EtcdGateway,
@@ -188,16 +191,9 @@ export class FleetProcesses {
   private async nextId(): Promise<number> {
     const taking = this.takingIds.then(async () => {
       if (this.idBlock.next < this.idBlock.end) return;
-      for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-        const next = await this.gateway.get(NEXT_ID_KEY);
-        const first = next ? Number(next.value) : 1;
-        const guard = next ? { key: NEXT_ID_KEY, modRevision: next.modRevision } : { key: NEXT_ID_KEY, absent: true as const };
-        if (await this.gateway.txn([guard], [{ put: NEXT_ID_KEY, value: String(first + ID_BLOCK) }])) {
-          this.idBlock = { next: first, end: first + ID_BLOCK };
-          return;
-        }
-      }
-      throw new FleetUnreachableError(`no block of process ids could be taken in ${ID_ATTEMPTS} attempts (other nodes kept taking them at the same moment): try again`);
+      const first = await takeFromCounter(this.gateway, NEXT_ID_KEY, ID_BLOCK, ID_ATTEMPTS);
+      if (first === null) throw new FleetUnreachableError(`no block of process ids could be taken in ${ID_ATTEMPTS} attempts (other nodes kept taking them at the same moment): try again`);
+      this.idBlock = { next: first, end: first + ID_BLOCK };
     });
     this.takingIds = taking.catch(() => undefined);
     await taking;
@@ -210,7 +206,18 @@ export class FleetProcesses {
    * The process's record after a change: its JSON as now answered. Written only over the record as
    * this node last knew it (compared by value), and never once the fleet moved it to another node.
    */
-  async record(id: number, process: Readonly<Record<string, unknown>>): Promise<void> {
+  record(id: number, process: Readonly<Record<string, unknown>>): Promise<void> {
+    // One at a time per process, in the order of its changes: an older JSON never lands after a newer.
+    const written = (this.recording.get(id) ?? Promise.resolve()).then(() => this.recordNow(id, process));
+    const settled = written.catch(() => undefined);
+    this.recording.set(id, settled);
+    void settled.then(() => {
+      if (this.recording.get(id) === settled) this.recording.delete(id);
+    });
+    return written;
+  }
+
+  private async recordNow(id: number, process: Readonly<Record<string, unknown>>): Promise<void> {
     let held = this.own.get(id) ?? (await this.recordOf(id));
     for (let attempt = 0; held && held.node === this.nodeName && attempt < 2; attempt++) {
       const known = held;
@@ -323,12 +330,8 @@ export class FleetProcesses {
     return this.relocatableHere.has(id);
   }
 
-  private async reachable<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof EtcdUnreachableError) throw new FleetUnreachableError('etcd is out of reach: the fleet takes no change until it answers (reads are answered from what this node knows)');
-      throw error;
-    }
+  private reachable<T>(call: () => Promise<T>): Promise<T> {
+    return fleetReachable(call);
   }
+
 }

@@ -17,8 +17,9 @@ import { chooseNode } from './placement.js';
 
 const CHECK_INTERVAL_MS = 500;
 /**
- * How long the node vouches for its processes once it learns that none can move them (asked each
- * CHECK_INTERVAL_MS, an ask taking up to a second): the others see it up, or cannot reach etcd.
+ * How long from its question the node vouches for its processes once it learns that none can move
+ * them (asked each CHECK_INTERVAL_MS, an ask taking up to a second): a member that saw it up then
+ * can move nothing of it for RELOCATE_AFTER_DOWN_MS, and this ends half a second before.
  */
 const NONE_CAN_MOVE_VOUCH_MS = 2000;
 /** A down node with a relocatable process that found no node to move to is gone through again this often. */
@@ -55,6 +56,7 @@ export class Relocation {
   private fenceTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
   private fencing: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly membership: FleetMembership,
@@ -74,6 +76,7 @@ export class Relocation {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of [this.timer, this.fenceTimer]) if (timer) clearInterval(timer);
     this.timer = null;
     this.fenceTimer = null;
@@ -96,10 +99,10 @@ export class Relocation {
       .finally(() => (this.checking = null));
   }
 
-  /** Vouches to the launcher for as long as this node's lease surely lives (nothing when out of touch). */
+  /** Vouches to the launcher for as long as this node's lease surely lives (nothing when out of touch, or stopped). */
   vouch(): void {
     const windowMs = this.membership.vouchableForMs();
-    if (windowMs > 0) this.node.vouch(windowMs);
+    if (windowMs > 0 && !this.stopped) this.node.vouch(windowMs);
   }
 
   private fenceOnce(): void {
@@ -178,7 +181,9 @@ export class Relocation {
   private async fenceAll(): Promise<void> {
     const live = this.node.liveRelocatable().filter((processId) => !this.fenced.has(processId));
     if (live.length === 0) return;
-    if (await this.node.noneCanMoveUs()) return this.node.vouch(NONE_CAN_MOVE_VOUCH_MS);
+    // Counted from the question: an answer "I see it up" may be up to a second old when it comes.
+    const askedAtMs = performance.now();
+    if (await this.node.noneCanMoveUs()) return this.node.vouch(Math.max(1, NONE_CAN_MOVE_VOUCH_MS - (performance.now() - askedAtMs)));
     for (const processId of live) {
       if (this.fenced.has(processId)) continue;
       this.fenced.add(processId);

@@ -442,7 +442,10 @@ export class SqliteStore implements ProcessStore {
   loadAll(): StoredProcess[] {
     return (this.statements.loadAll.all() as ProcessRow[]).map((row) => {
       try {
-        return rowToStored(row);
+        const stored = rowToStored(row);
+        // A launcher whose epoch the store has not taken yet numbers its events afresh: none of
+        // those stored (the launcher before's) was applied from it.
+        return this.pendingEpoch === null ? stored : { ...stored, launcherSeq: 0 };
       } catch (error) {
         // A value garbled on disk that SQLite's own checks cannot see (the text of a JSON column).
         throw new StoreDamagedError(this.path, `process ${row.id}: ${(error as Error).message}`);

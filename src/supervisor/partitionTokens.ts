@@ -61,6 +61,17 @@ export class PartitionTokens {
     this.tellRevoked(id);
   }
 
+  /**
+   * Stops the token working here at once, though the store could not drop it (a full disk): a
+   * fleet's node, told by etcd that it was revoked, drops it again at its next start.
+   */
+  dropUnstored(id: number): void {
+    const found = [...this.byHash.values()].find((token) => token.id === id);
+    if (!found) return;
+    this.byHash.delete(found.sha256);
+    this.tellRevoked(id);
+  }
+
   /** Told the id of every token that stops working (revoked, or gone with its partition). */
   onRevoked(listener: (tokenId: number) => void): void {
     this.revokedListeners.add(listener);

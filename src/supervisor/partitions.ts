@@ -143,6 +143,7 @@ export class Partitions {
   }
 }
 
-function limitsOf({ maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes }: PartitionLimitsSet): PartitionLimitsSet {
+/** Only the limits of a definition (its name and creation time left out). */
+export function limitsOf({ maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes }: PartitionLimitsSet): PartitionLimitsSet {
   return { maxRunning, cpu, memoryBytes, pids, maxProcesses, definitionBytes };
 }
