@@ -7,9 +7,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, procState } from '../support/osProcesses.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 import {
+  endBrowserAndDaemon,
   cellOf,
   createPartition,
   createProcess,
@@ -82,11 +83,7 @@ afterEach(async () => {
   expect(problems.splice(0)).toEqual([]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (daemon) expect(await daemon.stop()).toBe(0);
-  await cleanUpDaemons();
-});
+afterAll(() => endBrowserAndDaemon(browser, daemon));
 
 describe('the dashboard with partitions', () => {
   it('shows each process with its partition, filters by partition, and lists the partitions with their limits', async () => {

@@ -6,9 +6,11 @@ import { dirname, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, procState } from '../support/osProcesses.js';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 import {
+  closePagesAndDeleteProcesses,
+  endBrowserAndDaemon,
   cellOf,
   createProcess,
   LAPTOP,
@@ -74,18 +76,11 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const page of pages.splice(0)) await page.context().close();
-  // Every process a test made is deleted, which ends its job.
-  const reply = await daemon.request('GET', '/processes');
-  for (const process of reply.body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+  await closePagesAndDeleteProcesses(pages, daemon);
   expect(problems.splice(0)).toEqual([]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (daemon) expect(await daemon.stop()).toBe(0);
-  await cleanUpDaemons();
-});
+afterAll(() => endBrowserAndDaemon(browser, daemon));
 
 describe('the dashboard', () => {
   it('is served at / without a token, asks for the token, keeps it for the tab and logs out', async () => {

@@ -4,9 +4,9 @@
 // the partition chosen, and no drawing while the panel is closed.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUpDaemons, SigmaDaemon } from '../support/sigmaDaemon.js';
+import { SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
-import { LAPTOP, launchChromium, logIn, openDashboard, operate, waitForState, waitForText } from './dashboardPage.js';
+import { closePagesAndDeleteProcesses, endBrowserAndDaemon, LAPTOP, launchChromium, logIn, openDashboard, operate, waitForState, waitForText } from './dashboardPage.js';
 
 let daemon: SigmaDaemon;
 let browser: Browser;
@@ -74,18 +74,11 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const page of pages.splice(0)) await page.context().close();
-  // What a test left (it failed before its STOP) is deleted, which ends its job.
-  const reply = await daemon.request('GET', '/processes');
-  for (const process of reply.body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+  await closePagesAndDeleteProcesses(pages, daemon);
   expect(problems.splice(0)).toEqual([]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (daemon) expect(await daemon.stop()).toBe(0);
-  await cleanUpDaemons();
-});
+afterAll(() => endBrowserAndDaemon(browser, daemon));
 
 describe('the schedule timeline', () => {
   it("draws each PERIODIC process's releases and jobs as they come, its deadline misses in red, over the window and partition chosen", async () => {

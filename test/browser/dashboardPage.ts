@@ -2,6 +2,8 @@
 // the way a user does: by labels, button texts and what the page shows.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { cleanUpDaemons, type SigmaDaemon } from '../support/sigmaDaemon.js';
 import { waitFor } from '../support/waitFor.js';
 
 export const CHROMIUM_PATH = process.env['SIGMA_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -195,4 +197,18 @@ export async function editPartitionLimits(page: Page, partition: string, fields:
   }
   await editor.getByRole('button', { name: `Save limits of partition ${partition}`, exact: true }).click();
   return waitForText(row.locator('.outcome'), `the answer to the new limits of ${partition}`, (text) => text.startsWith(`Limits of ${partition}`) && !text.endsWith('…'));
+}
+
+/** After a test: its pages closed, and every process on the daemon deleted (which ends their jobs). */
+export async function closePagesAndDeleteProcesses(pages: Page[], daemon: SigmaDaemon): Promise<void> {
+  for (const page of pages.splice(0)) await page.context().close();
+  const reply = await daemon.request('GET', '/processes');
+  for (const process of reply.body?.processes ?? []) await daemon.request('DELETE', `/processes/${process.id}`);
+}
+
+/** After a file's tests: the browser closed, the daemon stopped (exit 0) and any other ended. */
+export async function endBrowserAndDaemon(browser: Browser | undefined, daemon: SigmaDaemon | undefined): Promise<void> {
+  await browser?.close();
+  if (daemon) expect(await daemon.stop()).toBe(0);
+  await cleanUpDaemons();
 }
