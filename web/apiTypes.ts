@@ -131,6 +131,9 @@ export interface CreateRequest {
   partition?: string;
   /** A delay is a string only when the field was not a number: the API then says what it expects. */
   restart?: { policy: RestartPolicyName; delayMs?: number | string };
+  timeCapacityMs?: number | string;
+  onDeadlineMiss?: 'log' | 'stop';
+  nice?: number | string;
   /** In a fleet: the node to create it on; absent: the least loaded node that is up. */
   node?: string;
   relocatable?: boolean;

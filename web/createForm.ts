@@ -45,6 +45,9 @@ export function wireCreateForm(api: ApiClient, onCreated: (process: ManagedProce
       partition: byId<HTMLSelectElement>('create-partition').value,
       restartPolicy: byId<HTMLSelectElement>('create-restart').value as RestartPolicyName,
       restartDelayMs: field('create-restart-delay').value,
+      timeCapacityMs: field('create-capacity').value,
+      onDeadlineMiss: byId<HTMLSelectElement>('create-on-miss').value as 'log' | 'stop',
+      nice: field('create-nice').value,
       node: byId<HTMLSelectElement>('create-node').value,
       relocatable: field('create-relocatable').checked,
     });

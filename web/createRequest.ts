@@ -16,6 +16,11 @@ export interface CreateFields {
   restartPolicy: RestartPolicyName;
   /** Empty: the daemon's default. */
   restartDelayMs: string;
+  /** Empty: no deadline (and no action on a miss). */
+  timeCapacityMs?: string;
+  onDeadlineMiss?: 'log' | 'stop';
+  /** Empty: the daemon's priority. */
+  nice?: string;
   /** In a fleet only; absent or empty: none chosen (the daemon places it). */
   node?: string;
   relocatable?: boolean;
@@ -27,7 +32,7 @@ export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
   const request: CreateRequest = { name: fields.name.trim(), type: fields.type };
   if (fields.type === 'PERIODIC' && fields.period.trim() !== '') {
     const text = fields.period.trim();
-    request.period = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+    request.period = numberOrText(text);
   }
   const command = argvOf(fields.command);
   if (!command.ok) return command;
@@ -42,9 +47,22 @@ export function createRequestOf(fields: CreateFields): Parsed<CreateRequest> {
   if (fields.relocatable) request.relocatable = true;
   if (fields.type === 'ONE_SHOT' && fields.restartPolicy !== 'never') {
     const text = fields.restartDelayMs.trim();
-    request.restart = { policy: fields.restartPolicy, ...(text === '' ? {} : { delayMs: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text }) };
+    request.restart = { policy: fields.restartPolicy, ...(text === '' ? {} : { delayMs: numberOrText(text) }) };
   }
+  const capacity = fields.timeCapacityMs?.trim() ?? '';
+  if (capacity !== '') {
+    request.timeCapacityMs = numberOrText(capacity);
+    // `log` is the daemon's default: sent only when another action is chosen.
+    if (fields.onDeadlineMiss === 'stop') request.onDeadlineMiss = 'stop';
+  }
+  const nice = fields.nice?.trim() ?? '';
+  if (nice !== '') request.nice = numberOrText(nice);
   return { ok: true, value: request };
+}
+
+/** A number where the field holds one, else its text: the API then says what it expects. */
+function numberOrText(text: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
 }
 
 /** A JSON array of strings, or words split on whitespace (no quoting: use JSON for that). */

@@ -318,6 +318,33 @@ describe('the dashboard', () => {
     expect((await daemon.operate(paced, 'STOP')).body.processes[0].result).toBe('OK');
   });
 
+  it('creates a process with a time capacity, its action on a miss and a priority from the form', async () => {
+    const page = await open();
+    await logIn(page, daemon.token);
+    const form = page.locator('#create-form');
+    await form.getByLabel('Name').fill('timed');
+    await form.getByLabel('One-shot').check();
+    await form.getByLabel('Command').fill('sleep 5');
+    await form.getByText('Time capacity and priority').click();
+    await form.getByLabel('Time capacity (ms)').fill('100');
+    await form.getByLabel('On a deadline miss').selectOption('stop');
+    await form.getByLabel('Priority (nice)').fill('7');
+    await form.getByLabel('Start now').check();
+    await form.getByRole('button', { name: 'Create' }).click();
+    await waitForText(form.locator('#create-message'), 'the create to answer', (text) => text.startsWith('Created timed'));
+    const id = (await daemon.request('GET', '/processes?process_name=timed')).body.processes[0].id as number;
+    expect(await daemon.process(id)).toMatchObject({ timeCapacityMs: 100, onDeadlineMiss: 'stop', nice: 7 });
+    // Its job is stopped at its deadline, long before its 5 s.
+    await waitFor('the deadline miss', () => daemon.process(id), (process) => process.deadlineMisses === 1 && process.state === 'DORMANT');
+    // A value the API refuses is told, and nothing is made.
+    await form.getByLabel('Name').fill('badly-timed');
+    await form.getByLabel('Command').fill('true');
+    await form.getByLabel('Time capacity (ms)').fill('soon');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await waitForText(form.locator('#create-message'), 'the refusal', (text) => text.startsWith('Not created:') && text.includes('timeCapacityMs'));
+    expect((await daemon.request('GET', '/processes?process_name=badly-timed')).status).toBe(404);
+  });
+
   it('warns, on the row and in the details, when a process\'s output cannot be written to its log', async () => {
     const page = await open();
     await logIn(page, daemon.token);

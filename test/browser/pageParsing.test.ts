@@ -68,4 +68,16 @@ describe('the create form fields', () => {
     const never = createRequestOf({ ...fields, restartPolicy: 'never' });
     expect(never.ok && 'restart' in never.value).toBe(false);
   });
+
+  it('sends a time capacity with its action (log, the default, is not sent) and a priority only when given', () => {
+    const fields = { name: 'p', type: 'ONE_SHOT' as const, period: '', command: 'true', cwd: '', env: '', startNow: false, partition: '', restartPolicy: 'never' as const, restartDelayMs: '' };
+    const none = createRequestOf({ ...fields, timeCapacityMs: ' ', onDeadlineMiss: 'stop', nice: '' });
+    expect(none.ok && ['timeCapacityMs', 'onDeadlineMiss', 'nice'].some((key) => key in none.value)).toBe(false);
+    expect(createRequestOf({ ...fields, timeCapacityMs: '50', onDeadlineMiss: 'stop', nice: '5' })).toMatchObject({ ok: true, value: { timeCapacityMs: 50, onDeadlineMiss: 'stop', nice: 5 } });
+    const logged = createRequestOf({ ...fields, timeCapacityMs: '50', onDeadlineMiss: 'log', nice: '-3' });
+    expect(logged).toMatchObject({ ok: true, value: { timeCapacityMs: 50, nice: -3 } });
+    expect(logged.ok && 'onDeadlineMiss' in logged.value).toBe(false);
+    // Not a number: sent as typed, for the API to say what it expects.
+    expect(createRequestOf({ ...fields, timeCapacityMs: 'soon' })).toMatchObject({ ok: true, value: { timeCapacityMs: 'soon' } });
+  });
 });
