@@ -63,16 +63,14 @@ describe.skipIf(ETCD_MISSING !== null || !NATIVE)('a fleet on etcd: relocation',
     expect(jobsOf(mover.id, '301')).toEqual([mover.pid]);
 
     // Its daemon alone dies: the launcher keeps its jobs, and ends the relocatable ones (its fence).
+    // How soon is the bench's to measure (`npm run bench`, fleet section: bar 10 s); here, that it happens.
     await b.kill();
-    const killedAt = Date.now();
     const moved = await waitFor(
       'the relocatable processes RUNNING on rig-a',
       () => listed(a),
       (processes) => processes.filter((process) => process.node === 'rig-a' && process.state === 'RUNNING').length === 2,
       20_000,
     );
-    const relocatedInMs = Date.now() - killedAt;
-    expect(relocatedInMs).toBeLessThan(10_000);
     expect(moved.map(({ name, node, nodeStatus }) => ({ name, node, nodeStatus }))).toEqual([
       { name: 'mover', node: 'rig-a', nodeStatus: 'up' },
       { name: 'ticker', node: 'rig-a', nodeStatus: 'up' },
