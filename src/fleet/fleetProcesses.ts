@@ -3,9 +3,9 @@
 // change made through the API), so that a node that is down still shows what it owned.
 import { createHash } from 'node:crypto';
 import { FleetUnreachableError, ProcessNameTakenError } from '../errors/sigmaErrors.js';
+import { fleetReachable, takeFromCounter } from './etcdCalls.js';
 import { EtcdUnreachableError, type EtcdGateway, type TxnOperation } from './etcdGateway.js';
 import { FLEET_PREFIX } from './fleetMembership.js';
-import { fleetReachable, takeFromCounter } from './etcdCalls.js';
 
 const TOKEN_KEY = `${FLEET_PREFIX}token`;
 const NEXT_ID_KEY = `${FLEET_PREFIX}ids/next`;
@@ -152,7 +152,7 @@ export class FleetProcesses {
    * recorded, in one transaction; ProcessNameTakenError where another process has the name.
    */
   async reserve(name: string, partition: string, node: string, relocatable: boolean, labels: Readonly<Record<string, string>>): Promise<number> {
-    return this.reachable(async () => {
+    return fleetReachable(async () => {
       const id = await this.nextId();
       const record: ProcessRecord = { id, name, partition, node, relocatable, labels, process: null };
       const taken = await this.gateway.txn(
@@ -223,7 +223,7 @@ export class FleetProcesses {
       const known = held;
       const record: ProcessRecord = { ...known, name: String(process.name ?? known.name), process };
       const key = processKey(id);
-      if (await this.reachable(() => this.gateway.txn([{ key, value: JSON.stringify(known) }], [{ put: key, value: JSON.stringify(record) }]))) {
+      if (await fleetReachable(() => this.gateway.txn([{ key, value: JSON.stringify(known) }], [{ put: key, value: JSON.stringify(record) }]))) {
         this.own.set(id, record);
         return;
       }
@@ -249,7 +249,7 @@ export class FleetProcesses {
   /** A process deleted, or one reserved and then not made: its id and name are free of it. */
   async release(id: number, name: string): Promise<void> {
     const operations: TxnOperation[] = [{ delete: processKey(id) }];
-    await this.reachable(async () => {
+    await fleetReachable(async () => {
       const named = await this.gateway.get(nameKey(name));
       if (named?.value === String(id)) operations.push({ delete: nameKey(name) });
       await this.gateway.txn([], operations);
@@ -261,7 +261,7 @@ export class FleetProcesses {
   }
 
   async recordOf(id: number): Promise<ProcessRecord | null> {
-    const entry = await this.reachable(() => this.gateway.get(processKey(id)));
+    const entry = await fleetReachable(() => this.gateway.get(processKey(id)));
     const record = entry ? (JSON.parse(entry.value) as ProcessRecord) : null;
     if (record) this.owners.set(id, record.node);
     else this.owners.delete(id);
@@ -278,7 +278,7 @@ export class FleetProcesses {
   }
 
   async revised(): Promise<RevisedRecord[]> {
-    const revised = (await this.reachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => ({ record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }));
+    const revised = (await fleetReachable(() => this.gateway.range(PROCESSES_PREFIX))).map((entry) => ({ record: JSON.parse(entry.value) as ProcessRecord, modRevision: entry.modRevision }));
     this.owners = new Map(revised.map(({ record }) => [record.id, record.node]));
     return revised;
   }
@@ -289,7 +289,7 @@ export class FleetProcesses {
    */
   async move({ record, modRevision }: RevisedRecord, node: string): Promise<boolean> {
     const moved: ProcessRecord = { ...record, node };
-    const done = await this.reachable(() =>
+    const done = await fleetReachable(() =>
       this.gateway.txn(
         [{ key: processKey(record.id), modRevision }],
         [
@@ -304,7 +304,7 @@ export class FleetProcesses {
 
   /** The processes moved to this node that it has not made yet (a prefix that is empty almost always). */
   async movedHere(): Promise<ProcessRecord[]> {
-    const moved = await this.reachable(() => this.gateway.range(`${MOVED_PREFIX}${this.nodeName}/`));
+    const moved = await fleetReachable(() => this.gateway.range(`${MOVED_PREFIX}${this.nodeName}/`));
     const records: ProcessRecord[] = [];
     for (const entry of moved) {
       const record = await this.recordOf(Number(entry.value));
@@ -317,7 +317,7 @@ export class FleetProcesses {
 
   /** A process moved here is made (or was already): its `moved` key goes. */
   async settledHere(id: number): Promise<void> {
-    await this.reachable(() => this.gateway.txn([], [{ delete: `${MOVED_PREFIX}${this.nodeName}/${id}` }]));
+    await fleetReachable(() => this.gateway.txn([], [{ delete: `${MOVED_PREFIX}${this.nodeName}/${id}` }]));
   }
 
   /** A process moved to this node, now made here. */
@@ -328,10 +328,6 @@ export class FleetProcesses {
 
   relocatable(id: number): boolean {
     return this.relocatableHere.has(id);
-  }
-
-  private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return fleetReachable(call);
   }
 
 }

@@ -353,17 +353,14 @@ export class SqliteStore implements ProcessStore {
   }
 
   claimNode(keptNodeId: string | null = null, nodeIdPath = 'the node-id file'): { readonly nodeId: string; readonly copied: boolean } {
-    const read = (key: string): string | null =>
-      (this.db.prepare('SELECT value FROM node WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
-    const storedId = read('id');
+    const storedId = this.nodeValue('id');
     if (storedId === null && keptNodeId !== null) throw new NodeLostError(this.path, keptNodeId, nodeIdPath);
-    if (storedId !== null && read('file') === this.fileIdentity) return { nodeId: storedId, copied: false };
+    if (storedId !== null && this.nodeValue('file') === this.fileIdentity) return { nodeId: storedId, copied: false };
     const nodeId = randomBytes(12).toString('base64url');
     this.setDurability('acknowledged');
     this.db.transaction(() => {
-      const put = this.db.prepare('INSERT INTO node (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-      put.run('id', nodeId);
-      put.run('file', this.fileIdentity);
+      this.putNodeValue('id', nodeId);
+      this.putNodeValue('file', this.fileIdentity);
       if (storedId !== null) this.db.exec('UPDATE processes SET job_pid = NULL, job_started_at_ms = NULL, job_start_ticks = NULL');
     })();
     return { nodeId, copied: storedId !== null };
@@ -371,8 +368,8 @@ export class SqliteStore implements ProcessStore {
 
   launcherEpoch(): number | null {
     if (this.pendingEpoch !== null) return this.pendingEpoch;
-    const row = this.db.prepare("SELECT value FROM node WHERE key = 'launcher_epoch'").get() as { value: string } | undefined;
-    return row ? Number(row.value) : null;
+    const value = this.nodeValue('launcher_epoch');
+    return value === null ? null : Number(value);
   }
 
   setLauncherEpoch(epoch: number): boolean {
@@ -392,7 +389,7 @@ export class SqliteStore implements ProcessStore {
   }
 
   private writeEpochRows(epoch: number): void {
-    this.db.prepare("INSERT INTO node (key, value) VALUES ('launcher_epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(epoch));
+    this.putNodeValue('launcher_epoch', String(epoch));
     this.db.exec('UPDATE processes SET launcher_seq = 0');
   }
 
@@ -408,17 +405,11 @@ export class SqliteStore implements ProcessStore {
 
   /** No event id below this was given by an earlier boot (0: none recorded). */
   eventIdsReservedBelow(): number {
-    const row = this.db.prepare("SELECT value FROM node WHERE key = 'event_ids_below'").get() as { value: string } | undefined;
-    return row ? Number(row.value) : 0;
+    return Number(this.nodeValue('event_ids_below') ?? 0);
   }
 
   reserveEventIdsBelow(belowId: number): void {
-    this.setDurability('acknowledged');
-    try {
-      this.db.prepare("INSERT INTO node (key, value) VALUES ('event_ids_below', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(belowId));
-    } catch (error) {
-      throw asStoreError(error);
-    }
+    this.storeNodeValue('event_ids_below', String(belowId));
   }
 
   relocatableIds(): number[] {
@@ -426,14 +417,28 @@ export class SqliteStore implements ProcessStore {
   }
 
   fencedIds(): number[] {
-    const row = this.db.prepare("SELECT value FROM node WHERE key = 'fenced'").get() as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as number[]) : [];
+    return JSON.parse(this.nodeValue('fenced') ?? '[]') as number[];
   }
 
   setFencedIds(ids: readonly number[]): void {
+    this.storeNodeValue('fenced', JSON.stringify(ids));
+  }
+
+  /** A value the node table keeps (the node's own facts), null when it has none. */
+  private nodeValue(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM node WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  /** Puts a value of the node table, in the caller's transaction if there is one. */
+  private putNodeValue(key: string, value: string): void {
+    this.db.prepare('INSERT INTO node (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Stores a value of the node table, synced before it returns; a refusal is the store's error. */
+  private storeNodeValue(key: string, value: string): void {
     this.setDurability('acknowledged');
     try {
-      this.db.prepare("INSERT INTO node (key, value) VALUES ('fenced', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(ids));
+      this.putNodeValue(key, value);
     } catch (error) {
       throw asStoreError(error);
     }

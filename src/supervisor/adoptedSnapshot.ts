@@ -13,17 +13,8 @@ export function adoptedSnapshot(entry: StoredProcess, armed: ArmedGrid | null, n
   const restartLog = restartLogOf(entry.restart);
   const base = { ...dormantSnapshot(spec), intent: entry.intent, counters: entry.counters, lastExit: entry.lastExit, restartLog };
   // Its deadline goes on as the daemon before left it: from its release point, its time suspended and its miss kept.
-  const timing = entry.job?.timing;
-  const job: Job | null = entry.job
-    ? {
-        pid: entry.job.pid,
-        startedAtMs: entry.job.startedAtMs,
-        releaseAtMs: timing?.releaseAtMs ?? null,
-        ...(timing?.suspendedMs !== undefined ? { suspendedMs: timing.suspendedMs } : {}),
-        ...(timing?.suspendedAtMs !== undefined ? { suspendedAtMs: timing.suspendedAtMs } : {}),
-        ...(timing?.deadlineMissed ? { deadlineMissed: true as const } : {}),
-      }
-    : null;
+  const { endingAfterMiss, ...jobTiming } = entry.job?.timing ?? { releaseAtMs: null };
+  const job: Job | null = entry.job ? { pid: entry.job.pid, startedAtMs: entry.job.startedAtMs, ...jobTiming } : null;
   // A restart pending or held (no job then): the supervisor arms a pending one again.
   const restart = !job && spec.type === 'ONE_SHOT' ? restoredRestart(entry.intent, entry.restart) : null;
   if (restart) return { ...base, runtime: restart };
@@ -35,11 +26,11 @@ export function adoptedSnapshot(entry: StoredProcess, armed: ArmedGrid | null, n
       return job ? { ...base, runtime: { phase: 'STOPPING', job } } : base;
     case 'SUSPENDED':
       // The launcher does not release a suspended process: RESUME goes on from a grid that begins now.
-      // Its suspension goes on: from now, it does not count against its time capacity.
+      // Its suspension goes on, from when it began (stored), or from now: it does not count against its time capacity.
       return { ...base, runtime: { phase: 'SUSPENDED', grid: spec.type === 'PERIODIC' ? startGrid(nowMs, spec.periodMs) : null, job: job && suspendedJob(job, nowMs) } };
     case 'STARTED':
       // Being ended for its deadline miss: ended, then back to its grid or its restart handling.
-      if (job && timing?.endingAfterMiss) return { ...base, runtime: { phase: 'STOPPING', job, afterDeadlineMiss: { grid } } };
+      if (job && endingAfterMiss) return { ...base, runtime: { phase: 'STOPPING', job, afterDeadlineMiss: { grid } } };
       if (job) return { ...base, runtime: { phase: 'RUNNING', grid, job } };
       if (grid) return { ...base, runtime: { phase: 'WAITING', grid } };
       // A ONE_SHOT whose job was being launched: the launcher's events say whether it started; else it is started.

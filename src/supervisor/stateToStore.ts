@@ -1,6 +1,6 @@
 // What a decision changed of a process that the store keeps (intent, counters, last exit, live
 // job), and nothing when it changed none of it.
-import { jobOf, type ProcessSnapshot, type RunRecord } from '../core/processModel.js';
+import { jobOf, type Job, type ProcessSnapshot, type RunRecord } from '../core/processModel.js';
 import type { PersistedState, StoredJobTiming } from '../runtime/sqliteStore.js';
 import { sameStoredRestart, storedRestartOf } from './storedRestart.js';
 
@@ -27,7 +27,7 @@ export function stateToStore({ before, after, run, jobStartTicks, launcherSeq, s
     before.counters !== after.counters ||
     before.lastExit !== after.lastExit ||
     jobBefore?.pid !== jobAfter?.pid ||
-    JSON.stringify(jobTimingOf(before)) !== JSON.stringify(jobTimingOf(after)) ||
+    !sameJobTiming(before, after) ||
     !sameStoredRestart(storedRestartOf(before), storedRestartOf(after));
   return changed ? persistedStateOf(after, jobStartTicks, launcherSeq) : null;
 }
@@ -39,18 +39,33 @@ export function persistedStateOf(snapshot: ProcessSnapshot, jobStartTicks: numbe
     intent: snapshot.intent,
     counters: snapshot.counters,
     lastExit: snapshot.lastExit,
-    job: job ? { pid: job.pid, startedAtMs: job.startedAtMs, startTicks: jobStartTicks, timing: jobTimingOf(snapshot) as StoredJobTiming } : null,
+    job: job ? { pid: job.pid, startedAtMs: job.startedAtMs, startTicks: jobStartTicks, timing: jobTimingOf(job, endingAfterMiss(snapshot)) } : null,
     launcherSeq,
     restart: storedRestartOf(snapshot),
   };
 }
 
-/** The live job's deadline state as the store keeps it (null: no job). */
-function jobTimingOf(snapshot: ProcessSnapshot): StoredJobTiming | null {
-  const job = jobOf(snapshot.runtime);
-  if (!job) return null;
+/** Whether the live job's deadline state changed (compared field by field: this runs at every decision). */
+function sameJobTiming(before: ProcessSnapshot, after: ProcessSnapshot): boolean {
+  const a = jobOf(before.runtime);
+  const b = jobOf(after.runtime);
+  return (
+    a?.releaseAtMs === b?.releaseAtMs &&
+    a?.suspendedMs === b?.suspendedMs &&
+    a?.suspendedAtMs === b?.suspendedAtMs &&
+    a?.deadlineMissed === b?.deadlineMissed &&
+    endingAfterMiss(before) === endingAfterMiss(after)
+  );
+}
+
+/** Its job is being ended for a deadline miss (`stop`). */
+function endingAfterMiss(snapshot: ProcessSnapshot): boolean {
+  return snapshot.runtime.phase === 'STOPPING' && snapshot.runtime.afterDeadlineMiss !== undefined;
+}
+
+/** The live job's deadline state as the store keeps it. */
+function jobTimingOf(job: Job, ending: boolean): StoredJobTiming {
   const { releaseAtMs, suspendedMs, suspendedAtMs, deadlineMissed } = job;
-  const ending = snapshot.runtime.phase === 'STOPPING' && snapshot.runtime.afterDeadlineMiss !== undefined;
   return {
     releaseAtMs,
     ...(suspendedMs !== undefined ? { suspendedMs } : {}),
